@@ -1,0 +1,130 @@
+using System;
+
+namespace FtpTools.Core.Errors;
+
+/// <summary>What kind of refusal a server gave, independent of protocol.</summary>
+public enum RemoteErrorKind
+{
+    Failure,
+    NotFound,
+    PermissionDenied,
+    AlreadyExists,
+    Unsupported,
+    NotEmpty,
+    QuotaExceeded,
+}
+
+/// <summary>Root of every error the core throws on purpose.</summary>
+public class FtpToolsException : Exception
+{
+    public FtpToolsException(string message)
+        : base(message)
+    {
+    }
+
+    public FtpToolsException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The connection is gone (reset, closed, timed out). The session is dead; a caller may reconnect.</summary>
+public class ConnectionLostException : FtpToolsException
+{
+    public ConnectionLostException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The server refused one command. The session is still usable.</summary>
+public class CommandRefusedException : FtpToolsException
+{
+    public CommandRefusedException(string message, RemoteErrorKind kind, int? ftpReplyCode = null, int? sftpStatus = null, string? path = null)
+        : base(message)
+    {
+        Kind = kind;
+        FtpReplyCode = ftpReplyCode;
+        SftpStatus = sftpStatus;
+        Path = path;
+    }
+
+    public RemoteErrorKind Kind { get; }
+
+    /// <summary>The FTP reply code (e.g. 550) when the refusal came from an FTP server.</summary>
+    public int? FtpReplyCode { get; }
+
+    /// <summary>The SSH_FX_* status when the refusal came from an SFTP server.</summary>
+    public int? SftpStatus { get; }
+
+    public string? Path { get; }
+}
+
+/// <summary>The peer sent something the protocol does not allow (oversized line or packet, bad MAC, bad reply). The session is dead.</summary>
+public class ProtocolViolationException : ConnectionLostException
+{
+    public ProtocolViolationException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Login failed: wrong credentials, no acceptable method, or the server demands a password change.</summary>
+public class AuthenticationFailedException : FtpToolsException
+{
+    public AuthenticationFailedException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The server's identity could not be verified: a TLS certificate or an SSH host key.</summary>
+public class TrustFailureException : FtpToolsException
+{
+    public TrustFailureException(string message, string? fingerprint, TrustFailureReason reason)
+        : base(message)
+    {
+        Fingerprint = fingerprint;
+        Reason = reason;
+    }
+
+    /// <summary>SHA-256 thumbprint (certificates) or OpenSSH fingerprint (host keys) of what the server presented.</summary>
+    public string? Fingerprint { get; }
+
+    public TrustFailureReason Reason { get; }
+}
+
+public enum TrustFailureReason
+{
+    UntrustedChain,
+    NameMismatch,
+    Expired,
+    OtherCertificateError,
+    UnknownHostKey,
+    ChangedHostKey,
+    RevokedHostKey,
+    FingerprintMismatch,
+}
+
+/// <summary>A local precondition of a transfer failed: the destination exists, or a remote name would escape the destination.</summary>
+public class TransferRefusedException : FtpToolsException
+{
+    public TransferRefusedException(string message, TransferRefusedReason reason, string? path = null)
+        : base(message)
+    {
+        Reason = reason;
+        Path = path;
+    }
+
+    public TransferRefusedReason Reason { get; }
+
+    public string? Path { get; }
+}
+
+public enum TransferRefusedReason
+{
+    DestinationExists,
+    UnsafeRemoteName,
+    SourceNotFound,
+    NothingToResume,
+}

@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace FtpTools.Core;
+
+/// <summary>
+/// What every protocol can do. FTP/FTPS and SFTP implement it; cmdlets and the transfer engine only
+/// ever talk to this interface. Paths are remote paths with '/' separators; relative ones are resolved
+/// against <see cref="CurrentDirectory"/>.
+/// Threading: FTP sessions serialise operations internally (one control connection); SFTP sessions
+/// allow several at once. Callers may call from any thread.
+/// </summary>
+public interface IRemoteSession : IAsyncDisposable
+{
+    RemoteProtocol Protocol { get; }
+
+    string Host { get; }
+
+    int Port { get; }
+
+    SessionInfo Info { get; }
+
+    /// <summary>False once the connection was lost or closed; a dead session cannot be revived.</summary>
+    bool IsConnected { get; }
+
+    /// <summary>Absolute remote working directory.</summary>
+    string CurrentDirectory { get; }
+
+    /// <summary>Lists a directory's entries (without "." and ".."). Throws <see cref="Errors.CommandRefusedException"/> with <see cref="Errors.RemoteErrorKind.NotFound"/> when it does not exist.</summary>
+    Task<IReadOnlyList<RemoteItem>> ListDirectoryAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>The item at a path, or null when nothing is there. Symbolic links are followed for Kind only when the protocol cannot tell.</summary>
+    Task<RemoteItem?> GetItemAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Opens a file for reading from <paramref name="offset"/>. Call <see cref="RemoteFileStream.CompleteAsync"/> after the last read.</summary>
+    Task<RemoteFileStream> OpenReadAsync(string path, long offset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a file for writing. <paramref name="offset"/> 0 creates or truncates; a positive offset
+    /// continues an existing file at that offset (resume). Call <see cref="RemoteFileStream.CompleteAsync"/>
+    /// to commit; disposing without it aborts the transfer.
+    /// </summary>
+    Task<RemoteFileStream> OpenWriteAsync(string path, long offset, CancellationToken cancellationToken);
+
+    Task CreateDirectoryAsync(string path, bool createParents, CancellationToken cancellationToken);
+
+    Task RemoveFileAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Removes an empty directory.</summary>
+    Task RemoveDirectoryAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Renames or moves. With <paramref name="overwrite"/> false, an existing target is an error.</summary>
+    Task RenameAsync(string oldPath, string newPath, bool overwrite, CancellationToken cancellationToken);
+
+    /// <summary>Sets the modification time. Throws <see cref="Errors.CommandRefusedException"/> with Unsupported when the server cannot.</summary>
+    Task SetLastWriteTimeAsync(string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken);
+
+    Task ChangeDirectoryAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>A cheap round trip that keeps the connection alive and proves it still is.</summary>
+    Task KeepAliveAsync(CancellationToken cancellationToken);
+
+    /// <summary>Says goodbye (QUIT / channel close) and closes the connection.</summary>
+    Task DisconnectAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A stream over one remote file transfer. Reading returns 0 at the end of the file.
+/// <see cref="CompleteAsync"/> finishes the transfer and reports whether the server accepted it
+/// (for FTP: TLS close_notify, then the 226 reply; for SFTP: outstanding writes acknowledged and the
+/// handle closed). Disposing without completing aborts the transfer; the session stays usable.
+/// </summary>
+public abstract class RemoteFileStream : Stream
+{
+    public abstract Task CompleteAsync(CancellationToken cancellationToken);
+}

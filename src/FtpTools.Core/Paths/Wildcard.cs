@@ -1,0 +1,125 @@
+using System;
+
+namespace FtpTools.Core.Paths;
+
+/// <summary>
+/// Matches names against PowerShell-style wildcards: '*', '?', '[abc]', '[a-z]', and '`' as escape.
+/// The core cannot use System.Management.Automation's WildcardPattern, so this mirrors its rules.
+/// </summary>
+public sealed class Wildcard
+{
+    private readonly string _pattern;
+    private readonly bool _ignoreCase;
+
+    public Wildcard(string pattern, bool ignoreCase = true)
+    {
+        _pattern = pattern ?? throw new ArgumentNullException(nameof(pattern));
+        _ignoreCase = ignoreCase;
+    }
+
+    public bool IsMatch(string text) => Match(0, text, 0);
+
+    private bool Match(int p, string text, int t)
+    {
+        while (p < _pattern.Length)
+        {
+            var c = _pattern[p];
+            switch (c)
+            {
+                case '*':
+                    while (p < _pattern.Length && _pattern[p] == '*')
+                    {
+                        p++;
+                    }
+
+                    if (p == _pattern.Length)
+                    {
+                        return true;
+                    }
+
+                    for (var k = t; k <= text.Length; k++)
+                    {
+                        if (Match(p, text, k))
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                case '?':
+                    if (t >= text.Length)
+                    {
+                        return false;
+                    }
+
+                    p++;
+                    t++;
+                    break;
+                case '[':
+                    var close = _pattern.IndexOf(']', p + 1);
+                    if (close < 0)
+                    {
+                        goto default;
+                    }
+
+                    if (t >= text.Length || !InSet(_pattern.Substring(p + 1, close - p - 1), text[t]))
+                    {
+                        return false;
+                    }
+
+                    p = close + 1;
+                    t++;
+                    break;
+                case '`' when p + 1 < _pattern.Length:
+                    if (t >= text.Length || !Same(_pattern[p + 1], text[t]))
+                    {
+                        return false;
+                    }
+
+                    p += 2;
+                    t++;
+                    break;
+                default:
+                    if (t >= text.Length || !Same(c, text[t]))
+                    {
+                        return false;
+                    }
+
+                    p++;
+                    t++;
+                    break;
+            }
+        }
+
+        return t == text.Length;
+    }
+
+    private bool InSet(string set, char ch)
+    {
+        for (var i = 0; i < set.Length; i++)
+        {
+            if (i + 2 < set.Length && set[i + 1] == '-')
+            {
+                var lo = Fold(set[i]);
+                var hi = Fold(set[i + 2]);
+                var x = Fold(ch);
+                if (x >= lo && x <= hi)
+                {
+                    return true;
+                }
+
+                i += 2;
+            }
+            else if (Same(set[i], ch))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool Same(char a, char b) => _ignoreCase ? Fold(a) == Fold(b) : a == b;
+
+    private char Fold(char c) => _ignoreCase ? char.ToUpperInvariant(c) : c;
+}

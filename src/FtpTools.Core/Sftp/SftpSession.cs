@@ -509,7 +509,7 @@ internal sealed class SftpSession : IRemoteSession
         var response = await _channel.RequestAsync(
             SftpPacketType.SSH_FXP_EXTENDED,
             w => w.WriteString(SftpExtensionNames.StatVfs).WriteString(full),
-            full,
+            SftpExtensionNames.StatVfs + " " + full,
             cancellationToken).ConfigureAwait(false);
         if (response.Type == SftpPacketType.SSH_FXP_STATUS)
         {
@@ -574,7 +574,7 @@ internal sealed class SftpSession : IRemoteSession
     {
         if (Extensions.ContainsKey(SftpExtensionNames.Limits))
         {
-            var response = await _channel.RequestAsync(SftpPacketType.SSH_FXP_EXTENDED, w => w.WriteString(SftpExtensionNames.Limits), "", cancellationToken).ConfigureAwait(false);
+            var response = await _channel.RequestAsync(SftpPacketType.SSH_FXP_EXTENDED, w => w.WriteString(SftpExtensionNames.Limits), SftpExtensionNames.Limits, cancellationToken).ConfigureAwait(false);
             if (response.Type == SftpPacketType.SSH_FXP_EXTENDED_REPLY)
             {
                 var limits = ParseOrFail(() => SftpMessages.ParseLimits(response.Data));
@@ -629,7 +629,9 @@ internal sealed class SftpSession : IRemoteSession
 
     private async Task ExpectOkAsync(SftpPacketType type, Action<SshWriter> body, string operation, string target, CancellationToken cancellationToken)
     {
-        var status = await StatusRequestAsync(type, body, target, cancellationToken).ConfigureAwait(false);
+        // Extended requests are logged with their extension name ("posix-rename@openssh.com of a to b").
+        var logText = type == SftpPacketType.SSH_FXP_EXTENDED ? operation + " " + target : target;
+        var status = await StatusRequestAsync(type, body, logText, cancellationToken).ConfigureAwait(false);
         if (status.Code != SftpStatusCode.SSH_FX_OK)
         {
             throw SftpMessages.ToException(status, operation, target);

@@ -286,7 +286,8 @@ internal sealed class SftpReadStream : RemoteFileStream
 
     private async Task FillWindowAsync(CancellationToken cancellationToken)
     {
-        while (!_eof && _inFlight.Count < _window && (_sizeHint < 0 || _nextOffset <= _sizeHint))
+        // The first request goes out whatever the hint says: a file may have grown since SSH_FXP_FSTAT.
+        while (!_eof && _inFlight.Count < _window && (_sizeHint < 0 || _nextOffset <= _sizeHint || _all.Count == 0))
         {
             // With a size hint, the request that reaches the end stops exactly there and one more, starting at the
             // end, confirms SSH_FX_EOF in the same round trip instead of after a short read.

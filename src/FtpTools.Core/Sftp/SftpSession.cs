@@ -214,10 +214,16 @@ internal sealed class SftpSession : IRemoteSession
             // The size lets the first window stop at the end of the file; a server that refuses FSTAT just costs a
             // few requests past it.
             var size = -1L;
-            var response = await _channel.RequestAsync(SftpPacketType.SSH_FXP_FSTAT, w => w.WriteString(handle), full, cancellationToken).ConfigureAwait(false);
-            if (response.Type == SftpPacketType.SSH_FXP_ATTRS && response.Attributes!.Size is { } known && known <= long.MaxValue)
+            try
             {
-                size = (long)known;
+                if ((await FStatAsync(handle, full, cancellationToken).ConfigureAwait(false)).Size is { } known && known <= long.MaxValue)
+                {
+                    size = (long)known;
+                }
+            }
+            catch (CommandRefusedException)
+            {
+                // No size hint then.
             }
 
             stream = new SftpReadStream(this, _channel, handle, full, offset, ReadLength, Window(ReadLength), size);

@@ -7,22 +7,19 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash tests/servers/ftptools-servers.sh install || exit 1
 
-log=$(mktemp)
-dotnet test FtpTools.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+results=$(mktemp -d)
+dotnet test FtpTools.sln -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$results"
+status=$?
 
-# dotnet test prints one summary per test assembly; add them up into one closing line.
-read -r passed failed skipped < <(awk '
-  /^(Passed|Failed)! +- +Failed: / {
-    gsub(/,/, " ");
-    for (i = 1; i <= NF; i++) {
-      if ($i == "Failed:") f += $(i+1);
-      if ($i == "Passed:") p += $(i+1);
-      if ($i == "Skipped:") s += $(i+1);
-    }
+# One TRX file per test assembly; add their counters up into one closing line.
+read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | awk '
+  /<Counters / {
+    match($0, / passed="[0-9]+"/); p += substr($0, RSTART + 9, RLENGTH - 10);
+    match($0, / failed="[0-9]+"/); f += substr($0, RSTART + 9, RLENGTH - 10);
+    match($0, / notExecuted="[0-9]+"/); s += substr($0, RSTART + 14, RLENGTH - 15);
   }
-  END { printf "%d %d %d\n", p, f, s }' "$log")
-rm -f "$log"
+  END { printf "%d %d %d\n", p, f, s }')
+rm -rf "$results"
 
 pester_status=0
 if command -v pwsh >/dev/null 2>&1; then

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -46,6 +47,13 @@ internal sealed class SftpSession : IRemoteSession
     }
 
     public RemoteProtocol Protocol => RemoteProtocol.Sftp;
+
+    /// <summary>
+    /// The session's own pool of request buffers, shared by its transfers. The shared pool keeps only a few arrays
+    /// of this size, so a 64-request window would allocate most of its buffers again on every transfer; this one keeps
+    /// up to two windows' worth (allocated only as used) and goes away with the session.
+    /// </summary>
+    internal ArrayPool<byte> Buffers { get; } = ArrayPool<byte>.Create(SftpPacket.MaxDataLength + 1024, 2 * MaxRequestsInFlight);
 
     public string Host { get; }
 

@@ -44,7 +44,7 @@ internal static class PemPrivateKeyFormat
                 _ => FromPrivateKeyInfo(DecryptPkcs8(der, source, passphrase), source),
             };
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidCastException or InvalidOperationException or System.IO.IOException or Asn1Exception or FormatException)
+        catch (Exception ex) when (ex is not PrivateKeyLoadException)
         {
             if (legacyEncrypted)
             {

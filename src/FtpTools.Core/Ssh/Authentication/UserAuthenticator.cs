@@ -217,7 +217,19 @@ internal sealed class UserAuthenticator
 
             Log(LogDirection.Received, $"SSH_MSG_USERAUTH_PK_OK {algorithm}");
             var signedData = UserAuthMessages.PublicKeySignedData(_transport.SessionId.Span, _user, algorithm, key.PublicKeyBlob.Span);
-            var signature = await key.SignAsync(algorithm, signedData, _cancellationToken).ConfigureAwait(false);
+            byte[] signature;
+            try
+            {
+                signature = await key.SignAsync(algorithm, signedData, _cancellationToken).ConfigureAwait(false);
+            }
+            catch (AuthenticationFailedException ex) when (key is AgentUserAuthKey)
+            {
+                // An agent may refuse (a key added with confirmation, a locked agent); nothing is pending at
+                // the server after PK_OK, so the next key or method can follow.
+                _tried.Add($"publickey with {key.Description} (skipped: {ex.Message})");
+                return (Outcome.Skipped, null);
+            }
+
             await SendAsync(
                 UserAuthMessages.PublicKeyRequest(_user, algorithm, key.PublicKeyBlob.Span, signature),
                 $"SSH_MSG_USERAUTH_REQUEST user '{_user}' method publickey {algorithm} {key.Description} (signed)").ConfigureAwait(false);

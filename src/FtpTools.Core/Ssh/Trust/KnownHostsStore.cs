@@ -23,11 +23,11 @@ internal static class KnownHostsStore
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     public static string DefaultUserPath() =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
+        Path.Combine(Folder(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
 
     /// <summary>~/.local/share/FtpTools/known_hosts on Unix ($XDG_DATA_HOME honoured by .NET), %LOCALAPPDATA%\FtpTools\known_hosts on Windows.</summary>
     public static string DefaultModulePath() =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "FtpTools", "known_hosts");
+        Path.Combine(Folder(Environment.SpecialFolder.LocalApplicationData), "FtpTools", "known_hosts");
 
     /// <summary>The file's entries; a missing file (or folder) has none.</summary>
     public static async Task<IReadOnlyList<KnownHostsEntry>> ReadAsync(string path, CancellationToken cancellationToken)
@@ -77,6 +77,21 @@ internal static class KnownHostsStore
         }
 
         return entries;
+    }
+
+    /// <summary>
+    /// A per-user folder; a service account without a profile (HOME unset) has none, and a relative path
+    /// would silently put trust decisions in the current directory.
+    /// </summary>
+    private static string Folder(Environment.SpecialFolder folder)
+    {
+        var path = Environment.GetFolderPath(folder, Environment.SpecialFolderOption.DoNotVerify);
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new FtpToolsException($"This account has no {folder} folder for its known_hosts file; set the known_hosts paths explicitly.");
+        }
+
+        return path;
     }
 
     private static async Task<FileStream> AcquireLockAsync(string lockPath, CancellationToken cancellationToken)

@@ -114,12 +114,30 @@ public sealed class SshAgentClientTests : IAsyncLifetime
         Assert.Equal(new[] { "rsa-sha2-256" }, server.SignedAlgorithms);
     }
 
-    private async Task<byte[]> AddKeyAsync(string type, int bits)
+    [Fact]
+    public async Task A_refusing_agent_key_is_skipped_and_password_follows()
+    {
+        // -c: every use needs confirmation through ssh-askpass, which an unattended run cannot give.
+        var key = await AddKeyAsync("ed25519", 0, confirm: true);
+        var server = new ScriptedAuthServer { ServerSignatureAlgorithms = new[] { "ssh-ed25519" } };
+        server.AcceptedKeys.Add(key);
+
+        var result = await UserAuthenticator.AuthenticateAsync(
+            server,
+            new ConnectionOptions { Protocol = RemoteProtocol.Sftp, Host = "127.0.0.1", Credential = new NetworkCredential("alice", server.Password), Ssh = new SshOptions { UseAgent = true } },
+            _socket,
+            CancellationToken.None);
+
+        Assert.Equal(new[] { "password" }, result.Methods);
+        Assert.Equal(new[] { "none", "publickey-query ssh-ed25519", "password" }, server.Attempts);
+    }
+
+    private async Task<byte[]> AddKeyAsync(string type, int bits, bool confirm = false)
     {
         var keyDirectory = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(keyDirectory);
         var path = await KeygenTool.GenerateAsync(keyDirectory, type, bits);
-        var (code, _, error) = await KeygenTool.RunAsync("ssh-add", new[] { path }, null, ("SSH_AUTH_SOCK", _socket));
+        var (code, _, error) = await KeygenTool.RunAsync("ssh-add", confirm ? new[] { "-c", path } : new[] { path }, null, ("SSH_AUTH_SOCK", _socket), ("SSH_ASKPASS", "/bin/false"), ("DISPLAY", ""));
         Assert.True(code == 0, "ssh-add failed: " + error);
         return KeygenTool.ReadPublicKeyBlob(path + ".pub");
     }

@@ -124,6 +124,8 @@ internal static class SshTestSupport
 
         public long RekeyBytes { get; set; } = 1L << 30;
 
+        public TimeSpan RekeyInterval { get; set; } = TimeSpan.FromHours(1);
+
         public SshOptions Build() => new()
         {
             KexAlgorithms = Kex,
@@ -131,6 +133,7 @@ internal static class SshTestSupport
             Ciphers = Ciphers,
             Macs = Macs,
             RekeyBytes = RekeyBytes,
+            RekeyInterval = RekeyInterval,
         };
     }
 }

@@ -294,6 +294,21 @@ public sealed class SshdInteropTests
         Assert.True(client.TransportLayer.KeyExchangeCount > 8, $"only {client.TransportLayer.KeyExchangeCount} key exchanges");
     }
 
+    [Fact]
+    public async Task Client_rekeys_after_its_time_limit_between_channel_requests()
+    {
+        await using var client = await SshTestSupport.ConnectAsync(
+            _server.Host, _server.Port, _server.HostKeyFingerprints, o => o.RekeyInterval = TimeSpan.FromMilliseconds(300));
+
+        for (var i = 0; i < 4; i++)
+        {
+            await Task.Delay(400);
+            await AssertEchoAsync(client, $"tick {i}");
+        }
+
+        Assert.True(client.TransportLayer.KeyExchangeCount >= 3, $"only {client.TransportLayer.KeyExchangeCount} key exchanges");
+    }
+
     /// <summary>Uploads random bytes through a channel into a file, reads them back through another, and compares hashes with the file on disk.</summary>
     private async Task AssertRoundTripAsync(SshClient client, int size)
     {

@@ -61,6 +61,7 @@ internal sealed partial class SshTransport : ISshTransport
     private long _readDeadline;
     private long _writeDeadline;
     private volatile bool _timedOut;
+    private ConnectionLostException? _timeoutFailure;
     private Exception? _failure;
     private int _disposed;
 
@@ -490,10 +491,9 @@ internal sealed partial class SshTransport : ISshTransport
     {
         if (_timedOut)
         {
-            return ex is ConnectionLostException { Message: var m } && m.Contains("did not respond")
-                ? ex
-                : new ConnectionLostException(
-                    $"The SSH server did not respond within {_timeout.TotalSeconds:0.###} s (OperationTimeout); the connection was closed.", ex);
+            // One timeout error for every caller that was waiting when the watchdog closed the connection.
+            return _timeoutFailure ??= new ConnectionLostException(
+                $"The SSH server did not respond within {_timeout.TotalSeconds:0.###} s (OperationTimeout); the connection was closed.", ex);
         }
 
         return ex switch

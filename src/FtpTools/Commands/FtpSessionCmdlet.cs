@@ -1,0 +1,44 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Infrastructure;
+
+namespace FtpTools.Commands;
+
+/// <summary>
+/// Base of the cmdlets that work on an open session. Owns -Session: a session object or its Id, bound by
+/// property name from the items and results this module writes, so a pipeline keeps using the session its
+/// objects came from. Without -Session the runspace's newest session is used.
+/// </summary>
+public abstract class FtpSessionCmdlet : FtpToolsCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [SessionTransformation]
+    [ValidateNotNull]
+    public FtpToolsSession? Session { get; set; }
+
+    /// <summary>The session to use: -Session, else the newest of this runspace. Terminates when there is none or it is closed.</summary>
+    internal FtpToolsSession ResolveSession()
+    {
+        var session = Session ?? SessionStore.Current.Default;
+        if (session is null)
+        {
+            Fail("NoSession", ErrorCategory.ConnectionError, "No FtpTools session is open in this runspace. Open one with Connect-FtpSession, or pass -Session.", null);
+        }
+        else if (!session.Connected)
+        {
+            Fail(
+                "SessionClosed",
+                ErrorCategory.ConnectionError,
+                $"Session {session.Id} ({session}) is no longer connected. Open a new one with Connect-FtpSession.",
+                session);
+        }
+
+        return session!;
+    }
+
+    /// <summary><see cref="FtpToolsCmdlet.RunCore"/> on <paramref name="session"/>, with its protocol log as verbose output.</summary>
+    internal bool Run(FtpToolsSession session, object? target, Func<PipelineChannel, CancellationToken, Task> work) =>
+        RunCore(session.Log, target, work);
+}

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using FtpTools.Core.Transfers;
 using FtpTools.Infrastructure;
 
 namespace FtpTools.Commands;
@@ -41,4 +42,27 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// <summary><see cref="FtpToolsCmdlet.RunCore"/> on <paramref name="session"/>, with its protocol log as verbose output.</summary>
     internal bool Run(FtpToolsSession session, object? target, Func<PipelineChannel, CancellationToken, Task> work) =>
         RunCore(session.Log, target, work);
+
+    /// <summary>
+    /// Writes one transfer result as output, then reports what went wrong with it: a failure as an error
+    /// about the source (terminating when the session is gone), a warning as a warning, a cancellation as
+    /// the pipeline stopping.
+    /// </summary>
+    internal void WriteTransferResult(TransferResult result)
+    {
+        WriteObject(result);
+        if (result.Warning is not null)
+        {
+            WriteWarning(result.Warning);
+        }
+
+        switch (result.Status)
+        {
+            case TransferStatus.Failed when result.Exception is not null:
+                WriteFailure(result.Exception, result.Source);
+                break;
+            case TransferStatus.Cancelled when StopToken.IsCancellationRequested:
+                throw new PipelineStoppedException();
+        }
+    }
 }

@@ -96,6 +96,27 @@ public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
     internal void Report(string errorId, ErrorCategory category, string message, object? target) =>
         WriteError(new ErrorRecord(new InvalidOperationException(message), ErrorMapping.Prefix + errorId, category, target));
 
+    /// <summary>Writes a per-item failure: non-terminating, unless it leaves no usable session.</summary>
+    internal void WriteFailure(Exception exception, object? target)
+    {
+        var record = ErrorMapping.ToErrorRecord(exception, target);
+        if (ErrorMapping.Classify(exception).Terminating)
+        {
+            ThrowTerminatingError(record);
+        }
+
+        WriteError(record);
+    }
+
+    /// <summary>Closes a batch's progress bars (on the pipeline thread).</summary>
+    internal void CompleteProgress(BatchProgress progress)
+    {
+        foreach (var update in progress.Completion())
+        {
+            WriteProgress(ToRecord(update));
+        }
+    }
+
     private static void WaitQuietly(Task task)
     {
         try

@@ -65,4 +65,64 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                 throw new PipelineStoppedException();
         }
     }
+
+    /// <summary>
+    /// Carries out a transfer plan: reports what the planner refused, creates the destination directories,
+    /// then transfers each file, asking ShouldProcess for every directory and file, and writes one result per
+    /// file. Progress goes to two bars (file and batch).
+    /// </summary>
+    internal void ExecutePlan(FtpToolsSession session, TransferPlan plan, TransferDirection direction, TransferOptions options, string activity)
+    {
+        foreach (var error in plan.Errors)
+        {
+            WriteFailure(error.Exception, error.Source);
+        }
+
+        var download = direction == TransferDirection.Download;
+        foreach (var directory in plan.Directories)
+        {
+            if (!ShouldProcess(directory, "Create directory"))
+            {
+                continue;
+            }
+
+            Run(session, directory, async (_, cancellationToken) =>
+            {
+                if (download)
+                {
+                    System.IO.Directory.CreateDirectory(directory);
+                }
+                else
+                {
+                    await TransferEngine.EnsureRemoteDirectoryAsync(session.Remote, directory, cancellationToken).ConfigureAwait(false);
+                }
+            });
+        }
+
+        var progress = new TransferProgressReporter(activity, plan);
+        foreach (var transfer in plan.Transfers)
+        {
+            if (!ShouldProcess(transfer.ToString(), download ? "Download" : "Upload"))
+            {
+                continue;
+            }
+
+            TransferResult? result = null;
+            Run(session, transfer.Source, async (channel, cancellationToken) =>
+            {
+                var sink = progress.For(channel);
+                result = download
+                    ? await TransferEngine.DownloadFileAsync(session.Remote, transfer.Source, transfer.Destination, options, sink, cancellationToken).ConfigureAwait(false)
+                    : await TransferEngine.UploadFileAsync(session.Remote, transfer.Source, transfer.Destination, options, sink, cancellationToken).ConfigureAwait(false);
+                progress.Finished(result, transfer.Length);
+            });
+
+            if (result is not null)
+            {
+                WriteTransferResult(result);
+            }
+        }
+
+        CompleteProgress(progress);
+    }
 }

@@ -109,7 +109,7 @@ public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Closes a batch's progress bars (on the pipeline thread).</summary>
-    internal void CompleteProgress(BatchProgress progress)
+    internal void CompleteProgress(TransferProgressReporter progress)
     {
         foreach (var update in progress.Completion())
         {

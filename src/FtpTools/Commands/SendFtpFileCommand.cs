@@ -21,9 +21,6 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    private readonly BatchProgress _progress = new("Send-FtpFile");
-    private readonly HashSet<string> _ensuredDirectories = new(StringComparer.Ordinal);
-
     /// <summary>Local paths with wildcards, relative to PowerShell's current location.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
@@ -59,79 +56,30 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
-        var sources = ResolveSources(out var namedOneFile);
+        var sources = ResolveSources();
         if (sources.Count == 0)
         {
             return;
         }
 
-        var destination = RemotePath.Combine(session.CurrentDirectory, Destination);
-        RemoteItem? existing = null;
+        // Piped input is a stream of single files: the destination is a directory, never a new file name.
+        var destination = MyInvocation.ExpectingInput && !Destination.EndsWith("/", StringComparison.Ordinal) ? Destination + "/" : Destination;
+        TransferPlan? plan = null;
         if (!Run(session, Destination, async (_, cancellationToken) =>
-            existing = await session.Remote.GetItemAsync(destination, cancellationToken).ConfigureAwait(false)))
+            plan = await TransferPlanner.PlanUploadsAsync(session.Remote, sources, Recurse.IsPresent, destination, cancellationToken).ConfigureAwait(false)))
         {
-            return;
-        }
-
-        // One file named on the command line goes to exactly the destination name unless that is a directory.
-        // Piped input is a stream of single files, so there the destination is always a directory.
-        var toFileName = namedOneFile
-            && !MyInvocation.ExpectingInput
-            && !Destination.EndsWith("/", StringComparison.Ordinal)
-            && existing?.Kind != RemoteItemKind.Directory;
-        if (!toFileName && existing is not null && existing.Kind != RemoteItemKind.Directory)
-        {
-            Report("DestinationNotDirectory", ErrorCategory.InvalidArgument, $"The remote destination '{destination}' exists and is not a directory.", destination);
             return;
         }
 
         var options = new TransferOptions { Overwrite = Force.IsPresent, Resume = Resume.IsPresent, PreserveTimestamp = PreserveTimestamp.IsPresent };
-        var approved = new List<(string Local, string Remote, long Length)>();
-        foreach (var (local, relative, length) in sources)
-        {
-            var remote = toFileName ? destination : RemotePath.Combine(destination, relative);
-            if (ShouldProcess($"{local} -> {remote}", "Upload"))
-            {
-                approved.Add((local, remote, length));
-            }
-        }
-
-        _progress.Plan(approved.Count, approved.Sum(f => f.Length));
-        foreach (var (local, remote, length) in approved)
-        {
-            TransferResult? result = null;
-            var parent = RemotePath.GetDirectoryName(remote);
-            Run(session, local, async (channel, cancellationToken) =>
-            {
-                if (!toFileName && _ensuredDirectories.Add(parent))
-                {
-                    await TransferEngine.EnsureRemoteDirectoryAsync(session.Remote, parent, cancellationToken).ConfigureAwait(false);
-                }
-
-                result = await TransferEngine.UploadFileAsync(session.Remote, local, remote, options, _progress.ForFile(channel), cancellationToken)
-                    .ConfigureAwait(false);
-                _progress.Finish(length, result.BytesTransferred);
-            });
-            if (result is not null)
-            {
-                WriteTransferResult(result);
-            }
-            else
-            {
-                // Creating the directory failed (already reported); let it be tried again for the next file.
-                _ensuredDirectories.Remove(parent);
-            }
-        }
+        ExecutePlan(session, plan!, TransferDirection.Upload, options, "Send-FtpFile");
     }
 
-    protected override void EndProcessing() => CompleteProgress(_progress);
-
     /// <summary>
-    /// Local files to send with their '/'-separated path relative to the destination: a file's own name, or
-    /// for a directory with -Recurse, the directory's name and the path below it. Reports missing paths and
-    /// directories without -Recurse as non-terminating errors.
+    /// Local paths (files or directories) from -Path (wildcards resolved by PowerShell) or -LiteralPath,
+    /// against PowerShell's current location. Missing and non-file-system paths are reported.
     /// </summary>
-    private List<(string Local, string Relative, long Length)> ResolveSources(out bool namedOneFile)
+    private List<string> ResolveSources()
     {
         var literal = ParameterSetName == LiteralPathSet;
         var resolved = new List<string>();
@@ -170,44 +118,7 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
             }
         }
 
-        var sources = new List<(string, string, long)>();
-        foreach (var full in resolved)
-        {
-            if (File.Exists(full))
-            {
-                sources.Add((full, System.IO.Path.GetFileName(full), new FileInfo(full).Length));
-            }
-            else if (!Recurse)
-            {
-                Report("SourceIsDirectory", ErrorCategory.InvalidArgument, $"'{full}' is a directory. Use -Recurse to send a directory and everything in it.", full);
-            }
-            else
-            {
-                var root = new DirectoryInfo(full);
-                AddTree(root, root.Name, sources);
-            }
-        }
-
-        namedOneFile = resolved.Count == 1 && sources.Count == 1 && File.Exists(resolved[0])
-            && (literal || !WildcardPattern.ContainsWildcardCharacters(Path[0]));
-        return sources;
-    }
-
-    /// <summary>Files below <paramref name="directory"/>, depth first. Links to directories are not entered (no loops).</summary>
-    private static void AddTree(DirectoryInfo directory, string relative, List<(string, string, long)> sources)
-    {
-        foreach (var file in directory.EnumerateFiles())
-        {
-            sources.Add((file.FullName, relative + "/" + file.Name, file.Length));
-        }
-
-        foreach (var child in directory.EnumerateDirectories())
-        {
-            if ((child.Attributes & FileAttributes.ReparsePoint) == 0)
-            {
-                AddTree(child, relative + "/" + child.Name, sources);
-            }
-        }
+        return resolved;
     }
 
     private bool IsFileSystem(ProviderInfo provider, string path)

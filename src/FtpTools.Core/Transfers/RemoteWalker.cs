@@ -34,9 +34,7 @@ public sealed class RemoteWalker
 {
     private readonly IRemoteSession _session;
     private readonly RemoteWalkOptions _options;
-    private readonly Wildcard? _filter;
-    private readonly Wildcard[] _include;
-    private readonly Wildcard[] _exclude;
+    private readonly ItemFilter _filter;
     private readonly Stack<Work> _work = new();
     private readonly HashSet<string> _visited = new(StringComparer.Ordinal);
 
@@ -50,10 +48,7 @@ public sealed class RemoteWalker
 
         _options = options ?? new RemoteWalkOptions();
         _options.Validate();
-        var ignoreCase = !_options.CaseSensitive;
-        _filter = string.IsNullOrEmpty(_options.Filter) ? null : new Wildcard(_options.Filter!, ignoreCase);
-        _include = (_options.Include ?? Array.Empty<string>()).Where(p => !string.IsNullOrEmpty(p)).Select(p => new Wildcard(p, ignoreCase)).ToArray();
-        _exclude = (_options.Exclude ?? Array.Empty<string>()).Where(p => !string.IsNullOrEmpty(p)).Select(p => new Wildcard(p, ignoreCase)).ToArray();
+        _filter = new ItemFilter(_options);
 
         foreach (var path in paths.Reverse())
         {
@@ -116,31 +111,6 @@ public sealed class RemoteWalker
         return new RemoteWalkBatch(entries, errors);
     }
 
-    /// <summary>True when an item passes -Filter, -Include, -Exclude, -File and -Directory.</summary>
-    internal bool IsYielded(RemoteItem item)
-    {
-        if (_options.FilesOnly != _options.DirectoriesOnly)
-        {
-            var isDirectory = item.Kind == RemoteItemKind.Directory;
-            if (_options.DirectoriesOnly != isDirectory)
-            {
-                return false;
-            }
-        }
-
-        if (_filter is not null && !_filter.IsMatch(item.Name))
-        {
-            return false;
-        }
-
-        if (_include.Length > 0 && !_include.Any(w => w.IsMatch(item.Name)))
-        {
-            return false;
-        }
-
-        return !_exclude.Any(w => w.IsMatch(item.Name));
-    }
-
     private async Task ExpandRootAsync(string rootPath, List<RemoteWalkEntry> entries, List<RemoteWalkError> errors, CancellationToken cancellationToken)
     {
         var absolute = RemotePath.Combine(_session.CurrentDirectory, rootPath);
@@ -197,7 +167,7 @@ public sealed class RemoteWalker
         {
             var item = candidates[c]!;
             var relative = Relative(baseDirectory, candidatePaths[c]);
-            if (IsYielded(item))
+            if (_filter.IsMatch(item))
             {
                 entries.Add(new RemoteWalkEntry(item, baseDirectory, relative, 0));
             }
@@ -250,7 +220,7 @@ public sealed class RemoteWalker
             }
         }
 
-        if (IsYielded(item))
+        if (_filter.IsMatch(item))
         {
             entries.Add(new RemoteWalkEntry(item, baseDirectory, relative, 0));
         }
@@ -263,7 +233,7 @@ public sealed class RemoteWalker
         foreach (var child in listing)
         {
             var relative = work.RelativePath.Length == 0 ? child.Name : work.RelativePath + "/" + child.Name;
-            if (IsYielded(child))
+            if (_filter.IsMatch(child))
             {
                 entries.Add(new RemoteWalkEntry(child, work.BaseDirectory, relative, work.Depth));
             }

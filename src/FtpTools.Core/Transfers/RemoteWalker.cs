@@ -176,8 +176,8 @@ public sealed class RemoteWalker
             {
                 var hops = item.Kind == RemoteItemKind.SymbolicLink ? 1 : 0;
                 var work = Work.ForDirectory(item, candidatePaths[c], baseDirectory, relative, depth: 1, hops);
-                if (Enter(work)
-                    && (item.Kind != RemoteItemKind.SymbolicLink || await IsListableAsync(work.Path, cancellationToken).ConfigureAwait(false)))
+                if (await EnterAsync(work, cancellationToken).ConfigureAwait(false)
+                    && (item.Kind != RemoteItemKind.SymbolicLink || await TransferEngine.LeadsToDirectoryAsync(_session, work.Path, cancellationToken).ConfigureAwait(false)))
                 {
                     directories.Add(work);
                 }
@@ -209,9 +209,9 @@ public sealed class RemoteWalker
         if (item.Kind == RemoteItemKind.Directory || (item.Kind == RemoteItemKind.SymbolicLink && _options.FollowSymbolicLinks))
         {
             var work = Work.ForDirectory(item, absolute, baseDirectory, relative, depth: 0, linkHops: 0);
-            if (item.Kind == RemoteItemKind.Directory || await IsListableAsync(absolute, cancellationToken).ConfigureAwait(false))
+            if (item.Kind == RemoteItemKind.Directory || await TransferEngine.LeadsToDirectoryAsync(_session, absolute, cancellationToken).ConfigureAwait(false))
             {
-                if (Enter(work))
+                if (await EnterAsync(work, cancellationToken).ConfigureAwait(false))
                 {
                     await ListAsync(work, entries, errors, cancellationToken).ConfigureAwait(false);
                 }
@@ -247,8 +247,8 @@ public sealed class RemoteWalker
                 }
 
                 var next = Work.ForDirectory(child, ChildPath(work.Path, child), work.BaseDirectory, relative, work.Depth + 1, hops);
-                if (Enter(next)
-                    && (child.Kind != RemoteItemKind.SymbolicLink || await IsListableAsync(next.Path, cancellationToken).ConfigureAwait(false)))
+                if (await EnterAsync(next, cancellationToken).ConfigureAwait(false)
+                    && (child.Kind != RemoteItemKind.SymbolicLink || await TransferEngine.LeadsToDirectoryAsync(_session, next.Path, cancellationToken).ConfigureAwait(false)))
                 {
                     directories.Add(next);
                 }
@@ -263,18 +263,25 @@ public sealed class RemoteWalker
 
     // Loop guard: every directory is entered once, keyed by its path, or for a link by where the link points
     // (as find -L does); a link pointing at an ancestor of itself is never entered.
-    private bool Enter(Work work)
+    private async Task<bool> EnterAsync(Work work, CancellationToken cancellationToken)
     {
         var key = work.Path;
         if (work.Item?.Kind == RemoteItemKind.SymbolicLink)
         {
-            if (string.IsNullOrEmpty(work.Item.LinkTarget))
+            var linkTarget = work.Item.LinkTarget;
+            if (string.IsNullOrEmpty(linkTarget))
+            {
+                // Listings do not always carry the target (SFTP's readdir does not); the item itself may.
+                linkTarget = (await GetItemOrRecordAsync(work.Path, new List<RemoteWalkError>(), cancellationToken).ConfigureAwait(false))?.LinkTarget;
+            }
+
+            if (string.IsNullOrEmpty(linkTarget))
             {
                 // Without the target we cannot key on it; the hop limit bounds the walk instead.
                 return _visited.Add(key);
             }
 
-            var target = RemotePath.Combine(RemotePath.GetDirectoryName(work.Path), work.Item.LinkTarget!);
+            var target = RemotePath.Combine(RemotePath.GetDirectoryName(work.Path), linkTarget!);
             if (target == "/" || work.Path.StartsWith(target + "/", StringComparison.Ordinal) || work.Path == target)
             {
                 return false;
@@ -284,21 +291,6 @@ public sealed class RemoteWalker
         }
 
         return _visited.Add(key);
-    }
-
-    private async Task<bool> IsListableAsync(string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var listing = await _session.ListDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
-
-            // Some FTP servers answer LIST of a file with that file's own line.
-            return !(listing.Count == 1 && listing[0].FullName == path && listing[0].Kind != RemoteItemKind.Directory);
-        }
-        catch (CommandRefusedException)
-        {
-            return false;
-        }
     }
 
     private async Task<RemoteItem?> GetItemOrRecordAsync(string path, List<RemoteWalkError> errors, CancellationToken cancellationToken)

@@ -1,0 +1,74 @@
+<#
+.SYNOPSIS
+    Builds and tests FtpTools. A thin wrapper over the dotnet commands CI runs.
+.DESCRIPTION
+    -Task Build   dotnet build; the AssembleModule target writes the importable module to out/FtpTools,
+                  which is then imported in a fresh pwsh to prove it loads.
+    -Task Test    dotnet test (xunit, real servers on loopback), then the Pester tests.
+    -Task Pester  only the Pester tests, against out/FtpTools and servers started by tests/servers/ftptools-servers.sh.
+.EXAMPLE
+    ./build.ps1
+.EXAMPLE
+    ./build.ps1 -Task Test -Configuration Release
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Pester')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+Push-Location $PSScriptRoot
+try {
+    $module = Join-Path $PSScriptRoot 'out/FtpTools/FtpTools.psd1'
+
+    function Invoke-Native([string] $File, [string[]] $Arguments) {
+        & $File @Arguments
+        if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+    }
+
+    function Invoke-PesterSuite {
+        if (-not (Get-Module -ListAvailable -Name Pester | Where-Object Version -ge '5.0.0')) {
+            throw 'Pester 5 is not installed: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser'
+        }
+        $servers = Join-Path ([IO.Path]::GetTempPath()) ("ftptools-pester-" + [guid]::NewGuid().ToString('N'))
+        $started = $false
+        if (-not $env:FTPTOOLS_TEST_FTP_URI -and (Get-Command bash -ErrorAction SilentlyContinue) -and [Environment]::OSVersion.Platform -ne [PlatformID]::Win32NT) {
+            Invoke-Native bash @('tests/servers/ftptools-servers.sh', 'up', $servers)
+            $started = $true
+            . (Join-Path $servers 'env.ps1')
+        }
+        try {
+            # A fresh pwsh, so the module under test is the only FtpTools loaded.
+            $script = "Import-Module Pester -MinimumVersion 5.0; `$c = New-PesterConfiguration; `$c.Run.Path = './tests'; `$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
+            Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NonInteractive', '-Command', $script)
+        }
+        finally {
+            if ($started) { & bash tests/servers/ftptools-servers.sh down $servers }
+        }
+    }
+
+    switch ($Task) {
+        'Build' {
+            Invoke-Native dotnet @('build', 'FtpTools.sln', '-c', $Configuration)
+            $check = "Import-Module '$module' -ErrorAction Stop; Get-Command -Module FtpTools | Format-Table -AutoSize | Out-String"
+            Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NonInteractive', '-Command', $check)
+            Write-Host "Module ready: Import-Module $module"
+        }
+        'Test' {
+            Invoke-Native dotnet @('test', 'FtpTools.sln', '-c', $Configuration)
+            Invoke-PesterSuite
+        }
+        'Pester' {
+            if (-not (Test-Path $module)) { Invoke-Native dotnet @('build', 'FtpTools.sln', '-c', $Configuration) }
+            Invoke-PesterSuite
+        }
+    }
+}
+finally {
+    Pop-Location
+}

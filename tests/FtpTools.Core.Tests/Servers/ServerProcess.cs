@@ -1,0 +1,156 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace FtpTools.Core.Tests.Servers;
+
+/// <summary>
+/// One real server process started by tests/servers/ftptools-servers.sh (which execs the daemon in the
+/// foreground, so this process is the server). Disposing kills it and only it.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, string kind, int port)
+    {
+        _process = process;
+        Kind = kind;
+        Port = port;
+    }
+
+    public string Kind { get; }
+
+    public int Port { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts KIND in DIR on a free loopback port and waits until it answers with <paramref name="bannerPrefix"/> (null: TCP connect is enough).</summary>
+    public static async Task<ServerProcess> StartAsync(string kind, string directory, string? bannerPrefix, params string[] extraArguments)
+    {
+        TestServers.EnsureInstalled();
+        var port = TestServers.FreePort();
+        var psi = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(TestServers.ScriptPath);
+        psi.ArgumentList.Add("run");
+        psi.ArgumentList.Add(kind);
+        psi.ArgumentList.Add(directory);
+        psi.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var argument in extraArguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {kind}.");
+        var server = new ServerProcess(process, kind, port);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await server.WaitUntilAnsweringAsync(bannerPrefix, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                // The daemon itself (bash exec'd into it); its per-connection children end with their sockets.
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().ConfigureAwait(false);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitUntilAnsweringAsync(string? bannerPrefix, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Kind} exited with code {_process.ExitCode} before answering on port {Port}:\n{Output}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
+                if (bannerPrefix is null)
+                {
+                    return;
+                }
+
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                var stream = client.GetStream();
+                var buffer = new byte[256];
+                var read = await stream.ReadAsync(buffer, cts.Token).ConfigureAwait(false);
+                var text = Encoding.ASCII.GetString(buffer, 0, read);
+                if (text.StartsWith(bannerPrefix, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                last = new InvalidOperationException($"{Kind} answered '{text.Trim()}'");
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+            {
+                last = e;
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"{Kind} did not answer on port {Port} within {timeout.TotalSeconds} s ({last?.Message}):\n{Output}");
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole FtpTools test suite: the xunit tests (against real servers the fixtures start on loopback) and,
+# where pwsh with Pester 5 is installed, the Pester tests against the built module.
+# Run as root on Debian/Ubuntu, the servers are installed first; otherwise it says what to install.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash tests/servers/ftptools-servers.sh install || exit 1
+
+results=$(mktemp -d)
+dotnet test FtpTools.sln -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$results"
+status=$?
+
+# One TRX file per test assembly; add their counters up into one closing line.
+read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | awk '
+  /<Counters / {
+    match($0, / passed="[0-9]+"/); p += substr($0, RSTART + 9, RLENGTH - 10);
+    match($0, / failed="[0-9]+"/); f += substr($0, RSTART + 9, RLENGTH - 10);
+    match($0, / notExecuted="[0-9]+"/); s += substr($0, RSTART + 14, RLENGTH - 15);
+  }
+  END { printf "%d %d %d\n", p, f, s }')
+rm -rf "$results"
+
+pester_status=0
+if command -v pwsh >/dev/null 2>&1; then
+  pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Pester -Configuration Release || pester_status=$?
+else
+  echo "Pester tests not run: pwsh is not installed on this machine (build.ps1 -Task Test runs them where it is)."
+fi
+
+echo "xunit: $passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$pester_status" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi

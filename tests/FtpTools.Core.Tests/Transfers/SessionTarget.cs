@@ -4,6 +4,7 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Tests.Servers;
+using FtpTools.Core.Tests.Sftp;
 
 namespace FtpTools.Core.Tests.Transfers;
 
@@ -11,7 +12,7 @@ namespace FtpTools.Core.Tests.Transfers;
 /// A real server and how to open sessions on it, for the shared behaviour tests: each test class that derives
 /// from <see cref="TransferBehaviours"/> supplies one. Server-side state is checked on the server's own disk.
 /// </summary>
-public abstract class SessionTarget
+public abstract class SessionTarget : IAsyncDisposable
 {
     public abstract string Name { get; }
 
@@ -25,6 +26,8 @@ public abstract class SessionTarget
 
     /// <summary>Whether the server can set a file's modification time (MFMT / MDTM with a time / SSH_FXP_SETSTAT).</summary>
     public virtual bool CanSetRemoteTime => true;
+
+    public virtual ValueTask DisposeAsync() => default;
 
     public override string ToString() => Name;
 }
@@ -70,4 +73,34 @@ public sealed class FixtureTarget : SessionTarget
     }
 
     public override void GiveToServer(string localPath) => TestServers.GiveToTestUser(localPath);
+}
+
+/// <summary>
+/// OpenSSH's sftp-server as a child process speaking SFTP over its stdin and stdout (the sftp branch's test server),
+/// one per test, running as root in a fresh temporary directory. Needs no sshd and no SSH layer.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class SftpServerTarget : SessionTarget
+{
+    private readonly SftpServerProcess _server = SftpServerProcess.Create();
+
+    public override string Name => "sftp-server over stdio";
+
+    public override async Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken) =>
+        await _server.ConnectAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+
+    public override (string Remote, string Local) NewDirectory()
+    {
+        var name = "xfer-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+        var local = _server.Local(name);
+        Directory.CreateDirectory(local);
+        return (Path.GetFullPath(local), local);
+    }
+
+    public override void GiveToServer(string localPath)
+    {
+        // The server runs as root, like the test.
+    }
+
+    public override ValueTask DisposeAsync() => _server.DisposeAsync();
 }

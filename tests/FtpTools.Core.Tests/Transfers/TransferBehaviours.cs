@@ -50,6 +50,7 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
             await _session.DisposeAsync();
         }
 
+        await Target.DisposeAsync();
         Directory.Delete(_local, recursive: true);
     }
 

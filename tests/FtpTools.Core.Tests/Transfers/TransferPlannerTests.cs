@@ -82,6 +82,16 @@ public sealed class TransferPlannerTests : IDisposable
     }
 
     [Fact]
+    public void A_single_file_found_inside_a_walked_directory_keeps_its_place_under_a_new_destination()
+    {
+        var target = Path.Combine(_temp, "new");
+
+        var plan = TransferPlanner.PlanDownloads(new[] { Entry("dir/only.txt", RemoteItemKind.File, 5) }, target, recurse: false);
+
+        Assert.Equal(Path.Combine(target, "dir", "only.txt"), Assert.Single(plan.Transfers).Destination);
+    }
+
+    [Fact]
     public void One_file_to_an_existing_directory_or_a_trailing_separator_goes_inside()
     {
         var intoExisting = TransferPlanner.PlanDownloads(new[] { Entry("a.bin", RemoteItemKind.File, 5) }, _temp, recurse: false);

@@ -38,6 +38,7 @@ public sealed class BatchProgressTracker
     private readonly Func<TimeSpan> _clock;
     private readonly int _fileCount;
     private readonly long _totalBytes;
+    private readonly TimeSpan _started;
     private int _filesDone;
     private long _finishedBytes;
     private long _finishedTransferred;
@@ -63,6 +64,7 @@ public sealed class BatchProgressTracker
         }
 
         _clock = clock;
+        _started = clock();
     }
 
     /// <summary>Call with every per-file report.</summary>
@@ -92,7 +94,7 @@ public sealed class BatchProgressTracker
 
     private BatchProgress Snapshot(TransferProgress? current, long currentDone, long currentTransferred)
     {
-        var elapsed = _clock();
+        var elapsed = _clock() - _started;
         var done = _finishedBytes + currentDone;
         var rate = ProgressMeter.Rate(_finishedTransferred + currentTransferred, elapsed);
         int percent;

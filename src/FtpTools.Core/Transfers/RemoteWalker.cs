@@ -34,9 +34,7 @@ public sealed class RemoteWalker
 {
     private readonly IRemoteSession _session;
     private readonly RemoteWalkOptions _options;
-    private readonly Wildcard? _filter;
-    private readonly Wildcard[] _include;
-    private readonly Wildcard[] _exclude;
+    private readonly ItemFilter _filter;
     private readonly Stack<Work> _work = new();
     private readonly HashSet<string> _visited = new(StringComparer.Ordinal);
 
@@ -50,10 +48,7 @@ public sealed class RemoteWalker
 
         _options = options ?? new RemoteWalkOptions();
         _options.Validate();
-        var ignoreCase = !_options.CaseSensitive;
-        _filter = string.IsNullOrEmpty(_options.Filter) ? null : new Wildcard(_options.Filter!, ignoreCase);
-        _include = (_options.Include ?? Array.Empty<string>()).Where(p => !string.IsNullOrEmpty(p)).Select(p => new Wildcard(p, ignoreCase)).ToArray();
-        _exclude = (_options.Exclude ?? Array.Empty<string>()).Where(p => !string.IsNullOrEmpty(p)).Select(p => new Wildcard(p, ignoreCase)).ToArray();
+        _filter = new ItemFilter(_options);
 
         foreach (var path in paths.Reverse())
         {
@@ -116,31 +111,6 @@ public sealed class RemoteWalker
         return new RemoteWalkBatch(entries, errors);
     }
 
-    /// <summary>True when an item passes -Filter, -Include, -Exclude, -File and -Directory.</summary>
-    internal bool IsYielded(RemoteItem item)
-    {
-        if (_options.FilesOnly != _options.DirectoriesOnly)
-        {
-            var isDirectory = item.Kind == RemoteItemKind.Directory;
-            if (_options.DirectoriesOnly != isDirectory)
-            {
-                return false;
-            }
-        }
-
-        if (_filter is not null && !_filter.IsMatch(item.Name))
-        {
-            return false;
-        }
-
-        if (_include.Length > 0 && !_include.Any(w => w.IsMatch(item.Name)))
-        {
-            return false;
-        }
-
-        return !_exclude.Any(w => w.IsMatch(item.Name));
-    }
-
     private async Task ExpandRootAsync(string rootPath, List<RemoteWalkEntry> entries, List<RemoteWalkError> errors, CancellationToken cancellationToken)
     {
         var absolute = RemotePath.Combine(_session.CurrentDirectory, rootPath);
@@ -197,7 +167,7 @@ public sealed class RemoteWalker
         {
             var item = candidates[c]!;
             var relative = Relative(baseDirectory, candidatePaths[c]);
-            if (IsYielded(item))
+            if (_filter.IsMatch(item))
             {
                 entries.Add(new RemoteWalkEntry(item, baseDirectory, relative, 0));
             }
@@ -206,8 +176,8 @@ public sealed class RemoteWalker
             {
                 var hops = item.Kind == RemoteItemKind.SymbolicLink ? 1 : 0;
                 var work = Work.ForDirectory(item, candidatePaths[c], baseDirectory, relative, depth: 1, hops);
-                if (Enter(work)
-                    && (item.Kind != RemoteItemKind.SymbolicLink || await IsListableAsync(work.Path, cancellationToken).ConfigureAwait(false)))
+                if (await EnterAsync(work, cancellationToken).ConfigureAwait(false)
+                    && (item.Kind != RemoteItemKind.SymbolicLink || await TransferEngine.LeadsToDirectoryAsync(_session, work.Path, cancellationToken).ConfigureAwait(false)))
                 {
                     directories.Add(work);
                 }
@@ -239,9 +209,9 @@ public sealed class RemoteWalker
         if (item.Kind == RemoteItemKind.Directory || (item.Kind == RemoteItemKind.SymbolicLink && _options.FollowSymbolicLinks))
         {
             var work = Work.ForDirectory(item, absolute, baseDirectory, relative, depth: 0, linkHops: 0);
-            if (item.Kind == RemoteItemKind.Directory || await IsListableAsync(absolute, cancellationToken).ConfigureAwait(false))
+            if (item.Kind == RemoteItemKind.Directory || await TransferEngine.LeadsToDirectoryAsync(_session, absolute, cancellationToken).ConfigureAwait(false))
             {
-                if (Enter(work))
+                if (await EnterAsync(work, cancellationToken).ConfigureAwait(false))
                 {
                     await ListAsync(work, entries, errors, cancellationToken).ConfigureAwait(false);
                 }
@@ -250,7 +220,7 @@ public sealed class RemoteWalker
             }
         }
 
-        if (IsYielded(item))
+        if (_filter.IsMatch(item))
         {
             entries.Add(new RemoteWalkEntry(item, baseDirectory, relative, 0));
         }
@@ -263,7 +233,7 @@ public sealed class RemoteWalker
         foreach (var child in listing)
         {
             var relative = work.RelativePath.Length == 0 ? child.Name : work.RelativePath + "/" + child.Name;
-            if (IsYielded(child))
+            if (_filter.IsMatch(child))
             {
                 entries.Add(new RemoteWalkEntry(child, work.BaseDirectory, relative, work.Depth));
             }
@@ -277,8 +247,8 @@ public sealed class RemoteWalker
                 }
 
                 var next = Work.ForDirectory(child, ChildPath(work.Path, child), work.BaseDirectory, relative, work.Depth + 1, hops);
-                if (Enter(next)
-                    && (child.Kind != RemoteItemKind.SymbolicLink || await IsListableAsync(next.Path, cancellationToken).ConfigureAwait(false)))
+                if (await EnterAsync(next, cancellationToken).ConfigureAwait(false)
+                    && (child.Kind != RemoteItemKind.SymbolicLink || await TransferEngine.LeadsToDirectoryAsync(_session, next.Path, cancellationToken).ConfigureAwait(false)))
                 {
                     directories.Add(next);
                 }
@@ -293,18 +263,25 @@ public sealed class RemoteWalker
 
     // Loop guard: every directory is entered once, keyed by its path, or for a link by where the link points
     // (as find -L does); a link pointing at an ancestor of itself is never entered.
-    private bool Enter(Work work)
+    private async Task<bool> EnterAsync(Work work, CancellationToken cancellationToken)
     {
         var key = work.Path;
         if (work.Item?.Kind == RemoteItemKind.SymbolicLink)
         {
-            if (string.IsNullOrEmpty(work.Item.LinkTarget))
+            var linkTarget = work.Item.LinkTarget;
+            if (string.IsNullOrEmpty(linkTarget))
+            {
+                // Listings do not always carry the target (SFTP's readdir does not); the item itself may.
+                linkTarget = (await GetItemOrRecordAsync(work.Path, new List<RemoteWalkError>(), cancellationToken).ConfigureAwait(false))?.LinkTarget;
+            }
+
+            if (string.IsNullOrEmpty(linkTarget))
             {
                 // Without the target we cannot key on it; the hop limit bounds the walk instead.
                 return _visited.Add(key);
             }
 
-            var target = RemotePath.Combine(RemotePath.GetDirectoryName(work.Path), work.Item.LinkTarget!);
+            var target = RemotePath.Combine(RemotePath.GetDirectoryName(work.Path), linkTarget!);
             if (target == "/" || work.Path.StartsWith(target + "/", StringComparison.Ordinal) || work.Path == target)
             {
                 return false;
@@ -314,21 +291,6 @@ public sealed class RemoteWalker
         }
 
         return _visited.Add(key);
-    }
-
-    private async Task<bool> IsListableAsync(string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var listing = await _session.ListDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
-
-            // Some FTP servers answer LIST of a file with that file's own line.
-            return !(listing.Count == 1 && listing[0].FullName == path && listing[0].Kind != RemoteItemKind.Directory);
-        }
-        catch (CommandRefusedException)
-        {
-            return false;
-        }
     }
 
     private async Task<RemoteItem?> GetItemOrRecordAsync(string path, List<RemoteWalkError> errors, CancellationToken cancellationToken)

@@ -74,6 +74,15 @@ public static class TransferEngine
                 throw new TransferRefusedException($"The remote path '{source}' is a directory, not a file.", TransferRefusedReason.SourceNotFound, source);
             }
 
+            if (item.Kind == RemoteItemKind.SymbolicLink && await LeadsToDirectoryAsync(session, source, cancellationToken).ConfigureAwait(false))
+            {
+                return new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped)
+                {
+                    Duration = clock.Elapsed,
+                    Warning = $"The remote path '{source}' is a symbolic link to a directory; links to directories are not followed.",
+                };
+            }
+
             // A symbolic link's listed length is the link's own; the server follows it when the file is opened.
             total = item.Kind == RemoteItemKind.File ? item.Length : null;
 
@@ -380,6 +389,22 @@ public static class TransferEngine
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>True when a path (typically a symbolic link) can be listed as a directory.</summary>
+    internal static async Task<bool> LeadsToDirectoryAsync(IRemoteSession session, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var listing = await session.ListDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
+
+            // Some FTP servers answer LIST of a file with that file's own line.
+            return !(listing.Count == 1 && listing[0].FullName == path && listing[0].Kind != RemoteItemKind.Directory);
+        }
+        catch (CommandRefusedException)
+        {
+            return false;
         }
     }
 

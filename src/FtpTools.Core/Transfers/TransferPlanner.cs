@@ -83,8 +83,9 @@ public sealed class TransferPlan
 /// Turns what the user named into (source, destination) pairs, the way Copy-Item and cp do:
 /// <list type="bullet">
 /// <item>The destination is a directory when it already is one, when it ends with a separator, when there is more
-/// than one file, or when a directory is part of the batch; each file then lands at destination/relative-path.
-/// Otherwise (one file and a destination that is not a directory) the destination is that file's new name.</item>
+/// than one file, when a directory is part of the batch, or (downloads) when the file was found inside a walked
+/// directory; each file then lands at destination/relative-path. Otherwise (one file the user named, and a
+/// destination that is not a directory) the destination is that file's new name.</item>
 /// <item>Downloads keep the walk's relative paths (see <see cref="RemoteWalkEntry.RelativePath"/>), every one mapped
 /// with <see cref="LocalPathMapper"/>, so a hostile name is refused for that item only.</item>
 /// <item>Uploads of a directory with recurse recreate it under the destination (destination/dir/...); without
@@ -122,7 +123,11 @@ public static class TransferPlanner
             || localDestination.EndsWith(Path.AltDirectorySeparatorChar.ToString(), StringComparison.Ordinal);
         var fileCount = list.Count(e => e.Item.Kind != RemoteItemKind.Directory);
         var hasDirectories = recurse && list.Any(e => e.Item.Kind == RemoteItemKind.Directory);
-        var intoDirectory = Directory.Exists(destination) || endsWithSeparator || fileCount != 1 || hasDirectories;
+
+        // Only a file the user named (a literal path or a wildcard match, so a single-segment relative path) can be
+        // renamed by the destination; a file found inside a walked directory always keeps its place under it.
+        var fromDirectory = list.Any(e => e.RelativePath.IndexOf('/') >= 0);
+        var intoDirectory = Directory.Exists(destination) || endsWithSeparator || fileCount != 1 || hasDirectories || fromDirectory;
 
         var directories = new List<string>();
         var seenDirectories = new HashSet<string>(LocalComparer);

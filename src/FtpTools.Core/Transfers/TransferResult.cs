@@ -13,7 +13,10 @@ public enum TransferStatus
     /// <summary>The destination holds the whole source under its final name.</summary>
     Completed,
 
-    /// <summary>The caller chose not to transfer (for example ShouldProcess said no). The engine never produces it.</summary>
+    /// <summary>
+    /// Nothing was transferred on purpose: the caller chose not to (ShouldProcess said no, see <see cref="TransferResult.Skip"/>),
+    /// or the engine found a symbolic link to a directory (<see cref="TransferResult.Warning"/> says so).
+    /// </summary>
     Skipped,
 
     /// <summary>The transfer did not finish; <see cref="TransferResult.Exception"/> says why. The final name was not touched.</summary>

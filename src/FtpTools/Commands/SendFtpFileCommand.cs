@@ -1,10 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Management.Automation;
-using FtpTools.Core;
-using FtpTools.Core.Paths;
 using FtpTools.Core.Transfers;
 using FtpTools.Infrastructure;
 

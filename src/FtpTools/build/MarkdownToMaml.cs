@@ -304,8 +304,8 @@ public sealed class MarkdownToMaml : Task
     /// <summary>Splits lines into sections by a heading prefix; the key is the heading text.</summary>
     private static Dictionary<string, List<string>> Split(string[] lines, string prefix)
     {
+        // Only ever added to, so enumeration follows document order (examples, parameters, types).
         var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var order = new List<string>();
         List<string> current = null;
         var inCode = false;
         foreach (var line in lines)
@@ -319,8 +319,12 @@ public sealed class MarkdownToMaml : Task
             {
                 var key = line.Substring(prefix.Length).Trim();
                 current = new List<string>();
-                result[key] = current;
-                order.Add(key);
+                if (result.ContainsKey(key))
+                {
+                    throw new FormatException("The heading '" + prefix + key + "' appears twice.");
+                }
+
+                result.Add(key, current);
                 continue;
             }
 
@@ -330,14 +334,7 @@ public sealed class MarkdownToMaml : Task
             }
         }
 
-        // Keep document order for callers that enumerate.
-        var ordered = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var key in order)
-        {
-            ordered[key] = result[key];
-        }
-
-        return ordered;
+        return result;
     }
 
     private static List<string> Get(Dictionary<string, List<string>> sections, string heading, string name)

@@ -78,6 +78,7 @@ internal sealed partial class FtpSession
                 data = await OpenTransferAsync("APPE", full, 0, targetMustExist: false, cancellationToken).ConfigureAwait(false);
             }
 
+            data.StartDraining();
             return new FtpFileStream(this, data, writing: true, full, offset);
         }
         catch
@@ -288,6 +289,8 @@ internal sealed partial class FtpSession
                 {
                     AddLine(lines, line, lineLength);
                 }
+
+                await data.TryShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -296,7 +299,7 @@ internal sealed partial class FtpSession
             }
         }
 
-        var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
         CheckTransferReply(reply, verb, path ?? _currentDirectory, mustSucceed: true);
         return lines;
     }
@@ -376,7 +379,7 @@ internal sealed partial class FtpSession
             FtpReply final;
             try
             {
-                final = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+                final = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (ConnectionLostException)
             {

@@ -38,6 +38,7 @@ internal sealed class FtpTlsContext
     public FtpTlsContext(TlsOptions options, string host, int port)
     {
         _options = options;
+        Protocols = options.Protocols;
         var checkedName = options.TargetHostName ?? host;
         TargetHost = checkedName;
         IPAddress? ownAddressCheck = null;
@@ -60,6 +61,21 @@ internal sealed class FtpTlsContext
 
     public FtpCertificateValidator Validator { get; }
 
+    /// <summary>The protocol versions offered; <see cref="TlsOptions.Protocols"/> unless a server quirk narrows them.</summary>
+    public SslProtocols Protocols { get; private set; }
+
+    /// <summary>Offers TLS 1.2 only, when the options allow it (see <see cref="FtpServerQuirks.AvoidTls13"/>).</summary>
+    public bool LimitToTls12()
+    {
+        if ((Protocols & SslProtocols.Tls12) == 0 || Protocols == SslProtocols.Tls12)
+        {
+            return false;
+        }
+
+        Protocols = SslProtocols.Tls12;
+        return true;
+    }
+
     /// <summary>
     /// Runs the client handshake over <paramref name="inner"/> (which the SslStream then owns).
     /// The deadline closes <paramref name="socket"/>, which ends a stalled handshake on every platform.
@@ -76,7 +92,7 @@ internal sealed class FtpTlsContext
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = TargetHost,
-                EnabledSslProtocols = _options.Protocols,
+                EnabledSslProtocols = Protocols,
                 ClientCertificates = _clientCertificates,
                 RemoteCertificateValidationCallback = Validator.Validate,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
@@ -84,7 +100,7 @@ internal sealed class FtpTlsContext
             };
             await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
 #else
-            await ssl.AuthenticateAsClientAsync(TargetHost, _clientCertificates, _options.Protocols, checkCertificateRevocation: false).ConfigureAwait(false);
+            await ssl.AuthenticateAsClientAsync(TargetHost, _clientCertificates, Protocols, checkCertificateRevocation: false).ConfigureAwait(false);
 #endif
             return ssl;
         }

@@ -152,10 +152,14 @@ internal sealed class FtpFileStream : RemoteFileStream
     {
         if (disposing && Interlocked.Exchange(ref _finished, 1) == 0)
         {
-            // Abort: closing the data connection ends the transfer on the server; the session sends
-            // ABOR and reads what the server still owes before its next command, so disposing never blocks.
-            _data.Dispose();
-            _session.ReleaseTransfer(replyPending: true);
+            // Abort without blocking: a download's data connection is cut now; an upload's is handed to
+            // the session, which closes it cleanly (so a TLS session stays resumable and the server
+            // keeps what it received) and resynchronises with ABOR before its next command.
+            _session.AbortTransfer(_writing ? _data : null);
+            if (!_writing)
+            {
+                _data.Dispose();
+            }
         }
 
         base.Dispose(disposing);

@@ -26,6 +26,7 @@ internal sealed partial class FtpSession : IRemoteSession
     private const int MaxPreliminaryReplies = 16;
 
     private bool _abortPending;
+    private FtpDataConnection? _abortedUpload;
     private Timer? _keepAlive;
     private int _disposed;
 
@@ -225,6 +226,7 @@ internal sealed partial class FtpSession : IRemoteSession
         }
 
         _keepAlive?.Dispose();
+        _abortedUpload?.Dispose();
 
         // A polite QUIT when nothing else is using the connection; a transfer still open is simply cut.
         if (!_control.IsClosed && await _lock.WaitAsync(0).ConfigureAwait(false))
@@ -259,6 +261,13 @@ internal sealed partial class FtpSession : IRemoteSession
         }
 
         _lock.Release();
+    }
+
+    /// <summary>Called when a transfer stream is disposed without completing; <paramref name="upload"/> is closed before the next command.</summary>
+    internal void AbortTransfer(FtpDataConnection? upload)
+    {
+        _abortedUpload = upload;
+        ReleaseTransfer(replyPending: true);
     }
 
     /// <summary>Reads the final reply of a transfer (RFC 959 §5.4: 226/250 after the data, or 4yz/5yz), skipping further 1yz replies.</summary>
@@ -603,9 +612,12 @@ internal sealed partial class FtpSession : IRemoteSession
     }
 
     /// <summary>
-    /// After an aborted transfer the server may owe a 426, a 226, both, or nothing until it sees
-    /// ABOR (pure-ftpd). RFC 959 §4.1.3 ABOR is sent, then NOOP as a marker, and replies are read
-    /// until NOOP's 200: whatever the server owed is consumed and the conversation is back in step.
+    /// Brings the conversation back in step after a transfer stream was disposed without completing.
+    /// An upload is ended like a finished one (close_notify and FIN: the server keeps what arrived,
+    /// which is what a later resume continues from) and its final reply is read. A download was cut;
+    /// the server may owe a 426, a 226, both, or (pure-ftpd) nothing until it sees ABOR
+    /// (RFC 959 §4.1.3). So ABOR is sent and its first final reply read; then NOOP, and replies are
+    /// read until NOOP's 200, which consumes whatever else was owed.
     /// </summary>
     private async Task DrainPendingRepliesAsync(CancellationToken cancellationToken)
     {
@@ -614,7 +626,18 @@ internal sealed partial class FtpSession : IRemoteSession
             return;
         }
 
+        if (_abortedUpload is { } upload)
+        {
+            _abortedUpload = null;
+            await upload.TryShutdownAsync(cancellationToken).ConfigureAwait(false);
+            upload.Dispose();
+            await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+            _abortPending = false;
+            return;
+        }
+
         await _control.SendAsync("ABOR", cancellationToken).ConfigureAwait(false);
+        await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
         await _control.SendAsync("NOOP", cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < MaxPreliminaryReplies; i++)
         {

@@ -22,6 +22,7 @@ internal sealed class FtpDataConnection : IDisposable
     private readonly TimeSpan _timeout;
     private readonly FtpIoWatchdog _watchdog;
     private int _disposed;
+    private Task? _drain;
 
     public FtpDataConnection(Socket socket, Stream stream, TimeSpan timeout)
     {
@@ -32,6 +33,21 @@ internal sealed class FtpDataConnection : IDisposable
     }
 
     public bool IsTls => _stream is SslStream;
+
+    /// <summary>
+    /// For uploads over TLS: reads (and discards) what the server sends on the data connection
+    /// while we write. With TLS 1.3 the server sends its session tickets there after the handshake,
+    /// and OpenSSL drops the resumed session from the client cache once it is used (tickets are
+    /// single-use, RFC 8446 §C.4); unless the new tickets are read, the next data connection cannot
+    /// resume and vsftpd/proftpd refuse it (522/425). At the end it also receives the server's close_notify.
+    /// </summary>
+    public void StartDraining()
+    {
+        if (_stream is SslStream)
+        {
+            _drain = DrainAsync();
+        }
+    }
 
     public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
@@ -155,6 +171,10 @@ internal sealed class FtpDataConnection : IDisposable
             }
 
             _socket.Shutdown(SocketShutdown.Send);
+            if (_drain is not null)
+            {
+                await _drain.ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -163,6 +183,22 @@ internal sealed class FtpDataConnection : IDisposable
         finally
         {
             _watchdog.Disarm();
+        }
+    }
+
+    /// <summary>
+    /// The same after a download has reached its end: the file is complete whatever happens now, so
+    /// a peer that already closed its side does not make this fail.
+    /// </summary>
+    public async Task TryShutdownAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionLostException)
+        {
+            Dispose();
         }
     }
 
@@ -176,6 +212,21 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Dispose();
         _socket.Dispose();
         _stream.Dispose();
+    }
+
+    private async Task DrainAsync()
+    {
+        var buffer = new byte[512];
+        try
+        {
+            while (await _stream.ReadAsync(buffer, 0, buffer.Length).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (IsIoFailure(ex))
+        {
+            // The upload's outcome is the server's final reply, not how its side of the connection ended.
+        }
     }
 
 #if NET8_0_OR_GREATER

@@ -127,7 +127,12 @@ internal sealed class FtpFileStream : RemoteFileStream
             {
                 await _data.ShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
-            else if (!_endOfFile)
+            else if (_endOfFile)
+            {
+                // Our close_notify too: vsftpd waits for it before it sends the 226.
+                await _data.TryShutdownAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
             {
                 _data.Dispose();
             }
@@ -147,10 +152,14 @@ internal sealed class FtpFileStream : RemoteFileStream
     {
         if (disposing && Interlocked.Exchange(ref _finished, 1) == 0)
         {
-            // Abort: closing the data connection ends the transfer on the server (426 or 226), and the
-            // session reads that reply before its next command, so disposing never blocks.
-            _data.Dispose();
-            _session.ReleaseTransfer(replyPending: true);
+            // Abort without blocking: a download's data connection is cut now; an upload's is handed to
+            // the session, which closes it cleanly (so a TLS session stays resumable and the server
+            // keeps what it received) and resynchronises with ABOR before its next command.
+            _session.AbortTransfer(_writing ? _data : null);
+            if (!_writing)
+            {
+                _data.Dispose();
+            }
         }
 
         base.Dispose(disposing);

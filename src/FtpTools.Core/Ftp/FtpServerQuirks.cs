@@ -60,6 +60,15 @@ internal sealed class FtpServerQuirks
 
     public bool UseEprt { get; set; } = true;
 
+    /// <summary>
+    /// ProFTPD (mod_tls) requires data connections to resume the control connection's TLS session
+    /// and issues no fresh TLS 1.3 session ticket on upload data connections; OpenSSL clients use a
+    /// TLS 1.3 ticket once (RFC 8446 §C.4), so the data connection after an upload could not resume
+    /// and is refused with 425. TLS 1.2 sessions can be resumed again and again. Decided from the
+    /// greeting, which explicit TLS (AUTH TLS) lets us read before the handshake.
+    /// </summary>
+    public static bool AvoidTls13(string greeting) => Contains(greeting, "ProFTPD");
+
     public static FtpServerQuirks Detect(string banner, string? system, FtpFeatures features)
     {
         var kind = FtpServerKind.Unknown;

@@ -78,6 +78,7 @@ internal sealed partial class FtpSession
                 data = await OpenTransferAsync("APPE", full, 0, targetMustExist: false, cancellationToken).ConfigureAwait(false);
             }
 
+            data.StartDraining();
             return new FtpFileStream(this, data, writing: true, full, offset);
         }
         catch
@@ -119,16 +120,34 @@ internal sealed partial class FtpSession
             {
                 lines = await ReadListingAsync(_quirks.ListCommand, null, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (CommandRefusedException)
             {
-                if (!_control.IsClosed)
-                {
-                    await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await TryRestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
+                throw;
             }
+
+            await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return FtpListingAdapter.Parse(lines, full, DateTime.UtcNow, machine, Report);
+    }
+
+    /// <summary>Goes back to the working directory after a failed listing, keeping the listing's error as the one reported.</summary>
+    private async Task TryRestoreDirectoryAsync(CancellationToken cancellationToken)
+    {
+        if (_control.IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (FtpToolsException ex)
+        {
+            Report("Could not return to the working directory: " + ex.Message);
+        }
     }
 
     private async Task<RemoteItem?> GetItemCoreAsync(string full, CancellationToken cancellationToken)
@@ -270,6 +289,8 @@ internal sealed partial class FtpSession
                 {
                     AddLine(lines, line, lineLength);
                 }
+
+                await data.TryShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -278,7 +299,7 @@ internal sealed partial class FtpSession
             }
         }
 
-        var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
         CheckTransferReply(reply, verb, path ?? _currentDirectory, mustSucceed: true);
         return lines;
     }
@@ -358,7 +379,7 @@ internal sealed partial class FtpSession
             FtpReply final;
             try
             {
-                final = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+                final = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (ConnectionLostException)
             {

@@ -4,6 +4,7 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using ProtocolViolationException = FtpTools.Core.Errors.ProtocolViolationException;
 using FtpTools.Core.Logging;
 using FtpTools.Core.Paths;
 
@@ -22,7 +23,10 @@ internal sealed partial class FtpSession : IRemoteSession
     private readonly SemaphoreSlim _lock = new(1, 1);
     private FtpServerQuirks _quirks;
     private string _currentDirectory = "/";
-    private int _pendingReplies;
+    private const int MaxPreliminaryReplies = 16;
+
+    private bool _abortPending;
+    private FtpDataConnection? _abortedUpload;
     private Timer? _keepAlive;
     private int _disposed;
 
@@ -33,7 +37,7 @@ internal sealed partial class FtpSession : IRemoteSession
         _quirks = FtpServerQuirks.Detect("", null, FtpFeatures.None);
         if (options.Protocol is RemoteProtocol.Ftpes or RemoteProtocol.Ftps)
         {
-            _tls = new FtpTlsContext(options.Tls, options.Host);
+            _tls = new FtpTlsContext(options.Tls, options.Host, options.EffectivePort);
         }
     }
 
@@ -222,6 +226,7 @@ internal sealed partial class FtpSession : IRemoteSession
         }
 
         _keepAlive?.Dispose();
+        _abortedUpload?.Dispose();
 
         // A polite QUIT when nothing else is using the connection; a transfer still open is simply cut.
         if (!_control.IsClosed && await _lock.WaitAsync(0).ConfigureAwait(false))
@@ -244,19 +249,42 @@ internal sealed partial class FtpSession : IRemoteSession
         _control.Dispose();
     }
 
-    /// <summary>Called by <see cref="FtpFileStream"/> when its transfer ends; the final reply is read before the next command when still owed.</summary>
+    /// <summary>
+    /// Called by <see cref="FtpFileStream"/> when its transfer ends. When the transfer's final reply
+    /// was not read (an abort), the session resynchronises before its next command.
+    /// </summary>
     internal void ReleaseTransfer(bool replyPending)
     {
         if (replyPending)
         {
-            Interlocked.Increment(ref _pendingReplies);
+            _abortPending = true;
         }
 
         _lock.Release();
     }
 
-    /// <summary>Reads the final reply of a transfer (RFC 959 §5.4: 226/250 after the data, or 4yz/5yz).</summary>
-    internal Task<FtpReply> ReadTransferReplyAsync(CancellationToken cancellationToken) => ReadReplyAsync(cancellationToken);
+    /// <summary>Called when a transfer stream is disposed without completing; <paramref name="upload"/> is closed before the next command.</summary>
+    internal void AbortTransfer(FtpDataConnection? upload)
+    {
+        _abortedUpload = upload;
+        ReleaseTransfer(replyPending: true);
+    }
+
+    /// <summary>Reads the final reply of a transfer (RFC 959 §5.4: 226/250 after the data, or 4yz/5yz), skipping further 1yz replies.</summary>
+    internal async Task<FtpReply> ReadTransferReplyAsync(CancellationToken cancellationToken)
+    {
+        // pure-ftpd sends a second 150 with its timing after the data; RFC 959 allows any number of 1yz.
+        for (var i = 0; i < MaxPreliminaryReplies; i++)
+        {
+            var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+            if (!reply.Code.IsPositivePreliminary())
+            {
+                return reply;
+            }
+        }
+
+        throw _control.Lost(new ProtocolViolationException($"The server sent more than {MaxPreliminaryReplies} preliminary replies without a final one."));
+    }
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -284,6 +312,11 @@ internal sealed partial class FtpSession : IRemoteSession
             if (auth.Code != FtpReplyCode.SecurityDataExchangeComplete)
             {
                 throw new AuthenticationFailedException($"The server refused to start TLS (AUTH TLS): {FtpReplyParser.Printable(auth.ToString(), 300)}. It may not offer FTPES; plain FTP would send the password unprotected.");
+            }
+
+            if (FtpServerQuirks.AvoidTls13(greeting.Message) && _tls!.LimitToTls12())
+            {
+                Report("ProFTPD: offering TLS 1.2 only, so data connections can resume the TLS session after uploads.");
             }
 
             await _control.StartTlsAsync(_tls!, cancellationToken).ConfigureAwait(false);
@@ -578,16 +611,45 @@ internal sealed partial class FtpSession : IRemoteSession
         }
     }
 
+    /// <summary>
+    /// Brings the conversation back in step after a transfer stream was disposed without completing.
+    /// An upload is ended like a finished one (close_notify and FIN: the server keeps what arrived,
+    /// which is what a later resume continues from) and its final reply is read. A download was cut;
+    /// the server may owe a 426, a 226, both, or (pure-ftpd) nothing until it sees ABOR
+    /// (RFC 959 §4.1.3). So ABOR is sent and its first final reply read; then NOOP, and replies are
+    /// read until NOOP's 200, which consumes whatever else was owed.
+    /// </summary>
     private async Task DrainPendingRepliesAsync(CancellationToken cancellationToken)
     {
-        while (Volatile.Read(ref _pendingReplies) > 0)
+        if (!_abortPending)
+        {
+            return;
+        }
+
+        if (_abortedUpload is { } upload)
+        {
+            _abortedUpload = null;
+            await upload.TryShutdownAsync(cancellationToken).ConfigureAwait(false);
+            upload.Dispose();
+            await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+            _abortPending = false;
+            return;
+        }
+
+        await _control.SendAsync("ABOR", cancellationToken).ConfigureAwait(false);
+        await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+        await _control.SendAsync("NOOP", cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < MaxPreliminaryReplies; i++)
         {
             var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
-            if (!reply.Code.IsPositivePreliminary())
+            if (reply.Code == FtpReplyCode.CommandOk)
             {
-                Interlocked.Decrement(ref _pendingReplies);
+                _abortPending = false;
+                return;
             }
         }
+
+        throw _control.Lost(new ProtocolViolationException("The server's replies after an aborted transfer did not come back in step."));
     }
 
     /// <summary>Sends a command and reads its reply; 421 (RFC 959 §4.2: the server is closing) ends the session.</summary>

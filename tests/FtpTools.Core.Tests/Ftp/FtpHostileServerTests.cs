@@ -1,0 +1,236 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Ftp;
+using Xunit;
+using Xunit.Abstractions;
+using ProtocolViolationException = FtpTools.Core.Errors.ProtocolViolationException;
+
+namespace FtpTools.Core.Tests.Ftp;
+
+/// <summary>Broken and hostile peers, scripted with <see cref="FakeFtpServer"/>: each gives a clear error or is neutralised, and nothing hangs.</summary>
+public sealed class FtpHostileServerTests : IDisposable
+{
+    private const string Listing =
+        "-rw-r--r--   1 u g 5 Jan 01  2020 ok.txt\r\n" +
+        "-rw-r--r--   1 u g 5 Jan 01  2020 ../evil\r\n" +
+        "-rw-r--r--   1 u g 5 Jan 01  2020 /etc/passwd\r\n" +
+        "drwxr-xr-x   2 u g 4096 Jan 01  2020 sub/dir\r\n";
+
+    private readonly ITestOutputHelper _output;
+    private readonly FtpTestLog _log = new();
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+
+    public FtpHostileServerTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    public void Dispose()
+    {
+        _output.WriteLine(_log.ToString());
+        _timeout.Dispose();
+    }
+
+    [Fact]
+    public async Task An_endless_reply_line_is_a_protocol_violation()
+    {
+        await using var server = FakeFtpServer.Start((_, _) => Task.FromResult(false), greeting: "220 " + new string('x', 200_000));
+        var watch = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<ProtocolViolationException>(() => RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token));
+        Assert.Contains("longer than 8192 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), watch.Elapsed.ToString());
+    }
+
+    [Fact]
+    public async Task A_reply_that_never_ends_times_out()
+    {
+        await using var server = FakeFtpServer.Start((_, _) => Task.FromResult(false), greeting: "220-welcome\r\n220-still welcoming\r\n");
+        var watch = Stopwatch.StartNew();
+        var options = Options(server, operationTimeout: TimeSpan.FromSeconds(1));
+        var ex = await Assert.ThrowsAsync<ConnectionLostException>(() => RemoteSessionFactory.ConnectAsync(options, _timeout.Token));
+        Assert.Contains("did not respond within 1 s", ex.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), watch.Elapsed.ToString());
+    }
+
+    [Fact]
+    public async Task A_reply_stalling_mid_session_kills_only_that_session_with_a_timeout()
+    {
+        await using var server = FakeFtpServer.Start((_, command) => Task.FromResult(command == "NOOP"));
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, operationTimeout: TimeSpan.FromSeconds(1)), _timeout.Token);
+        var ex = await Assert.ThrowsAsync<ConnectionLostException>(() => session.KeepAliveAsync(_timeout.Token));
+        Assert.Contains("did not respond within 1 s", ex.Message, StringComparison.Ordinal);
+        Assert.False(session.IsConnected);
+    }
+
+    [Fact]
+    public async Task A_passive_reply_naming_another_host_is_ignored_and_unsafe_listing_names_are_dropped_and_logged()
+    {
+        TcpListener? data = null;
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    await connection.SendAsync("500 EPSV not understood\r\n");
+                    return true;
+                case "PASV":
+                    data = connection.ListenForData();
+                    var port = ((IPEndPoint)data.LocalEndpoint).Port;
+                    await connection.SendAsync($"227 Entering Passive Mode (10,1,2,3,{port >> 8},{port & 0xFF})\r\n");
+                    return true;
+                case "LIST -a":
+                    await connection.SendAsync("150 here it comes\r\n");
+                    await FakeFtpConnection.SendDataAsync(data!, Listing);
+                    await connection.SendAsync("226 done\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        var items = await session.ListDirectoryAsync("/", _timeout.Token);
+
+        var item = Assert.Single(items);
+        Assert.Equal("ok.txt", item.Name);
+        Assert.Equal("/ok.txt", item.FullName);
+        Assert.Contains(_log.Lines, line => line.Contains("names 10.1.2.3; connecting to the server's address 127.0.0.1", StringComparison.Ordinal));
+        Assert.Equal(3, _log.Lines.Count(line => line.StartsWith("* Listing line", StringComparison.Ordinal) && line.Contains("ignored", StringComparison.Ordinal)));
+        Assert.Contains(_log.Lines, line => line.Contains("../evil", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Refused_auth_tls_is_an_authentication_failure_and_no_password_is_sent()
+    {
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            if (command == "AUTH TLS")
+            {
+                await connection.SendAsync("502 no TLS here\r\n");
+                return true;
+            }
+
+            return false;
+        });
+        var options = Options(server, protocol: RemoteProtocol.Ftpes);
+        var ex = await Assert.ThrowsAsync<AuthenticationFailedException>(() => RemoteSessionFactory.ConnectAsync(options, _timeout.Token));
+        Assert.Contains("refused to start TLS (AUTH TLS): 502 no TLS here", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASS", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Passive_listing_over_ipv6_uses_epsv()
+    {
+        TcpListener? data = null;
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "EPSV":
+                        data = connection.ListenForData();
+                        await connection.SendAsync($"229 Entering Extended Passive Mode (|||{((IPEndPoint)data.LocalEndpoint).Port}|)\r\n");
+                        return true;
+                    case "LIST -a":
+                        await connection.SendAsync("150 here it comes\r\n");
+                        await FakeFtpConnection.SendDataAsync(data!, Listing);
+                        await connection.SendAsync("226 done\r\n");
+                        return true;
+                    default:
+                        return false;
+                }
+            },
+            address: IPAddress.IPv6Loopback);
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, host: "::1"), _timeout.Token);
+        Assert.Equal("ok.txt", Assert.Single(await session.ListDirectoryAsync("/", _timeout.Token)).Name);
+        Assert.Contains("* Data connection to [::1]:", string.Join("\n", _log.Lines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Active_listing_over_ipv6_uses_eprt()
+    {
+        var port = 0;
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                if (command.StartsWith("EPRT |2|::1|", StringComparison.Ordinal))
+                {
+                    port = int.Parse(command.Split('|')[3], System.Globalization.CultureInfo.InvariantCulture);
+                    await connection.SendAsync("200 EPRT ok\r\n");
+                    return true;
+                }
+
+                if (command == "LIST -a")
+                {
+                    await connection.SendAsync("150 connecting to you\r\n");
+                    using var client = new TcpClient(AddressFamily.InterNetworkV6);
+                    await client.ConnectAsync(IPAddress.IPv6Loopback, port);
+                    await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(Listing));
+                    client.Client.Shutdown(SocketShutdown.Send);
+                    await connection.SendAsync("226 done\r\n");
+                    return true;
+                }
+
+                return false;
+            },
+            address: IPAddress.IPv6Loopback);
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, host: "::1", mode: FtpDataMode.Active), _timeout.Token);
+        Assert.Equal("ok.txt", Assert.Single(await session.ListDirectoryAsync("/", _timeout.Token)).Name);
+    }
+
+    [Fact]
+    public async Task Remote_hashes_use_hash_or_the_x_commands_the_server_offers()
+    {
+        const string Sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "HASH /f.txt":
+                        await connection.SendAsync($"213 SHA-256 0-4 {Sha256.ToUpperInvariant()} /f.txt\r\n");
+                        return true;
+                    case "XCRC /f.txt":
+                        await connection.SendAsync("250 D87F7E0C\r\n");
+                        return true;
+                    default:
+                        return false;
+                }
+            },
+            features: " EPSV\r\n HASH SHA-256*;SHA-1;MD5\r\n XCRC\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        var hashes = Assert.IsAssignableFrom<IRemoteHashProvider>(session);
+        Assert.Equal(new[] { RemoteHashAlgorithm.Sha256, RemoteHashAlgorithm.Sha1, RemoteHashAlgorithm.Md5, RemoteHashAlgorithm.Crc32 }, hashes.SupportedHashAlgorithms);
+        Assert.Equal(Sha256, await hashes.ComputeHashAsync("/f.txt", RemoteHashAlgorithm.Sha256, _timeout.Token));
+        Assert.Equal("d87f7e0c", await hashes.ComputeHashAsync("f.txt", RemoteHashAlgorithm.Crc32, _timeout.Token));
+        Assert.DoesNotContain("OPTS HASH", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commands_with_line_breaks_are_refused_before_sending()
+    {
+        await using var server = FakeFtpServer.Start((_, _) => Task.FromResult(false));
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        await Assert.ThrowsAsync<ArgumentException>(() => session.RemoveFileAsync("a\r\nDELE b", _timeout.Token));
+        Assert.DoesNotContain("DELE", server.Received.ToString(), StringComparison.Ordinal);
+        await session.KeepAliveAsync(_timeout.Token);
+    }
+
+    private ConnectionOptions Options(FakeFtpServer server, TimeSpan? operationTimeout = null, RemoteProtocol protocol = RemoteProtocol.Ftp, string host = "127.0.0.1", FtpDataMode mode = FtpDataMode.Passive) => new()
+    {
+        Protocol = protocol,
+        Host = host,
+        Port = server.Port,
+        Credential = new NetworkCredential("user", "secret"),
+        OperationTimeout = operationTimeout ?? TimeSpan.FromSeconds(10),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        Ftp = new FtpOptions { DataMode = mode },
+        Log = _log,
+    };
+}

@@ -10,7 +10,7 @@
 #                                          tests; writes DIR/env.sh and DIR/env.ps1 with FTPTOOLS_TEST_* variables
 #   ftptools-servers.sh down DIR           stop what `up DIR` started
 #
-# KIND: vsftpd | vsftpd-implicit | proftpd | pure-ftpd | sshd
+# KIND: vsftpd | vsftpd-implicit | vsftpd-ipv6 (on ::1) | proftpd | pure-ftpd | sshd
 # Every server listens on 127.0.0.1 only (sshd and vsftpd also on ::1 where asked), from a fresh DIR.
 # vsftpd, proftpd and pure-ftpd conflict as Debian packages (each provides ftp-server): vsftpd is installed
 # normally, the other two are unpacked with `dpkg -x` into $PREFIX.
@@ -165,17 +165,15 @@ prepare_root() {
   chmod 755 "$d" "$d/root"
 }
 
-run_vsftpd() { # dir port implicit cert
-  local d=$1 port=$2 implicit=$3 cert=${4:-server}
+run_vsftpd() { # dir port implicit cert [ipv6]
+  local d=$1 port=$2 implicit=$3 cert=${4:-server} ipv6=${5:-}
   make_certificates "$d"
   prepare_root "$d"
   mkdir -p "$d/empty"
   chmod 755 "$d/empty"
   local conf="$d/vsftpd-$port.conf"
   cat >"$conf" <<EOF
-listen=YES
-listen_ipv6=NO
-listen_address=127.0.0.1
+$(if [ -n "$ipv6" ]; then printf 'listen=NO\nlisten_ipv6=YES\nlisten_address6=::1'; else printf 'listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1'; fi)
 listen_port=$port
 background=NO
 anonymous_enable=NO
@@ -339,6 +337,7 @@ cmd_run() {
   case "$kind" in
     vsftpd) run_vsftpd "$d" "$port" NO "${4:-server}" ;;
     vsftpd-implicit) run_vsftpd "$d" "$port" YES "${4:-server}" ;;
+    vsftpd-ipv6) run_vsftpd "$d" "$port" NO server ipv6 ;;
     proftpd) run_proftpd "$d" "$port" ;;
     pure-ftpd) run_pureftpd "$d" "$port" ;;
     sshd) run_sshd "$d" "$port" "${4:-}" ;;

@@ -122,6 +122,13 @@ public sealed class VsftpdFixture : FtpServerFixture
         return process.Port;
     }
 
+    /// <summary>Another vsftpd on the same root listening on ::1 only (plain and AUTH TLS). Returns its port.</summary>
+    public async Task<int> StartIpv6Async()
+    {
+        var process = await StartAsync("vsftpd-ipv6", "220").ConfigureAwait(false);
+        return process.Port;
+    }
+
     protected override async Task<ServerProcess> StartMainAsync()
     {
         var main = await StartAsync("vsftpd", "220").ConfigureAwait(false);

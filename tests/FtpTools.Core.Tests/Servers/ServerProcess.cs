@@ -29,6 +29,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The loopback address the server listens on: ::1 for the "-ipv6" kinds, 127.0.0.1 otherwise.</summary>
+    public IPAddress Address => Kind.EndsWith("-ipv6", StringComparison.Ordinal) ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+
     public string Output
     {
         get
@@ -124,8 +127,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
             try
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
+                using var client = new TcpClient(Address.AddressFamily);
+                await client.ConnectAsync(Address, Port).ConfigureAwait(false);
                 if (bannerPrefix is null)
                 {
                     return;

@@ -17,3 +17,27 @@ public sealed class VsftpdTransferTests : TransferBehaviours
 
     protected override SessionTarget Target { get; }
 }
+
+[Xunit.Collection("vsftpd")]
+public sealed class VsftpdExplicitTlsTransferTests : TransferBehaviours
+{
+    public VsftpdExplicitTlsTransferTests(VsftpdFixture fixture) => Target = new FixtureTarget(fixture, RemoteProtocol.Ftpes);
+
+    protected override SessionTarget Target { get; }
+}
+
+[Xunit.Collection("proftpd")]
+public sealed class ProftpdTransferTests : TransferBehaviours
+{
+    public ProftpdTransferTests(ProftpdFixture fixture) => Target = new FixtureTarget(fixture, RemoteProtocol.Ftp);
+
+    protected override SessionTarget Target { get; }
+}
+
+[Xunit.Collection("pure-ftpd")]
+public sealed class PureFtpdTransferTests : TransferBehaviours
+{
+    public PureFtpdTransferTests(PureFtpdFixture fixture) => Target = new FixtureTarget(fixture, RemoteProtocol.Ftp);
+
+    protected override SessionTarget Target { get; }
+}

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
@@ -152,6 +153,9 @@ internal sealed class SftpChannel : IAsyncDisposable
     }
 
     /// <summary>Writes one whole packet. Packets from concurrent callers never interleave.</summary>
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
     public async ValueTask SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -347,6 +351,9 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
     }
 
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
     private async ValueTask WriteToStreamAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)
     {
         try

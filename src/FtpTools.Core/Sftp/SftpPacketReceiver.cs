@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
@@ -28,6 +29,9 @@ internal sealed class SftpPacketReceiver
     }
 
     /// <summary>The next packet body (type byte first). Throws <see cref="ConnectionLostException"/> when the stream ends.</summary>
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
     public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync(CancellationToken cancellationToken)
     {
         _start += _pendingConsume;

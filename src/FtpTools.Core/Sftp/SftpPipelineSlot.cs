@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
@@ -46,6 +47,9 @@ internal abstract class SftpPipelineSlot : ISftpResponseHandler, IValueTaskSourc
     public void Disarm() => Volatile.Write(ref _state, Idle);
 
     /// <summary>Waits for the response; a cancelled wait orphans the slot and throws <see cref="OperationCanceledException"/>.</summary>
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
         if (!cancellationToken.CanBeCanceled)

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
@@ -175,6 +176,9 @@ internal sealed class SftpReadStream : RemoteFileStream
     }
 #endif
 
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
     private async ValueTask<int> ReadCoreAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (_finished)
@@ -286,7 +290,8 @@ internal sealed class SftpReadStream : RemoteFileStream
 
     private async Task FillWindowAsync(CancellationToken cancellationToken)
     {
-        while (!_eof && _inFlight.Count < _window && (_sizeHint < 0 || _nextOffset <= _sizeHint))
+        // The first request goes out whatever the hint says: a file may have grown since SSH_FXP_FSTAT.
+        while (!_eof && _inFlight.Count < _window && (_sizeHint < 0 || _nextOffset <= _sizeHint || _all.Count == 0))
         {
             // With a size hint, the request that reaches the end stops exactly there and one more, starting at the
             // end, confirms SSH_FX_EOF in the same round trip instead of after a short read.
@@ -301,11 +306,14 @@ internal sealed class SftpReadStream : RemoteFileStream
 
     private ReadSlot NewSlot()
     {
-        var slot = new ReadSlot(ArrayPool<byte>.Shared.Rent(_chunk), new byte[SftpPacket.DataRequestHeaderLength(_handle.Length)], _chunk);
+        var slot = new ReadSlot(_session.Buffers, _session.Buffers.Rent(_chunk), new byte[SftpPacket.DataRequestHeaderLength(_handle.Length)], _chunk);
         _all.Add(slot);
         return slot;
     }
 
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
     private async ValueTask IssueAsync(ReadSlot slot, long offset, int length, CancellationToken cancellationToken)
     {
         slot.Offset = offset;
@@ -352,7 +360,7 @@ internal sealed class SftpReadStream : RemoteFileStream
                 continue;
             }
 
-            ArrayPool<byte>.Shared.Return(slot.Buffer);
+            _session.Buffers.Return(slot.Buffer);
         }
 
         _all.Clear();
@@ -363,10 +371,12 @@ internal sealed class SftpReadStream : RemoteFileStream
 
     private sealed class ReadSlot : SftpPipelineSlot
     {
+        private readonly ArrayPool<byte> _pool;
         private readonly int _capacity;
 
-        public ReadSlot(byte[] buffer, byte[] request, int capacity)
+        public ReadSlot(ArrayPool<byte> pool, byte[] buffer, byte[] request, int capacity)
         {
+            _pool = pool;
             Buffer = buffer;
             Request = request;
             _capacity = capacity;
@@ -430,6 +440,6 @@ internal sealed class SftpReadStream : RemoteFileStream
             throw new ProtocolViolationException($"The SFTP server answered SSH_FXP_READ with {type}.");
         }
 
-        protected override void ReleaseOrphan() => ArrayPool<byte>.Shared.Return(Buffer);
+        protected override void ReleaseOrphan() => _pool.Return(Buffer);
     }
 }

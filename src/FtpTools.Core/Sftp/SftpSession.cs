@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -8,6 +9,8 @@ using FtpTools.Core.Errors;
 using FtpTools.Core.Logging;
 using FtpTools.Core.Paths;
 using FtpTools.Core.Ssh;
+using FtpTools.Core.Ssh.Authentication;
+using FtpTools.Core.Ssh.Trust;
 
 namespace FtpTools.Core.Sftp;
 
@@ -47,6 +50,13 @@ internal sealed class SftpSession : IRemoteSession
 
     public RemoteProtocol Protocol => RemoteProtocol.Sftp;
 
+    /// <summary>
+    /// The session's own pool of request buffers, shared by its transfers. The shared pool keeps only a few arrays
+    /// of this size, so a 64-request window would allocate most of its buffers again on every transfer; this one keeps
+    /// up to two windows' worth (allocated only as used) and goes away with the session.
+    /// </summary>
+    internal ArrayPool<byte> Buffers { get; } = ArrayPool<byte>.Create(SftpPacket.MaxDataLength + 1024, 2 * MaxRequestsInFlight);
+
     public string Host { get; }
 
     public int Port { get; }
@@ -69,9 +79,46 @@ internal sealed class SftpSession : IRemoteSession
     /// <summary>Data length of one SSH_FXP_WRITE: from limits@openssh.com (at most 255 KiB), else 32 KiB.</summary>
     internal int WriteLength { get; private set; }
 
-    /// <summary>Until the SSH client lands, SFTP sessions are opened over a ready channel with <see cref="OpenAsync"/>.</summary>
+    /// <summary>
+    /// Opens an SSH connection (host key checked by <see cref="HostKeyTrust"/>, user authenticated by
+    /// <see cref="UserAuthenticator"/>), starts the "sftp" subsystem (RFC 4254 §6.5) and SFTP on it.
+    /// </summary>
     public static Task<IRemoteSession> ConnectAsync(ConnectionOptions options, CancellationToken cancellationToken) =>
-        Task.FromException<IRemoteSession>(new NotSupportedException("SFTP over SSH is wired when the SSH client lands"));
+        ConnectAsync(options, portableAlgorithmsOnly: false, cancellationToken);
+
+    /// <summary>As <see cref="ConnectAsync(ConnectionOptions, CancellationToken)"/>; <paramref name="portableAlgorithmsOnly"/> offers only the netstandard2.0 algorithm set, for tests.</summary>
+    internal static async Task<IRemoteSession> ConnectAsync(ConnectionOptions options, bool portableAlgorithmsOnly, CancellationToken cancellationToken)
+    {
+        if (options is null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+
+        var host = options.Host;
+        var port = options.EffectivePort;
+        var client = await SshClient.ConnectAsync(
+            options,
+            async (algorithm, blob, ct) =>
+            {
+                var trust = await HostKeyTrust.VerifyAsync(host, port, algorithm, blob, options.Ssh, ct).ConfigureAwait(false);
+                options.Log?.Write(LogDirection.Info, $"Host key {algorithm} {trust.Fingerprint} trusted: {trust}");
+            },
+            (transport, ct) => UserAuthenticator.AuthenticateAsync(transport, options, ct),
+            portableAlgorithmsOnly,
+            cancellationToken).ConfigureAwait(false);
+        Stream channel;
+        try
+        {
+            channel = await client.OpenSubsystemAsync("sftp", cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return await OpenAsync(channel, host, port, client.Info, options, client, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Starts SFTP on an open duplex stream (the "sftp" subsystem channel): version exchange, limits, start directory.
@@ -214,10 +261,16 @@ internal sealed class SftpSession : IRemoteSession
             // The size lets the first window stop at the end of the file; a server that refuses FSTAT just costs a
             // few requests past it.
             var size = -1L;
-            var response = await _channel.RequestAsync(SftpPacketType.SSH_FXP_FSTAT, w => w.WriteString(handle), full, cancellationToken).ConfigureAwait(false);
-            if (response.Type == SftpPacketType.SSH_FXP_ATTRS && response.Attributes!.Size is { } known && known <= long.MaxValue)
+            try
             {
-                size = (long)known;
+                if ((await FStatAsync(handle, full, cancellationToken).ConfigureAwait(false)).Size is { } known && known <= long.MaxValue)
+                {
+                    size = (long)known;
+                }
+            }
+            catch (CommandRefusedException)
+            {
+                // No size hint then.
             }
 
             stream = new SftpReadStream(this, _channel, handle, full, offset, ReadLength, Window(ReadLength), size);

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
@@ -165,6 +166,9 @@ internal sealed class SftpWriteStream : RemoteFileStream
     }
 #endif
 
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
     private async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken)
     {
         if (_finished)
@@ -198,6 +202,9 @@ internal sealed class SftpWriteStream : RemoteFileStream
         }
     }
 
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
     private async ValueTask<WriteSlot> TakeSlotAsync(CancellationToken cancellationToken)
     {
         // Answers that are already in are taken without waiting, so a refusal surfaces early; a full window waits
@@ -214,11 +221,14 @@ internal sealed class SftpWriteStream : RemoteFileStream
             return reused;
         }
 
-        var slot = new WriteSlot(ArrayPool<byte>.Shared.Rent(_headerLength + _chunk));
+        var slot = new WriteSlot(_session.Buffers, _session.Buffers.Rent(_headerLength + _chunk));
         _all.Add(slot);
         return slot;
     }
 
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
     private async ValueTask RetireOldestAsync(CancellationToken cancellationToken)
     {
         var slot = _inFlight.Peek();
@@ -234,6 +244,9 @@ internal sealed class SftpWriteStream : RemoteFileStream
         ThrowIfFailed();
     }
 
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
     private async ValueTask IssueAsync(WriteSlot slot, CancellationToken cancellationToken)
     {
         var offset = _offset;
@@ -285,7 +298,7 @@ internal sealed class SftpWriteStream : RemoteFileStream
                 continue;
             }
 
-            ArrayPool<byte>.Shared.Return(slot.Packet);
+            _session.Buffers.Return(slot.Packet);
         }
 
         _all.Clear();
@@ -296,7 +309,13 @@ internal sealed class SftpWriteStream : RemoteFileStream
 
     private sealed class WriteSlot : SftpPipelineSlot
     {
-        public WriteSlot(byte[] packet) => Packet = packet;
+        private readonly ArrayPool<byte> _pool;
+
+        public WriteSlot(ArrayPool<byte> pool, byte[] packet)
+        {
+            _pool = pool;
+            Packet = packet;
+        }
 
         /// <summary>The whole request: header (patched per request), then <see cref="DataLength"/> bytes of data.</summary>
         public byte[] Packet { get; }
@@ -319,6 +338,6 @@ internal sealed class SftpWriteStream : RemoteFileStream
             Status = status.Code == SftpStatusCode.SSH_FX_OK ? null : status;
         }
 
-        protected override void ReleaseOrphan() => ArrayPool<byte>.Shared.Return(Packet);
+        protected override void ReleaseOrphan() => _pool.Return(Packet);
     }
 }

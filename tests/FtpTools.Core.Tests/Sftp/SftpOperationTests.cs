@@ -319,7 +319,7 @@ public sealed class SftpOperationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Fstat_and_readlink_and_realpath_answer()
+    public async Task Stat_lstat_readlink_and_realpath_answer()
     {
         await File.WriteAllBytesAsync(_server.Local("s"), new byte[77]);
         File.CreateSymbolicLink(_server.Local("to-s"), "s");

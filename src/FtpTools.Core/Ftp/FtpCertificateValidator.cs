@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -26,11 +27,20 @@ internal sealed class FtpCertificateValidator
     private readonly string _targetHost;
     private readonly HashSet<string> _pins;
     private readonly X509Certificate2Collection? _extraCas;
+    private readonly IPAddress? _addressToMatch;
 
-    public FtpCertificateValidator(TlsOptions options, string targetHost)
+    /// <param name="options">The session's TLS options.</param>
+    /// <param name="targetHost">The name or address the certificate must be issued for.</param>
+    /// <param name="addressToMatch">
+    /// Set when SslStream was given another name than <paramref name="targetHost"/> (see
+    /// <see cref="FtpTlsContext"/>): its name verdict is then ignored and the certificate's IP
+    /// address entries are compared with this address instead.
+    /// </param>
+    public FtpCertificateValidator(TlsOptions options, string targetHost, IPAddress? addressToMatch = null)
     {
         _options = options;
         _targetHost = targetHost;
+        _addressToMatch = addressToMatch;
         _pins = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pin in options.PinnedThumbprints)
         {
@@ -74,7 +84,9 @@ internal sealed class FtpCertificateValidator
 
         var untrusted = false;
         var expired = false;
-        var nameMismatch = (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0;
+        var nameMismatch = _addressToMatch is null
+            ? (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0
+            : !IssuedForAddress(server, _addressToMatch);
         if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
         {
             if (_extraCas is not null)
@@ -121,6 +133,34 @@ internal sealed class FtpCertificateValidator
             info.Thumbprint,
             reason);
         return false;
+    }
+
+    /// <summary>True when the certificate's subject alternative names list <paramref name="address"/> (RFC 5280 §4.2.1.6 iPAddress entries).</summary>
+    public static bool IssuedForAddress(X509Certificate2 certificate, IPAddress address)
+    {
+#if NET8_0_OR_GREATER
+        foreach (var extension in certificate.Extensions)
+        {
+            if (extension.Oid?.Value != "2.5.29.17")
+            {
+                continue;
+            }
+
+            var names = new X509SubjectAlternativeNameExtension(extension.RawData, extension.Critical);
+            foreach (var listed in names.EnumerateIPAddresses())
+            {
+                if (listed.Equals(address))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+#else
+        // Only the net8.0 build replaces the target name; this build never asks.
+        throw new PlatformNotSupportedException("Address matching is only used by the net8.0 build.");
+#endif
     }
 
     public static string Sha256Thumbprint(X509Certificate2 certificate)

@@ -140,7 +140,8 @@ internal static class FtpReplyParser
         && line[0] == (byte)('0' + (code / 100))
         && line[1] == (byte)('0' + (code / 10 % 10))
         && line[2] == (byte)('0' + (code % 10))
-        && (line.Length == 3 || line[3] == (byte)' ');
+        && line.Length > 3
+        && line[3] == (byte)' ';
 
     private static bool IsDigit(byte b) => b >= (byte)'0' && b <= (byte)'9';
 

@@ -119,16 +119,34 @@ internal sealed partial class FtpSession
             {
                 lines = await ReadListingAsync(_quirks.ListCommand, null, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (CommandRefusedException)
             {
-                if (!_control.IsClosed)
-                {
-                    await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await TryRestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
+                throw;
             }
+
+            await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return FtpListingAdapter.Parse(lines, full, DateTime.UtcNow, machine, Report);
+    }
+
+    /// <summary>Goes back to the working directory after a failed listing, keeping the listing's error as the one reported.</summary>
+    private async Task TryRestoreDirectoryAsync(CancellationToken cancellationToken)
+    {
+        if (_control.IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (FtpToolsException ex)
+        {
+            Report("Could not return to the working directory: " + ex.Message);
+        }
     }
 
     private async Task<RemoteItem?> GetItemCoreAsync(string full, CancellationToken cancellationToken)

@@ -33,7 +33,7 @@ internal sealed partial class FtpSession : IRemoteSession
         _quirks = FtpServerQuirks.Detect("", null, FtpFeatures.None);
         if (options.Protocol is RemoteProtocol.Ftpes or RemoteProtocol.Ftps)
         {
-            _tls = new FtpTlsContext(options.Tls, options.Host);
+            _tls = new FtpTlsContext(options.Tls, options.Host, options.EffectivePort);
         }
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -23,23 +24,38 @@ namespace FtpTools.Core.Ftp;
 /// <item>Windows/SChannel (.NET Framework, the netstandard2.0 build): the session cache is keyed by
 /// target name and credential handle; credentials are cached per client certificate and protocol set.</item>
 /// </list>
+/// OpenSSL-based .NET keys its client session cache by the SNI name of the handshake, and sends no
+/// SNI for an IP address, so a session to "127.0.0.1" is never cached and vsftpd refuses every data
+/// connection with "522 session reuse required". For an IP target we therefore hand SslStream a
+/// name of our own under the reserved ".invalid" domain (RFC 6761 §6.4), unique per address and
+/// port, and check the certificate against the real address ourselves (<see cref="FtpCertificateValidator"/>).
 /// </summary>
 internal sealed class FtpTlsContext
 {
     private readonly TlsOptions _options;
     private readonly X509CertificateCollection? _clientCertificates;
 
-    public FtpTlsContext(TlsOptions options, string host)
+    public FtpTlsContext(TlsOptions options, string host, int port)
     {
         _options = options;
-        TargetHost = options.TargetHostName ?? host;
-        Validator = new FtpCertificateValidator(options, TargetHost);
+        var checkedName = options.TargetHostName ?? host;
+        TargetHost = checkedName;
+        IPAddress? ownAddressCheck = null;
+#if NET8_0_OR_GREATER
+        if (IPAddress.TryParse(checkedName, out var address) && !OperatingSystem.IsWindows())
+        {
+            TargetHost = SessionCacheName(address, port);
+            ownAddressCheck = address;
+        }
+#endif
+        Validator = new FtpCertificateValidator(options, checkedName, ownAddressCheck);
         if (options.ClientCertificate is { } clientCertificate)
         {
             _clientCertificates = new X509CertificateCollection { clientCertificate };
         }
     }
 
+    /// <summary>The name given to SslStream: the host name, or for an IP address the session-cache name.</summary>
     public string TargetHost { get; }
 
     public FtpCertificateValidator Validator { get; }
@@ -93,6 +109,18 @@ internal sealed class FtpTlsContext
             watchdog.Disarm();
             watchdog.Dispose();
         }
+    }
+
+    /// <summary>"p990.7f000001.ip.invalid": a DNS-shaped name for one IP address and port.</summary>
+    public static string SessionCacheName(IPAddress address, int port)
+    {
+        var builder = new System.Text.StringBuilder("p").Append(port.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('.');
+        foreach (var b in address.GetAddressBytes())
+        {
+            builder.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return builder.Append(".ip.invalid").ToString();
     }
 
     public static string CipherName(SslStream ssl)

@@ -1,0 +1,377 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Ftp;
+using FtpTools.Core.Tests.Servers;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FtpTools.Core.Tests.Ftp;
+
+/// <summary>
+/// Every FTP operation against a real server, checked on the server's file system. Subclasses pick
+/// the server and plain FTP, explicit TLS or implicit TLS.
+/// </summary>
+public abstract class FtpServerSessionTests : FtpSessionTestBase
+{
+    protected FtpServerSessionTests(FtpServerFixture server, ITestOutputHelper output)
+        : base(server, output)
+    {
+    }
+
+    [Fact]
+    public async Task Login_fills_session_info_and_masks_the_password()
+    {
+        await using var session = await ConnectAsync();
+        Assert.True(session.IsConnected);
+        Assert.Equal("/", session.CurrentDirectory);
+        Assert.Equal(Server.UserName, session.Info.UserName);
+        Assert.StartsWith("UNIX", session.Info.ServerSystem, StringComparison.OrdinalIgnoreCase);
+        Assert.NotEmpty(session.Info.Features);
+        if (Protocol == RemoteProtocol.Ftp)
+        {
+            Assert.Null(session.Info.TlsProtocol);
+        }
+        else
+        {
+            Assert.Contains(session.Info.TlsProtocol, new[] { "TLS 1.2", "TLS 1.3" });
+            Assert.NotNull(session.Info.TlsCipher);
+            Assert.Equal(64, session.Info.CertificateThumbprint!.Length);
+            Assert.Contains("CN=localhost", session.Info.CertificateSubject, StringComparison.Ordinal);
+        }
+
+        await session.KeepAliveAsync(Token);
+        await session.DisconnectAsync(Token);
+        Assert.False(session.IsConnected);
+        Assert.Contains("> PASS ***", Log.Lines);
+        Assert.DoesNotContain(Log.Lines, line => line.Contains(Server.Password, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Wrong_password_is_an_authentication_failure()
+    {
+        var ex = await Assert.ThrowsAsync<AuthenticationFailedException>(() => RemoteSessionFactory.ConnectAsync(Options(password: "not-the-password"), Token));
+        Assert.Contains($"refused the login of user '{Server.UserName}': 530", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(65537)]
+    public async Task Files_round_trip_byte_exact(int length)
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        var data = RandomBytes(length);
+        await using var session = await ConnectAsync();
+        await UploadAsync(session, dir + "/up.bin", data);
+        Assert.Equal(Sha256(data), Sha256File(Local(dir, "up.bin")));
+
+        var back = await DownloadAsync(session, dir + "/up.bin");
+        Assert.Equal(Sha256(data), Sha256(back));
+        Assert.True(session.IsConnected);
+    }
+
+    [Fact]
+    public async Task Hundred_mebibyte_file_round_trips_in_both_directions()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        const int Length = 100 * 1024 * 1024;
+        var data = RandomBytes(Length);
+        await using var session = await ConnectAsync();
+        await UploadAsync(session, dir + "/big.bin", data);
+        Assert.Equal(Sha256(data), Sha256File(Local(dir, "big.bin")));
+
+        var back = await DownloadAsync(session, dir + "/big.bin");
+        Assert.Equal(Length, back.Length);
+        Assert.Equal(Sha256(data), Sha256(back));
+    }
+
+    [Fact]
+    public async Task Active_mode_transfers_and_lists()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        var data = RandomBytes(70000);
+        await using var session = await ConnectAsync(FtpDataMode.Active);
+        await UploadAsync(session, dir + "/active.bin", data);
+        Assert.Equal(Sha256(data), Sha256File(Local(dir, "active.bin")));
+        Assert.Equal(Sha256(data), Sha256(await DownloadAsync(session, dir + "/active.bin")));
+        var items = await session.ListDirectoryAsync(dir, Token);
+        Assert.Equal("active.bin", Assert.Single(items).Name);
+    }
+
+    [Fact]
+    public async Task Interrupted_download_resumes_byte_exact()
+    {
+        var dir = Server.NewTestDirectory();
+        var data = RandomBytes(3 * 1024 * 1024 + 17);
+        await File.WriteAllBytesAsync(Local(dir, "src.bin"), data, Token);
+        var cut = RandomNumberGenerator.GetInt32(1, data.Length - 1);
+
+        await using var session = await ConnectAsync();
+        var first = new byte[cut];
+        var stream = await session.OpenReadAsync($"/{dir}/src.bin", 0, Token);
+        await using (stream)
+        {
+            await stream.ReadExactlyAsync(first, Token);
+        }
+
+        var rest = await DownloadAsync(session, $"/{dir}/src.bin", cut);
+        Assert.Equal(Sha256(data), Sha256(first.Concat(rest).ToArray()));
+        Assert.True(session.IsConnected);
+    }
+
+    [Fact]
+    public async Task Interrupted_upload_resumes_byte_exact()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        var data = RandomBytes(3 * 1024 * 1024 + 5);
+        var cut = RandomNumberGenerator.GetInt32(1, data.Length - 1);
+
+        await using var session = await ConnectAsync();
+        var stream = await session.OpenWriteAsync(dir + "/up.bin", 0, Token);
+        await using (stream)
+        {
+            await stream.WriteAsync(data.AsMemory(0, cut), Token);
+        }
+
+        var partial = await session.GetItemAsync(dir + "/up.bin", Token);
+        Assert.NotNull(partial);
+        var have = partial!.Length!.Value;
+        Assert.InRange(have, 0, cut);
+        await UploadAsync(session, dir + "/up.bin", data, have);
+        Assert.Equal(Sha256(data), Sha256File(Local(dir, "up.bin")));
+    }
+
+    [Fact]
+    public async Task Listing_and_items_describe_files_directories_and_links()
+    {
+        var dir = Server.NewTestDirectory();
+        await File.WriteAllBytesAsync(Local(dir, "a file.txt"), new byte[1234], Token);
+        Directory.CreateDirectory(Local(dir, "sub dir"));
+        var stamp = new DateTime(2021, 3, 4, 5, 6, 7, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(Local(dir, "a file.txt"), stamp);
+
+        await using var session = await ConnectAsync();
+        var items = (await session.ListDirectoryAsync("/" + dir, Token)).OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
+        Assert.Equal(new[] { "a file.txt", "sub dir" }, items.Select(i => i.Name));
+        Assert.Equal(RemoteItemKind.File, items[0].Kind);
+        Assert.Equal(1234, items[0].Length);
+        Assert.Equal($"/{dir}/a file.txt", items[0].FullName);
+        Assert.Equal(RemoteItemKind.Directory, items[1].Kind);
+
+        var file = await session.GetItemAsync($"/{dir}/a file.txt", Token);
+        Assert.Equal(RemoteItemKind.File, file!.Kind);
+        Assert.Equal(1234, file.Length);
+        Assert.Equal(stamp, file.LastWriteTimeUtc);
+
+        var sub = await session.GetItemAsync($"/{dir}/sub dir", Token);
+        Assert.Equal(RemoteItemKind.Directory, sub!.Kind);
+        Assert.Null(await session.GetItemAsync($"/{dir}/missing", Token));
+        Assert.Null(await session.GetItemAsync($"/{dir}-missing/x", Token));
+
+        var ex = await Assert.ThrowsAsync<CommandRefusedException>(() => session.ListDirectoryAsync($"/{dir}/missing", Token));
+        Assert.Equal(RemoteErrorKind.NotFound, ex.Kind);
+        Assert.Equal(550, ex.FtpReplyCode);
+    }
+
+    [Fact]
+    public async Task Directories_are_created_with_parents_and_removed()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        await using var session = await ConnectAsync();
+        await session.CreateDirectoryAsync(dir + "/one", createParents: false, Token);
+        Assert.True(Directory.Exists(Local(dir, "one")));
+
+        await session.CreateDirectoryAsync(dir + "/a/b/c", createParents: true, Token);
+        Assert.True(Directory.Exists(Local(dir, "a/b/c")));
+        await session.CreateDirectoryAsync(dir + "/a/b/c", createParents: true, Token);
+
+        var exists = await Assert.ThrowsAsync<CommandRefusedException>(() => session.CreateDirectoryAsync(dir + "/one", false, Token));
+        Assert.Equal(RemoteErrorKind.AlreadyExists, exists.Kind);
+        var noParent = await Assert.ThrowsAsync<CommandRefusedException>(() => session.CreateDirectoryAsync(dir + "/x/y", false, Token));
+        Assert.Equal(RemoteErrorKind.NotFound, noParent.Kind);
+
+        var notEmpty = await Assert.ThrowsAsync<CommandRefusedException>(() => session.RemoveDirectoryAsync(dir + "/a", Token));
+        Assert.Equal(RemoteErrorKind.NotEmpty, notEmpty.Kind);
+        await session.RemoveDirectoryAsync(dir + "/a/b/c", Token);
+        Assert.False(Directory.Exists(Local(dir, "a/b/c")));
+        var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => session.RemoveDirectoryAsync(dir + "/a/b/c", Token));
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+        Assert.True(session.IsConnected);
+    }
+
+    [Fact]
+    public async Task Files_are_deleted_and_renamed()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        await using var session = await ConnectAsync();
+        await UploadAsync(session, dir + "/a.txt", new byte[] { 1, 2, 3 });
+        await UploadAsync(session, dir + "/b.txt", new byte[] { 4 });
+
+        var clash = await Assert.ThrowsAsync<CommandRefusedException>(() => session.RenameAsync(dir + "/a.txt", dir + "/b.txt", overwrite: false, Token));
+        Assert.Equal(RemoteErrorKind.AlreadyExists, clash.Kind);
+        Assert.Equal(new byte[] { 4 }, await File.ReadAllBytesAsync(Local(dir, "b.txt"), Token));
+
+        await session.RenameAsync(dir + "/a.txt", dir + "/b.txt", overwrite: true, Token);
+        Assert.False(File.Exists(Local(dir, "a.txt")));
+        Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(Local(dir, "b.txt"), Token));
+
+        await session.CreateDirectoryAsync(dir + "/moved", false, Token);
+        await session.RenameAsync(dir + "/b.txt", dir + "/moved/c.txt", overwrite: false, Token);
+        Assert.True(File.Exists(Local(dir, "moved/c.txt")));
+
+        var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => session.RenameAsync(dir + "/nope", dir + "/x", false, Token));
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+
+        await session.RemoveFileAsync(dir + "/moved/c.txt", Token);
+        Assert.False(File.Exists(Local(dir, "moved/c.txt")));
+        var gone = await Assert.ThrowsAsync<CommandRefusedException>(() => session.RemoveFileAsync(dir + "/moved/c.txt", Token));
+        Assert.Equal(RemoteErrorKind.NotFound, gone.Kind);
+        Assert.Equal(550, gone.FtpReplyCode);
+    }
+
+    [Fact]
+    public async Task Missing_file_download_is_not_found_and_the_session_stays_usable()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        await using var session = await ConnectAsync();
+        var ex = await Assert.ThrowsAsync<CommandRefusedException>(() => session.OpenReadAsync(dir + "/none.bin", 0, Token));
+        Assert.Equal(RemoteErrorKind.NotFound, ex.Kind);
+        Assert.Equal(550, ex.FtpReplyCode);
+        Assert.Empty(await session.ListDirectoryAsync(dir, Token));
+    }
+
+    [Fact]
+    public async Task Names_with_spaces_and_non_ascii_round_trip()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        const string Name = " Grüße – 日本語 file.txt";
+        var data = RandomBytes(999);
+        await using var session = await ConnectAsync();
+        await session.CreateDirectoryAsync(dir + "/Ünïcødé dir", false, Token);
+        await UploadAsync(session, dir + "/Ünïcødé dir/" + Name, data);
+        Assert.Equal(Sha256(data), Sha256File(Local(dir, "Ünïcødé dir/" + Name)));
+
+        var items = await session.ListDirectoryAsync(dir + "/Ünïcødé dir", Token);
+        Assert.Equal(Name, Assert.Single(items).Name);
+        Assert.Equal(Sha256(data), Sha256(await DownloadAsync(session, items[0].FullName)));
+
+        await session.ChangeDirectoryAsync(dir + "/Ünïcødé dir", Token);
+        Assert.Equal(dir + "/Ünïcødé dir", session.CurrentDirectory);
+        Assert.Equal(999, (await session.GetItemAsync(Name, Token))!.Length);
+    }
+
+    [Fact]
+    public async Task Modification_time_is_set()
+    {
+        var dir = Server.NewTestDirectory();
+        await File.WriteAllTextAsync(Local(dir, "t.txt"), "x", Token);
+        TestServers.GiveToTestUser(Local(dir, "t.txt"));
+        var stamp = new DateTime(2019, 12, 31, 23, 59, 58, DateTimeKind.Utc);
+        await using var session = await ConnectAsync();
+        await session.SetLastWriteTimeAsync($"/{dir}/t.txt", stamp, Token);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Local(dir, "t.txt")));
+    }
+
+    [Fact]
+    public async Task Aborted_download_leaves_the_session_usable()
+    {
+        var dir = Server.NewTestDirectory();
+        await File.WriteAllBytesAsync(Local(dir, "big.bin"), RandomBytes(8 * 1024 * 1024), Token);
+        await using var session = await ConnectAsync();
+        var stream = await session.OpenReadAsync($"/{dir}/big.bin", 0, Token);
+        var buffer = new byte[1000];
+        await stream.ReadExactlyAsync(buffer, Token);
+        await stream.DisposeAsync();
+
+        var small = RandomBytes(10);
+        await UploadAsync(session, $"/{dir}/after.bin", small);
+        Assert.Equal(small, await DownloadAsync(session, $"/{dir}/after.bin"));
+    }
+}
+
+[Collection("vsftpd")]
+public sealed class VsftpdPlainSessionTests : FtpServerSessionTests
+{
+    public VsftpdPlainSessionTests(VsftpdFixture server, ITestOutputHelper output)
+        : base(server, output)
+    {
+    }
+
+    protected override RemoteProtocol Protocol => RemoteProtocol.Ftp;
+}
+
+[Collection("vsftpd")]
+public sealed class VsftpdExplicitTlsSessionTests : FtpServerSessionTests
+{
+    public VsftpdExplicitTlsSessionTests(VsftpdFixture server, ITestOutputHelper output)
+        : base(server, output)
+    {
+    }
+
+    protected override RemoteProtocol Protocol => RemoteProtocol.Ftpes;
+}
+
+[Collection("vsftpd")]
+public sealed class VsftpdImplicitTlsSessionTests : FtpServerSessionTests
+{
+    private readonly VsftpdFixture _server;
+
+    public VsftpdImplicitTlsSessionTests(VsftpdFixture server, ITestOutputHelper output)
+        : base(server, output)
+    {
+        _server = server;
+    }
+
+    protected override RemoteProtocol Protocol => RemoteProtocol.Ftps;
+
+    protected override int ControlPort => _server.ImplicitTlsPort;
+}
+
+[Collection("proftpd")]
+public sealed class ProftpdPlainSessionTests : FtpServerSessionTests
+{
+    public ProftpdPlainSessionTests(ProftpdFixture server, ITestOutputHelper output)
+        : base(server, output)
+    {
+    }
+
+    protected override RemoteProtocol Protocol => RemoteProtocol.Ftp;
+}
+
+[Collection("proftpd")]
+public sealed class ProftpdExplicitTlsSessionTests : FtpServerSessionTests
+{
+    public ProftpdExplicitTlsSessionTests(ProftpdFixture server, ITestOutputHelper output)
+        : base(server, output)
+    {
+    }
+
+    protected override RemoteProtocol Protocol => RemoteProtocol.Ftpes;
+}
+
+[Collection("pure-ftpd")]
+public sealed class PureFtpdPlainSessionTests : FtpServerSessionTests
+{
+    public PureFtpdPlainSessionTests(PureFtpdFixture server, ITestOutputHelper output)
+        : base(server, output)
+    {
+    }
+
+    protected override RemoteProtocol Protocol => RemoteProtocol.Ftp;
+}
+
+[Collection("pure-ftpd")]
+public sealed class PureFtpdExplicitTlsSessionTests : FtpServerSessionTests
+{
+    public PureFtpdExplicitTlsSessionTests(PureFtpdFixture server, ITestOutputHelper output)
+        : base(server, output)
+    {
+    }
+
+    protected override RemoteProtocol Protocol => RemoteProtocol.Ftpes;
+}

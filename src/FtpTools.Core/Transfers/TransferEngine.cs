@@ -41,6 +41,7 @@ public static class TransferEngine
     /// <item>With Resume, a part file continues from its length (restarting when it is longer than the remote file)
     /// and is kept after a failure or cancellation; without Resume it is removed.</item>
     /// <item>PreserveTimestamp sets the local last write time to the remote one (a warning when the server gave none).</item>
+    /// <item>A remote directory, or a symbolic link to one, gives <see cref="TransferStatus.Skipped"/> with a warning.</item>
     /// </list>
     /// </summary>
     public static async Task<TransferResult> DownloadFileAsync(
@@ -69,17 +70,15 @@ public static class TransferEngine
             cancellationToken.ThrowIfCancellationRequested();
             var item = await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false)
                 ?? throw new TransferRefusedException($"The remote file '{source}' does not exist.", TransferRefusedReason.SourceNotFound, source);
-            if (item.Kind == RemoteItemKind.Directory)
-            {
-                throw new TransferRefusedException($"The remote path '{source}' is a directory, not a file.", TransferRefusedReason.SourceNotFound, source);
-            }
-
-            if (item.Kind == RemoteItemKind.SymbolicLink && await LeadsToDirectoryAsync(session, source, cancellationToken).ConfigureAwait(false))
+            // Some servers describe a link by its target (proftpd's MLST), so a link to a directory may arrive
+            // here as a directory; either way there is no file to download, and that is not a failure.
+            if (item.Kind == RemoteItemKind.Directory
+                || (item.Kind == RemoteItemKind.SymbolicLink && await LeadsToDirectoryAsync(session, source, cancellationToken).ConfigureAwait(false)))
             {
                 return new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped)
                 {
                     Duration = clock.Elapsed,
-                    Warning = $"The remote path '{source}' is a symbolic link to a directory; links to directories are not followed.",
+                    Warning = $"The remote path '{source}' is a directory or a symbolic link to one; only files are downloaded.",
                 };
             }
 

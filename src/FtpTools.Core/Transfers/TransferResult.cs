@@ -15,7 +15,7 @@ public enum TransferStatus
 
     /// <summary>
     /// Nothing was transferred on purpose: the caller chose not to (ShouldProcess said no, see <see cref="TransferResult.Skip"/>),
-    /// or the engine found a symbolic link to a directory (<see cref="TransferResult.Warning"/> says so).
+    /// or the engine was asked to download a directory or a symbolic link to one (<see cref="TransferResult.Warning"/> says so).
     /// </summary>
     Skipped,
 

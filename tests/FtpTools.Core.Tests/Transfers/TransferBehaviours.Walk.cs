@@ -132,7 +132,10 @@ public abstract partial class TransferBehaviours
         var relative = await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, FollowSymbolicLinks = true });
 
         Assert.Contains("w/sub/loop", relative);
-        Assert.All(relative, r => Assert.True(r.Split('/').Count(s => s == "loop") <= RemoteWalkOptions.MaxLinkHops, r));
+
+        // Where the server names the link's target the loop is never entered; where it does not (MLSD, readdir without
+        // READLINK) the hop limit cuts it: a link is entered at most MaxLinkHops times and listed once more.
+        Assert.All(relative, r => Assert.True(r.Split('/').Count(s => s == "loop") <= RemoteWalkOptions.MaxLinkHops + 1, r));
         Assert.Equal(
             new[] { "w/a.txt", "w/b.csv", "w/empty", "w/excluded", "w/sub", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/deeper", "w/sub/loop", "w/sub/deeper/d.txt", "w/sub/deeper/e.csv" },
             relative.Where(r => !r.StartsWith("w/sub/loop/", StringComparison.Ordinal)));
@@ -173,7 +176,7 @@ public abstract partial class TransferBehaviours
 
         Assert.Empty(plan.Errors);
         var skipped = Assert.Single(results, r => r.Status != TransferStatus.Completed);
-        Assert.Equal(TransferStatus.Skipped, skipped.Status);
+        Assert.True(skipped.Status == TransferStatus.Skipped, $"{skipped.Status}: {skipped.Exception}");
         Assert.Equal(RemoteDir + "/w/sub/loop", skipped.Source);
         Assert.False(File.Exists(Path.Combine(destination, "w", "sub", "loop")));
         Assert.Equal(TreeOf(Path.Combine(ServerDir, "w")), TreeOf(Path.Combine(destination, "w")));

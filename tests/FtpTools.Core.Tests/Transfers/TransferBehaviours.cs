@@ -244,7 +244,9 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
         }
 
         Assert.Equal(new[] { ".c.bin.ftptools-part" }, Names(ServerDir));
-        var head = File.ReadAllBytes(Path.Combine(ServerDir, ".c.bin.ftptools-part"));
+
+        // An FTP server may still be writing what it received before the abort reached it.
+        var head = await StableContentAsync(Path.Combine(ServerDir, ".c.bin.ftptools-part"));
         Assert.InRange(head.Length, 0, Big - 1);
         Assert.Equal(Sha(data.AsSpan(0, head.Length).ToArray()), Sha(head));
 
@@ -381,6 +383,24 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
         var result = await transfer(progress, cts.Token);
         Assert.True(cancelled, "the transfer finished before the test could cancel it");
         return result;
+    }
+
+    private static async Task<byte[]> StableContentAsync(string path)
+    {
+        var length = -1L;
+        for (var i = 0; i < 50; i++)
+        {
+            var now = new FileInfo(path).Length;
+            if (now == length)
+            {
+                break;
+            }
+
+            length = now;
+            await Task.Delay(100);
+        }
+
+        return File.ReadAllBytes(path);
     }
 
     protected static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;

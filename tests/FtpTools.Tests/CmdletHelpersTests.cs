@@ -15,30 +15,6 @@ namespace FtpTools.Tests;
 public class CmdletHelpersTests
 {
     [Theory]
-    [InlineData("/data/report.csv", "/data/report.csv")]
-    [InlineData("/data/report[1].csv", "/data/report`[1`].csv")]
-    [InlineData("/data/*odd?/a`b", "/data/`*odd`?/a`b")]
-    [InlineData("/we[ird/x*", "/we`[ird/x`*")]
-    public void Literal_paths_are_escaped_only_where_the_walker_would_see_wildcards(string literal, string escaped)
-    {
-        Assert.Equal(escaped, RemotePathPattern.EscapeLiteral(literal));
-    }
-
-    [Theory]
-    [InlineData("report[1].csv")]
-    [InlineData("a*b?c")]
-    [InlineData("`tick[*]")]
-    public void An_escaped_name_matches_itself_and_nothing_else(string name)
-    {
-        var escaped = RemotePathPattern.EscapeLiteral("/d/" + name).Substring(3);
-        var pattern = new Wildcard(escaped);
-
-        Assert.True(pattern.IsMatch(name));
-        Assert.False(pattern.IsMatch(name + "x"));
-        Assert.False(pattern.IsMatch("report1.csv"));
-    }
-
-    [Theory]
     [InlineData(RemoteItemKind.File, 0x1A4, "-rw-r--r--")]
     [InlineData(RemoteItemKind.Directory, 0x1ED, "drwxr-xr-x")]
     [InlineData(RemoteItemKind.SymbolicLink, 0x1FF, "lrwxrwxrwx")]

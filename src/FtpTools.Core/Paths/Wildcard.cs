@@ -1,4 +1,5 @@
 using System;
+using System.Text;
 
 namespace FtpTools.Core.Paths;
 
@@ -18,6 +19,43 @@ public sealed class Wildcard
     }
 
     public bool IsMatch(string text) => Match(0, text, 0);
+
+    /// <summary>
+    /// Escapes a literal remote path (a -LiteralPath value, or a FullName from a listing) so that the walker's
+    /// wildcard matching finds that path only: in each segment holding '*', '?' or '[', those characters and
+    /// ']' and '`' get a '`' in front. Segments without them are already literal and stay as they are.
+    /// </summary>
+    public static string EscapeLiteralPath(string path)
+    {
+        if (!RemotePath.HasWildcards(path))
+        {
+            return path;
+        }
+
+        var segments = path.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            if (!RemotePath.HasWildcards(segments[i]))
+            {
+                continue;
+            }
+
+            var escaped = new StringBuilder(segments[i].Length * 2);
+            foreach (var c in segments[i])
+            {
+                if (c is '*' or '?' or '[' or ']' or '`')
+                {
+                    escaped.Append('`');
+                }
+
+                escaped.Append(c);
+            }
+
+            segments[i] = escaped.ToString();
+        }
+
+        return string.Join("/", segments);
+    }
 
     private bool Match(int p, string text, int t)
     {

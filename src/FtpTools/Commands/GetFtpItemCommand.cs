@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Management.Automation;
+using FtpTools.Core.Paths;
 using FtpTools.Core.Transfers;
 using FtpTools.Infrastructure;
 
@@ -62,7 +63,7 @@ public sealed class GetFtpItemCommand : FtpSessionCmdlet
     {
         var session = ResolveSession();
         var paths = ParameterSetName == LiteralPathSet
-            ? LiteralPath.Select(RemotePathPattern.EscapeLiteral).ToArray()
+            ? LiteralPath.Select(Wildcard.EscapeLiteralPath).ToArray()
             : Path ?? new[] { "." };
         var options = new RemoteWalkOptions
         {

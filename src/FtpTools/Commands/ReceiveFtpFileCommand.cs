@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using FtpTools.Core.Paths;
 using FtpTools.Core.Transfers;
 using FtpTools.Infrastructure;
 
@@ -65,7 +66,7 @@ public sealed class ReceiveFtpFileCommand : FtpSessionCmdlet
         var session = ResolveSession();
         var literal = ParameterSetName == LiteralPathSet;
         var inputs = literal ? LiteralPath : Path;
-        var walkPaths = literal ? inputs.Select(RemotePathPattern.EscapeLiteral).ToArray() : inputs;
+        var walkPaths = literal ? inputs.Select(Wildcard.EscapeLiteralPath).ToArray() : inputs;
         var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
         if (MyInvocation.ExpectingInput && !destination.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal))
         {

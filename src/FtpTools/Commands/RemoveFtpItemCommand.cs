@@ -23,9 +23,6 @@ public sealed class RemoveFtpItemCommand : FtpSessionCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>How deep a directory tree -Recurse removes; a deeper one is refused (a server could nest without end).</summary>
-    internal const int MaxTreeDepth = 256;
-
     /// <summary>Remote paths with wildcards.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
@@ -55,66 +52,13 @@ public sealed class RemoveFtpItemCommand : FtpSessionCmdlet
                 continue;
             }
 
-            var removed = Run(session, item.FullName, async (_, cancellationToken) =>
-            {
-                if (!item.IsDirectory)
-                {
-                    await session.Remote.RemoveFileAsync(item.FullName, cancellationToken).ConfigureAwait(false);
-                }
-                else if (Recurse)
-                {
-                    await RemoveTreeAsync(session.Remote, item.FullName, 0, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    var children = await session.Remote.ListDirectoryAsync(item.FullName, cancellationToken).ConfigureAwait(false);
-                    if (children.Count > 0)
-                    {
-                        throw new CommandRefusedException(
-                            $"The directory '{item.FullName}' is not empty. Use -Recurse to remove it with everything in it.",
-                            RemoteErrorKind.NotEmpty,
-                            path: item.FullName);
-                    }
-
-                    await session.Remote.RemoveDirectoryAsync(item.FullName, cancellationToken).ConfigureAwait(false);
-                }
-            });
+            var removed = Run(session, item.FullName, (_, cancellationToken) => RemoteTree.RemoveAsync(session.Remote, item, Recurse, cancellationToken));
 
             if (removed && PassThru)
             {
                 WriteObject(new FtpToolsItem(item, session));
             }
         }
-    }
-
-    /// <summary>Removes a directory's contents depth first, then the directory. Links are removed, never followed.</summary>
-    internal static async Task RemoveTreeAsync(IRemoteSession remote, string directory, int depth, CancellationToken cancellationToken)
-    {
-        if (depth >= MaxTreeDepth)
-        {
-            throw new CommandRefusedException($"'{directory}' is nested more than {MaxTreeDepth} levels deep; not removing it.", RemoteErrorKind.Failure, path: directory);
-        }
-
-        foreach (var child in await remote.ListDirectoryAsync(directory, cancellationToken).ConfigureAwait(false))
-        {
-            if (!RemotePath.IsSafeEntryName(child.Name))
-            {
-                // A listing entry like ".." or "a/b" would make us delete outside the tree.
-                throw new CommandRefusedException($"The server listed an unsafe name '{child.Name}' in '{directory}'; not removing it.", RemoteErrorKind.Failure, path: directory);
-            }
-
-            var path = RemotePath.Combine(directory, child.Name);
-            if (child.Kind == RemoteItemKind.Directory)
-            {
-                await RemoveTreeAsync(remote, path, depth + 1, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await remote.RemoveFileAsync(path, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        await remote.RemoveDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,0 +1,73 @@
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Paths;
+
+namespace FtpTools.Core.Transfers;
+
+/// <summary>Removal of remote items, the same on every protocol (Remove-FtpItem calls this).</summary>
+public static class RemoteTree
+{
+    /// <summary>How deep <see cref="RemoveAsync"/> descends; deeper is refused, since a server could nest without end.</summary>
+    public const int MaxDepth = 256;
+
+    /// <summary>
+    /// Removes a file or link, or a directory. A non-empty directory is refused with
+    /// <see cref="RemoteErrorKind.NotEmpty"/> unless <paramref name="recurse"/>; then its contents go first, depth
+    /// first. Links inside are removed, never followed. An unsafe name in a listing ("..", "a/b") stops the removal
+    /// before anything outside the tree could be touched.
+    /// </summary>
+    public static async Task RemoveAsync(IRemoteSession session, RemoteItem item, bool recurse, CancellationToken cancellationToken)
+    {
+        if (item.Kind != RemoteItemKind.Directory)
+        {
+            await session.RemoveFileAsync(item.FullName, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (recurse)
+        {
+            await RemoveTreeAsync(session, item.FullName, 0, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var children = await session.ListDirectoryAsync(item.FullName, cancellationToken).ConfigureAwait(false);
+        if (children.Count > 0)
+        {
+            throw new CommandRefusedException(
+                $"The directory '{item.FullName}' is not empty. Use -Recurse to remove it with everything in it.",
+                RemoteErrorKind.NotEmpty,
+                path: item.FullName);
+        }
+
+        await session.RemoveDirectoryAsync(item.FullName, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task RemoveTreeAsync(IRemoteSession session, string directory, int depth, CancellationToken cancellationToken)
+    {
+        if (depth >= MaxDepth)
+        {
+            throw new CommandRefusedException($"'{directory}' is nested more than {MaxDepth} levels deep; not removing it.", RemoteErrorKind.Failure, path: directory);
+        }
+
+        foreach (var child in await session.ListDirectoryAsync(directory, cancellationToken).ConfigureAwait(false))
+        {
+            if (!RemotePath.IsSafeEntryName(child.Name))
+            {
+                throw new CommandRefusedException($"The server listed an unsafe name '{child.Name}' in '{directory}'; not removing it.", RemoteErrorKind.Failure, path: directory);
+            }
+
+            var path = RemotePath.Combine(directory, child.Name);
+            if (child.Kind == RemoteItemKind.Directory)
+            {
+                await RemoveTreeAsync(session, path, depth + 1, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await session.RemoveFileAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await session.RemoveDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,92 @@
+using System.IO;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Transfers;
+using Xunit;
+
+namespace FtpTools.Core.Tests.Transfers;
+
+// The operations behind New-FtpDirectory, Remove-FtpItem and Rename-FtpItem, one body per behaviour for every
+// server; outcomes checked on the server's disk.
+public abstract partial class TransferBehaviours
+{
+    [Fact]
+    public async Task Creating_a_directory_with_parents_makes_every_level_and_is_idempotent()
+    {
+        await Session.CreateDirectoryAsync(RemoteDir + "/n1/n2/n3", createParents: true, Timeout());
+        Assert.True(Directory.Exists(Path.Combine(ServerDir, "n1", "n2", "n3")));
+
+        await Session.CreateDirectoryAsync(RemoteDir + "/n1/n2/n3", createParents: true, Timeout());
+        var item = await Session.GetItemAsync(RemoteDir + "/n1/n2", Timeout());
+        Assert.NotNull(item);
+        Assert.Equal(RemoteItemKind.Directory, item!.Kind);
+    }
+
+    [Fact]
+    public async Task Creating_a_directory_under_a_missing_parent_without_parents_is_refused()
+    {
+        var error = await Assert.ThrowsAsync<CommandRefusedException>(() => Session.CreateDirectoryAsync(RemoteDir + "/missing/child", createParents: false, Timeout()));
+        Assert.False(Directory.Exists(Path.Combine(ServerDir, "missing")));
+        Assert.True(Session.IsConnected);
+        Assert.NotNull(error.Message);
+    }
+
+    [Fact]
+    public async Task A_non_empty_directory_is_kept_without_recurse_and_removed_whole_with_it()
+    {
+        ServerFile("tree/a.txt", Bytes(10, 31));
+        ServerFile("tree/sub/b.txt", Bytes(20, 32));
+        ServerFile("outside.txt", Bytes(30, 33));
+        // Relative, so it resolves inside the FTP servers' chroot too (proftpd leaves dangling links out of MLSD).
+        File.CreateSymbolicLink(Path.Combine(ServerDir, "tree", "sub", "up"), "../../outside.txt");
+        Target.GiveToServer(ServerDir);
+        var tree = await Session.GetItemAsync(RemoteDir + "/tree", Timeout());
+        Assert.NotNull(tree);
+
+        var refused = await Assert.ThrowsAsync<CommandRefusedException>(() => RemoteTree.RemoveAsync(Session, tree!, recurse: false, Timeout()));
+        Assert.Equal(RemoteErrorKind.NotEmpty, refused.Kind);
+        Assert.True(File.Exists(Path.Combine(ServerDir, "tree", "sub", "b.txt")));
+
+        await RemoteTree.RemoveAsync(Session, tree!, recurse: true, Timeout());
+        Assert.False(Directory.Exists(Path.Combine(ServerDir, "tree")));
+        Assert.Equal(30, new FileInfo(Path.Combine(ServerDir, "outside.txt")).Length);
+    }
+
+    [Fact]
+    public async Task Removing_a_file_and_an_empty_directory()
+    {
+        ServerFile("gone.bin", Bytes(5, 34));
+        Directory.CreateDirectory(Path.Combine(ServerDir, "empty"));
+        Target.GiveToServer(ServerDir);
+
+        await RemoteTree.RemoveAsync(Session, (await Session.GetItemAsync(RemoteDir + "/gone.bin", Timeout()))!, recurse: false, Timeout());
+        await RemoteTree.RemoveAsync(Session, (await Session.GetItemAsync(RemoteDir + "/empty", Timeout()))!, recurse: false, Timeout());
+
+        Assert.Empty(Names(ServerDir));
+        Assert.Null(await Session.GetItemAsync(RemoteDir + "/gone.bin", Timeout()));
+    }
+
+    [Fact]
+    public async Task Rename_moves_between_directories_and_only_replaces_a_target_when_told()
+    {
+        var first = Bytes(100, 35);
+        var second = Bytes(200, 36);
+        ServerFile("a.bin", first);
+        ServerFile("b.bin", second);
+        Directory.CreateDirectory(Path.Combine(ServerDir, "dest"));
+        Target.GiveToServer(ServerDir);
+
+        var refused = await Assert.ThrowsAsync<CommandRefusedException>(() => Session.RenameAsync(RemoteDir + "/a.bin", RemoteDir + "/b.bin", overwrite: false, Timeout()));
+        Assert.Equal(RemoteErrorKind.AlreadyExists, refused.Kind);
+        Assert.Equal(Sha(first), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "a.bin"))));
+        Assert.Equal(Sha(second), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "b.bin"))));
+
+        await Session.RenameAsync(RemoteDir + "/a.bin", RemoteDir + "/b.bin", overwrite: true, Timeout());
+        Assert.False(File.Exists(Path.Combine(ServerDir, "a.bin")));
+        Assert.Equal(Sha(first), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "b.bin"))));
+
+        await Session.RenameAsync(RemoteDir + "/b.bin", RemoteDir + "/dest/moved name é.bin", overwrite: false, Timeout());
+        Assert.Equal(Sha(first), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "dest", "moved name é.bin"))));
+        Assert.Equal(new[] { "dest" }, Names(ServerDir));
+    }
+}

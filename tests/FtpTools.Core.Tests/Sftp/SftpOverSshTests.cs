@@ -113,4 +113,103 @@ public sealed class SftpOverSshTests
         var error = await Assert.ThrowsAsync<AuthenticationFailedException>(() => RemoteSessionFactory.ConnectAsync(options, CancellationToken.None));
         Assert.DoesNotContain("not-the-password", error.Message, StringComparison.Ordinal);
     }
+
+    public static TheoryData<string, string?, int> CipherCases()
+    {
+        var data = new TheoryData<string, string?, int>();
+        foreach (var (cipher, mac) in new (string, string?)[]
+        {
+            ("chacha20-poly1305@openssh.com", null),
+            ("aes256-gcm@openssh.com", null),
+            ("aes128-ctr", "hmac-sha2-256-etm@openssh.com"),
+        })
+        {
+            foreach (var size in new[] { 0, 1, 32_769, 100 * 1024 * 1024 })
+            {
+                data.Add(cipher, mac, size);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CipherCases))]
+    public async Task Byte_exact_both_ways_with_each_cipher_family(string cipher, string? mac, int size)
+    {
+        var dir = _sshd.NewTestDirectory("ciph");
+        var options = Options();
+        options = new ConnectionOptions
+        {
+            Protocol = options.Protocol,
+            Host = options.Host,
+            Port = options.Port,
+            Credential = options.Credential,
+            OperationTimeout = options.OperationTimeout,
+            Ssh = new SshOptions
+            {
+                HostKeyFingerprints = _sshd.HostKeyFingerprints,
+                Ciphers = new[] { cipher },
+                Macs = mac is null ? null : new[] { mac },
+            },
+        };
+        var local = Path.Combine(Path.GetTempPath(), "ftptools-ciph-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await WriteRandomFileAsync(local, size, seed: size ^ cipher.Length);
+            var expected = await HashFileAsync(local);
+            await using var session = await RemoteSessionFactory.ConnectAsync(options, CancellationToken.None);
+            Assert.Equal(cipher, session.Info.SshCipher);
+
+            var remote = _sshd.RemotePath(dir + "/data.bin");
+            await using (var source = File.OpenRead(local))
+            await using (var write = await session.OpenWriteAsync(remote, 0, CancellationToken.None))
+            {
+                await source.CopyToAsync(write, 256 * 1024);
+                await write.CompleteAsync(CancellationToken.None);
+            }
+
+            Assert.Equal(expected, await HashFileAsync(Path.Combine(_sshd.RootDirectory, dir, "data.bin")));
+
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[256 * 1024];
+            long total = 0;
+            await using (var read = await session.OpenReadAsync(remote, 0, CancellationToken.None))
+            {
+                int n;
+                while ((n = await read.ReadAsync(buffer)) > 0)
+                {
+                    hash.AppendData(buffer, 0, n);
+                    total += n;
+                }
+
+                await read.CompleteAsync(CancellationToken.None);
+            }
+
+            Assert.Equal(size, total);
+            Assert.Equal(expected, Convert.ToHexString(hash.GetHashAndReset()));
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    private static async Task WriteRandomFileAsync(string path, int size, int seed)
+    {
+        var random = new Random(seed);
+        var buffer = new byte[1024 * 1024];
+        await using var file = File.Create(path);
+        for (var done = 0; done < size; done += buffer.Length)
+        {
+            random.NextBytes(buffer);
+            await file.WriteAsync(buffer.AsMemory(0, Math.Min(buffer.Length, size - done)));
+        }
+    }
+
+    private static async Task<string> HashFileAsync(string path)
+    {
+        await using var file = File.OpenRead(path);
+        return Convert.ToHexString(await SHA256.HashDataAsync(file));
+    }
 }

@@ -42,13 +42,13 @@ Describe 'Disconnect-FtpSession' {
             Disconnect-FtpSession -Id 99999 -ErrorVariable failures -ErrorAction SilentlyContinue
 
             $failures.Count | Should -Be 1
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.SessionNotFound*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SessionNotFound,FtpTools.Commands.DisconnectFtpSessionCommand'
         }
 
         It 'makes other cmdlets fail with NoSession once nothing is open' {
             Get-FtpSession | Disconnect-FtpSession
 
-            { Get-FtpItem } | Should -Throw -ErrorId 'FtpTools.NoSession'
+            { Get-FtpItem } | Should -Throw -ErrorId 'FtpTools.NoSession,FtpTools.Commands.GetFtpItemCommand'
         }
     }
 }

@@ -48,7 +48,7 @@ Describe 'Get-FtpItem' {
 
             $items.Name | Should -Be 'a.txt'
             $failures.Count | Should -Be 1
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.SourceNotFound*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceNotFound,FtpTools.Commands.GetFtpItemCommand'
         }
 
         It 'lists piped items by their full name' {

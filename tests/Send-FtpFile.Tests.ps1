@@ -62,7 +62,7 @@ Describe 'Send-FtpFile' {
             $result = Send-FtpFile -Path (Join-Path $source 'one.bin') -Destination $work.Remote -ErrorVariable failures -ErrorAction SilentlyContinue
 
             $result.Status.ToString() | Should -Be 'Failed'
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.DestinationExists*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationExists,FtpTools.Commands.SendFtpFileCommand'
             Get-Sha256 (Join-Path $work.Local 'one.bin') | Should -Be $before
 
             $forced = Send-FtpFile -Path (Join-Path $source 'one.bin') -Destination $work.Remote -Force

@@ -9,6 +9,10 @@ BeforeAll {
 
 Describe 'Disconnect-FtpSession' {
     Context '<Protocol>' -ForEach $protocols {
+        AfterEach {
+            Get-FtpSession | Disconnect-FtpSession
+        }
+
         It 'closes the session and removes it from the runspace' {
             $session = Connect-TestSession -Protocol $Protocol
 
@@ -35,7 +39,6 @@ Describe 'Disconnect-FtpSession' {
 
             $session.Connected | Should -BeTrue
             (Get-FtpSession).Id | Should -Contain $session.Id
-            Disconnect-FtpSession -Session $session
         }
 
         It 'reports an unknown Id as a non-terminating error' {

@@ -18,8 +18,8 @@ Describe 'Get-FtpItem' {
         }
 
         AfterAll {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
-            Disconnect-FtpSession -Session $session
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'lists a directory''s children with their kind and length' {

@@ -26,8 +26,8 @@ Describe 'Receive-FtpFile' {
         }
 
         AfterAll {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
-            Disconnect-FtpSession -Session $session
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'downloads a file byte for byte, leaving no temporary file' {

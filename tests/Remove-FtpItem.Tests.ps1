@@ -22,11 +22,11 @@ Describe 'Remove-FtpItem' {
         }
 
         AfterEach {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
         }
 
         AfterAll {
-            Disconnect-FtpSession -Session $session
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'removes a file' {

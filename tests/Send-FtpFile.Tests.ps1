@@ -23,11 +23,11 @@ Describe 'Send-FtpFile' {
         }
 
         AfterEach {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
         }
 
         AfterAll {
-            Disconnect-FtpSession -Session $session
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'uploads a file byte for byte and returns a completed result' {

@@ -37,18 +37,23 @@ try {
         }
         $servers = Join-Path ([IO.Path]::GetTempPath()) ("ftptools-pester-" + [guid]::NewGuid().ToString('N'))
         $started = $false
-        if (-not $env:FTPTOOLS_TEST_FTP_URI -and (Get-Command bash -ErrorAction SilentlyContinue) -and [Environment]::OSVersion.Platform -ne [PlatformID]::Win32NT) {
-            Invoke-Native bash @('tests/servers/ftptools-servers.sh', 'up', $servers)
-            $started = $true
-            . (Join-Path $servers 'env.ps1')
-        }
         try {
+            if (-not $env:FTPTOOLS_TEST_FTP_URI -and (Get-Command bash -ErrorAction SilentlyContinue) -and [Environment]::OSVersion.Platform -ne [PlatformID]::Win32NT) {
+                # Inside the try and set first: when `up` fails half-way, `down` still stops what it did start.
+                $started = $true
+                Invoke-Native bash @('tests/servers/ftptools-servers.sh', 'up', $servers)
+                . (Join-Path $servers 'env.ps1')
+            }
             # A fresh pwsh, so the module under test is the only FtpTools loaded.
             $script = "Import-Module Pester -MinimumVersion 5.0; `$c = New-PesterConfiguration; `$c.Run.Path = './tests'; `$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
             Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NonInteractive', '-Command', $script)
         }
         finally {
-            if ($started) { & bash tests/servers/ftptools-servers.sh down $servers }
+            if ($started) {
+                & bash tests/servers/ftptools-servers.sh down $servers
+                # The variables name servers that are gone now; left set, the next run in this session would use them.
+                Get-ChildItem env:FTPTOOLS_TEST_* | Remove-Item
+            }
         }
     }
 

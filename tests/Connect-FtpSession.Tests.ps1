@@ -42,7 +42,7 @@ Describe 'Connect-FtpSession' {
             $uri = switch ($Protocol) { 'Ftp' { Get-TestSetting FTPTOOLS_TEST_FTP_URI } 'Ftpes' { Get-TestSetting FTPTOOLS_TEST_FTPES_URI } 'Sftp' { Get-TestSetting FTPTOOLS_TEST_SFTP_URI } }
 
             { Connect-FtpSession -Uri $uri -Credential $wrong -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -HostKeyFingerprint (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT) } |
-                Should -Throw -ErrorId 'FtpTools.AuthenticationFailed'
+                Should -Throw -ErrorId 'FtpTools.AuthenticationFailed,FtpTools.Commands.ConnectFtpSessionCommand'
             Get-FtpSession | Should -BeNullOrEmpty
         }
 
@@ -57,16 +57,16 @@ Describe 'Connect-FtpSession' {
     Context 'Trust' {
         It 'refuses an FTPES server whose certificate does not chain to a trusted root' {
             { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential (New-TestCredential) } |
-                Should -Throw -ErrorId 'FtpTools.TrustFailure'
+                Should -Throw -ErrorId 'FtpTools.TrustFailure,FtpTools.Commands.ConnectFtpSessionCommand'
         }
 
         It 'refuses an SFTP server whose host key does not match the fingerprint' {
             { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_SFTP_URI) -Credential (New-TestCredential) -HostKeyFingerprint 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } |
-                Should -Throw -ErrorId 'FtpTools.TrustFailure'
+                Should -Throw -ErrorId 'FtpTools.TrustFailure,FtpTools.Commands.ConnectFtpSessionCommand'
         }
 
         It 'refuses a password in the URI' {
-            { Connect-FtpSession -Uri 'ftp://user:secret@127.0.0.1' } | Should -Throw -ErrorId 'FtpTools.InvalidUri'
+            { Connect-FtpSession -Uri 'ftp://user:secret@127.0.0.1' } | Should -Throw -ErrorId 'FtpTools.InvalidUri,FtpTools.Commands.ConnectFtpSessionCommand'
         }
     }
 }

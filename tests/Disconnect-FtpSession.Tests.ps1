@@ -9,6 +9,10 @@ BeforeAll {
 
 Describe 'Disconnect-FtpSession' {
     Context '<Protocol>' -ForEach $protocols {
+        AfterEach {
+            Get-FtpSession | Disconnect-FtpSession
+        }
+
         It 'closes the session and removes it from the runspace' {
             $session = Connect-TestSession -Protocol $Protocol
 
@@ -35,20 +39,19 @@ Describe 'Disconnect-FtpSession' {
 
             $session.Connected | Should -BeTrue
             (Get-FtpSession).Id | Should -Contain $session.Id
-            Disconnect-FtpSession -Session $session
         }
 
         It 'reports an unknown Id as a non-terminating error' {
             Disconnect-FtpSession -Id 99999 -ErrorVariable failures -ErrorAction SilentlyContinue
 
             $failures.Count | Should -Be 1
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.SessionNotFound*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SessionNotFound,FtpTools.Commands.DisconnectFtpSessionCommand'
         }
 
         It 'makes other cmdlets fail with NoSession once nothing is open' {
             Get-FtpSession | Disconnect-FtpSession
 
-            { Get-FtpItem } | Should -Throw -ErrorId 'FtpTools.NoSession'
+            { Get-FtpItem } | Should -Throw -ErrorId 'FtpTools.NoSession,FtpTools.Commands.GetFtpItemCommand'
         }
     }
 }

@@ -18,8 +18,8 @@ Describe 'Get-FtpItem' {
         }
 
         AfterAll {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
-            Disconnect-FtpSession -Session $session
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'lists a directory''s children with their kind and length' {
@@ -48,7 +48,7 @@ Describe 'Get-FtpItem' {
 
             $items.Name | Should -Be 'a.txt'
             $failures.Count | Should -Be 1
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.SourceNotFound*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceNotFound,FtpTools.Commands.GetFtpItemCommand'
         }
 
         It 'lists piped items by their full name' {

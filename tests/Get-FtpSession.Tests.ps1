@@ -29,7 +29,7 @@ Describe 'Get-FtpSession' {
 
             (Get-FtpSession -Id $session.Id).Host | Should -Be $session.Host
             Get-FtpSession -Id 99999 -ErrorVariable failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.SessionNotFound*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SessionNotFound,FtpTools.Commands.GetFtpSessionCommand'
         }
 
         It 'does not show this runspace''s sessions to another runspace' {

@@ -15,8 +15,8 @@ Describe 'New-FtpDirectory' {
         }
 
         AfterAll {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
-            Disconnect-FtpSession -Session $session
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'creates a directory and returns it' {
@@ -39,7 +39,7 @@ Describe 'New-FtpDirectory' {
             $null = New-FtpDirectory -Path "$($work.Remote)/twice"
 
             New-FtpDirectory -Path "$($work.Remote)/twice" -ErrorVariable failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.RemoteExists*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.RemoteExists,FtpTools.Commands.NewFtpDirectoryCommand'
         }
 
         It 'creates nothing with -WhatIf' {

@@ -26,8 +26,8 @@ Describe 'Receive-FtpFile' {
         }
 
         AfterAll {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
-            Disconnect-FtpSession -Session $session
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'downloads a file byte for byte, leaving no temporary file' {
@@ -65,7 +65,7 @@ Describe 'Receive-FtpFile' {
             $result = Receive-FtpFile -Path "$($work.Remote)/a.csv" -Destination $target -ErrorVariable failures -ErrorAction SilentlyContinue
 
             $result.Status.ToString() | Should -Be 'Failed'
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.DestinationExists*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationExists,FtpTools.Commands.ReceiveFtpFileCommand'
             (Get-Content -LiteralPath (Join-Path $target 'a.csv')) | Should -Be 'keep me'
 
             $null = Receive-FtpFile -Path "$($work.Remote)/a.csv" -Destination $target -Force

@@ -22,11 +22,11 @@ Describe 'Remove-FtpItem' {
         }
 
         AfterEach {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
         }
 
         AfterAll {
-            Disconnect-FtpSession -Session $session
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'removes a file' {
@@ -39,7 +39,7 @@ Describe 'Remove-FtpItem' {
         It 'refuses a non-empty directory without -Recurse and removes it with -Recurse' {
             Remove-FtpItem -Path "$($work.Remote)/full" -ErrorVariable failures -ErrorAction SilentlyContinue
 
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.DirectoryNotEmpty*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DirectoryNotEmpty,FtpTools.Commands.RemoveFtpItemCommand'
             Test-Path -LiteralPath (Join-Path $work.Local 'full/inner/c.txt') | Should -BeTrue
 
             Remove-FtpItem -Path "$($work.Remote)/full" -Recurse
@@ -63,7 +63,7 @@ Describe 'Remove-FtpItem' {
             $removed = Remove-FtpItem -Path "$($work.Remote)/missing.txt", "$($work.Remote)/b.txt" -PassThru -ErrorVariable failures -ErrorAction SilentlyContinue
 
             $removed.Name | Should -Be 'b.txt'
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.SourceNotFound*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceNotFound,FtpTools.Commands.RemoveFtpItemCommand'
         }
     }
 }

@@ -21,11 +21,11 @@ Describe 'Rename-FtpItem' {
         }
 
         AfterEach {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
         }
 
         AfterAll {
-            Disconnect-FtpSession -Session $session
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'renames within the directory and returns the item with -PassThru' {

@@ -23,11 +23,11 @@ Describe 'Send-FtpFile' {
         }
 
         AfterEach {
-            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
         }
 
         AfterAll {
-            Disconnect-FtpSession -Session $session
+            if ($session) { Disconnect-FtpSession -Session $session }
         }
 
         It 'uploads a file byte for byte and returns a completed result' {
@@ -62,7 +62,7 @@ Describe 'Send-FtpFile' {
             $result = Send-FtpFile -Path (Join-Path $source 'one.bin') -Destination $work.Remote -ErrorVariable failures -ErrorAction SilentlyContinue
 
             $result.Status.ToString() | Should -Be 'Failed'
-            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.DestinationExists*'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationExists,FtpTools.Commands.SendFtpFileCommand'
             Get-Sha256 (Join-Path $work.Local 'one.bin') | Should -Be $before
 
             $forced = Send-FtpFile -Path (Join-Path $source 'one.bin') -Destination $work.Remote -Force

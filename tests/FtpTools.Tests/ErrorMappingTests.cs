@@ -29,6 +29,7 @@ public class ErrorMappingTests
         { new TransferRefusedException("nothing", TransferRefusedReason.NothingToResume), "FtpTools.NothingToResume", ErrorCategory.InvalidOperation, false },
         { new FtpToolsException("other"), "FtpTools.Failed", ErrorCategory.NotSpecified, false },
         { new SocketException((int)SocketError.ConnectionRefused), "FtpTools.ConnectFailed", ErrorCategory.ConnectionError, true },
+        { new ConnectFailedException("refused"), "FtpTools.ConnectFailed", ErrorCategory.ConnectionError, true },
         { new TimeoutException("slow"), "FtpTools.Timeout", ErrorCategory.OperationTimeout, true },
         { new UnauthorizedAccessException("local"), "FtpTools.LocalAccessDenied", ErrorCategory.PermissionDenied, false },
         { new FileNotFoundException("local"), "FtpTools.LocalNotFound", ErrorCategory.ObjectNotFound, false },

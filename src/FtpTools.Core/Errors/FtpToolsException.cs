@@ -37,6 +37,18 @@ public class ConnectionLostException : FtpToolsException
     }
 }
 
+/// <summary>
+/// The server could not be reached when opening the session: the name did not resolve, the connection was refused,
+/// or the connect timeout passed. Nothing was sent; trying again later may work.
+/// </summary>
+public class ConnectFailedException : ConnectionLostException
+{
+    public ConnectFailedException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>The server refused one command. The session is still usable.</summary>
 public class CommandRefusedException : FtpToolsException
 {

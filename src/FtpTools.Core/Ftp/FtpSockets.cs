@@ -25,7 +25,7 @@ internal static class FtpSockets
             }
             catch (SocketException ex)
             {
-                throw new ConnectionLostException($"The host name '{host}' could not be resolved: {ex.Message}", ex);
+                throw new ConnectFailedException($"The host name '{host}' could not be resolved: {ex.Message}", ex);
             }
         }
 
@@ -42,7 +42,10 @@ internal static class FtpSockets
             }
         }
 
-        throw last as ConnectionLostException ?? new ConnectionLostException($"The host name '{host}' has no address.");
+        // Control connections only: what failed here is reaching the server at all, not a session that was lost.
+        throw last is null
+            ? new ConnectFailedException($"The host name '{host}' has no address.")
+            : new ConnectFailedException(last.Message, last.InnerException);
     }
 
     public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)

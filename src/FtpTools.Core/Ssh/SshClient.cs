@@ -282,7 +282,7 @@ internal sealed class SshClient : IAsyncDisposable
         }
         catch (SocketException ex)
         {
-            throw new ConnectionLostException($"Could not resolve the SSH server name {host}: {ex.Message}", ex);
+            throw new ConnectFailedException($"Could not resolve the SSH server name {host}: {ex.Message}", ex);
         }
 
         foreach (var address in addresses)
@@ -306,7 +306,7 @@ internal sealed class SshClient : IAsyncDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (timeout.IsCancellationRequested)
                 {
-                    throw new ConnectionLostException(
+                    throw new ConnectFailedException(
                         $"Connecting to {host}:{port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (ConnectTimeout).", ex);
                 }
 
@@ -314,7 +314,7 @@ internal sealed class SshClient : IAsyncDisposable
             }
         }
 
-        throw new ConnectionLostException($"Could not connect to the SSH server {host}:{port}: {last?.Message ?? "no address"}", last);
+        throw new ConnectFailedException($"Could not connect to the SSH server {host}:{port}: {last?.Message ?? "no address"}", last);
     }
 
     private async Task KeepAliveLoopAsync(TimeSpan interval, CancellationToken cancellationToken)

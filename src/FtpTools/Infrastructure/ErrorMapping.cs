@@ -43,6 +43,7 @@ internal static class ErrorMapping
             TrustFailureException => new(Prefix + "TrustFailure", ErrorCategory.SecurityError, true),
             AuthenticationFailedException => new(Prefix + "AuthenticationFailed", ErrorCategory.AuthenticationError, true),
             ProtocolViolationException => new(Prefix + "ProtocolViolation", ErrorCategory.ProtocolError, true),
+            ConnectFailedException => new(Prefix + "ConnectFailed", ErrorCategory.ConnectionError, true),
             ConnectionLostException => new(Prefix + "ConnectionLost", ErrorCategory.ConnectionError, true),
             CommandRefusedException refused => ClassifyRefusal(refused.Kind),
             TransferRefusedException refused => ClassifyTransferRefusal(refused.Reason),

@@ -13,7 +13,7 @@ namespace FtpTools.Core.Sftp;
 /// Buffer ownership: while idle or completed, the owning stream owns the slot's buffer. While in flight the reader
 /// loop may write into it. A stream that gives up on an in-flight slot (abort, cancelled wait) orphans it: the
 /// response, if it ever comes, is dropped and the reader loop returns the buffer to the pool
-/// (<see cref="ReleaseOrphan"/>). Exactly one party completes the slot, decided by a compare-and-swap on its state.
+/// (<see cref="ReturnBuffer"/>). Exactly one party completes the slot, decided by a compare-and-swap on its state.
 /// </para>
 /// </summary>
 internal abstract class SftpPipelineSlot : ISftpResponseHandler, IValueTaskSource<bool>
@@ -90,7 +90,7 @@ internal abstract class SftpPipelineSlot : ISftpResponseHandler, IValueTaskSourc
         }
         else
         {
-            ReleaseOrphan();
+            ReturnBuffer();
         }
     }
 
@@ -114,6 +114,9 @@ internal abstract class SftpPipelineSlot : ISftpResponseHandler, IValueTaskSourc
 
     protected abstract void ResetResult();
 
-    /// <summary>Returns the buffer of an orphaned slot to its pool.</summary>
-    protected abstract void ReleaseOrphan();
+    /// <summary>
+    /// Returns the slot's buffer to its pool: called by the reader loop for an orphaned slot, by the owning stream
+    /// for any other.
+    /// </summary>
+    public abstract void ReturnBuffer();
 }

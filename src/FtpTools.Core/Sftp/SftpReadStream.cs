@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Collections.Generic;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -18,19 +17,10 @@ namespace FtpTools.Core.Sftp;
 /// out; SSH_FX_EOF at the head of the queue is the end. Memory is bounded by the window: each slot owns one pooled
 /// buffer, reused for every request it makes, returned when the stream completes or is disposed.
 /// </summary>
-internal sealed class SftpReadStream : RemoteFileStream
+internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSlot>
 {
     private const int InitialWindow = 16;
 
-    private readonly SftpSession _session;
-    private readonly SftpChannel _channel;
-    private readonly byte[] _handle;
-    private readonly string _path;
-    private readonly int _chunk;
-    private readonly int _maxWindow;
-    private readonly Queue<ReadSlot> _inFlight = new();
-    private readonly Stack<ReadSlot> _free = new();
-    private readonly List<ReadSlot> _all = new();
     private ReadSlot? _current;
     private bool _currentReady;
     private int _currentPosition;
@@ -39,8 +29,6 @@ internal sealed class SftpReadStream : RemoteFileStream
     private long _position;
     private int _window;
     private bool _eof;
-    private bool _finished;
-    private Exception? _error;
 
     /// <summary>
     /// A stream over an open handle, reading from <paramref name="offset"/> in requests of <paramref name="chunk"/> bytes,
@@ -48,22 +36,15 @@ internal sealed class SftpReadStream : RemoteFileStream
     /// only a hint: reading goes on while the server returns data.
     /// </summary>
     internal SftpReadStream(SftpSession session, SftpChannel channel, byte[] handle, string path, long offset, int chunk, int maxWindow, long sizeHint)
+        : base(session, channel, handle, path, chunk, maxWindow)
     {
-        _session = session;
-        _channel = channel;
-        _handle = handle;
-        _path = path;
-        _chunk = chunk;
-        _maxWindow = Math.Max(1, maxWindow);
-        _window = Math.Min(InitialWindow, _maxWindow);
+        _window = Math.Min(InitialWindow, MaxWindow);
         _nextOffset = offset;
         _position = offset;
         _sizeHint = sizeHint;
     }
 
-    public override bool CanRead => !_finished;
-
-    public override bool CanSeek => false;
+    public override bool CanRead => !Finished;
 
     public override bool CanWrite => false;
 
@@ -77,7 +58,7 @@ internal sealed class SftpReadStream : RemoteFileStream
     }
 
     /// <summary>Requests in flight right now (for tests and diagnostics).</summary>
-    internal int RequestsInFlight => _inFlight.Count + (_current is not null && !_currentReady ? 1 : 0);
+    internal int RequestsInFlight => InFlight.Count + (_current is not null && !_currentReady ? 1 : 0);
 
     internal int Window => _window;
 
@@ -94,10 +75,6 @@ internal sealed class SftpReadStream : RemoteFileStream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("This SFTP stream is for reading.");
 
-    public override void Flush()
-    {
-    }
-
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("An SFTP read stream cannot seek.");
 
     public override void SetLength(long value) => throw new NotSupportedException("An SFTP read stream cannot change the file's length.");
@@ -105,91 +82,28 @@ internal sealed class SftpReadStream : RemoteFileStream
     /// <summary>Fills the first window; called once by the session after opening.</summary>
     internal Task StartAsync(CancellationToken cancellationToken) => FillWindowAsync(cancellationToken);
 
-    /// <summary>Waits for the requests still in flight, closes the handle and reports any error the transfer met.</summary>
-    public override async Task CompleteAsync(CancellationToken cancellationToken)
+    protected override async Task DrainAsync(CancellationToken cancellationToken)
     {
-        if (_finished)
+        // Requests past the end (or past where the caller stopped) are still answered; their buffers are free
+        // only after that.
+        foreach (var slot in All)
         {
-            if (_error is not null)
+            if (slot.IsInFlight)
             {
-                throw _error;
-            }
-
-            return;
-        }
-
-        _finished = true;
-        if (_error is not null)
-        {
-            ReleaseBuffers();
-            await _session.CloseHandleQuietlyAsync(_handle).ConfigureAwait(false);
-            throw _error;
-        }
-
-        try
-        {
-            // Requests past the end (or past where the caller stopped) are still answered; their buffers are free
-            // only after that.
-            foreach (var slot in _all)
-            {
-                if (slot.IsInFlight)
-                {
-                    await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
-        {
-            _error = ex;
-            ReleaseBuffers();
-            await _session.CloseHandleQuietlyAsync(_handle).ConfigureAwait(false);
-            throw;
-        }
-
-        ReleaseBuffers();
-        await _session.CloseHandleAsync(_handle, _path, cancellationToken).ConfigureAwait(false);
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing && !_finished)
-        {
-            _finished = true;
-            ReleaseBuffers();
-            _ = _session.CloseHandleQuietlyAsync(_handle);
-        }
-
-        base.Dispose(disposing);
-    }
-
-#if NET8_0_OR_GREATER
-    public override async ValueTask DisposeAsync()
-    {
-        if (!_finished)
-        {
-            _finished = true;
-            ReleaseBuffers();
-            await _session.CloseHandleQuietlyAsync(_handle).ConfigureAwait(false);
-        }
-
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
-#endif
+    protected override void ForgetSlots() => _current = null;
 
 #if NET8_0_OR_GREATER
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
     private async ValueTask<int> ReadCoreAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
-        if (_finished)
-        {
-            throw _error ?? new ObjectDisposedException(nameof(SftpReadStream), "The SFTP read stream is completed or disposed.");
-        }
-
-        if (_error is not null)
-        {
-            throw _error;
-        }
+        ThrowIfFinished(nameof(SftpReadStream), "The SFTP read stream is completed or disposed.");
+        ThrowIfFailed();
 
         if (destination.Length == 0)
         {
@@ -232,7 +146,7 @@ internal sealed class SftpReadStream : RemoteFileStream
                         continue;
                     }
 
-                    _free.Push(_current);
+                    Free.Push(_current);
                     _current = null;
                 }
 
@@ -242,19 +156,19 @@ internal sealed class SftpReadStream : RemoteFileStream
                 }
 
                 await FillWindowAsync(cancellationToken).ConfigureAwait(false);
-                if (_inFlight.Count == 0)
+                if (InFlight.Count == 0)
                 {
                     _eof = true;
                     return 0;
                 }
 
-                _current = _inFlight.Dequeue();
+                _current = InFlight.Dequeue();
                 _currentReady = false;
             }
         }
         catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
         {
-            _error ??= ex;
+            RecordError(ex);
             throw;
         }
     }
@@ -264,13 +178,13 @@ internal sealed class SftpReadStream : RemoteFileStream
     {
         if (slot.Status is { } status)
         {
-            throw SftpMessages.ToException(status, "SSH_FXP_READ of", _path);
+            throw SftpMessages.ToException(status, "SSH_FXP_READ of", Path);
         }
 
         if (slot.Eof)
         {
             _eof = true;
-            _free.Push(slot);
+            Free.Push(slot);
             _current = null;
             return false;
         }
@@ -280,7 +194,7 @@ internal sealed class SftpReadStream : RemoteFileStream
             _sizeHint = slot.Offset + slot.Received;
         }
 
-        if (slot.Received == slot.Requested && _window < _maxWindow)
+        if (slot.Received == slot.Requested && _window < MaxWindow)
         {
             _window++;
         }
@@ -291,23 +205,23 @@ internal sealed class SftpReadStream : RemoteFileStream
     private async Task FillWindowAsync(CancellationToken cancellationToken)
     {
         // The first request goes out whatever the hint says: a file may have grown since SSH_FXP_FSTAT.
-        while (!_eof && _inFlight.Count < _window && (_sizeHint < 0 || _nextOffset <= _sizeHint || _all.Count == 0))
+        while (!_eof && InFlight.Count < _window && (_sizeHint < 0 || _nextOffset <= _sizeHint || All.Count == 0))
         {
             // With a size hint, the request that reaches the end stops exactly there and one more, starting at the
             // end, confirms SSH_FX_EOF in the same round trip instead of after a short read.
-            var length = _sizeHint >= 0 && _nextOffset < _sizeHint ? (int)Math.Min(_chunk, _sizeHint - _nextOffset) : _chunk;
-            var slot = _free.Count > 0 ? _free.Pop() : NewSlot();
+            var length = _sizeHint >= 0 && _nextOffset < _sizeHint ? (int)Math.Min(Chunk, _sizeHint - _nextOffset) : Chunk;
+            var slot = Free.Count > 0 ? Free.Pop() : NewSlot();
             var offset = _nextOffset;
             await IssueAsync(slot, offset, length, cancellationToken).ConfigureAwait(false);
-            _inFlight.Enqueue(slot);
+            InFlight.Enqueue(slot);
             _nextOffset = offset + length;
         }
     }
 
     private ReadSlot NewSlot()
     {
-        var slot = new ReadSlot(_session.Buffers, _session.Buffers.Rent(_chunk), new byte[SftpPacket.DataRequestHeaderLength(_handle.Length)], _chunk);
-        _all.Add(slot);
+        var slot = new ReadSlot(Session.Buffers, Session.Buffers.Rent(Chunk), new byte[SftpPacket.DataRequestHeaderLength(Handle.Length)], Chunk);
+        All.Add(slot);
         return slot;
     }
 
@@ -318,29 +232,15 @@ internal sealed class SftpReadStream : RemoteFileStream
     {
         slot.Offset = offset;
         slot.Requested = length;
-        slot.Arm();
-        uint id;
+        var id = Register(slot);
+        SftpPacket.WriteDataRequestHeader(slot.Request, SftpPacketType.SSH_FXP_READ, Handle, id, (ulong)offset, (uint)length, 0);
         try
         {
-            id = _channel.Register(slot);
+            await Channel.SendAsync(slot.Request, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            slot.Disarm();
-            _free.Push(slot);
-            throw;
-        }
-
-        SftpPacket.WriteDataRequestHeader(slot.Request, SftpPacketType.SSH_FXP_READ, _handle, id, (ulong)offset, (uint)length, 0);
-        try
-        {
-            await _channel.SendAsync(slot.Request, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _channel.Unregister(id);
-            slot.Disarm();
-            _free.Push(slot);
+            Abandon(slot, id);
             if (ReferenceEquals(slot, _current))
             {
                 _current = null;
@@ -350,26 +250,7 @@ internal sealed class SftpReadStream : RemoteFileStream
         }
     }
 
-    /// <summary>Returns every buffer the stream still owns; in-flight slots are orphaned and the reader loop returns theirs.</summary>
-    private void ReleaseBuffers()
-    {
-        foreach (var slot in _all)
-        {
-            if (slot.TryOrphan() || slot.IsOrphaned)
-            {
-                continue;
-            }
-
-            _session.Buffers.Return(slot.Buffer);
-        }
-
-        _all.Clear();
-        _free.Clear();
-        _inFlight.Clear();
-        _current = null;
-    }
-
-    private sealed class ReadSlot : SftpPipelineSlot
+    internal sealed class ReadSlot : SftpPipelineSlot
     {
         private readonly ArrayPool<byte> _pool;
         private readonly int _capacity;
@@ -440,6 +321,6 @@ internal sealed class SftpReadStream : RemoteFileStream
             throw new ProtocolViolationException($"The SFTP server answered SSH_FXP_READ with {type}.");
         }
 
-        protected override void ReleaseOrphan() => _pool.Return(Buffer);
+        public override void ReturnBuffer() => _pool.Return(Buffer);
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Collections.Generic;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -15,37 +14,21 @@ namespace FtpTools.Core.Sftp;
 /// their answers; at most a window of them is outstanding, and statuses are checked as they come back (oldest first,
 /// when a slot is needed again). Each slot owns one pooled buffer holding a whole request packet, header in front of
 /// the data, so a request is one write to the channel and nothing is allocated per request. The first refused write
-/// fails the stream; <see cref="CompleteAsync"/> waits for every answer, optionally asks for fsync@openssh.com, closes
-/// the handle and reports the first error.
+/// fails the stream; <see cref="RemoteFileStream.CompleteAsync"/> waits for every answer, optionally asks for
+/// fsync@openssh.com, closes the handle and reports the first error.
 /// </summary>
-internal sealed class SftpWriteStream : RemoteFileStream
+internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.WriteSlot>
 {
-    private readonly SftpSession _session;
-    private readonly SftpChannel _channel;
-    private readonly byte[] _handle;
-    private readonly string _path;
-    private readonly int _chunk;
     private readonly int _headerLength;
-    private readonly int _maxWindow;
     private readonly bool _fsync;
-    private readonly Queue<WriteSlot> _inFlight = new();
-    private readonly Stack<WriteSlot> _free = new();
-    private readonly List<WriteSlot> _all = new();
     private WriteSlot? _filling;
     private long _offset;
     private long _position;
-    private bool _finished;
-    private Exception? _error;
 
     internal SftpWriteStream(SftpSession session, SftpChannel channel, byte[] handle, string path, long offset, int chunk, int maxWindow, bool fsync)
+        : base(session, channel, handle, path, chunk, maxWindow)
     {
-        _session = session;
-        _channel = channel;
-        _handle = handle;
-        _path = path;
-        _chunk = chunk;
         _headerLength = SftpPacket.DataRequestHeaderLength(handle.Length);
-        _maxWindow = Math.Max(1, maxWindow);
         _fsync = fsync;
         _offset = offset;
         _position = offset;
@@ -53,9 +36,7 @@ internal sealed class SftpWriteStream : RemoteFileStream
 
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => !_finished;
+    public override bool CanWrite => !Finished;
 
     public override long Length => throw new NotSupportedException("An SFTP write stream does not know the file's length.");
 
@@ -66,7 +47,7 @@ internal sealed class SftpWriteStream : RemoteFileStream
         set => throw new NotSupportedException("An SFTP write stream cannot seek; open it at the wanted offset instead.");
     }
 
-    internal int RequestsInFlight => _inFlight.Count;
+    internal int RequestsInFlight => InFlight.Count;
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("This SFTP stream is for writing.");
 
@@ -81,101 +62,42 @@ internal sealed class SftpWriteStream : RemoteFileStream
         WriteCoreAsync(buffer, cancellationToken);
 #endif
 
-    /// <summary>Nothing to do: data goes out as whole requests; <see cref="CompleteAsync"/> sends the last partial one.</summary>
-    public override void Flush()
-    {
-    }
-
+    /// <summary>Nothing to do: data goes out as whole requests; <see cref="RemoteFileStream.CompleteAsync"/> sends the last partial one.</summary>
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("An SFTP write stream cannot seek.");
 
     public override void SetLength(long value) => throw new NotSupportedException("An SFTP write stream cannot change the file's length.");
 
-    public override async Task CompleteAsync(CancellationToken cancellationToken)
+    /// <summary>Sends the last partial request, takes back every answer, then asks for fsync@openssh.com if wanted.</summary>
+    protected override async Task DrainAsync(CancellationToken cancellationToken)
     {
-        if (_finished)
+        if (_filling is { DataLength: > 0 })
         {
-            if (_error is not null)
-            {
-                throw _error;
-            }
-
-            return;
+            var last = _filling;
+            _filling = null;
+            await IssueAsync(last, cancellationToken).ConfigureAwait(false);
         }
 
-        try
+        while (InFlight.Count > 0)
         {
-            ThrowIfFailed();
-            if (_filling is { DataLength: > 0 })
-            {
-                var last = _filling;
-                _filling = null;
-                await IssueAsync(last, cancellationToken).ConfigureAwait(false);
-            }
-
-            while (_inFlight.Count > 0)
-            {
-                await RetireOldestAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (_fsync)
-            {
-                await _session.FsyncAsync(_handle, _path, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
-        {
-            _error ??= ex;
-            _finished = true;
-            ReleaseBuffers();
-            await _session.CloseHandleQuietlyAsync(_handle).ConfigureAwait(false);
-            throw;
+            await RetireOldestAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _finished = true;
-        ReleaseBuffers();
-
-        // The close status counts: a file system may only report a failed write (quota, NFS) when the file is closed.
-        await _session.CloseHandleAsync(_handle, _path, cancellationToken).ConfigureAwait(false);
+        if (_fsync)
+        {
+            await Session.FsyncAsync(Handle, Path, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing && !_finished)
-        {
-            _finished = true;
-            ReleaseBuffers();
-            _ = _session.CloseHandleQuietlyAsync(_handle);
-        }
-
-        base.Dispose(disposing);
-    }
-
-#if NET8_0_OR_GREATER
-    public override async ValueTask DisposeAsync()
-    {
-        if (!_finished)
-        {
-            _finished = true;
-            ReleaseBuffers();
-            await _session.CloseHandleQuietlyAsync(_handle).ConfigureAwait(false);
-        }
-
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
-#endif
+    protected override void ForgetSlots() => _filling = null;
 
 #if NET8_0_OR_GREATER
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
 #endif
     private async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken)
     {
-        if (_finished)
-        {
-            throw _error ?? new ObjectDisposedException(nameof(SftpWriteStream), "The SFTP write stream is completed or disposed.");
-        }
-
+        ThrowIfFinished(nameof(SftpWriteStream), "The SFTP write stream is completed or disposed.");
         ThrowIfFailed();
         try
         {
@@ -183,12 +105,12 @@ internal sealed class SftpWriteStream : RemoteFileStream
             {
                 _filling ??= await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
                 var slot = _filling;
-                var count = Math.Min(_chunk - slot.DataLength, source.Length);
+                var count = Math.Min(Chunk - slot.DataLength, source.Length);
                 source.Span.Slice(0, count).CopyTo(new Span<byte>(slot.Packet, _headerLength + slot.DataLength, count));
                 slot.DataLength += count;
                 source = source.Slice(count);
                 _position += count;
-                if (slot.DataLength == _chunk)
+                if (slot.DataLength == Chunk)
                 {
                     _filling = null;
                     await IssueAsync(slot, cancellationToken).ConfigureAwait(false);
@@ -197,7 +119,7 @@ internal sealed class SftpWriteStream : RemoteFileStream
         }
         catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
         {
-            _error ??= ex;
+            RecordError(ex);
             throw;
         }
     }
@@ -209,20 +131,20 @@ internal sealed class SftpWriteStream : RemoteFileStream
     {
         // Answers that are already in are taken without waiting, so a refusal surfaces early; a full window waits
         // for the oldest answer.
-        while (_inFlight.Count > 0 && (_inFlight.Count >= _maxWindow || !_inFlight.Peek().IsInFlight))
+        while (InFlight.Count > 0 && (InFlight.Count >= MaxWindow || !InFlight.Peek().IsInFlight))
         {
             await RetireOldestAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (_free.Count > 0)
+        if (Free.Count > 0)
         {
-            var reused = _free.Pop();
+            var reused = Free.Pop();
             reused.DataLength = 0;
             return reused;
         }
 
-        var slot = new WriteSlot(_session.Buffers, _session.Buffers.Rent(_headerLength + _chunk));
-        _all.Add(slot);
+        var slot = new WriteSlot(Session.Buffers, Session.Buffers.Rent(_headerLength + Chunk));
+        All.Add(slot);
         return slot;
     }
 
@@ -231,16 +153,16 @@ internal sealed class SftpWriteStream : RemoteFileStream
 #endif
     private async ValueTask RetireOldestAsync(CancellationToken cancellationToken)
     {
-        var slot = _inFlight.Peek();
+        var slot = InFlight.Peek();
         await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
-        _inFlight.Dequeue();
+        InFlight.Dequeue();
         if (slot.Status is { } status)
         {
-            _error ??= SftpMessages.ToException(status, "SSH_FXP_WRITE to", _path);
+            RecordError(SftpMessages.ToException(status, "SSH_FXP_WRITE to", Path));
         }
 
         slot.DataLength = 0;
-        _free.Push(slot);
+        Free.Push(slot);
         ThrowIfFailed();
     }
 
@@ -250,64 +172,23 @@ internal sealed class SftpWriteStream : RemoteFileStream
     private async ValueTask IssueAsync(WriteSlot slot, CancellationToken cancellationToken)
     {
         var offset = _offset;
-        slot.Arm();
-        uint id;
+        var id = Register(slot);
+        SftpPacket.WriteDataRequestHeader(slot.Packet, SftpPacketType.SSH_FXP_WRITE, Handle, id, (ulong)offset, (uint)slot.DataLength, slot.DataLength);
         try
         {
-            id = _channel.Register(slot);
+            await Channel.SendAsync(new ReadOnlyMemory<byte>(slot.Packet, 0, _headerLength + slot.DataLength), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            slot.Disarm();
-            _free.Push(slot);
+            Abandon(slot, id);
             throw;
         }
 
-        SftpPacket.WriteDataRequestHeader(slot.Packet, SftpPacketType.SSH_FXP_WRITE, _handle, id, (ulong)offset, (uint)slot.DataLength, slot.DataLength);
-        try
-        {
-            await _channel.SendAsync(new ReadOnlyMemory<byte>(slot.Packet, 0, _headerLength + slot.DataLength), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _channel.Unregister(id);
-            slot.Disarm();
-            _free.Push(slot);
-            throw;
-        }
-
-        _inFlight.Enqueue(slot);
+        InFlight.Enqueue(slot);
         _offset = offset + slot.DataLength;
     }
 
-    private void ThrowIfFailed()
-    {
-        if (_error is not null)
-        {
-            throw _error;
-        }
-    }
-
-    /// <summary>Returns every buffer the stream still owns; in-flight slots are orphaned and the reader loop returns theirs.</summary>
-    private void ReleaseBuffers()
-    {
-        foreach (var slot in _all)
-        {
-            if (slot.TryOrphan() || slot.IsOrphaned)
-            {
-                continue;
-            }
-
-            _session.Buffers.Return(slot.Packet);
-        }
-
-        _all.Clear();
-        _free.Clear();
-        _inFlight.Clear();
-        _filling = null;
-    }
-
-    private sealed class WriteSlot : SftpPipelineSlot
+    internal sealed class WriteSlot : SftpPipelineSlot
     {
         private readonly ArrayPool<byte> _pool;
 
@@ -338,6 +219,6 @@ internal sealed class SftpWriteStream : RemoteFileStream
             Status = status.Code == SftpStatusCode.SSH_FX_OK ? null : status;
         }
 
-        protected override void ReleaseOrphan() => _pool.Return(Packet);
+        public override void ReturnBuffer() => _pool.Return(Packet);
     }
 }

@@ -138,15 +138,7 @@ public static class TransferEngine
                 if (total is not long length || offset < length || offset == 0)
                 {
                     var remote = await session.OpenReadAsync(source, offset, cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        await CopyAsync(remote, local, options.BufferSize, meter, cancellationToken).ConfigureAwait(false);
-                        await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        await DisposeStreamAsync(remote).ConfigureAwait(false);
-                    }
+                    await CopyAndCompleteAsync(remote, from: remote, to: local, options.BufferSize, meter, cancellationToken).ConfigureAwait(false);
                 }
 
                 await local.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -285,15 +277,7 @@ public static class TransferEngine
                     // Set before the call: a server may create the file even when the open then fails.
                     partTouched = true;
                     var remote = await session.OpenWriteAsync(partPath, offset, cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        await CopyAsync(local, remote, options.BufferSize, meter, cancellationToken).ConfigureAwait(false);
-                        await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        await DisposeStreamAsync(remote).ConfigureAwait(false);
-                    }
+                    await CopyAndCompleteAsync(remote, from: local, to: remote, options.BufferSize, meter, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -388,6 +372,24 @@ public static class TransferEngine
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Copies between the local stream and <paramref name="remote"/> (one of <paramref name="from"/> and
+    /// <paramref name="to"/>), then completes the remote stream, so the server's verdict on the transfer is part of
+    /// it; the remote stream is disposed either way (without completing, that aborts the transfer).
+    /// </summary>
+    private static async Task CopyAndCompleteAsync(RemoteFileStream remote, Stream from, Stream to, int bufferSize, ProgressMeter meter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CopyAsync(from, to, bufferSize, meter, cancellationToken).ConfigureAwait(false);
+            await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await DisposeStreamAsync(remote).ConfigureAwait(false);
         }
     }
 

@@ -14,22 +14,8 @@ namespace FtpTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Receive, "FtpFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(TransferResult))]
-public sealed class ReceiveFtpFileCommand : FtpSessionCmdlet
+public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
-    /// <summary>Remote paths with wildcards.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = Array.Empty<string>();
-
-    /// <summary>Remote paths taken as they are; binds FullName of items from Get-FtpItem.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("FullName")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
-
     /// <summary>Local directory (or file name, for one file). Relative to PowerShell's current location. Default: the current location.</summary>
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -64,9 +50,8 @@ public sealed class ReceiveFtpFileCommand : FtpSessionCmdlet
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
-        var literal = ParameterSetName == LiteralPathSet;
-        var inputs = literal ? LiteralPath : Path;
-        var walkPaths = literal ? inputs.Select(Wildcard.EscapeLiteralPath).ToArray() : inputs;
+        var inputs = Paths;
+        var walkPaths = IsLiteral ? inputs.Select(Wildcard.EscapeLiteralPath).ToArray() : inputs;
         var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
         if (MyInvocation.ExpectingInput && !destination.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal))
         {

@@ -18,22 +18,8 @@ namespace FtpTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "FtpItem", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(FtpToolsItem))]
-public sealed class RemoveFtpItemCommand : FtpSessionCmdlet
+public sealed class RemoveFtpItemCommand : RemotePathCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
-    /// <summary>Remote paths with wildcards.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = Array.Empty<string>();
-
-    /// <summary>Remote paths taken as they are; binds FullName of items from Get-FtpItem.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("FullName")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
-
     /// <summary>Remove directories with everything in them.</summary>
     [Parameter]
     public SwitchParameter Recurse { get; set; }
@@ -67,12 +53,11 @@ public sealed class RemoveFtpItemCommand : FtpSessionCmdlet
     /// </summary>
     private List<RemoteItem> ResolveTargets(FtpToolsSession session)
     {
-        var literal = ParameterSetName == LiteralPathSet;
         var targets = new List<RemoteItem>();
-        foreach (var path in literal ? LiteralPath : Path)
+        foreach (var path in Paths)
         {
             var full = RemotePath.Combine(session.CurrentDirectory, path);
-            if (literal || !RemotePath.HasWildcards(path))
+            if (IsLiteral || !RemotePath.HasWildcards(path))
             {
                 RemoteItem? item = null;
                 if (Run(session, full, async (_, cancellationToken) => item = await session.Remote.GetItemAsync(full, cancellationToken).ConfigureAwait(false)))

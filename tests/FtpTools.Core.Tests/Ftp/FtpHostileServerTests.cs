@@ -24,7 +24,7 @@ public sealed class FtpHostileServerTests : IDisposable
         "drwxr-xr-x   2 u g 4096 Jan 01  2020 sub/dir\r\n";
 
     private readonly ITestOutputHelper _output;
-    private readonly FtpTestLog _log = new();
+    private readonly RecordingLog _log = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
 
     public FtpHostileServerTests(ITestOutputHelper output)

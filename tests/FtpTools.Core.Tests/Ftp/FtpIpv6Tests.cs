@@ -29,7 +29,7 @@ public sealed class FtpIpv6Tests
     {
         var port = await _server.StartIpv6Async();
         var dir = _server.NewTestDirectory("v6");
-        var log = new FtpTestLog();
+        var log = new RecordingLog();
         var options = new ConnectionOptions
         {
             Protocol = protocol,

@@ -23,7 +23,7 @@ public abstract class FtpSessionTestBase : IDisposable
 
     protected FtpServerFixture Server { get; }
 
-    internal FtpTestLog Log { get; } = new();
+    internal RecordingLog Log { get; } = new();
 
     protected CancellationToken Token => _timeout.Token;
 

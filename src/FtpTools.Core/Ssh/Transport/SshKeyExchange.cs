@@ -90,8 +90,37 @@ internal abstract class SshKeyExchange
     }
 }
 
+/// <summary>
+/// The ECDH message pair (RFC 5656 §4), which curve25519 reuses (RFC 8731 §3): SSH_MSG_KEX_ECDH_INIT carries Q_C,
+/// SSH_MSG_KEX_ECDH_REPLY carries K_S, Q_S and the signature.
+/// </summary>
+internal abstract class EcdhKeyExchangeBase : SshKeyExchange
+{
+    protected async Task<(byte[] HostKey, byte[] ServerPublic, byte[] Signature)> ExchangeAsync(
+        ISshKexConversation conversation, byte[] clientPublic, CancellationToken cancellationToken)
+    {
+        var init = new SshWriter(32 + clientPublic.Length).WriteByte((byte)SshMessageNumber.SSH_MSG_KEX_ECDH_INIT).WriteString(clientPublic).ToArray();
+        await conversation.SendAsync(init, cancellationToken).ConfigureAwait(false);
+
+        var reply = await conversation.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        Expect(reply, SshMessageNumber.SSH_MSG_KEX_ECDH_REPLY, Name);
+        var reader = new SshReader(reply.Slice(1));
+        var hostKey = reader.ReadStringBytes().ToArray();
+        var serverPublic = reader.ReadStringBytes().ToArray();
+        var signature = reader.ReadStringBytes().ToArray();
+        return (hostKey, serverPublic, signature);
+    }
+
+    /// <summary>RFC 5656 §4: H = HASH(V_C || V_S || I_C || I_S || K_S || Q_C || Q_S || K); <paramref name="k"/> is K as an mpint.</summary>
+    protected SshKexResult Result(byte[] hashPrefix, byte[] hostKey, byte[] clientPublic, byte[] serverPublic, byte[] k, byte[] signature)
+    {
+        var h = new SshWriter(1024).WriteRaw(hashPrefix).WriteString(hostKey).WriteString(clientPublic).WriteString(serverPublic).WriteRaw(k);
+        return new SshKexResult(k, HashOf(h), hostKey, signature);
+    }
+}
+
 /// <summary>curve25519-sha256 (RFC 8731) and its original name curve25519-sha256@libssh.org.</summary>
-internal sealed class Curve25519KeyExchange : SshKeyExchange
+internal sealed class Curve25519KeyExchange : EcdhKeyExchangeBase
 {
     public Curve25519KeyExchange(string name)
     {
@@ -107,15 +136,7 @@ internal sealed class Curve25519KeyExchange : SshKeyExchange
         var privateKey = SshCrypto.RandomBytes(X25519.ScalarSize);
         var publicKey = new byte[X25519.PointSize];
         X25519.ScalarMultBase(privateKey, 0, publicKey, 0);
-        var init = new SshWriter(64).WriteByte((byte)SshMessageNumber.SSH_MSG_KEX_ECDH_INIT).WriteString(publicKey).ToArray();
-        await conversation.SendAsync(init, cancellationToken).ConfigureAwait(false);
-
-        var reply = await conversation.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-        Expect(reply, SshMessageNumber.SSH_MSG_KEX_ECDH_REPLY, Name);
-        var reader = new SshReader(reply.Slice(1));
-        var hostKey = reader.ReadStringBytes().ToArray();
-        var serverPublic = reader.ReadStringBytes().ToArray();
-        var signature = reader.ReadStringBytes().ToArray();
+        var (hostKey, serverPublic, signature) = await ExchangeAsync(conversation, publicKey, cancellationToken).ConfigureAwait(false);
         if (serverPublic.Length != X25519.PointSize)
         {
             throw new ProtocolViolationException($"The server's curve25519 public value is {serverPublic.Length} bytes instead of 32 (RFC 8731 §3).");
@@ -132,8 +153,7 @@ internal sealed class Curve25519KeyExchange : SshKeyExchange
 
             // RFC 8731 §3.1: the X25519 output is read as a big-endian unsigned number and encoded as an mpint.
             var k = Mpint(w => w.WriteMpintFromUnsigned(shared));
-            var h = new SshWriter(512).WriteRaw(hashPrefix).WriteString(hostKey).WriteString(publicKey).WriteString(serverPublic).WriteRaw(k);
-            return new SshKexResult(k, HashOf(h), hostKey, signature);
+            return Result(hashPrefix, hostKey, publicKey, serverPublic, k, signature);
         }
         finally
         {
@@ -144,7 +164,7 @@ internal sealed class Curve25519KeyExchange : SshKeyExchange
 }
 
 /// <summary>ecdh-sha2-nistp256/384/521 (RFC 5656 §4, §6.2): uncompressed points, the shared x coordinate as K.</summary>
-internal sealed class EcdhNistKeyExchange : SshKeyExchange
+internal sealed class EcdhNistKeyExchange : EcdhKeyExchangeBase
 {
     private readonly string _curve;
 
@@ -167,15 +187,7 @@ internal sealed class EcdhNistKeyExchange : SshKeyExchange
         generator.Init(new ECKeyGenerationParameters(domain, new SecureRandom()));
         var pair = generator.GenerateKeyPair();
         var clientPublic = ((ECPublicKeyParameters)pair.Public).Q.GetEncoded(false);
-        var init = new SshWriter(160).WriteByte((byte)SshMessageNumber.SSH_MSG_KEX_ECDH_INIT).WriteString(clientPublic).ToArray();
-        await conversation.SendAsync(init, cancellationToken).ConfigureAwait(false);
-
-        var reply = await conversation.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-        Expect(reply, SshMessageNumber.SSH_MSG_KEX_ECDH_REPLY, Name);
-        var reader = new SshReader(reply.Slice(1));
-        var hostKey = reader.ReadStringBytes().ToArray();
-        var serverPublic = reader.ReadStringBytes().ToArray();
-        var signature = reader.ReadStringBytes().ToArray();
+        var (hostKey, serverPublic, signature) = await ExchangeAsync(conversation, clientPublic, cancellationToken).ConfigureAwait(false);
 
         var fieldBytes = (x9.Curve.FieldSize + 7) / 8;
         if (serverPublic.Length != 1 + 2 * fieldBytes || serverPublic[0] != 0x04)
@@ -200,8 +212,7 @@ internal sealed class EcdhNistKeyExchange : SshKeyExchange
         try
         {
             var k = Mpint(w => w.WriteMpintFromUnsigned(shared));
-            var h = new SshWriter(1024).WriteRaw(hashPrefix).WriteString(hostKey).WriteString(clientPublic).WriteString(serverPublic).WriteRaw(k);
-            return new SshKexResult(k, HashOf(h), hostKey, signature);
+            return Result(hashPrefix, hostKey, clientPublic, serverPublic, k, signature);
         }
         finally
         {
@@ -253,6 +264,44 @@ internal abstract class DiffieHellmanBase : SshKeyExchange
     /// <summary>An mpint from a BouncyCastle integer: its two's complement bytes are exactly the mpint body (RFC 4251 §5).</summary>
     protected static SshWriter WriteMpint(SshWriter writer, BcBigInteger value) =>
         value.SignValue == 0 ? writer.WriteUInt32(0) : writer.WriteString(value.ToByteArray());
+
+    /// <summary>
+    /// The exchange over a known group (RFC 4253 §8; RFC 4419 §3 is the same with its own message numbers): send
+    /// e = g^x mod p, take K_S, f and the signature back, check f, and compute K = f^x mod p.
+    /// H = HASH(V_C || V_S || I_C || I_S || K_S || e || f || K); group exchange puts min || n || max || p || g
+    /// (<paramref name="groupFields"/>) between K_S and e.
+    /// </summary>
+    protected async Task<SshKexResult> ExchangeAsync(
+        ISshKexConversation conversation,
+        byte[] hashPrefix,
+        BcBigInteger p,
+        BcBigInteger g,
+        SshMessageNumber initNumber,
+        SshMessageNumber replyNumber,
+        Action<SshWriter>? groupFields,
+        CancellationToken cancellationToken)
+    {
+        var x = RandomExponent(ExponentBits(p.BitLength));
+        var e = g.ModPow(x, p);
+        var init = WriteMpint(new SshWriter(1100).WriteByte((byte)initNumber), e).ToArray();
+        await conversation.SendAsync(init, cancellationToken).ConfigureAwait(false);
+
+        var reply = await conversation.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        Expect(reply, replyNumber, Name);
+        var reader = new SshReader(reply.Slice(1));
+        var hostKey = reader.ReadStringBytes().ToArray();
+        var f = ReadMpint(ref reader);
+        var signature = reader.ReadStringBytes().ToArray();
+        CheckPublicValue(f, p);
+
+        var k = Mpint(w => WriteMpint(w, f.ModPow(x, p)));
+        var h = new SshWriter(8192).WriteRaw(hashPrefix).WriteString(hostKey);
+        groupFields?.Invoke(h);
+        WriteMpint(h, e);
+        WriteMpint(h, f);
+        h.WriteRaw(k);
+        return new SshKexResult(k, HashOf(h), hostKey, signature);
+    }
 }
 
 /// <summary>diffie-hellman-group14/16/18 over the RFC 3526 groups (RFC 8268), and legacy group1/group14-sha1 when named.</summary>
@@ -271,30 +320,9 @@ internal sealed class DiffieHellmanGroupKeyExchange : DiffieHellmanBase
 
     public override HashAlgorithmName Hash { get; }
 
-    public override async Task<SshKexResult> RunAsync(ISshKexConversation conversation, byte[] hashPrefix, CancellationToken cancellationToken)
-    {
-        var p = _group.P;
-        var g = _group.G;
-        var x = RandomExponent(ExponentBits(p.BitLength));
-        var e = g.ModPow(x, p);
-        var init = WriteMpint(new SshWriter(1100).WriteByte((byte)SshMessageNumber.SSH_MSG_KEXDH_INIT), e).ToArray();
-        await conversation.SendAsync(init, cancellationToken).ConfigureAwait(false);
-
-        var reply = await conversation.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-        Expect(reply, SshMessageNumber.SSH_MSG_KEXDH_REPLY, Name);
-        var reader = new SshReader(reply.Slice(1));
-        var hostKey = reader.ReadStringBytes().ToArray();
-        var f = ReadMpint(ref reader);
-        var signature = reader.ReadStringBytes().ToArray();
-        CheckPublicValue(f, p);
-
-        var k = Mpint(w => WriteMpint(w, f.ModPow(x, p)));
-        var h = new SshWriter(4096).WriteRaw(hashPrefix).WriteString(hostKey);
-        WriteMpint(h, e);
-        WriteMpint(h, f);
-        h.WriteRaw(k);
-        return new SshKexResult(k, HashOf(h), hostKey, signature);
-    }
+    public override Task<SshKexResult> RunAsync(ISshKexConversation conversation, byte[] hashPrefix, CancellationToken cancellationToken) =>
+        ExchangeAsync(
+            conversation, hashPrefix, _group.P, _group.G, SshMessageNumber.SSH_MSG_KEXDH_INIT, SshMessageNumber.SSH_MSG_KEXDH_REPLY, groupFields: null, cancellationToken);
 }
 
 /// <summary>diffie-hellman-group-exchange-sha256 (RFC 4419): the server picks a group within our bounds.</summary>
@@ -338,29 +366,20 @@ internal sealed class DiffieHellmanGroupExchange : DiffieHellmanBase
             throw new ProtocolViolationException($"The server offered an invalid generator for {Name} (RFC 4419 §3).");
         }
 
-        var x = RandomExponent(ExponentBits(p.BitLength));
-        var e = g.ModPow(x, p);
-        var init = WriteMpint(new SshWriter(1100).WriteByte((byte)SshMessageNumber.SSH_MSG_KEX_DH_GEX_INIT), e).ToArray();
-        await conversation.SendAsync(init, cancellationToken).ConfigureAwait(false);
-
-        var reply = await conversation.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-        Expect(reply, SshMessageNumber.SSH_MSG_KEX_DH_GEX_REPLY, Name);
-        var reader = new SshReader(reply.Slice(1));
-        var hostKey = reader.ReadStringBytes().ToArray();
-        var f = ReadMpint(ref reader);
-        var signature = reader.ReadStringBytes().ToArray();
-        CheckPublicValue(f, p);
-
-        var k = Mpint(w => WriteMpint(w, f.ModPow(x, p)));
-
         // RFC 4419 §3: H = HASH(V_C || V_S || I_C || I_S || K_S || min || n || max || p || g || e || f || K).
-        var h = new SshWriter(8192).WriteRaw(hashPrefix).WriteString(hostKey)
-            .WriteUInt32(MinBits).WriteUInt32(PreferredBits).WriteUInt32(MaxBits);
-        WriteMpint(h, p);
-        WriteMpint(h, g);
-        WriteMpint(h, e);
-        WriteMpint(h, f);
-        h.WriteRaw(k);
-        return new SshKexResult(k, HashOf(h), hostKey, signature);
+        return await ExchangeAsync(
+            conversation,
+            hashPrefix,
+            p,
+            g,
+            SshMessageNumber.SSH_MSG_KEX_DH_GEX_INIT,
+            SshMessageNumber.SSH_MSG_KEX_DH_GEX_REPLY,
+            h =>
+            {
+                h.WriteUInt32(MinBits).WriteUInt32(PreferredBits).WriteUInt32(MaxBits);
+                WriteMpint(h, p);
+                WriteMpint(h, g);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 }

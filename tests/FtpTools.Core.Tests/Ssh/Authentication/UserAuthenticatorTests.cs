@@ -1,12 +1,10 @@
 using System;
-using System.Collections.Concurrent;
 using System.IO;
 using System.Linq;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
-using FtpTools.Core.Logging;
 using FtpTools.Core.Ssh.Authentication;
 using FtpTools.Core.Ssh.Keys;
 using FtpTools.Core.Tests.Ssh.Keys;
@@ -228,14 +226,4 @@ public sealed class UserAuthenticatorTests : IDisposable
             },
             agentEndpoint: null,
             CancellationToken.None);
-
-    private sealed class RecordingLog : IProtocolLog
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public string[] Lines => _lines.ToArray();
-
-        public void Write(LogDirection direction, string message) =>
-            _lines.Enqueue((direction switch { LogDirection.Sent => "> ", LogDirection.Received => "< ", _ => "# " }) + message);
-    }
 }

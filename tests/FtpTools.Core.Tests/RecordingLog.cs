@@ -2,10 +2,13 @@ using System.Collections.Generic;
 using System.Text;
 using FtpTools.Core.Logging;
 
-namespace FtpTools.Core.Tests.Ftp;
+namespace FtpTools.Core.Tests;
 
-/// <summary>Collects the protocol log of one test, to assert on and to print when a test fails.</summary>
-internal sealed class FtpTestLog : IProtocolLog
+/// <summary>
+/// Collects the protocol log of one test, to assert on and to print when a test fails: "&gt; " sent, "&lt; " received,
+/// "* " anything else.
+/// </summary>
+internal sealed class RecordingLog : IProtocolLog
 {
     private readonly List<string> _lines = new();
 

@@ -252,6 +252,12 @@ SystemLog $d/proftpd.log
 TransferLog none
 ModulePath $PREFIX/usr/lib/proftpd
 LoadModule mod_tls.c
+LoadModule mod_digest.c
+<IfModule mod_digest.c>
+  # Remote checksums: HASH (draft-bryan-ftpext-hash) and XCRC/XMD5/XSHA1/XSHA256.
+  DigestEngine on
+  DigestAlgorithms crc32 md5 sha1 sha256 sha512
+</IfModule>
 <IfModule mod_tls.c>
   TLSEngine on
   TLSRequired off

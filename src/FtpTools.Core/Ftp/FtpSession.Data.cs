@@ -181,8 +181,25 @@ internal sealed partial class FtpSession
             return null;
         }
 
-        // Without MLST: the parent's listing tells kind, size, time and permissions in one go.
         var name = RemotePath.GetFileName(full);
+        if (_quirks.HasSize && !_options.Ftp.AsciiMode)
+        {
+            // Without MLST, a regular file answers SIZE (RFC 3659 §4) and a directory CWD: a few round trips
+            // whatever the size of the parent directory. Batches stat every file, and listing a parent of
+            // thousands of entries for each one made them quadratic. (In ASCII mode SIZE counts converted bytes.)
+            var size = await SizeAsync(full, cancellationToken).ConfigureAwait(false);
+            if (size is not null)
+            {
+                var time = _quirks.HasMdtm ? await ModificationTimeAsync(full, cancellationToken).ConfigureAwait(false) : null;
+                return new RemoteItem(name, full, RemoteItemKind.File) { Length = size, LastWriteTimeUtc = time };
+            }
+
+            return await IsDirectoryAsync(full, cancellationToken).ConfigureAwait(false)
+                ? new RemoteItem(name, full, RemoteItemKind.Directory)
+                : null;
+        }
+
+        // Without MLST or SIZE: the parent's listing tells kind, size, time and permissions in one go.
         IReadOnlyList<RemoteItem>? siblings = null;
         try
         {

@@ -48,8 +48,12 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 /// <summary>Kept apart from <see cref="ModuleInitializer"/> so that loading the initializer never loads the core.</summary>
 internal static class SessionCleanup
 {
+    /// <summary>
+    /// Closes the sessions of the runspace the module is removed from. Other runspaces keep theirs: the
+    /// assembly stays loaded and they may still use the module. Waits at most <see cref="Infrastructure.SessionStore.CloseTimeout"/>.
+    /// </summary>
     public static void CloseAll()
     {
-        // Filled in by the session store: closes every session this module opened.
+        Infrastructure.SessionStore.CurrentIfAny?.CloseAll(Infrastructure.SessionStore.CloseTimeout);
     }
 }

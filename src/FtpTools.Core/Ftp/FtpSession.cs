@@ -1,12 +1,624 @@
 using System;
+using System.Collections.Generic;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Logging;
+using FtpTools.Core.Paths;
 
 namespace FtpTools.Core.Ftp;
 
-// Placeholder until the FTP session lands (issue 3).
-internal static class FtpSession
+/// <summary>
+/// An FTP, FTPES or implicit FTPS session (RFC 959, 2228, 2389, 2428, 3659, 4217) over one control
+/// connection. Operations are serialised by one lock, because the control connection carries one
+/// conversation; a transfer stream keeps the lock until it is completed or disposed.
+/// </summary>
+internal sealed partial class FtpSession : IRemoteSession
 {
-    public static Task<IRemoteSession> ConnectAsync(ConnectionOptions options, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("FTP sessions are not implemented yet.");
+    private readonly ConnectionOptions _options;
+    private readonly FtpControlConnection _control;
+    private readonly FtpTlsContext? _tls;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private FtpServerQuirks _quirks;
+    private string _currentDirectory = "/";
+    private int _pendingReplies;
+    private Timer? _keepAlive;
+    private int _disposed;
+
+    private FtpSession(ConnectionOptions options, FtpControlConnection control)
+    {
+        _options = options;
+        _control = control;
+        _quirks = FtpServerQuirks.Detect("", null, FtpFeatures.None);
+        if (options.Protocol is RemoteProtocol.Ftpes or RemoteProtocol.Ftps)
+        {
+            _tls = new FtpTlsContext(options.Tls, options.Host);
+        }
+    }
+
+    public RemoteProtocol Protocol => _options.Protocol;
+
+    public string Host => _options.Host;
+
+    public int Port => _options.EffectivePort;
+
+    public SessionInfo Info { get; private set; } = new();
+
+    public bool IsConnected => _disposed == 0 && !_control.IsClosed;
+
+    public string CurrentDirectory => _currentDirectory;
+
+    internal FtpServerQuirks Quirks => _quirks;
+
+    /// <summary>Opens the control connection, secures it when asked, logs in and learns what the server can do.</summary>
+    public static async Task<IRemoteSession> ConnectAsync(ConnectionOptions options, CancellationToken cancellationToken)
+    {
+        if (options is null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+
+        var control = await FtpControlConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        var session = new FtpSession(options, control);
+        try
+        {
+            await session.StartAsync(cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        catch
+        {
+            control.Dispose();
+            throw;
+        }
+    }
+
+    public Task<IReadOnlyList<RemoteItem>> ListDirectoryAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(ct => ListCoreAsync(Resolve(path), ct), cancellationToken);
+
+    public Task<RemoteItem?> GetItemAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(ct => GetItemCoreAsync(Resolve(path), ct), cancellationToken);
+
+    public Task CreateDirectoryAsync(string path, bool createParents, CancellationToken cancellationToken) =>
+        RunAsync(ct => CreateDirectoryCoreAsync(Resolve(path), createParents, ct), cancellationToken);
+
+    public Task RemoveFileAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                var full = Resolve(path);
+                var reply = await CommandAsync("DELE " + full, ct).ConfigureAwait(false);
+                if (!reply.Code.IsPositiveCompletion())
+                {
+                    throw await ExplainRemovalAsync(reply, "DELE", full, ct).ConfigureAwait(false);
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    public Task RemoveDirectoryAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                var full = Resolve(path);
+                var reply = await CommandAsync("RMD " + full, ct).ConfigureAwait(false);
+                if (!reply.Code.IsPositiveCompletion())
+                {
+                    throw await ExplainRemovalAsync(reply, "RMD", full, ct).ConfigureAwait(false);
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    public Task RenameAsync(string oldPath, string newPath, bool overwrite, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                var from = Resolve(oldPath);
+                var to = Resolve(newPath);
+                if (!overwrite && await GetItemCoreAsync(to, ct).ConfigureAwait(false) is not null)
+                {
+                    throw new CommandRefusedException($"Cannot rename {from} to {to}: the target already exists.", RemoteErrorKind.AlreadyExists, path: to);
+                }
+
+                // RFC 959 §4.1.3: RNFR answers 350 and must be followed directly by RNTO.
+                var reply = await CommandAsync("RNFR " + from, ct).ConfigureAwait(false);
+                if (reply.Code != FtpReplyCode.FileActionPendingFurtherInformation)
+                {
+                    throw FtpErrors.Refused(reply, "RNFR", from, targetMustExist: true);
+                }
+
+                reply = await CommandAsync("RNTO " + to, ct).ConfigureAwait(false);
+                if (!reply.Code.IsPositiveCompletion())
+                {
+                    throw FtpErrors.Refused(reply, "RNTO", to, targetMustExist: false);
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    public Task SetLastWriteTimeAsync(string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                var full = Resolve(path);
+                var time = FtpReplyText.FormatTimeVal(lastWriteTimeUtc);
+                string verb;
+                if (_quirks.HasMfmt)
+                {
+                    // draft-somers-ftp-mfxx §3: "MFMT time-val path", answered by 213.
+                    verb = "MFMT";
+                }
+                else if (_quirks.MdtmSetsTime)
+                {
+                    verb = "MDTM";
+                }
+                else
+                {
+                    throw new CommandRefusedException("The server offers no command to set a file's modification time (no MFMT).", RemoteErrorKind.Unsupported, path: full);
+                }
+
+                var reply = await CommandAsync(verb + " " + time + " " + full, ct).ConfigureAwait(false);
+                if (!reply.Code.IsPositiveCompletion())
+                {
+                    throw FtpErrors.Refused(reply, verb, full, targetMustExist: true);
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    public Task ChangeDirectoryAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                await ChangeDirectoryCoreAsync(Resolve(path), ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+
+    public Task KeepAliveAsync(CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                var reply = await CommandAsync("NOOP", ct).ConfigureAwait(false);
+                if (!reply.Code.IsPositiveCompletion())
+                {
+                    throw FtpErrors.Refused(reply, "NOOP", null, targetMustExist: false);
+                }
+
+                return true;
+            },
+            cancellationToken);
+
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        if (!IsConnected)
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await QuitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock.Release();
+            await DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _keepAlive?.Dispose();
+
+        // A polite QUIT when nothing else is using the connection; a transfer still open is simply cut.
+        if (!_control.IsClosed && await _lock.WaitAsync(0).ConfigureAwait(false))
+        {
+            try
+            {
+                using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await QuitAsync(quit.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException or ArgumentException)
+            {
+                _control.Log(LogDirection.Info, "QUIT was not answered: " + ex.Message);
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+
+        _control.Dispose();
+    }
+
+    /// <summary>Called by <see cref="FtpFileStream"/> when its transfer ends; the final reply is read before the next command when still owed.</summary>
+    internal void ReleaseTransfer(bool replyPending)
+    {
+        if (replyPending)
+        {
+            Interlocked.Increment(ref _pendingReplies);
+        }
+
+        _lock.Release();
+    }
+
+    /// <summary>Reads the final reply of a transfer (RFC 959 §5.4: 226/250 after the data, or 4yz/5yz).</summary>
+    internal Task<FtpReply> ReadTransferReplyAsync(CancellationToken cancellationToken) => ReadReplyAsync(cancellationToken);
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Protocol == RemoteProtocol.Ftps)
+        {
+            // Implicit FTPS: TLS from the first byte, before the greeting.
+            await _control.StartTlsAsync(_tls!, cancellationToken).ConfigureAwait(false);
+        }
+
+        var greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        while (greeting.Code == FtpReplyCode.ServiceReadyInMinutes)
+        {
+            greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (greeting.Code != FtpReplyCode.ServiceReady)
+        {
+            throw _control.Lost(new ConnectionLostException($"The server did not accept the connection: {FtpReplyParser.Printable(greeting.ToString(), 300)}"));
+        }
+
+        if (_options.Protocol == RemoteProtocol.Ftpes)
+        {
+            // RFC 4217 §4: AUTH TLS, answered by 234, then the TLS handshake.
+            var auth = await CommandAsync("AUTH TLS", cancellationToken).ConfigureAwait(false);
+            if (auth.Code != FtpReplyCode.SecurityDataExchangeComplete)
+            {
+                throw new AuthenticationFailedException($"The server refused to start TLS (AUTH TLS): {FtpReplyParser.Printable(auth.ToString(), 300)}. It may not offer FTPES; plain FTP would send the password unprotected.");
+            }
+
+            await _control.StartTlsAsync(_tls!, cancellationToken).ConfigureAwait(false);
+        }
+
+        var userName = await LoginAsync(cancellationToken).ConfigureAwait(false);
+
+        if (_tls is not null)
+        {
+            // RFC 4217 §9: PBSZ 0 then PROT P protects every data connection with TLS.
+            var pbsz = await CommandAsync("PBSZ 0", cancellationToken).ConfigureAwait(false);
+            var prot = pbsz.Code.IsPositiveCompletion() ? await CommandAsync("PROT P", cancellationToken).ConfigureAwait(false) : pbsz;
+            if (!prot.Code.IsPositiveCompletion())
+            {
+                throw new AuthenticationFailedException($"The server refused to protect data connections (PBSZ 0 / PROT P): {FtpReplyParser.Printable(prot.ToString(), 300)}.");
+            }
+        }
+
+        var syst = await CommandAsync("SYST", cancellationToken).ConfigureAwait(false);
+        var system = syst.Code == FtpReplyCode.SystemType ? syst.Message : null;
+
+        // RFC 2389 §3: FEAT answers 211 with one feature per line; 500/502 means no extensions.
+        var feat = await CommandAsync("FEAT", cancellationToken).ConfigureAwait(false);
+        var features = feat.Code == FtpReplyCode.SystemStatus ? FtpFeatures.Parse(feat) : FtpFeatures.None;
+        if (features.Has("UTF8"))
+        {
+            // RFC 2640 §3.2 / draft-ietf-ftpext-utf-8-option: turn on UTF-8 paths where the server needs asking.
+            await CommandAsync("OPTS UTF8 ON", cancellationToken).ConfigureAwait(false);
+        }
+
+        _quirks = FtpServerQuirks.Detect(greeting.Message, system, features);
+
+        await SetTypeAsync(cancellationToken).ConfigureAwait(false);
+        _currentDirectory = await PrintWorkingDirectoryAsync(cancellationToken).ConfigureAwait(false) ?? "/";
+        if (_options.StartPath is { Length: > 0 } startPath)
+        {
+            await ChangeDirectoryCoreAsync(Resolve(startPath), cancellationToken).ConfigureAwait(false);
+        }
+
+        var ssl = _control.Tls;
+        var certificate = _tls?.Validator.LastCertificate;
+        Info = new SessionInfo
+        {
+            ServerBanner = greeting.Message,
+            ServerSystem = system,
+            Features = features.Names,
+            TlsProtocol = ssl is null ? null : FtpTlsContext.ProtocolName(ssl),
+            TlsCipher = ssl is null ? null : FtpTlsContext.CipherName(ssl),
+            CertificateThumbprint = certificate?.Thumbprint,
+            CertificateSubject = certificate?.Subject,
+            UserName = userName,
+        };
+
+        if (_options.KeepAliveInterval is { } interval && interval > TimeSpan.Zero)
+        {
+            _keepAlive = new Timer(static state => _ = ((FtpSession)state!).KeepAliveTickAsync(), this, interval, interval);
+        }
+    }
+
+    /// <summary>RFC 959 §4.1.1 login sequence: USER, then PASS on 331, then ACCT on 332.</summary>
+    private async Task<string> LoginAsync(CancellationToken cancellationToken)
+    {
+        var credential = _options.Credential;
+        var anonymous = credential is null || string.IsNullOrEmpty(credential.UserName);
+        var userName = anonymous ? "anonymous" : credential!.UserName;
+
+        var reply = await CommandAsync("USER " + userName, cancellationToken).ConfigureAwait(false);
+        if (reply.Code == FtpReplyCode.NeedPassword)
+        {
+            // RFC 1635: anonymous users give an e-mail-like password.
+            var password = anonymous ? "anonymous@" : credential!.Password ?? "";
+            reply = await CommandAsync("PASS " + password, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (reply.Code == FtpReplyCode.NeedAccount)
+        {
+            var account = credential?.Domain;
+            if (string.IsNullOrEmpty(account))
+            {
+                throw new AuthenticationFailedException($"The server asks user '{userName}' for an account (ACCT), and none was given (the credential's Domain is sent as the account).");
+            }
+
+            reply = await CommandAsync("ACCT " + account, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!reply.Code.IsPositiveCompletion())
+        {
+            throw new AuthenticationFailedException($"The server refused the login of user '{userName}': {FtpReplyParser.Printable(reply.ToString(), 300)}");
+        }
+
+        return userName;
+    }
+
+    private async Task SetTypeAsync(CancellationToken cancellationToken)
+    {
+        // RFC 959 §3.1.1: TYPE I moves bytes unchanged; TYPE A converts line ends, only when asked for.
+        var type = _options.Ftp.AsciiMode ? "TYPE A" : "TYPE I";
+        var reply = await CommandAsync(type, cancellationToken).ConfigureAwait(false);
+        if (!reply.Code.IsPositiveCompletion())
+        {
+            throw FtpErrors.Refused(reply, type, null, targetMustExist: false);
+        }
+    }
+
+    private async Task<string?> PrintWorkingDirectoryAsync(CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("PWD", cancellationToken).ConfigureAwait(false);
+        if (reply.Code != FtpReplyCode.PathnameCreated)
+        {
+            return null;
+        }
+
+        var path = FtpReplyText.ParsePathname(reply);
+        return path is { Length: > 0 } && path[0] == '/' ? RemotePath.Normalize(path) : null;
+    }
+
+    private async Task ChangeDirectoryCoreAsync(string full, CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
+        if (!reply.Code.IsPositiveCompletion())
+        {
+            throw FtpErrors.Refused(reply, "CWD", full, targetMustExist: true);
+        }
+
+        _currentDirectory = await PrintWorkingDirectoryAsync(cancellationToken).ConfigureAwait(false) ?? full;
+    }
+
+    /// <summary>True when <paramref name="full"/> is a directory we may enter; the working directory is restored.</summary>
+    private async Task<bool> IsDirectoryAsync(string full, CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
+        if (!reply.Code.IsPositiveCompletion())
+        {
+            return false;
+        }
+
+        await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task RestoreDirectoryAsync(CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("CWD " + _currentDirectory, cancellationToken).ConfigureAwait(false);
+        if (!reply.Code.IsPositiveCompletion())
+        {
+            throw FtpErrors.Refused(reply, "CWD", _currentDirectory, targetMustExist: true);
+        }
+    }
+
+    private async Task<bool> CreateDirectoryCoreAsync(string full, bool createParents, CancellationToken cancellationToken)
+    {
+        if (full == "/")
+        {
+            return true;
+        }
+
+        if (createParents)
+        {
+            var prefix = "";
+            foreach (var segment in full.Substring(1).Split('/'))
+            {
+                prefix += "/" + segment;
+                if (await IsDirectoryAsync(prefix, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                await MakeDirectoryAsync(prefix, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        await MakeDirectoryAsync(full, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task MakeDirectoryAsync(string full, CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("MKD " + full, cancellationToken).ConfigureAwait(false);
+        if (reply.Code.IsPositiveCompletion())
+        {
+            return;
+        }
+
+        // 550 says neither "exists" nor "no parent"; look, so the caller learns which.
+        if (reply.Code == FtpReplyCode.FileUnavailable)
+        {
+            if (await GetItemCoreAsync(full, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw FtpErrors.Refused(reply, "MKD", full, RemoteErrorKind.AlreadyExists);
+            }
+
+            if (!await IsDirectoryAsync(RemotePath.GetDirectoryName(full), cancellationToken).ConfigureAwait(false))
+            {
+                throw FtpErrors.Refused(reply, "MKD", full, RemoteErrorKind.NotFound);
+            }
+
+            throw FtpErrors.Refused(reply, "MKD", full, RemoteErrorKind.PermissionDenied);
+        }
+
+        throw FtpErrors.Refused(reply, "MKD", full, targetMustExist: false);
+    }
+
+    private async Task<CommandRefusedException> ExplainRemovalAsync(FtpReply reply, string verb, string full, CancellationToken cancellationToken)
+    {
+        if (reply.Code != FtpReplyCode.FileUnavailable)
+        {
+            return FtpErrors.Refused(reply, verb, full, targetMustExist: true);
+        }
+
+        var item = await GetItemCoreAsync(full, cancellationToken).ConfigureAwait(false);
+        if (item is null)
+        {
+            return FtpErrors.Refused(reply, verb, full, RemoteErrorKind.NotFound);
+        }
+
+        if (verb == "RMD" && item.IsDirectory && (await ListCoreAsync(full, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            return FtpErrors.Refused(reply, verb, full, RemoteErrorKind.NotEmpty);
+        }
+
+        return FtpErrors.Refused(reply, verb, full, item.IsDirectory == (verb == "RMD") ? RemoteErrorKind.PermissionDenied : RemoteErrorKind.Failure);
+    }
+
+    private async Task QuitAsync(CancellationToken cancellationToken)
+    {
+        await DrainPendingRepliesAsync(cancellationToken).ConfigureAwait(false);
+
+        // RFC 959 §4.1.1: QUIT, answered by 221, then the server closes.
+        await _control.ExecuteAsync("QUIT", cancellationToken).ConfigureAwait(false);
+        _control.Close();
+    }
+
+    private async Task KeepAliveTickAsync()
+    {
+        if (!IsConnected || !await _lock.WaitAsync(0).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await DrainPendingRepliesAsync(CancellationToken.None).ConfigureAwait(false);
+            await CommandAsync("NOOP", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (FtpToolsException ex)
+        {
+            _control.Log(LogDirection.Info, "Keep-alive failed: " + ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await operation(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Takes the operation lock and reads any reply an aborted transfer still owes.</summary>
+    private async Task EnterAsync(CancellationToken cancellationToken)
+    {
+        if (_disposed != 0)
+        {
+            throw new ObjectDisposedException(nameof(FtpSession), "The FTP session is closed.");
+        }
+
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_control.IsClosed)
+            {
+                throw new ConnectionLostException("The FTP session's connection is closed; connect again.");
+            }
+
+            await DrainPendingRepliesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _lock.Release();
+            throw;
+        }
+    }
+
+    private async Task DrainPendingRepliesAsync(CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _pendingReplies) > 0)
+        {
+            var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+            if (!reply.Code.IsPositivePreliminary())
+            {
+                Interlocked.Decrement(ref _pendingReplies);
+            }
+        }
+    }
+
+    /// <summary>Sends a command and reads its reply; 421 (RFC 959 §4.2: the server is closing) ends the session.</summary>
+    private async Task<FtpReply> CommandAsync(string command, CancellationToken cancellationToken)
+    {
+        await _control.SendAsync(command, cancellationToken).ConfigureAwait(false);
+        return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken)
+    {
+        var reply = await _control.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        if (reply.Code == FtpReplyCode.ServiceNotAvailable)
+        {
+            throw _control.Lost(new ConnectionLostException($"The server closed the session: {FtpReplyParser.Printable(reply.ToString(), 300)}"));
+        }
+
+        return reply;
+    }
+
+    private string Resolve(string path)
+    {
+        if (path is null)
+        {
+            throw new ArgumentNullException(nameof(path));
+        }
+
+        return RemotePath.Combine(_currentDirectory, path);
+    }
+
+    private void Report(string message) => _control.Log(LogDirection.Info, message);
+
+    private IPAddress PeerAddress => _control.RemoteEndPoint.Address;
 }

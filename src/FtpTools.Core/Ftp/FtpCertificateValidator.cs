@@ -1,0 +1,277 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using FtpTools.Core.Errors;
+
+namespace FtpTools.Core.Ftp;
+
+/// <summary>What the server presented, kept for <see cref="SessionInfo"/> and error messages.</summary>
+internal sealed record FtpServerCertificate(string Subject, string Issuer, string Thumbprint, DateTime NotBefore, DateTime NotAfter);
+
+/// <summary>
+/// Decides whether one session trusts the server's certificate. It is handed to each SslStream of
+/// the session as its own RemoteCertificateValidationCallback, never installed process-wide.
+/// Order: the skip switch; a pinned SHA-256 thumbprint; the system's verdict; the extra CA file as
+/// custom trust. A refusal is kept in <see cref="Failure"/> so the caller can throw it with the
+/// reason, because an exception thrown inside the callback reaches the caller differently per platform.
+/// </summary>
+internal sealed class FtpCertificateValidator
+{
+    private readonly TlsOptions _options;
+    private readonly string _targetHost;
+    private readonly HashSet<string> _pins;
+    private readonly X509Certificate2Collection? _extraCas;
+
+    public FtpCertificateValidator(TlsOptions options, string targetHost)
+    {
+        _options = options;
+        _targetHost = targetHost;
+        _pins = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pin in options.PinnedThumbprints)
+        {
+            _pins.Add(NormalizeThumbprint(pin));
+        }
+
+        if (options.ExtraCaFile is { } caFile)
+        {
+            _extraCas = LoadCertificates(caFile);
+        }
+    }
+
+    /// <summary>The certificate seen in the last handshake.</summary>
+    public FtpServerCertificate? LastCertificate { get; private set; }
+
+    /// <summary>Why the last handshake's certificate was refused; null when it was accepted.</summary>
+    public TrustFailureException? Failure { get; private set; }
+
+    public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        Failure = null;
+        if (certificate is null)
+        {
+            Failure = new TrustFailureException("The server presented no TLS certificate.", null, TrustFailureReason.OtherCertificateError);
+            return _options.SkipCertificateCheck;
+        }
+
+        using var server = new X509Certificate2(certificate);
+        var info = new FtpServerCertificate(
+            server.Subject,
+            server.Issuer,
+            Sha256Thumbprint(server),
+            server.NotBefore.ToUniversalTime(),
+            server.NotAfter.ToUniversalTime());
+        LastCertificate = info;
+
+        if (_options.SkipCertificateCheck || _pins.Contains(info.Thumbprint))
+        {
+            return true;
+        }
+
+        var untrusted = false;
+        var expired = false;
+        var nameMismatch = (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0;
+        if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            if (_extraCas is not null)
+            {
+                CheckAgainstExtraCas(server, chain, out untrusted, out expired);
+            }
+            else
+            {
+                Classify(chain, ignoreUntrustedRoot: false, out untrusted, out expired);
+            }
+        }
+
+        if ((errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            Failure = new TrustFailureException("The server presented no TLS certificate.", info.Thumbprint, TrustFailureReason.OtherCertificateError);
+            return false;
+        }
+
+        if (!untrusted && !expired && !nameMismatch)
+        {
+            return true;
+        }
+
+        var reasons = new List<string>();
+        if (untrusted)
+        {
+            reasons.Add("its chain does not end in a trusted root certificate authority");
+        }
+
+        if (expired)
+        {
+            reasons.Add(string.Format(CultureInfo.InvariantCulture, "it is expired or not yet valid (valid from {0:u} to {1:u})", info.NotBefore, info.NotAfter));
+        }
+
+        if (nameMismatch)
+        {
+            reasons.Add($"it was not issued for the host name '{_targetHost}'");
+        }
+
+        var reason = untrusted ? TrustFailureReason.UntrustedChain : expired ? TrustFailureReason.Expired : TrustFailureReason.NameMismatch;
+        Failure = new TrustFailureException(
+            $"The server's TLS certificate is not trusted: {string.Join("; ", reasons)}. Subject: {info.Subject}; issuer: {info.Issuer}; SHA-256 thumbprint: {info.Thumbprint}. " +
+            "Trust its CA with an extra CA file, pin the thumbprint, or (only for testing) skip the certificate check.",
+            info.Thumbprint,
+            reason);
+        return false;
+    }
+
+    public static string Sha256Thumbprint(X509Certificate2 certificate)
+    {
+        using var sha = SHA256.Create();
+        var hash = sha.ComputeHash(certificate.RawData);
+        var builder = new StringBuilder(hash.Length * 2);
+        foreach (var b in hash)
+        {
+            builder.Append(b.ToString("X2", CultureInfo.InvariantCulture));
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Hex digits only, upper case: "ab:cd ..." and "ABCD..." name the same pin.</summary>
+    public static string NormalizeThumbprint(string thumbprint)
+    {
+        var builder = new StringBuilder(thumbprint.Length);
+        foreach (var c in thumbprint)
+        {
+            if (Uri.IsHexDigit(c))
+            {
+                builder.Append(char.ToUpperInvariant(c));
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Reads certificates from a PEM file (one or more BEGIN CERTIFICATE blocks) or a DER file.</summary>
+    public static X509Certificate2Collection LoadCertificates(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new FtpToolsException($"The CA file '{path}' could not be read: {ex.Message}", ex);
+        }
+
+        var collection = new X509Certificate2Collection();
+        const string Begin = "-----BEGIN CERTIFICATE-----";
+        const string End = "-----END CERTIFICATE-----";
+        var text = Encoding.ASCII.GetString(bytes);
+        var position = text.IndexOf(Begin, StringComparison.Ordinal);
+        try
+        {
+            if (position < 0)
+            {
+                collection.Add(new X509Certificate2(bytes));
+            }
+
+            while (position >= 0)
+            {
+                var end = text.IndexOf(End, position, StringComparison.Ordinal);
+                if (end < 0)
+                {
+                    break;
+                }
+
+                var body = text.Substring(position + Begin.Length, end - position - Begin.Length);
+                collection.Add(new X509Certificate2(Convert.FromBase64String(body)));
+                position = text.IndexOf(Begin, end, StringComparison.Ordinal);
+            }
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            throw new FtpToolsException($"The CA file '{path}' holds no readable certificate: {ex.Message}", ex);
+        }
+
+        if (collection.Count == 0)
+        {
+            throw new FtpToolsException($"The CA file '{path}' holds no certificate.");
+        }
+
+        return collection;
+    }
+
+    // The system store did not trust the chain; build it again with the extra CAs as the only
+    // trusted roots and accept it only when it really ends in one of them.
+    private void CheckAgainstExtraCas(X509Certificate2 server, X509Chain? presented, out bool untrusted, out bool expired)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+#if NET8_0_OR_GREATER
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(_extraCas!);
+#else
+        chain.ChainPolicy.ExtraStore.AddRange(_extraCas!);
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
+#endif
+        chain.Build(server);
+        var elements = chain.ChainElements;
+        var root = elements.Count > 0 ? elements[elements.Count - 1].Certificate : null;
+        var endsInExtraCa = false;
+        if (root is not null)
+        {
+            foreach (var ca in _extraCas!)
+            {
+                if (ca.RawData.AsSpan().SequenceEqual(root.RawData))
+                {
+                    endsInExtraCa = true;
+                    break;
+                }
+            }
+        }
+
+        Classify(chain, ignoreUntrustedRoot: endsInExtraCa, out untrusted, out expired);
+        untrusted |= !endsInExtraCa;
+    }
+
+    private static void Classify(X509Chain? chain, bool ignoreUntrustedRoot, out bool untrusted, out bool expired)
+    {
+        untrusted = chain is null;
+        expired = false;
+        if (chain is null)
+        {
+            return;
+        }
+
+        foreach (var status in chain.ChainStatus)
+        {
+            var flags = status.Status;
+            if ((flags & X509ChainStatusFlags.NotTimeValid) != 0)
+            {
+                expired = true;
+                flags &= ~X509ChainStatusFlags.NotTimeValid;
+            }
+
+            if (ignoreUntrustedRoot)
+            {
+                flags &= ~X509ChainStatusFlags.UntrustedRoot;
+            }
+
+            // Revocation is not checked (no network in many FTP deployments), so "unknown" is not a failure.
+            flags &= ~(X509ChainStatusFlags.RevocationStatusUnknown | X509ChainStatusFlags.OfflineRevocation | X509ChainStatusFlags.NotTimeNested);
+            if (flags != X509ChainStatusFlags.NoError)
+            {
+                untrusted = true;
+            }
+        }
+    }
+}

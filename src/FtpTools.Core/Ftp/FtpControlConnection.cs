@@ -1,0 +1,262 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using ProtocolViolationException = FtpTools.Core.Errors.ProtocolViolationException;
+using FtpTools.Core.Logging;
+
+namespace FtpTools.Core.Ftp;
+
+/// <summary>
+/// The control connection (RFC 959 §2.3): commands out, replies in, with a deadline on every wait
+/// and the protocol log. It knows nothing about what commands mean. Any I/O failure or deadline
+/// closes it for good, because after a lost or half-read reply the conversation cannot be trusted.
+/// </summary>
+internal sealed class FtpControlConnection : IDisposable
+{
+    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+    private readonly Socket _socket;
+    private readonly TimeSpan _timeout;
+    private readonly IProtocolLog? _log;
+    private readonly FtpIoWatchdog _watchdog;
+    private Stream _stream;
+    private byte[] _buffer = new byte[4096];
+    private int _start;
+    private int _end;
+    private bool _closed;
+
+    private FtpControlConnection(Socket socket, TimeSpan timeout, IProtocolLog? log)
+    {
+        _socket = socket;
+        _timeout = timeout;
+        _log = log;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _watchdog = new FtpIoWatchdog(socket.Dispose);
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public IPEndPoint RemoteEndPoint { get; }
+
+    public SslStream? Tls => _stream as SslStream;
+
+    public bool IsClosed => _closed;
+
+    public TimeSpan Timeout => _timeout;
+
+    public static async Task<FtpControlConnection> ConnectAsync(ConnectionOptions options, CancellationToken cancellationToken)
+    {
+        var socket = await FtpSockets.ConnectAsync(options.Host, options.EffectivePort, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var connection = new FtpControlConnection(socket, options.OperationTimeout, options.Log);
+        connection.Log(LogDirection.Info, $"Connected to {connection.RemoteEndPoint}.");
+        return connection;
+    }
+
+    /// <summary>Wraps the connection in TLS: right away for implicit FTPS, after 234 for AUTH TLS (RFC 4217 §4).</summary>
+    public async Task StartTlsAsync(FtpTlsContext tls, CancellationToken cancellationToken)
+    {
+        if (_end > _start)
+        {
+            // RFC 4217 §4: nothing may follow the 234 in clear text; bytes here would be injected.
+            throw Lost(new ProtocolViolationException("The server sent clear-text data after agreeing to start TLS."));
+        }
+
+        try
+        {
+            _stream = await tls.AuthenticateAsync(_stream, _socket, _timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Close();
+            throw;
+        }
+
+        Log(LogDirection.Info, $"TLS established: {FtpTlsContext.ProtocolName(Tls!)}, {FtpTlsContext.CipherName(Tls!)}.");
+    }
+
+    /// <summary>Sends one command. Line breaks inside it are refused: they would smuggle in a second command.</summary>
+    public async Task SendAsync(string command, CancellationToken cancellationToken)
+    {
+        if (command.IndexOfAny(ForbiddenCharacters) >= 0)
+        {
+            throw new ArgumentException("An FTP command or path cannot contain line breaks or NUL characters.", nameof(command));
+        }
+
+        ThrowIfClosed();
+        Log(LogDirection.Sent, Mask(command));
+        var bytes = Utf8.GetBytes(command + "\r\n");
+        using var registration = cancellationToken.Register(static state => ((FtpControlConnection)state!).Close(), this);
+        _watchdog.Arm(_timeout);
+        try
+        {
+            await _stream.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsIoFailure(ex))
+        {
+            throw Failed(ex, "sending " + Verb(command), cancellationToken);
+        }
+        finally
+        {
+            _watchdog.Disarm();
+        }
+    }
+
+    /// <summary>Reads the next whole reply, waiting at most the operation timeout for it.</summary>
+    public async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        while (true)
+        {
+            try
+            {
+                var reply = FtpReplyParser.TryParse(new ReadOnlySpan<byte>(_buffer, _start, _end - _start), out var consumed);
+                if (reply is not null)
+                {
+                    _start += consumed;
+                    foreach (var line in reply.Lines)
+                    {
+                        Log(LogDirection.Received, line);
+                    }
+
+                    return reply;
+                }
+            }
+            catch (ProtocolViolationException ex)
+            {
+                throw Lost(ex);
+            }
+
+            await FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<FtpReply> ExecuteAsync(string command, CancellationToken cancellationToken)
+    {
+        await SendAsync(command, cancellationToken).ConfigureAwait(false);
+        return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Log(LogDirection direction, string message) => _log?.Write(direction, message);
+
+    /// <summary>Marks the connection dead and closes it; further use throws <see cref="ConnectionLostException"/>.</summary>
+    public void Close()
+    {
+        _closed = true;
+        _socket.Dispose();
+    }
+
+    public void Dispose()
+    {
+        Close();
+        _stream.Dispose();
+        _watchdog.Dispose();
+    }
+
+    /// <summary>Closes the connection and returns the exception to throw.</summary>
+    public ConnectionLostException Lost(ConnectionLostException exception)
+    {
+        Close();
+        Log(LogDirection.Info, exception.Message);
+        return exception;
+    }
+
+    /// <summary>The text of a command for the log, with secrets replaced (PASS ***, ACCT ***).</summary>
+    public static string Mask(string command)
+    {
+        var verb = Verb(command);
+        return verb is "PASS" or "ACCT" ? verb + " ***" : command;
+    }
+
+    private static string Verb(string command)
+    {
+        var space = command.IndexOf(' ');
+        return (space < 0 ? command : command.Substring(0, space)).ToUpperInvariant();
+    }
+
+    private static readonly char[] ForbiddenCharacters = { '\r', '\n', '\0' };
+
+    private async Task FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+            else
+            {
+                // The parser refuses anything past its limits before the buffer would grow beyond them.
+                var larger = new byte[Math.Min(_buffer.Length * 2, FtpReplyParser.MaxReplyLength + FtpReplyParser.MaxLineLength)];
+                Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
+                _buffer = larger;
+            }
+        }
+
+        int read;
+        using var registration = cancellationToken.Register(static state => ((FtpControlConnection)state!).Close(), this);
+        _watchdog.Arm(_timeout);
+        try
+        {
+            read = await _stream.ReadAsync(_buffer, _end, _buffer.Length - _end, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsIoFailure(ex))
+        {
+            throw Failed(ex, "waiting for a reply", cancellationToken);
+        }
+        finally
+        {
+            _watchdog.Disarm();
+        }
+
+        if (read == 0)
+        {
+            throw Lost(new ConnectionLostException("The server closed the control connection."));
+        }
+
+        _end += read;
+    }
+
+    private Exception Failed(Exception ex, string activity, CancellationToken cancellationToken)
+    {
+        Close();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException("The operation was cancelled; the FTP session is closed because its reply was not read.", ex, cancellationToken);
+        }
+
+        if (_watchdog.Expired)
+        {
+            return Lost(new ConnectionLostException($"The server did not respond within {_timeout.TotalSeconds:0.#} s ({activity}).", ex));
+        }
+
+        return Lost(new ConnectionLostException($"The control connection was lost ({activity}): {ex.Message}", ex));
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw new ConnectionLostException("The FTP control connection is closed.");
+        }
+    }
+
+    private static bool IsIoFailure(Exception ex) =>
+        ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or AuthenticationException;
+}

@@ -1,0 +1,94 @@
+using System;
+
+namespace FtpTools.Core.Ftp;
+
+/// <summary>Server software we recognise from the greeting or SYST, for the quirks below.</summary>
+internal enum FtpServerKind
+{
+    Unknown,
+    Vsftpd,
+    ProFtpd,
+    PureFtpd,
+    MicrosoftIis,
+    FileZilla,
+}
+
+/// <summary>
+/// Every server-specific behaviour of the FTP session, decided in one place from the greeting,
+/// SYST and FEAT. The session asks this object; it never tests server names itself.
+/// </summary>
+internal sealed class FtpServerQuirks
+{
+    private FtpServerQuirks(FtpServerKind kind, bool unixListing, FtpFeatures features)
+    {
+        Kind = kind;
+        UnixListing = unixListing;
+        Features = features;
+    }
+
+    public FtpServerKind Kind { get; }
+
+    public FtpFeatures Features { get; }
+
+    /// <summary>The server lists in Unix "ls -l" style and understands "LIST -a" (show dot files).</summary>
+    public bool UnixListing { get; }
+
+    /// <summary>MLSD/MLST (RFC 3659 §7) are offered: machine-readable listings.</summary>
+    public bool UseMachineListing => Features.Has("MLST");
+
+    /// <summary>The LIST command to send. Windows servers take "-a" for a file name, so they get plain LIST.</summary>
+    public string ListCommand => UnixListing ? "LIST -a" : "LIST";
+
+    /// <summary>REST before STOR resumes an upload (RFC 3659 §5 "REST STREAM"); otherwise resume with APPE.</summary>
+    public bool RestartStore => Features.Has("REST", "STREAM") || Kind is FtpServerKind.Vsftpd or FtpServerKind.ProFtpd or FtpServerKind.PureFtpd;
+
+    /// <summary>MFMT (draft-somers-ftp-mfxx) sets a file's modification time.</summary>
+    public bool HasMfmt => Features.Has("MFMT");
+
+    /// <summary>vsftpd (mdtm_write, on by default) sets the time with a two-argument "MDTM time path" instead of MFMT.</summary>
+    public bool MdtmSetsTime => Kind == FtpServerKind.Vsftpd;
+
+    public bool HasSize => Features.Has("SIZE") || Kind == FtpServerKind.Vsftpd;
+
+    public bool HasMdtm => Features.Has("MDTM") || Kind == FtpServerKind.Vsftpd;
+
+    /// <summary>
+    /// EPSV (RFC 2428 §3) is tried first; once a server refuses it the session stays with PASV.
+    /// Likewise EPRT and PORT for active mode.
+    /// </summary>
+    public bool UseEpsv { get; set; } = true;
+
+    public bool UseEprt { get; set; } = true;
+
+    public static FtpServerQuirks Detect(string banner, string? system, FtpFeatures features)
+    {
+        var kind = FtpServerKind.Unknown;
+        if (Contains(banner, "vsFTPd"))
+        {
+            kind = FtpServerKind.Vsftpd;
+        }
+        else if (Contains(banner, "ProFTPD"))
+        {
+            kind = FtpServerKind.ProFtpd;
+        }
+        else if (Contains(banner, "Pure-FTPd"))
+        {
+            kind = FtpServerKind.PureFtpd;
+        }
+        else if (Contains(banner, "Microsoft FTP Service") || (system is not null && Contains(system, "Windows_NT")))
+        {
+            kind = FtpServerKind.MicrosoftIis;
+        }
+        else if (Contains(banner, "FileZilla"))
+        {
+            kind = FtpServerKind.FileZilla;
+        }
+
+        // RFC 959 §4.1.3: SYST answers with a system name from the "Assigned Numbers" list; most servers say UNIX.
+        var unix = kind is FtpServerKind.Vsftpd or FtpServerKind.ProFtpd or FtpServerKind.PureFtpd
+            || (system is not null && Contains(system, "UNIX") && kind != FtpServerKind.MicrosoftIis);
+        return new FtpServerQuirks(kind, unix, features);
+    }
+
+    private static bool Contains(string text, string value) => text.IndexOf(value, StringComparison.OrdinalIgnoreCase) >= 0;
+}

@@ -1,0 +1,552 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using ProtocolViolationException = FtpTools.Core.Errors.ProtocolViolationException;
+using FtpTools.Core.Logging;
+using FtpTools.Core.Paths;
+
+namespace FtpTools.Core.Ftp;
+
+/// <summary>Data connections, transfers and listings.</summary>
+internal sealed partial class FtpSession
+{
+    /// <summary>A listing with more lines than this is refused rather than held in memory.</summary>
+    private const int MaxListingLines = 1_000_000;
+
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly Encoding Latin1 = Encoding.GetEncoding(28591);
+
+    public async Task<RemoteFileStream> OpenReadAsync(string path, long offset, CancellationToken cancellationToken)
+    {
+        if (offset < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset cannot be negative.");
+        }
+
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var full = Resolve(path);
+
+            // RFC 3659 §5: REST STREAM then RETR continues a download at the offset.
+            var data = await OpenTransferAsync("RETR", full, offset, targetMustExist: true, cancellationToken).ConfigureAwait(false);
+            return new FtpFileStream(this, data, writing: false, full, offset);
+        }
+        catch
+        {
+            _lock.Release();
+            throw;
+        }
+    }
+
+    public async Task<RemoteFileStream> OpenWriteAsync(string path, long offset, CancellationToken cancellationToken)
+    {
+        if (offset < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset cannot be negative.");
+        }
+
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var full = Resolve(path);
+            FtpDataConnection data;
+            if (offset == 0 || _quirks.RestartStore)
+            {
+                // RFC 3659 §5.5: REST then STOR writes from the offset without truncating.
+                data = await OpenTransferAsync("STOR", full, offset, targetMustExist: false, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Without REST STREAM for uploads, APPE continues the file, which is only right when it ends exactly at the offset.
+                var size = await SizeAsync(full, cancellationToken).ConfigureAwait(false);
+                if (size != offset)
+                {
+                    throw new CommandRefusedException(
+                        $"Cannot resume the upload of {full} at {offset}: the server's file has {(size is null ? "an unknown number of" : size.Value.ToString(CultureInfo.InvariantCulture))} bytes.",
+                        RemoteErrorKind.Failure,
+                        path: full);
+                }
+
+                data = await OpenTransferAsync("APPE", full, 0, targetMustExist: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new FtpFileStream(this, data, writing: true, full, offset);
+        }
+        catch
+        {
+            _lock.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Checks the final reply of a transfer; a refusal there (426, 451, 552...) means the file is not complete.</summary>
+    internal static void CheckTransferReply(FtpReply reply, string verb, string path, bool mustSucceed)
+    {
+        if (mustSucceed && !reply.Code.IsPositiveCompletion())
+        {
+            throw FtpErrors.Refused(reply, verb, path, targetMustExist: false);
+        }
+    }
+
+    private async Task<IReadOnlyList<RemoteItem>> ListCoreAsync(string full, CancellationToken cancellationToken)
+    {
+        List<string> lines;
+        var machine = _quirks.UseMachineListing;
+        if (machine)
+        {
+            // RFC 3659 §7: MLSD lists one directory in a fixed, machine-readable format.
+            lines = await ReadListingAsync("MLSD", full, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // LIST's argument goes to ls-like code on most servers (options, globs, and silence for a
+            // missing path), so enter the directory, list it without an argument, and come back.
+            var reply = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
+            if (!reply.Code.IsPositiveCompletion())
+            {
+                throw FtpErrors.Refused(reply, "LIST", full, targetMustExist: true);
+            }
+
+            try
+            {
+                lines = await ReadListingAsync(_quirks.ListCommand, null, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (!_control.IsClosed)
+                {
+                    await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return FtpListingAdapter.Parse(lines, full, DateTime.UtcNow, machine, Report);
+    }
+
+    private async Task<RemoteItem?> GetItemCoreAsync(string full, CancellationToken cancellationToken)
+    {
+        if (full == "/")
+        {
+            return new RemoteItem("", "/", RemoteItemKind.Directory);
+        }
+
+        if (_quirks.UseMachineListing)
+        {
+            // RFC 3659 §7.2: the facts come on a line of their own, starting with a space, inside a 250 reply.
+            var reply = await CommandAsync("MLST " + full, cancellationToken).ConfigureAwait(false);
+            if (reply.Code.IsPositiveCompletion())
+            {
+                foreach (var line in reply.Lines)
+                {
+                    if (line.Length > 1 && line[0] == ' ')
+                    {
+                        return FtpListingAdapter.ParseMlst(line, full, Report);
+                    }
+                }
+
+                Report($"MLST {full} was answered without a fact line.");
+            }
+            else if (reply.Code != FtpReplyCode.FileUnavailable && reply.Code != FtpReplyCode.SyntaxErrorInParameters)
+            {
+                throw FtpErrors.Refused(reply, "MLST", full, targetMustExist: true);
+            }
+
+            return null;
+        }
+
+        // Without MLST: the parent's listing tells kind, size, time and permissions in one go.
+        var name = RemotePath.GetFileName(full);
+        IReadOnlyList<RemoteItem>? siblings = null;
+        try
+        {
+            siblings = await ListCoreAsync(RemotePath.GetDirectoryName(full), cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommandRefusedException ex) when (ex.Kind == RemoteErrorKind.NotFound)
+        {
+            return null;
+        }
+
+        foreach (var sibling in siblings)
+        {
+            if (string.Equals(sibling.Name, name, StringComparison.Ordinal))
+            {
+                if (sibling.Kind == RemoteItemKind.File && _quirks.HasMdtm)
+                {
+                    // Listings give minutes at best; MDTM (RFC 3659 §3) gives the exact UTC time.
+                    var exact = await ModificationTimeAsync(full, cancellationToken).ConfigureAwait(false);
+                    if (exact is not null)
+                    {
+                        return Copy(sibling, exact);
+                    }
+                }
+
+                return sibling;
+            }
+        }
+
+        // Hidden from the listing (vsftpd hides dot files by default): ask about the name itself.
+        var fileSize = _quirks.HasSize ? await SizeAsync(full, cancellationToken).ConfigureAwait(false) : null;
+        if (fileSize is not null)
+        {
+            var time = _quirks.HasMdtm ? await ModificationTimeAsync(full, cancellationToken).ConfigureAwait(false) : null;
+            return new RemoteItem(name, full, RemoteItemKind.File) { Length = fileSize, LastWriteTimeUtc = time };
+        }
+
+        return await IsDirectoryAsync(full, cancellationToken).ConfigureAwait(false)
+            ? new RemoteItem(name, full, RemoteItemKind.Directory)
+            : null;
+    }
+
+    private static RemoteItem Copy(RemoteItem item, DateTime? lastWriteTimeUtc) => new(item.Name, item.FullName, item.Kind)
+    {
+        Length = item.Length,
+        LastWriteTimeUtc = lastWriteTimeUtc,
+        PermissionBits = item.PermissionBits,
+        Permissions = item.Permissions,
+        Owner = item.Owner,
+        Group = item.Group,
+        LinkTarget = item.LinkTarget,
+    };
+
+    /// <summary>SIZE (RFC 3659 §4); null when the server does not tell (no such file, a directory, no SIZE).</summary>
+    private async Task<long?> SizeAsync(string full, CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("SIZE " + full, cancellationToken).ConfigureAwait(false);
+        return reply.Code == FtpReplyCode.FileStatus ? FtpReplyText.ParseSize(reply) : null;
+    }
+
+    /// <summary>MDTM (RFC 3659 §3); null when the server does not tell.</summary>
+    private async Task<DateTime?> ModificationTimeAsync(string full, CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("MDTM " + full, cancellationToken).ConfigureAwait(false);
+        return reply.Code == FtpReplyCode.FileStatus ? FtpReplyText.ParseModificationTime(reply) : null;
+    }
+
+    /// <summary>Runs a listing command and returns its lines, decoded, without line ends.</summary>
+    private async Task<List<string>> ReadListingAsync(string verb, string? path, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        using (var data = await OpenTransferAsync(verb, path, 0, targetMustExist: true, cancellationToken).ConfigureAwait(false))
+        {
+            // Buffers: both rented here and returned in the finally below; nothing else holds them.
+            var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            var line = ArrayPool<byte>.Shared.Rent(Listing.FtpListingParser.MaxLineLength + 1);
+            var lineLength = 0;
+            try
+            {
+                while (true)
+                {
+                    var read = await data.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    for (var i = 0; i < read; i++)
+                    {
+                        var b = buffer[i];
+                        if (b == (byte)'\n')
+                        {
+                            AddLine(lines, line, lineLength);
+                            lineLength = 0;
+                        }
+                        else if (lineLength < Listing.FtpListingParser.MaxLineLength + 1)
+                        {
+                            // A longer line is kept one byte too long, so the parser reports it as such.
+                            line[lineLength++] = b;
+                        }
+                    }
+                }
+
+                if (lineLength > 0)
+                {
+                    AddLine(lines, line, lineLength);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                ArrayPool<byte>.Shared.Return(line);
+            }
+        }
+
+        var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        CheckTransferReply(reply, verb, path ?? _currentDirectory, mustSucceed: true);
+        return lines;
+    }
+
+    private static void AddLine(List<string> lines, byte[] line, int length)
+    {
+        if (lines.Count >= MaxListingLines)
+        {
+            throw new CommandRefusedException($"The listing has more than {MaxListingLines} lines; it was not read to its end.", RemoteErrorKind.Failure);
+        }
+
+        if (length > 0 && line[length - 1] == (byte)'\r')
+        {
+            length--;
+        }
+
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(line, 0, length);
+        }
+        catch (DecoderFallbackException)
+        {
+            text = Latin1.GetString(line, 0, length);
+        }
+
+        lines.Add(text);
+    }
+
+    /// <summary>
+    /// Opens a data connection and starts a transfer command on it (RFC 959 §5.4: the command is
+    /// answered first by 1yz, then, after the data, by 2yz). On success the transfer's final reply
+    /// is still owed on the control connection.
+    /// </summary>
+    private async Task<FtpDataConnection> OpenTransferAsync(string verb, string? path, long restartOffset, bool targetMustExist, CancellationToken cancellationToken)
+    {
+        using var pending = await PrepareDataConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (restartOffset > 0)
+        {
+            var rest = await CommandAsync("REST " + restartOffset.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+            if (rest.Code != FtpReplyCode.FileActionPendingFurtherInformation)
+            {
+                throw FtpErrors.Refused(rest, "REST", path, RemoteErrorKind.Unsupported);
+            }
+        }
+
+        pending.StartAccepting();
+        var command = path is null ? verb : verb + " " + path;
+        var reply = await CommandAsync(command, cancellationToken).ConfigureAwait(false);
+        if (!reply.Code.IsPositivePreliminary())
+        {
+            if (reply.Code.IsPositiveCompletion())
+            {
+                throw _control.Lost(new ProtocolViolationException($"The server answered {verb} with {FtpReplyParser.Printable(reply.ToString(), 200)} before opening the data connection."));
+            }
+
+            throw FtpErrors.Refused(reply, verb, path, targetMustExist);
+        }
+
+        // From here the server owes a final reply; if the data connection fails, read it so the
+        // caller learns what the server said and the session stays in step.
+        try
+        {
+            var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            System.IO.Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (_tls is not null)
+            {
+                var ssl = await _tls.AuthenticateAsync(stream, socket, _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+                Report($"Data connection secured: {FtpTlsContext.ProtocolName(ssl)}.");
+                stream = ssl;
+            }
+
+            return new FtpDataConnection(socket, stream, _options.OperationTimeout);
+        }
+        catch (FtpToolsException ex) when (!_control.IsClosed && ex is not TrustFailureException)
+        {
+            FtpReply final;
+            try
+            {
+                final = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionLostException)
+            {
+                throw ex;
+            }
+
+            throw new CommandRefusedException(
+                $"The data connection for {verb} failed ({ex.Message}); the server said: {FtpReplyParser.Printable(final.ToString(), 300)}",
+                RemoteErrorKind.Failure,
+                (int)final.Code,
+                path: path);
+        }
+    }
+
+    private async Task<PendingDataConnection> PrepareDataConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Ftp.DataMode == FtpDataMode.Active)
+        {
+            return await PrepareActiveAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var target = await EnterPassiveModeAsync(cancellationToken).ConfigureAwait(false);
+        Report($"Data connection to {target}.");
+        var socket = await FtpSockets.ConnectAsync(target, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        return new PendingDataConnection(socket, null);
+    }
+
+    private async Task<IPEndPoint> EnterPassiveModeAsync(CancellationToken cancellationToken)
+    {
+        var peer = PeerAddress;
+        if (_quirks.UseEpsv)
+        {
+            // RFC 2428 §3: EPSV gives only a port; the address is the control connection's peer.
+            var reply = await CommandAsync("EPSV", cancellationToken).ConfigureAwait(false);
+            if (reply.Code == FtpReplyCode.EnteringExtendedPassiveMode)
+            {
+                return new IPEndPoint(peer, FtpReplyText.ParseExtendedPassive(reply));
+            }
+
+            if (peer.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                throw FtpErrors.Refused(reply, "EPSV", null, RemoteErrorKind.Unsupported);
+            }
+
+            _quirks.UseEpsv = false;
+            Report("EPSV refused; using PASV from now on.");
+        }
+
+        var pasv = await CommandAsync("PASV", cancellationToken).ConfigureAwait(false);
+        if (pasv.Code != FtpReplyCode.EnteringPassiveMode)
+        {
+            throw FtpErrors.Refused(pasv, "PASV", null, RemoteErrorKind.Unsupported);
+        }
+
+        var named = FtpReplyText.ParsePassive(pasv);
+        if (_options.Ftp.TrustPassiveAddress)
+        {
+            return named;
+        }
+
+        // The 227 address is ignored by default: a server (or a NAT box) naming another host would
+        // make us connect there, which is the FTP bounce problem (RFC 2577 §3).
+        if (!named.Address.Equals(peer))
+        {
+            Report($"The passive reply names {named.Address}; connecting to the server's address {peer} instead.");
+        }
+
+        return new IPEndPoint(peer, named.Port);
+    }
+
+    private async Task<PendingDataConnection> PrepareActiveAsync(CancellationToken cancellationToken)
+    {
+        var local = _options.Ftp.ActiveListenAddress ?? _control.LocalEndPoint.Address;
+        var listener = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(local, 0));
+            listener.Listen(1);
+            var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+            var ipv6 = local.AddressFamily == AddressFamily.InterNetworkV6;
+            if (_quirks.UseEprt)
+            {
+                // RFC 2428 §2: EPRT |1|a.b.c.d|port| or |2|ipv6|port|.
+                var address = local.ToString();
+                var scope = address.IndexOf('%');
+                if (scope >= 0)
+                {
+                    address = address.Substring(0, scope);
+                }
+
+                var reply = await CommandAsync($"EPRT |{(ipv6 ? 2 : 1)}|{address}|{port.ToString(CultureInfo.InvariantCulture)}|", cancellationToken).ConfigureAwait(false);
+                if (reply.Code.IsPositiveCompletion())
+                {
+                    return new PendingDataConnection(null, listener);
+                }
+
+                if (ipv6)
+                {
+                    throw FtpErrors.Refused(reply, "EPRT", null, RemoteErrorKind.Unsupported);
+                }
+
+                _quirks.UseEprt = false;
+                Report("EPRT refused; using PORT from now on.");
+            }
+
+            // RFC 959 §4.1.2: PORT h1,h2,h3,h4,p1,p2.
+            var bytes = local.GetAddressBytes();
+            var argument = string.Join(",", bytes[0], bytes[1], bytes[2], bytes[3], port >> 8, port & 0xFF);
+            var portReply = await CommandAsync("PORT " + argument, cancellationToken).ConfigureAwait(false);
+            if (!portReply.Code.IsPositiveCompletion())
+            {
+                throw FtpErrors.Refused(portReply, "PORT", null, RemoteErrorKind.Unsupported);
+            }
+
+            return new PendingDataConnection(null, listener);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A data connection on its way: connected (passive) or a listener waiting for the server (active).</summary>
+    private sealed class PendingDataConnection : IDisposable
+    {
+        private Socket? _connected;
+        private readonly Socket? _listener;
+        private Task<Socket>? _accept;
+
+        public PendingDataConnection(Socket? connected, Socket? listener)
+        {
+            _connected = connected;
+            _listener = listener;
+        }
+
+        /// <summary>Active mode: starts accepting before the transfer command, since servers may connect before they reply.</summary>
+        public void StartAccepting()
+        {
+            if (_listener is not null)
+            {
+                _accept = _listener.AcceptAsync();
+            }
+        }
+
+        /// <summary>The data socket, now owned by the caller.</summary>
+        public async Task<Socket> TakeSocketAsync(IPAddress expectedPeer, bool checkPeer, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            if (_connected is not null)
+            {
+                var socket = _connected;
+                _connected = null;
+                return socket;
+            }
+
+            var listener = _listener!;
+            var timedOut = false;
+            using var timer = new Timer(_ => { timedOut = true; listener.Dispose(); }, null, timeout, Timeout.InfiniteTimeSpan);
+            using var registration = cancellationToken.Register(listener.Dispose);
+            Socket accepted;
+            try
+            {
+                accepted = await _accept!.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new ConnectionLostException(
+                    timedOut ? $"The server did not open the active data connection within {timeout.TotalSeconds:0.#} s." : "Waiting for the active data connection failed: " + ex.Message,
+                    ex);
+            }
+
+            var from = ((IPEndPoint)accepted.RemoteEndPoint!).Address;
+            if (checkPeer && !from.Equals(expectedPeer))
+            {
+                // RFC 2577 §3: only the server we talk to may deliver or take the file.
+                accepted.Dispose();
+                throw new ConnectionLostException($"A data connection came from {from}, not from the server {expectedPeer}; it was refused.");
+            }
+
+            return accepted;
+        }
+
+        public void Dispose()
+        {
+            _connected?.Dispose();
+            _listener?.Dispose();
+            _accept?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+
+namespace FtpTools.Core.Ftp;
+
+/// <summary>Opening TCP connections with a deadline, for the control and the data connections.</summary>
+internal static class FtpSockets
+{
+    public static async Task<Socket> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            addresses = new[] { literal };
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
+            }
+            catch (SocketException ex)
+            {
+                throw new ConnectionLostException($"The host name '{host}' could not be resolved: {ex.Message}", ex);
+            }
+        }
+
+        Exception? last = null;
+        foreach (var address in addresses)
+        {
+            try
+            {
+                return await ConnectAsync(new IPEndPoint(address, port), timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionLostException ex)
+            {
+                last = ex;
+            }
+        }
+
+        throw last as ConnectionLostException ?? new ConnectionLostException($"The host name '{host}' has no address.");
+    }
+
+    public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var attempt = new Attempt(new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true });
+        using var timer = new Timer(static state => ((Attempt)state!).Abort(Attempt.TimedOut), attempt, timeout, Timeout.InfiniteTimeSpan);
+        using var registration = cancellationToken.Register(static state => ((Attempt)state!).Abort(Attempt.Cancelled), attempt);
+        try
+        {
+            await attempt.Socket.ConnectAsync(endPoint).ConfigureAwait(false);
+            if (attempt.Finish())
+            {
+                return attempt.Socket;
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            attempt.Socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            if (attempt.State != Attempt.TimedOut)
+            {
+                throw new ConnectionLostException($"Connecting to {endPoint} failed: {ex.Message}", ex);
+            }
+        }
+
+        attempt.Socket.Dispose();
+        cancellationToken.ThrowIfCancellationRequested();
+        throw new ConnectionLostException($"Connecting to {endPoint} timed out after {timeout.TotalSeconds:0.#} s.");
+    }
+
+    /// <summary>One connect, ended by whichever comes first: success, the deadline or cancellation.</summary>
+    private sealed class Attempt
+    {
+        public const int Pending = 0;
+        public const int Connected = 1;
+        public const int TimedOut = 2;
+        public const int Cancelled = 3;
+
+        private int _state;
+
+        public Attempt(Socket socket)
+        {
+            Socket = socket;
+        }
+
+        public Socket Socket { get; }
+
+        public int State => Volatile.Read(ref _state);
+
+        public bool Finish() => Interlocked.CompareExchange(ref _state, Connected, Pending) == Pending;
+
+        public void Abort(int reason)
+        {
+            if (Interlocked.CompareExchange(ref _state, reason, Pending) == Pending)
+            {
+                Socket.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,445 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Ssh;
+
+namespace FtpTools.Core.Sftp;
+
+/// <summary>
+/// Reads a remote file with many SSH_FXP_READ requests in flight (draft-ietf-secsh-filexfer-02 §6.4) and hands the
+/// data back in file order. The window starts small and grows by one request per full answer up to a bound, the
+/// way OpenSSH's sftp client ramps up, so small files cost little and large ones fill the link. A short read (fewer
+/// bytes than asked, which §6.4 allows anywhere) is answered by asking for the rest before anything later is handed
+/// out; SSH_FX_EOF at the head of the queue is the end. Memory is bounded by the window: each slot owns one pooled
+/// buffer, reused for every request it makes, returned when the stream completes or is disposed.
+/// </summary>
+internal sealed class SftpReadStream : RemoteFileStream
+{
+    private const int InitialWindow = 16;
+
+    private readonly SftpSession _session;
+    private readonly SftpChannel _channel;
+    private readonly byte[] _handle;
+    private readonly string _path;
+    private readonly int _chunk;
+    private readonly int _maxWindow;
+    private readonly Queue<ReadSlot> _inFlight = new();
+    private readonly Stack<ReadSlot> _free = new();
+    private readonly List<ReadSlot> _all = new();
+    private ReadSlot? _current;
+    private bool _currentReady;
+    private int _currentPosition;
+    private long _nextOffset;
+    private long _sizeHint;
+    private long _position;
+    private int _window;
+    private bool _eof;
+    private bool _finished;
+    private Exception? _error;
+
+    /// <summary>
+    /// A stream over an open handle, reading from <paramref name="offset"/> in requests of <paramref name="chunk"/> bytes,
+    /// at most <paramref name="maxWindow"/> at once. <paramref name="sizeHint"/> is the file size from SSH_FXP_FSTAT, or -1;
+    /// only a hint: reading goes on while the server returns data.
+    /// </summary>
+    internal SftpReadStream(SftpSession session, SftpChannel channel, byte[] handle, string path, long offset, int chunk, int maxWindow, long sizeHint)
+    {
+        _session = session;
+        _channel = channel;
+        _handle = handle;
+        _path = path;
+        _chunk = chunk;
+        _maxWindow = Math.Max(1, maxWindow);
+        _window = Math.Min(InitialWindow, _maxWindow);
+        _nextOffset = offset;
+        _position = offset;
+        _sizeHint = sizeHint;
+    }
+
+    public override bool CanRead => !_finished;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException("An SFTP read stream does not know its length; GetItemAsync does.");
+
+    /// <summary>The remote offset of the next byte returned. Setting it is not supported.</summary>
+    public override long Position
+    {
+        get => _position;
+        set => throw new NotSupportedException("An SFTP read stream cannot seek; open it at the wanted offset instead.");
+    }
+
+    /// <summary>Requests in flight right now (for tests and diagnostics).</summary>
+    internal int RequestsInFlight => _inFlight.Count + (_current is not null && !_currentReady ? 1 : 0);
+
+    internal int Window => _window;
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        throw new NotSupportedException("SFTP streams are asynchronous; use ReadAsync.");
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadCoreAsync(new Memory<byte>(buffer, offset, count), cancellationToken).AsTask();
+
+#if NET8_0_OR_GREATER
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadCoreAsync(buffer, cancellationToken);
+#endif
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("This SFTP stream is for reading.");
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("An SFTP read stream cannot seek.");
+
+    public override void SetLength(long value) => throw new NotSupportedException("An SFTP read stream cannot change the file's length.");
+
+    /// <summary>Fills the first window; called once by the session after opening.</summary>
+    internal Task StartAsync(CancellationToken cancellationToken) => FillWindowAsync(cancellationToken);
+
+    /// <summary>Waits for the requests still in flight, closes the handle and reports any error the transfer met.</summary>
+    public override async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_finished)
+        {
+            if (_error is not null)
+            {
+                throw _error;
+            }
+
+            return;
+        }
+
+        _finished = true;
+        if (_error is not null)
+        {
+            ReleaseBuffers();
+            await _session.CloseHandleQuietlyAsync(_handle).ConfigureAwait(false);
+            throw _error;
+        }
+
+        try
+        {
+            // Requests past the end (or past where the caller stopped) are still answered; their buffers are free
+            // only after that.
+            foreach (var slot in _all)
+            {
+                if (slot.IsInFlight)
+                {
+                    await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
+        {
+            _error = ex;
+            ReleaseBuffers();
+            await _session.CloseHandleQuietlyAsync(_handle).ConfigureAwait(false);
+            throw;
+        }
+
+        ReleaseBuffers();
+        await _session.CloseHandleAsync(_handle, _path, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_finished)
+        {
+            _finished = true;
+            ReleaseBuffers();
+            _ = _session.CloseHandleQuietlyAsync(_handle);
+        }
+
+        base.Dispose(disposing);
+    }
+
+#if NET8_0_OR_GREATER
+    public override async ValueTask DisposeAsync()
+    {
+        if (!_finished)
+        {
+            _finished = true;
+            ReleaseBuffers();
+            await _session.CloseHandleQuietlyAsync(_handle).ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+#endif
+
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<int> ReadCoreAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (_finished)
+        {
+            throw _error ?? new ObjectDisposedException(nameof(SftpReadStream), "The SFTP read stream is completed or disposed.");
+        }
+
+        if (_error is not null)
+        {
+            throw _error;
+        }
+
+        if (destination.Length == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            while (true)
+            {
+                if (_current is not null)
+                {
+                    if (!_currentReady)
+                    {
+                        await _current.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        _currentReady = true;
+                        _currentPosition = 0;
+                        if (!TakeAnswer(_current))
+                        {
+                            return 0;
+                        }
+                    }
+
+                    var available = _current.Received - _currentPosition;
+                    if (available > 0)
+                    {
+                        var count = Math.Min(available, destination.Length);
+                        new ReadOnlySpan<byte>(_current.Buffer, _currentPosition, count).CopyTo(destination.Span);
+                        _currentPosition += count;
+                        _position += count;
+                        return count;
+                    }
+
+                    if (_current.Received < _current.Requested)
+                    {
+                        // Short read (draft-02 §6.4): the rest of this range comes before any later data.
+                        var slot = _current;
+                        _currentReady = false;
+                        await IssueAsync(slot, slot.Offset + slot.Received, slot.Requested - slot.Received, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    _free.Push(_current);
+                    _current = null;
+                }
+
+                if (_eof)
+                {
+                    return 0;
+                }
+
+                await FillWindowAsync(cancellationToken).ConfigureAwait(false);
+                if (_inFlight.Count == 0)
+                {
+                    _eof = true;
+                    return 0;
+                }
+
+                _current = _inFlight.Dequeue();
+                _currentReady = false;
+            }
+        }
+        catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
+        {
+            _error ??= ex;
+            throw;
+        }
+    }
+
+    /// <summary>Looks at the head slot's answer: false at the end of the file, an exception for a refusal.</summary>
+    private bool TakeAnswer(ReadSlot slot)
+    {
+        if (slot.Status is { } status)
+        {
+            throw SftpMessages.ToException(status, "SSH_FXP_READ of", _path);
+        }
+
+        if (slot.Eof)
+        {
+            _eof = true;
+            _free.Push(slot);
+            _current = null;
+            return false;
+        }
+
+        if (_sizeHint >= 0 && slot.Offset + slot.Received > _sizeHint)
+        {
+            _sizeHint = slot.Offset + slot.Received;
+        }
+
+        if (slot.Received == slot.Requested && _window < _maxWindow)
+        {
+            _window++;
+        }
+
+        return true;
+    }
+
+    private async Task FillWindowAsync(CancellationToken cancellationToken)
+    {
+        // The first request goes out whatever the hint says: a file may have grown since SSH_FXP_FSTAT.
+        while (!_eof && _inFlight.Count < _window && (_sizeHint < 0 || _nextOffset <= _sizeHint || _all.Count == 0))
+        {
+            // With a size hint, the request that reaches the end stops exactly there and one more, starting at the
+            // end, confirms SSH_FX_EOF in the same round trip instead of after a short read.
+            var length = _sizeHint >= 0 && _nextOffset < _sizeHint ? (int)Math.Min(_chunk, _sizeHint - _nextOffset) : _chunk;
+            var slot = _free.Count > 0 ? _free.Pop() : NewSlot();
+            var offset = _nextOffset;
+            await IssueAsync(slot, offset, length, cancellationToken).ConfigureAwait(false);
+            _inFlight.Enqueue(slot);
+            _nextOffset = offset + length;
+        }
+    }
+
+    private ReadSlot NewSlot()
+    {
+        var slot = new ReadSlot(_session.Buffers, _session.Buffers.Rent(_chunk), new byte[SftpPacket.DataRequestHeaderLength(_handle.Length)], _chunk);
+        _all.Add(slot);
+        return slot;
+    }
+
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+#endif
+    private async ValueTask IssueAsync(ReadSlot slot, long offset, int length, CancellationToken cancellationToken)
+    {
+        slot.Offset = offset;
+        slot.Requested = length;
+        slot.Arm();
+        uint id;
+        try
+        {
+            id = _channel.Register(slot);
+        }
+        catch
+        {
+            slot.Disarm();
+            _free.Push(slot);
+            throw;
+        }
+
+        SftpPacket.WriteDataRequestHeader(slot.Request, SftpPacketType.SSH_FXP_READ, _handle, id, (ulong)offset, (uint)length, 0);
+        try
+        {
+            await _channel.SendAsync(slot.Request, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _channel.Unregister(id);
+            slot.Disarm();
+            _free.Push(slot);
+            if (ReferenceEquals(slot, _current))
+            {
+                _current = null;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Returns every buffer the stream still owns; in-flight slots are orphaned and the reader loop returns theirs.</summary>
+    private void ReleaseBuffers()
+    {
+        foreach (var slot in _all)
+        {
+            if (slot.TryOrphan() || slot.IsOrphaned)
+            {
+                continue;
+            }
+
+            _session.Buffers.Return(slot.Buffer);
+        }
+
+        _all.Clear();
+        _free.Clear();
+        _inFlight.Clear();
+        _current = null;
+    }
+
+    private sealed class ReadSlot : SftpPipelineSlot
+    {
+        private readonly ArrayPool<byte> _pool;
+        private readonly int _capacity;
+
+        public ReadSlot(ArrayPool<byte> pool, byte[] buffer, byte[] request, int capacity)
+        {
+            _pool = pool;
+            Buffer = buffer;
+            Request = request;
+            _capacity = capacity;
+        }
+
+        public byte[] Buffer { get; }
+
+        public byte[] Request { get; }
+
+        public long Offset { get; set; }
+
+        public int Requested { get; set; }
+
+        public int Received { get; private set; }
+
+        public bool Eof { get; private set; }
+
+        public SftpStatus? Status { get; private set; }
+
+        protected override void ResetResult()
+        {
+            Received = 0;
+            Eof = false;
+            Status = null;
+        }
+
+        protected override void Accept(SftpPacketType type, ReadOnlyMemory<byte> afterId)
+        {
+            var reader = new SshReader(afterId);
+            if (type == SftpPacketType.SSH_FXP_DATA)
+            {
+                var data = reader.ReadStringBytes();
+                if (data.Length > Requested || data.Length > _capacity)
+                {
+                    throw new ProtocolViolationException($"The SFTP server returned {data.Length} bytes for a read of {Requested}.");
+                }
+
+                data.Span.CopyTo(Buffer);
+                Received = data.Length;
+
+                // An empty SSH_FXP_DATA would make the short-read rule ask again forever; it can only mean the end.
+                Eof = data.Length == 0;
+                return;
+            }
+
+            if (type == SftpPacketType.SSH_FXP_STATUS)
+            {
+                var status = SftpMessages.ReadStatus(ref reader);
+                if (status.Code == SftpStatusCode.SSH_FX_EOF)
+                {
+                    Eof = true;
+                }
+                else
+                {
+                    Status = status;
+                }
+
+                return;
+            }
+
+            throw new ProtocolViolationException($"The SFTP server answered SSH_FXP_READ with {type}.");
+        }
+
+        protected override void ReleaseOrphan() => _pool.Return(Buffer);
+    }
+}

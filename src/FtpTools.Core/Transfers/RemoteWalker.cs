@@ -1,0 +1,388 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Paths;
+
+namespace FtpTools.Core.Transfers;
+
+/// <summary>
+/// Expands remote paths with wildcards and walks directories, for Get-FtpItem and Receive-FtpFile.
+/// <para>
+/// Pull model, so results stream without IAsyncEnumerable and without callbacks on foreign threads:
+/// each <see cref="NextBatchAsync"/> does one round of work (expand one root path, or list one
+/// directory) and returns what it found; null means the walk is over. A cmdlet awaits it from its pipeline
+/// thread and writes the batch before asking for the next, so memory holds one listing plus the queue of
+/// directories still to visit. The walk is depth-first with a directory's own entries first (Get-ChildItem's order).
+/// </para>
+/// <para>
+/// Paths: relative ones resolve against the session's current directory. Wildcards ('*', '?', '[a-z]', '`'
+/// escape; <see cref="Wildcard"/>) may appear in any segment; a segment with wildcards lists its parent and
+/// keeps matching names. A path without wildcards that names a directory yields the directory's children; one
+/// that names a file or link yields that item; one that does not exist gives an error (SourceNotFound).
+/// A path with wildcards yields every item it matches (directories included, and descended with Recurse) and
+/// is silently empty when nothing matches, as in PowerShell.
+/// </para>
+/// <para>
+/// Errors: a directory that cannot be listed, or a missing path, is reported in <see cref="RemoteWalkBatch.Errors"/>
+/// and the walk goes on. <see cref="ConnectionLostException"/> and cancellation are thrown.
+/// </para>
+/// </summary>
+public sealed class RemoteWalker
+{
+    private readonly IRemoteSession _session;
+    private readonly RemoteWalkOptions _options;
+    private readonly ItemFilter _filter;
+    private readonly Stack<Work> _work = new();
+    private readonly HashSet<string> _visited = new(StringComparer.Ordinal);
+
+    public RemoteWalker(IRemoteSession session, IEnumerable<string> paths, RemoteWalkOptions? options)
+    {
+        _session = session ?? throw new ArgumentNullException(nameof(session));
+        if (paths is null)
+        {
+            throw new ArgumentNullException(nameof(paths));
+        }
+
+        _options = options ?? new RemoteWalkOptions();
+        _options.Validate();
+        _filter = new ItemFilter(_options);
+
+        foreach (var path in paths.Reverse())
+        {
+            if (string.IsNullOrEmpty(path))
+            {
+                throw new ArgumentException("A remote path cannot be empty.", nameof(paths));
+            }
+
+            _work.Push(Work.ForRoot(path));
+        }
+    }
+
+    /// <summary>Walks everything and returns all entries and errors at once (for callers that do not stream).</summary>
+    public static async Task<(IReadOnlyList<RemoteWalkEntry> Entries, IReadOnlyList<RemoteWalkError> Errors)> CollectAsync(
+        IRemoteSession session,
+        IEnumerable<string> paths,
+        RemoteWalkOptions? options,
+        CancellationToken cancellationToken)
+    {
+        var walker = new RemoteWalker(session, paths, options);
+        var entries = new List<RemoteWalkEntry>();
+        var errors = new List<RemoteWalkError>();
+        while (await walker.NextBatchAsync(cancellationToken).ConfigureAwait(false) is { } batch)
+        {
+            entries.AddRange(batch.Entries);
+            errors.AddRange(batch.Errors);
+        }
+
+        return (entries, errors);
+    }
+
+    /// <summary>One step of the walk; null when there is nothing left. Not thread-safe: one caller at a time.</summary>
+    public async Task<RemoteWalkBatch?> NextBatchAsync(CancellationToken cancellationToken)
+    {
+        if (_work.Count == 0)
+        {
+            return null;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var work = _work.Pop();
+        if (work.RootPath is not null)
+        {
+            // The loop guard is per root: the stack finishes one root's directories before the next root pops,
+            // and two roots that overlap each yield their own items, as two Get-ChildItem calls would.
+            _visited.Clear();
+        }
+
+        var entries = new List<RemoteWalkEntry>();
+        var errors = new List<RemoteWalkError>();
+        if (work.RootPath is not null)
+        {
+            await ExpandRootAsync(work.RootPath, entries, errors, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await ListAsync(work, entries, errors, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RemoteWalkBatch(entries, errors);
+    }
+
+    private async Task ExpandRootAsync(string rootPath, List<RemoteWalkEntry> entries, List<RemoteWalkError> errors, CancellationToken cancellationToken)
+    {
+        var absolute = RemotePath.Combine(_session.CurrentDirectory, rootPath);
+        if (!RemotePath.HasWildcards(absolute))
+        {
+            await ExpandLiteralAsync(absolute, entries, errors, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var segments = absolute.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+        var firstWildcard = Array.FindIndex(segments, RemotePath.HasWildcards);
+        var baseDirectory = "/" + string.Join("/", segments.Take(firstWildcard));
+        var candidates = new List<RemoteItem?> { null };
+        var candidatePaths = new List<string> { baseDirectory };
+        for (var i = firstWildcard; i < segments.Length; i++)
+        {
+            var last = i == segments.Length - 1;
+            var nextItems = new List<RemoteItem?>();
+            var nextPaths = new List<string>();
+            for (var c = 0; c < candidatePaths.Count; c++)
+            {
+                var parent = candidatePaths[c];
+                if (!RemotePath.HasWildcards(segments[i]))
+                {
+                    var path = RemotePath.Combine(parent, segments[i]);
+                    var found = await GetItemOrRecordAsync(path, errors, cancellationToken).ConfigureAwait(false);
+                    if (found is not null && (last || CanDescend(found)))
+                    {
+                        nextItems.Add(found);
+                        nextPaths.Add(path);
+                    }
+
+                    continue;
+                }
+
+                var pattern = new Wildcard(segments[i], !_options.CaseSensitive);
+                var listing = await ListOrRecordAsync(parent, errors, quietWhenMissing: true, cancellationToken).ConfigureAwait(false);
+                foreach (var child in listing)
+                {
+                    if (pattern.IsMatch(child.Name) && (last || CanDescend(child)))
+                    {
+                        nextItems.Add(child);
+                        nextPaths.Add(child.FullName);
+                    }
+                }
+            }
+
+            candidates = nextItems;
+            candidatePaths = nextPaths;
+        }
+
+        var directories = new List<Work>();
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            var item = candidates[c]!;
+            var relative = Relative(baseDirectory, candidatePaths[c]);
+            if (_filter.IsMatch(item))
+            {
+                entries.Add(new RemoteWalkEntry(item, baseDirectory, relative, 0));
+            }
+
+            if (_options.MaxDepth > 0 && CanDescend(item))
+            {
+                var hops = item.Kind == RemoteItemKind.SymbolicLink ? 1 : 0;
+                var work = Work.ForDirectory(item, candidatePaths[c], baseDirectory, relative, depth: 1, hops);
+                if (await EnterAsync(work, cancellationToken).ConfigureAwait(false)
+                    && (item.Kind != RemoteItemKind.SymbolicLink || await TransferEngine.LeadsToDirectoryAsync(_session, work.Path, cancellationToken).ConfigureAwait(false)))
+                {
+                    directories.Add(work);
+                }
+            }
+        }
+
+        PushAll(directories);
+    }
+
+    private async Task ExpandLiteralAsync(string absolute, List<RemoteWalkEntry> entries, List<RemoteWalkError> errors, CancellationToken cancellationToken)
+    {
+        var errorsBefore = errors.Count;
+        var item = await GetItemOrRecordAsync(absolute, errors, cancellationToken).ConfigureAwait(false);
+        if (item is null)
+        {
+            if (errors.Count == errorsBefore)
+            {
+                errors.Add(new RemoteWalkError(absolute, new TransferRefusedException($"Cannot find remote path '{absolute}' because it does not exist.", TransferRefusedReason.SourceNotFound, absolute)));
+            }
+
+            return;
+        }
+
+        var isRoot = absolute == "/";
+        var baseDirectory = isRoot ? "/" : RemotePath.GetDirectoryName(absolute);
+        var relative = isRoot ? "" : RemotePath.GetFileName(absolute);
+
+        // A directory (or, when following links, a link that leads to one) named without wildcards yields its children.
+        if (item.Kind == RemoteItemKind.Directory || (item.Kind == RemoteItemKind.SymbolicLink && _options.FollowSymbolicLinks))
+        {
+            var work = Work.ForDirectory(item, absolute, baseDirectory, relative, depth: 0, linkHops: 0);
+            if (item.Kind == RemoteItemKind.Directory || await TransferEngine.LeadsToDirectoryAsync(_session, absolute, cancellationToken).ConfigureAwait(false))
+            {
+                if (await EnterAsync(work, cancellationToken).ConfigureAwait(false))
+                {
+                    await ListAsync(work, entries, errors, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+        }
+
+        if (_filter.IsMatch(item))
+        {
+            entries.Add(new RemoteWalkEntry(item, baseDirectory, relative, 0));
+        }
+    }
+
+    private async Task ListAsync(Work work, List<RemoteWalkEntry> entries, List<RemoteWalkError> errors, CancellationToken cancellationToken)
+    {
+        var listing = await ListOrRecordAsync(work.Path, errors, quietWhenMissing: false, cancellationToken).ConfigureAwait(false);
+        var directories = new List<Work>();
+        foreach (var child in listing)
+        {
+            var relative = work.RelativePath.Length == 0 ? child.Name : work.RelativePath + "/" + child.Name;
+            if (_filter.IsMatch(child))
+            {
+                entries.Add(new RemoteWalkEntry(child, work.BaseDirectory, relative, work.Depth));
+            }
+
+            if (work.Depth < _options.MaxDepth && CanDescend(child))
+            {
+                var hops = child.Kind == RemoteItemKind.SymbolicLink ? work.LinkHops + 1 : work.LinkHops;
+                if (hops > RemoteWalkOptions.MaxLinkHops)
+                {
+                    continue;
+                }
+
+                var next = Work.ForDirectory(child, ChildPath(work.Path, child), work.BaseDirectory, relative, work.Depth + 1, hops);
+                if (await EnterAsync(next, cancellationToken).ConfigureAwait(false)
+                    && (child.Kind != RemoteItemKind.SymbolicLink || await TransferEngine.LeadsToDirectoryAsync(_session, next.Path, cancellationToken).ConfigureAwait(false)))
+                {
+                    directories.Add(next);
+                }
+            }
+        }
+
+        PushAll(directories);
+    }
+
+    private bool CanDescend(RemoteItem item) =>
+        item.Kind == RemoteItemKind.Directory || (item.Kind == RemoteItemKind.SymbolicLink && _options.FollowSymbolicLinks);
+
+    // Loop guard: every directory is entered once, keyed by its path, or for a link by where the link points
+    // (as find -L does); a link pointing at an ancestor of itself is never entered.
+    private async Task<bool> EnterAsync(Work work, CancellationToken cancellationToken)
+    {
+        var key = work.Path;
+        if (work.Item?.Kind == RemoteItemKind.SymbolicLink)
+        {
+            var linkTarget = work.Item.LinkTarget;
+            if (string.IsNullOrEmpty(linkTarget))
+            {
+                // Listings do not always carry the target (SFTP's readdir does not); the item itself may.
+                linkTarget = (await GetItemOrRecordAsync(work.Path, new List<RemoteWalkError>(), cancellationToken).ConfigureAwait(false))?.LinkTarget;
+            }
+
+            if (string.IsNullOrEmpty(linkTarget))
+            {
+                // Without the target we cannot key on it; the hop limit bounds the walk instead.
+                return _visited.Add(key);
+            }
+
+            var target = RemotePath.Combine(RemotePath.GetDirectoryName(work.Path), linkTarget!);
+            if (target == "/" || work.Path.StartsWith(target + "/", StringComparison.Ordinal) || work.Path == target)
+            {
+                return false;
+            }
+
+            key = target;
+        }
+
+        return _visited.Add(key);
+    }
+
+    private async Task<RemoteItem?> GetItemOrRecordAsync(string path, List<RemoteWalkError> errors, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _session.GetItemAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommandRefusedException e) when (e.Kind != RemoteErrorKind.NotFound)
+        {
+            errors.Add(new RemoteWalkError(path, e));
+            return null;
+        }
+        catch (CommandRefusedException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<IReadOnlyList<RemoteItem>> ListOrRecordAsync(string path, List<RemoteWalkError> errors, bool quietWhenMissing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var listing = await _session.ListDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
+            return listing
+                .Where(i => i.Name != "." && i.Name != "..")
+                .OrderBy(i => i.Name, StringComparer.OrdinalIgnoreCase)
+                .ThenBy(i => i.Name, StringComparer.Ordinal)
+                .ToList();
+        }
+        catch (CommandRefusedException e)
+        {
+            if (!(quietWhenMissing && e.Kind == RemoteErrorKind.NotFound))
+            {
+                errors.Add(new RemoteWalkError(path, e));
+            }
+
+            return Array.Empty<RemoteItem>();
+        }
+    }
+
+    // Depth-first with a directory's entries before its subdirectories' and subdirectories in name order:
+    // push in reverse so the first pops first.
+    private void PushAll(List<Work> directories)
+    {
+        for (var i = directories.Count - 1; i >= 0; i--)
+        {
+            _work.Push(directories[i]);
+        }
+    }
+
+    private static string ChildPath(string directory, RemoteItem child) =>
+        string.IsNullOrEmpty(child.FullName) ? RemotePath.Combine(directory, child.Name) : child.FullName;
+
+    private static string Relative(string baseDirectory, string path)
+    {
+        var prefix = baseDirectory == "/" ? "/" : baseDirectory + "/";
+        return path.StartsWith(prefix, StringComparison.Ordinal) ? path.Substring(prefix.Length) : RemotePath.GetFileName(path);
+    }
+
+    private sealed class Work
+    {
+        private Work(string? rootPath, RemoteItem? item, string path, string baseDirectory, string relativePath, int depth, int linkHops)
+        {
+            RootPath = rootPath;
+            Item = item;
+            Path = path;
+            BaseDirectory = baseDirectory;
+            RelativePath = relativePath;
+            Depth = depth;
+            LinkHops = linkHops;
+        }
+
+        /// <summary>Set for a root path still to expand; null for a directory to list.</summary>
+        public string? RootPath { get; }
+
+        public RemoteItem? Item { get; }
+
+        public string Path { get; }
+
+        public string BaseDirectory { get; }
+
+        public string RelativePath { get; }
+
+        /// <summary>Depth of the entries this directory's listing yields.</summary>
+        public int Depth { get; }
+
+        public int LinkHops { get; }
+
+        public static Work ForRoot(string path) => new(path, null, path, "", "", 0, 0);
+
+        public static Work ForDirectory(RemoteItem? item, string path, string baseDirectory, string relativePath, int depth, int linkHops) =>
+            new(null, item, path, baseDirectory, relativePath, depth, linkHops);
+    }
+}

@@ -1,0 +1,617 @@
+using System;
+using System.Buffers;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Paths;
+
+namespace FtpTools.Core.Transfers;
+
+/// <summary>
+/// Moves one file between the local disk and a remote session, the same way for every protocol.
+/// <para>
+/// Contract: a transfer writes to a part file next to the destination (<see cref="PartFile"/>) and renames it
+/// to the final name only after the server confirmed the end of the stream and the length matched; a failed or
+/// cancelled transfer never leaves anything new under the final name. Per-file outcomes, failures included,
+/// come back as a <see cref="TransferResult"/> (never as an exception) so a batch can go on; only invalid
+/// arguments throw. A cancelled token gives <see cref="TransferStatus.Cancelled"/>.
+/// </para>
+/// <para>
+/// Memory is constant: one buffer of <see cref="TransferOptions.BufferSize"/> bytes per transfer. Progress is
+/// reported from the copy loop itself (no thread, no timer of its own) at most once per
+/// <see cref="TransferOptions.ProgressInterval"/> and once at the end.
+/// </para>
+/// </summary>
+public static class TransferEngine
+{
+    private static readonly TransferOptions Defaults = new();
+
+    /// <summary>
+    /// Downloads <paramref name="remotePath"/> (relative paths resolve against the session's current directory)
+    /// to the local file <paramref name="localPath"/> (made absolute against the process's current directory; callers
+    /// resolve PowerShell locations first). The local parent directory is created when missing.
+    /// <list type="bullet">
+    /// <item>The bytes go to <c>.&lt;name&gt;.ftptools-part</c> in the destination directory, renamed to the final name when complete.</item>
+    /// <item>An existing destination fails with <see cref="TransferRefusedReason.DestinationExists"/> unless
+    /// <see cref="TransferOptions.Overwrite"/>; with <see cref="TransferOptions.Resume"/>, an existing destination whose
+    /// length equals the remote length is taken as already downloaded (Completed, Resumed, 0 bytes transferred);
+    /// of another length it is refused unless Overwrite as well.</item>
+    /// <item>With Resume, a part file continues from its length (restarting when it is longer than the remote file)
+    /// and is kept after a failure or cancellation; without Resume it is removed.</item>
+    /// <item>PreserveTimestamp sets the local last write time to the remote one (a warning when the server gave none).</item>
+    /// </list>
+    /// </summary>
+    public static async Task<TransferResult> DownloadFileAsync(
+        IRemoteSession session,
+        string remotePath,
+        string localPath,
+        TransferOptions? options,
+        IProgress<TransferProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        CheckArguments(session, remotePath, localPath);
+        options ??= Defaults;
+        options.Validate();
+
+        var source = RemotePath.Combine(session.CurrentDirectory, remotePath);
+        var destination = Path.GetFullPath(localPath);
+        var partPath = PartFile.LocalPathFor(destination);
+        var clock = Stopwatch.StartNew();
+        long? total = null;
+        long offset = 0;
+        ProgressMeter? meter = null;
+        var partTouched = false;
+        string? warning = null;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var item = await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false)
+                ?? throw new TransferRefusedException($"The remote file '{source}' does not exist.", TransferRefusedReason.SourceNotFound, source);
+            if (item.Kind == RemoteItemKind.Directory)
+            {
+                throw new TransferRefusedException($"The remote path '{source}' is a directory, not a file.", TransferRefusedReason.SourceNotFound, source);
+            }
+
+            if (item.Kind == RemoteItemKind.SymbolicLink && await LeadsToDirectoryAsync(session, source, cancellationToken).ConfigureAwait(false))
+            {
+                return new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped)
+                {
+                    Duration = clock.Elapsed,
+                    Warning = $"The remote path '{source}' is a symbolic link to a directory; links to directories are not followed.",
+                };
+            }
+
+            // A symbolic link's listed length is the link's own; the server follows it when the file is opened.
+            total = item.Kind == RemoteItemKind.File ? item.Length : null;
+
+            if (Directory.Exists(destination))
+            {
+                throw new TransferRefusedException($"The destination '{destination}' is a directory.", TransferRefusedReason.DestinationExists, destination);
+            }
+
+            if (File.Exists(destination))
+            {
+                if (options.Resume && total is long complete && new FileInfo(destination).Length == complete)
+                {
+                    if (options.PreserveTimestamp)
+                    {
+                        warning = SetLocalTime(destination, item);
+                    }
+
+                    return Finish(
+                        new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Completed),
+                        total,
+                        complete,
+                        resumed: true,
+                        new ProgressMeter(TransferDirection.Download, source, destination, total, complete, progress, options.ProgressInterval),
+                        clock,
+                        warning);
+                }
+
+                if (!options.Overwrite)
+                {
+                    throw DestinationExists(destination, options.Resume);
+                }
+            }
+
+            var directory = Path.GetDirectoryName(destination);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            if (options.Resume && File.Exists(partPath))
+            {
+                var partLength = new FileInfo(partPath).Length;
+
+                // A part longer than the source cannot be its head (the remote file was replaced): start over.
+                offset = total is long length && partLength > length ? 0 : partLength;
+            }
+
+            meter = new ProgressMeter(TransferDirection.Download, source, destination, total, offset, progress, options.ProgressInterval);
+            partTouched = true;
+            using (var local = new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                local.SetLength(offset);
+                local.Seek(offset, SeekOrigin.Begin);
+                if (total is not long length || offset < length || offset == 0)
+                {
+                    var remote = await session.OpenReadAsync(source, offset, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await CopyAsync(remote, local, options.BufferSize, meter, cancellationToken).ConfigureAwait(false);
+                        await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await DisposeStreamAsync(remote).ConfigureAwait(false);
+                    }
+                }
+
+                await local.FlushAsync(cancellationToken).ConfigureAwait(false);
+                local.Flush(flushToDisk: true);
+            }
+
+            var received = new FileInfo(partPath).Length;
+            if (options.VerifyLength && total is long expected && received != expected)
+            {
+                throw new FtpToolsException($"The download of '{source}' ended after {received} bytes, but the server announced {expected}.");
+            }
+
+            if (options.PreserveTimestamp)
+            {
+                warning = SetLocalTime(partPath, item);
+            }
+
+            MoveIntoPlace(partPath, destination, options.Overwrite);
+            return Finish(
+                new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Completed),
+                total,
+                offset,
+                resumed: offset > 0,
+                meter,
+                clock,
+                warning);
+        }
+#pragma warning disable CA1031 // Every per-file failure becomes a Failed result so the caller's batch goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (partTouched)
+            {
+                warning = CleanUpLocalPart(partPath, options.Resume);
+            }
+
+            return Failure(TransferDirection.Download, source, destination, total, offset, meter, clock, e, warning, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Uploads the local file <paramref name="localPath"/> to <paramref name="remotePath"/> (relative paths resolve
+    /// against the session's current directory). The remote directory must exist (see <see cref="EnsureRemoteDirectoryAsync"/>).
+    /// <list type="bullet">
+    /// <item>The bytes go to <c>.&lt;name&gt;.ftptools-part</c> in the remote destination directory, then a rename
+    /// (overwriting only with <see cref="TransferOptions.Overwrite"/>) gives the final name. When the server cannot
+    /// rename over an existing file, the old file is removed first, and only with Overwrite.</item>
+    /// <item>An existing remote destination fails with <see cref="TransferRefusedReason.DestinationExists"/> unless
+    /// Overwrite; with Resume, a remote file of the local length is taken as already uploaded.</item>
+    /// <item>With Resume, an existing remote part file continues from its size (restarting when it is larger than
+    /// the local file) and is kept after a failure; without Resume it is removed (on a separate token bounded by
+    /// <see cref="TransferOptions.CleanupTimeout"/>, since the caller's may be the cancelled one).</item>
+    /// <item>PreserveTimestamp sets the remote last write time after the rename; a server that refuses
+    /// (<see cref="CommandRefusedException"/>, e.g. Unsupported) leaves a <see cref="TransferResult.Warning"/>, not a failure.</item>
+    /// </list>
+    /// </summary>
+    public static async Task<TransferResult> UploadFileAsync(
+        IRemoteSession session,
+        string localPath,
+        string remotePath,
+        TransferOptions? options,
+        IProgress<TransferProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        CheckArguments(session, remotePath, localPath);
+        options ??= Defaults;
+        options.Validate();
+
+        var source = Path.GetFullPath(localPath);
+        var destination = RemotePath.Combine(session.CurrentDirectory, remotePath);
+        var partPath = PartFile.RemotePathFor(destination);
+        var clock = Stopwatch.StartNew();
+        long? total = null;
+        long offset = 0;
+        ProgressMeter? meter = null;
+        var partTouched = false;
+        string? warning = null;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var file = new FileInfo(source);
+            if (!file.Exists)
+            {
+                var what = Directory.Exists(source) ? "is a directory, not a file" : "does not exist";
+                throw new TransferRefusedException($"The local path '{source}' {what}.", TransferRefusedReason.SourceNotFound, source);
+            }
+
+            total = file.Length;
+            var lastWriteTime = file.LastWriteTimeUtc;
+            var existing = await session.GetItemAsync(destination, cancellationToken).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                if (existing.Kind == RemoteItemKind.Directory)
+                {
+                    throw new TransferRefusedException($"The remote destination '{destination}' is a directory.", TransferRefusedReason.DestinationExists, destination);
+                }
+
+                if (options.Resume && existing.Kind == RemoteItemKind.File && existing.Length == total)
+                {
+                    if (options.PreserveTimestamp)
+                    {
+                        warning = await SetRemoteTimeAsync(session, destination, lastWriteTime, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return Finish(
+                        new TransferResult(TransferDirection.Upload, source, destination, TransferStatus.Completed),
+                        total,
+                        file.Length,
+                        resumed: true,
+                        new ProgressMeter(TransferDirection.Upload, source, destination, total, file.Length, progress, options.ProgressInterval),
+                        clock,
+                        warning);
+                }
+
+                if (!options.Overwrite)
+                {
+                    throw DestinationExists(destination, options.Resume);
+                }
+            }
+
+            if (options.Resume)
+            {
+                var part = await session.GetItemAsync(partPath, cancellationToken).ConfigureAwait(false);
+                if (part is { Kind: RemoteItemKind.File, Length: long partLength } && partLength <= file.Length)
+                {
+                    offset = partLength;
+                }
+            }
+
+            meter = new ProgressMeter(TransferDirection.Upload, source, destination, total, offset, progress, options.ProgressInterval);
+            using (var local = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous))
+            {
+                local.Seek(offset, SeekOrigin.Begin);
+                if (offset < file.Length || offset == 0)
+                {
+                    // Set before the call: a server may create the file even when the open then fails.
+                    partTouched = true;
+                    var remote = await session.OpenWriteAsync(partPath, offset, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await CopyAsync(local, remote, options.BufferSize, meter, cancellationToken).ConfigureAwait(false);
+                        await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await DisposeStreamAsync(remote).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            partTouched = true;
+            if (options.VerifyLength)
+            {
+                var stored = await session.GetItemAsync(partPath, cancellationToken).ConfigureAwait(false)
+                    ?? throw new FtpToolsException($"The server accepted the upload of '{destination}' but its part file '{partPath}' is not there.");
+                if (stored.Length is long storedLength && storedLength != file.Length)
+                {
+                    throw new FtpToolsException($"The upload to '{destination}' stored {storedLength} bytes of {file.Length}.");
+                }
+            }
+
+            await RenameIntoPlaceAsync(session, partPath, destination, options.Overwrite, cancellationToken).ConfigureAwait(false);
+            partTouched = false;
+            if (options.PreserveTimestamp)
+            {
+                warning = await SetRemoteTimeAsync(session, destination, lastWriteTime, cancellationToken).ConfigureAwait(false);
+            }
+
+            return Finish(
+                new TransferResult(TransferDirection.Upload, source, destination, TransferStatus.Completed),
+                total,
+                offset,
+                resumed: offset > 0,
+                meter,
+                clock,
+                warning);
+        }
+#pragma warning disable CA1031 // Every per-file failure becomes a Failed result so the caller's batch goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (partTouched && !options.Resume)
+            {
+                warning = await RemoveRemotePartAsync(session, partPath, options.CleanupTimeout).ConfigureAwait(false);
+            }
+
+            return Failure(TransferDirection.Upload, source, destination, total, offset, meter, clock, e, warning, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Makes sure a remote directory exists, creating it and its parents when missing. Returns true when it
+    /// created something. Throws <see cref="TransferRefusedException"/> (DestinationExists) when a non-directory
+    /// is in the way, and lets the session's exceptions through.
+    /// </summary>
+    public static async Task<bool> EnsureRemoteDirectoryAsync(IRemoteSession session, string remotePath, CancellationToken cancellationToken)
+    {
+        if (session is null)
+        {
+            throw new ArgumentNullException(nameof(session));
+        }
+
+        var path = RemotePath.Combine(session.CurrentDirectory, remotePath ?? throw new ArgumentNullException(nameof(remotePath)));
+        var item = await session.GetItemAsync(path, cancellationToken).ConfigureAwait(false);
+        if (item is null)
+        {
+            await session.CreateDirectoryAsync(path, createParents: true, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        if (item.Kind == RemoteItemKind.File)
+        {
+            throw new TransferRefusedException($"The remote path '{path}' exists and is not a directory.", TransferRefusedReason.DestinationExists, path);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Copies with one rented buffer. The buffer is rented here and returned here; nothing else holds it.
+    /// </summary>
+    internal static async Task CopyAsync(Stream from, Stream to, int bufferSize, ProgressMeter meter, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        try
+        {
+            while (true)
+            {
+                var read = await from.ReadAsync(buffer, 0, bufferSize, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                await to.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
+                meter.Add(read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>True when a path (typically a symbolic link) can be listed as a directory.</summary>
+    internal static async Task<bool> LeadsToDirectoryAsync(IRemoteSession session, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var listing = await session.ListDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
+
+            // Some FTP servers answer LIST of a file with that file's own line.
+            return !(listing.Count == 1 && listing[0].FullName == path && listing[0].Kind != RemoteItemKind.Directory);
+        }
+        catch (CommandRefusedException)
+        {
+            return false;
+        }
+    }
+
+    private static void CheckArguments(IRemoteSession session, string remotePath, string localPath)
+    {
+        if (session is null)
+        {
+            throw new ArgumentNullException(nameof(session));
+        }
+
+        if (string.IsNullOrEmpty(remotePath))
+        {
+            throw new ArgumentException("A remote path is required.", nameof(remotePath));
+        }
+
+        if (string.IsNullOrEmpty(localPath))
+        {
+            throw new ArgumentException("A local path is required.", nameof(localPath));
+        }
+    }
+
+    private static TransferRefusedException DestinationExists(string destination, bool resume) =>
+        new(
+            resume
+                ? $"The destination '{destination}' already exists and its length differs from the source's (or the source's length is unknown); use -Force to replace it."
+                : $"The destination '{destination}' already exists; use -Force to replace it or -Resume to continue it.",
+            TransferRefusedReason.DestinationExists,
+            destination);
+
+    private static TransferResult Finish(TransferResult result, long? total, long offset, bool resumed, ProgressMeter meter, Stopwatch clock, string? warning)
+    {
+        meter.Finish();
+        var duration = clock.Elapsed;
+        return new TransferResult(result.Direction, result.Source, result.Destination, result.Status)
+        {
+            Length = total,
+            StartOffset = offset,
+            Resumed = resumed,
+            BytesTransferred = meter.BytesTransferred,
+            Duration = duration,
+            BytesPerSecond = ProgressMeter.Rate(meter.BytesTransferred, duration),
+            Warning = warning,
+        };
+    }
+
+    private static TransferResult Failure(
+        TransferDirection direction,
+        string source,
+        string destination,
+        long? total,
+        long offset,
+        ProgressMeter? meter,
+        Stopwatch clock,
+        Exception exception,
+        string? warning,
+        CancellationToken cancellationToken)
+    {
+        // Sessions abort a cancelled transfer by closing its stream, which may surface as an I/O or
+        // disposed-object error rather than OperationCanceledException; the token is what tells.
+        var cancelled = cancellationToken.IsCancellationRequested;
+        var bytes = meter?.BytesTransferred ?? 0;
+        var duration = clock.Elapsed;
+        return new TransferResult(direction, source, destination, cancelled ? TransferStatus.Cancelled : TransferStatus.Failed)
+        {
+            Length = total,
+            StartOffset = offset,
+            Resumed = offset > 0,
+            BytesTransferred = bytes,
+            Duration = duration,
+            BytesPerSecond = ProgressMeter.Rate(bytes, duration),
+            Exception = cancelled ? null : exception,
+            Warning = warning,
+        };
+    }
+
+    private static string? SetLocalTime(string path, RemoteItem item)
+    {
+        if (item.LastWriteTimeUtc is not DateTime time)
+        {
+            return "The server did not report a last write time; the local file keeps the time of the download.";
+        }
+
+        File.SetLastWriteTimeUtc(path, DateTime.SpecifyKind(time, DateTimeKind.Utc));
+        return null;
+    }
+
+    private static async Task<string?> SetRemoteTimeAsync(IRemoteSession session, string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.SetLastWriteTimeAsync(path, lastWriteTimeUtc, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (CommandRefusedException e)
+        {
+            return e.Kind == RemoteErrorKind.Unsupported
+                ? "The server cannot set a file's last write time; the remote file keeps the time of the upload."
+                : $"The server refused to set the last write time: {e.Message}";
+        }
+    }
+
+    private static void MoveIntoPlace(string partPath, string destination, bool overwrite)
+    {
+        try
+        {
+#if NET8_0_OR_GREATER
+            File.Move(partPath, destination, overwrite);
+#else
+            if (overwrite && File.Exists(destination))
+            {
+                File.Replace(partPath, destination, destinationBackupFileName: null);
+            }
+            else
+            {
+                File.Move(partPath, destination);
+            }
+#endif
+        }
+        catch (IOException) when (!overwrite && File.Exists(destination))
+        {
+            // Someone created the destination while we were downloading; never replace it without -Force.
+            throw new TransferRefusedException($"The destination '{destination}' appeared during the download; use -Force to replace it.", TransferRefusedReason.DestinationExists, destination);
+        }
+    }
+
+    private static async Task RenameIntoPlaceAsync(IRemoteSession session, string partPath, string destination, bool overwrite, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.RenameAsync(partPath, destination, overwrite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommandRefusedException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var target = await session.GetItemAsync(destination, cancellationToken).ConfigureAwait(false);
+            if (target is null)
+            {
+                throw;
+            }
+
+            if (!overwrite || target.Kind == RemoteItemKind.Directory)
+            {
+                throw new TransferRefusedException($"The remote destination '{destination}' appeared during the upload; use -Force to replace it.", TransferRefusedReason.DestinationExists, destination);
+            }
+
+            // Some servers cannot rename onto an existing name (SFTP v3's SSH_FXP_RENAME fails when the target
+            // exists, draft-ietf-secsh-filexfer-02 §6.5; RFC 959 leaves RNTO onto an existing file to the server).
+            // -Force asked for replacement, so remove the old file and rename again.
+            await session.RemoveFileAsync(destination, cancellationToken).ConfigureAwait(false);
+            await session.RenameAsync(partPath, destination, overwrite: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string? CleanUpLocalPart(string partPath, bool resume)
+    {
+        try
+        {
+            if (!File.Exists(partPath))
+            {
+                return null;
+            }
+
+            // Kept for -Resume unless there is nothing in it to resume from.
+            if (!resume || new FileInfo(partPath).Length == 0)
+            {
+                File.Delete(partPath);
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"The part file '{partPath}' could not be removed: {e.Message}";
+        }
+    }
+
+    private static async Task<string?> RemoveRemotePartAsync(IRemoteSession session, string partPath, TimeSpan timeout)
+    {
+        if (!session.IsConnected)
+        {
+            return $"The session is closed; the remote part file '{partPath}' may remain.";
+        }
+
+        using var cleanup = new CancellationTokenSource(timeout);
+        try
+        {
+            await session.RemoveFileAsync(partPath, cleanup.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (CommandRefusedException e) when (e.Kind == RemoteErrorKind.NotFound)
+        {
+            return null;
+        }
+#pragma warning disable CA1031 // Clean-up is best effort; its failure is reported as a warning on the result.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return $"The remote part file '{partPath}' could not be removed: {e.Message}";
+        }
+    }
+
+    private static async Task DisposeStreamAsync(Stream stream)
+    {
+#if NET8_0_OR_GREATER
+        await stream.DisposeAsync().ConfigureAwait(false);
+#else
+        stream.Dispose();
+        await Task.CompletedTask.ConfigureAwait(false);
+#endif
+    }
+}

@@ -1,0 +1,61 @@
+using System;
+
+namespace FtpTools.Core.Transfers;
+
+/// <summary>How one file is transferred. The same options drive downloads and uploads.</summary>
+public sealed class TransferOptions
+{
+    public const int DefaultBufferSize = 128 * 1024;
+
+    public const int MinBufferSize = 4 * 1024;
+
+    public const int MaxBufferSize = 16 * 1024 * 1024;
+
+    /// <summary>Replace an existing destination (-Force).</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>
+    /// Continue from a part file left by an earlier attempt, and keep the part file when this attempt fails
+    /// or is cancelled. An existing destination of the source's length counts as already transferred.
+    /// </summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Give the destination the source's last write time.</summary>
+    public bool PreserveTimestamp { get; init; }
+
+    /// <summary>
+    /// Fail the transfer when the bytes that arrived differ from the length the source announced. Turn it
+    /// off for FTP ASCII mode, where line-ending conversion changes the length on purpose.
+    /// </summary>
+    public bool VerifyLength { get; init; } = true;
+
+    /// <summary>Size of the one copy buffer, rented once per transfer.</summary>
+    public int BufferSize { get; init; } = DefaultBufferSize;
+
+    /// <summary>Shortest interval between two progress reports; the final report is always sent.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long clean-up after a failed or cancelled upload (removing the remote part file) may take.
+    /// It runs on its own token because the caller's token is usually the one that was cancelled.
+    /// </summary>
+    public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    internal void Validate()
+    {
+        if (BufferSize < MinBufferSize || BufferSize > MaxBufferSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, $"The buffer size must be between {MinBufferSize} and {MaxBufferSize} bytes.");
+        }
+
+        if (ProgressInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "The progress interval cannot be negative.");
+        }
+
+        if (CleanupTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CleanupTimeout), CleanupTimeout, "The clean-up timeout must be positive.");
+        }
+    }
+}

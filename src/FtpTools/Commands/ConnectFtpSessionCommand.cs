@@ -1,0 +1,205 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using FtpTools.Core;
+using FtpTools.Infrastructure;
+
+namespace FtpTools.Commands;
+
+/// <summary>Opens an FTP, FTPES, FTPS or SFTP session and makes it the runspace's default.</summary>
+[Cmdlet(VerbsCommunications.Connect, "FtpSession", DefaultParameterSetName = UriSet)]
+[OutputType(typeof(FtpToolsSession))]
+public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
+{
+    private const string UriSet = "Uri";
+    private const string ComputerNameSet = "ComputerName";
+
+    /// <summary>ftp://, ftpes://, ftps:// or sftp:// with optional user@, port and start directory.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet)]
+    [ValidateNotNullOrEmpty]
+    public string Uri { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ComputerNameSet)]
+    [Alias("HostName", "Server")]
+    [ValidateNotNullOrEmpty]
+    public string ComputerName { get; set; } = "";
+
+    /// <summary>0 or absent: the protocol's default port.</summary>
+    [Parameter(ParameterSetName = ComputerNameSet)]
+    [ValidateRange(1, 65535)]
+    public int Port { get; set; }
+
+    [Parameter(ParameterSetName = ComputerNameSet)]
+    public RemoteProtocol Protocol { get; set; } = RemoteProtocol.Ftp;
+
+    /// <summary>Start directory after login (the -Uri path does the same).</summary>
+    [Parameter(ParameterSetName = ComputerNameSet)]
+    [ValidateNotNullOrEmpty]
+    public string? StartPath { get; set; }
+
+    /// <summary>User name and password. Absent: anonymous FTP, or key-only SFTP with the user from -Uri.</summary>
+    [Parameter]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>OpenSSH private key files for SFTP public-key authentication.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? KeyFilePath { get; set; }
+
+    [Parameter]
+    public SecureString? KeyPassphrase { get; set; }
+
+    /// <summary>Expected SSH host key fingerprints ("SHA256:..."); when given, known_hosts is not needed.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? HostKeyFingerprint { get; set; }
+
+    /// <summary>Trust an unknown SSH host key on first use and remember it; a changed key is still refused.</summary>
+    [Parameter]
+    public SwitchParameter AcceptNewHostKey { get; set; }
+
+    /// <summary>SHA-256 thumbprints of server certificates to trust whatever their chain says.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CertificateThumbprint { get; set; }
+
+    /// <summary>Accept any server certificate, for this session only.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>PEM or DER file with extra CA certificates trusted for this session only.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CaCertificatePath { get; set; }
+
+    [Parameter]
+    public FtpDataMode DataMode { get; set; } = FtpDataMode.Passive;
+
+    /// <summary>Seconds to wait for the connection and login.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int ConnectTimeout { get; set; } = 30;
+
+    /// <summary>Seconds to wait for any single reply from the server.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int OperationTimeout { get; set; } = 60;
+
+    /// <summary>Seconds between keep-alive probes; 0 (the default) sends none.</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int KeepAliveInterval { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var log = new SessionLogRouter();
+        var options = BuildOptions(log, out var userName);
+
+        IRemoteSession? remote = null;
+        var target = ParameterSetName == UriSet ? (object)Uri : ComputerName;
+        RunCore(log, target, async (channel, cancellationToken) =>
+        {
+            channel.WriteVerbose($"Connecting to {options.Protocol.ToString().ToLowerInvariant()}://{options.Host}:{options.EffectivePort}");
+            remote = await RemoteSessionFactory.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        });
+
+        if (remote is not null)
+        {
+            WriteObject(SessionStore.Current.Add(remote, userName, log));
+        }
+    }
+
+    private ConnectionOptions BuildOptions(SessionLogRouter log, out string? userName)
+    {
+        var credential = Credential?.GetNetworkCredential();
+        string host;
+        int port;
+        RemoteProtocol protocol;
+        string? startPath;
+        userName = credential?.UserName;
+
+        if (ParameterSetName == UriSet)
+        {
+            if (!ConnectionUri.TryParse(Uri, out var parsed, out var error))
+            {
+                Fail("InvalidUri", ErrorCategory.InvalidArgument, error!, Uri);
+            }
+
+            host = parsed!.Host;
+            port = parsed.Port;
+            protocol = parsed.Protocol;
+            startPath = parsed.StartPath;
+            if (parsed.UserName is not null)
+            {
+                if (credential is not null && !string.Equals(credential.UserName, parsed.UserName, StringComparison.Ordinal))
+                {
+                    Fail(
+                        "InvalidArgument",
+                        ErrorCategory.InvalidArgument,
+                        $"The URI names user '{parsed.UserName}' but -Credential is for '{credential.UserName}'. Give the user in one place.",
+                        Uri);
+                }
+
+                // A user without a password: key-only SFTP, or an FTP account with an empty password.
+                credential ??= new NetworkCredential(parsed.UserName, "");
+                userName = parsed.UserName;
+            }
+        }
+        else
+        {
+            host = ComputerName;
+            port = Port;
+            protocol = Protocol;
+            startPath = StartPath;
+        }
+
+        if (protocol != RemoteProtocol.Sftp && credential is null)
+        {
+            userName = "anonymous";
+        }
+
+        if (protocol == RemoteProtocol.Sftp && credential is null)
+        {
+            Fail(
+                "InvalidArgument",
+                ErrorCategory.InvalidArgument,
+                "SFTP needs a user name: pass -Credential, or put the user in the URI (sftp://user@host) and use -KeyFilePath.",
+                host);
+        }
+
+        var keyFiles = (KeyFilePath ?? Array.Empty<string>()).Select(ResolveLocalPath).ToArray();
+        var caFile = CaCertificatePath is null ? null : ResolveLocalPath(CaCertificatePath);
+
+        return new ConnectionOptions
+        {
+            Protocol = protocol,
+            Host = host,
+            Port = port,
+            Credential = credential,
+            StartPath = startPath,
+            ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
+            OperationTimeout = TimeSpan.FromSeconds(OperationTimeout),
+            KeepAliveInterval = KeepAliveInterval > 0 ? TimeSpan.FromSeconds(KeepAliveInterval) : null,
+            Ftp = new FtpOptions { DataMode = DataMode },
+            Tls = new TlsOptions
+            {
+                PinnedThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
+                ExtraCaFile = caFile,
+                SkipCertificateCheck = SkipCertificateCheck.IsPresent,
+            },
+            Ssh = new SshOptions
+            {
+                HostKeyFingerprints = HostKeyFingerprint ?? Array.Empty<string>(),
+                AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                PrivateKeyPaths = keyFiles,
+                KeyPassphrase = KeyPassphrase is null ? null : new NetworkCredential("", KeyPassphrase),
+            },
+            Log = log,
+        };
+    }
+
+    /// <summary>Local paths are relative to PowerShell's current location, not the process's working directory.</summary>
+    private string ResolveLocalPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+}

@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using FtpTools.Core.Transfers;
+using FtpTools.Infrastructure;
+
+namespace FtpTools.Commands;
+
+/// <summary>
+/// Downloads remote files. Each file is written under a temporary name next to its destination and renamed
+/// when complete; one transfer result per file is the output.
+/// </summary>
+[Cmdlet(VerbsCommunications.Receive, "FtpFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(TransferResult))]
+public sealed class ReceiveFtpFileCommand : FtpSessionCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>Remote paths with wildcards.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Remote paths taken as they are; binds FullName of items from Get-FtpItem.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Local directory (or file name, for one file). Relative to PowerShell's current location. Default: the current location.</summary>
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = ".";
+
+    /// <summary>Download directories and everything below them.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>Only names matching one of these wildcards.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Include { get; set; }
+
+    /// <summary>Not names matching any of these wildcards.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Exclude { get; set; }
+
+    /// <summary>Overwrite existing local files.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Continue partial downloads; keep the partial file when a transfer fails.</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    /// <summary>Leave local files with the time of the download instead of the remote last write time.</summary>
+    [Parameter]
+    public SwitchParameter NoPreserveTimestamp { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var session = ResolveSession();
+        var literal = ParameterSetName == LiteralPathSet;
+        var inputs = literal ? LiteralPath : Path;
+        var walkPaths = literal ? inputs.Select(RemotePathPattern.EscapeLiteral).ToArray() : inputs;
+        var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
+        if (MyInvocation.ExpectingInput && !destination.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal))
+        {
+            // Piped input is a stream of single files: the destination is a directory, never a new file name.
+            destination += System.IO.Path.DirectorySeparatorChar;
+        }
+
+        IReadOnlyList<RemoteWalkEntry> entries = Array.Empty<RemoteWalkEntry>();
+        IReadOnlyList<RemoteWalkError> errors = Array.Empty<RemoteWalkError>();
+        var walkOptions = new RemoteWalkOptions { Recurse = Recurse.IsPresent, Include = Include, Exclude = Exclude };
+        if (!Run(session, inputs, async (_, cancellationToken) =>
+            (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, walkPaths, walkOptions, cancellationToken).ConfigureAwait(false)))
+        {
+            return;
+        }
+
+        foreach (var error in errors)
+        {
+            WriteFailure(error.Exception, error.Path);
+        }
+
+        var plan = TransferPlanner.PlanDownloads(entries, destination, Recurse.IsPresent);
+        var options = new TransferOptions
+        {
+            Overwrite = Force.IsPresent,
+            Resume = Resume.IsPresent,
+            PreserveTimestamp = !NoPreserveTimestamp.IsPresent,
+        };
+        ExecutePlan(session, plan, TransferDirection.Download, options, "Receive-FtpFile");
+    }
+}

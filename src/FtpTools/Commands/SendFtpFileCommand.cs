@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using FtpTools.Core.Transfers;
+using FtpTools.Infrastructure;
+
+namespace FtpTools.Commands;
+
+/// <summary>
+/// Uploads local files. Each file is written under a temporary name next to its destination and renamed
+/// when complete; one transfer result per file is the output.
+/// </summary>
+[Cmdlet(VerbsCommunications.Send, "FtpFile", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(TransferResult))]
+public sealed class SendFtpFileCommand : FtpSessionCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>Local paths with wildcards, relative to PowerShell's current location.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Local paths taken as they are; binds PSPath/FullName of Get-ChildItem output.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "FullName", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Remote directory (or file name, for one file given by name). Default: the session's current directory.</summary>
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = ".";
+
+    /// <summary>Upload directories and everything below them.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>Overwrite existing remote files.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Continue partial uploads; keep the partial remote file when a transfer fails.</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    /// <summary>Set the remote last write time to the local one (a warning when the server cannot).</summary>
+    [Parameter]
+    public SwitchParameter PreserveTimestamp { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var session = ResolveSession();
+        var sources = ResolveSources();
+        if (sources.Count == 0)
+        {
+            return;
+        }
+
+        // Piped input is a stream of single files: the destination is a directory, never a new file name.
+        var destination = MyInvocation.ExpectingInput && !Destination.EndsWith("/", StringComparison.Ordinal) ? Destination + "/" : Destination;
+        TransferPlan? plan = null;
+        if (!Run(session, Destination, async (_, cancellationToken) =>
+            plan = await TransferPlanner.PlanUploadsAsync(session.Remote, sources, Recurse.IsPresent, destination, cancellationToken).ConfigureAwait(false)))
+        {
+            return;
+        }
+
+        var options = new TransferOptions { Overwrite = Force.IsPresent, Resume = Resume.IsPresent, PreserveTimestamp = PreserveTimestamp.IsPresent };
+        ExecutePlan(session, plan!, TransferDirection.Upload, options, "Send-FtpFile");
+    }
+
+    /// <summary>
+    /// Local paths (files or directories) from -Path (wildcards resolved by PowerShell) or -LiteralPath,
+    /// against PowerShell's current location. Missing and non-file-system paths are reported.
+    /// </summary>
+    private List<string> ResolveSources()
+    {
+        var literal = ParameterSetName == LiteralPathSet;
+        var resolved = new List<string>();
+        foreach (var path in literal ? LiteralPath : Path)
+        {
+            try
+            {
+                if (literal)
+                {
+                    var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+                    if (!IsFileSystem(provider, path))
+                    {
+                        continue;
+                    }
+
+                    if (!File.Exists(full) && !System.IO.Directory.Exists(full))
+                    {
+                        Report("LocalNotFound", ErrorCategory.ObjectNotFound, $"Cannot find path '{full}' because it does not exist.", path);
+                        continue;
+                    }
+
+                    resolved.Add(full);
+                }
+                else
+                {
+                    var matches = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out var provider);
+                    if (IsFileSystem(provider, path))
+                    {
+                        resolved.AddRange(matches);
+                    }
+                }
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(new ErrorRecord(ex, ErrorMapping.Prefix + "LocalNotFound", ErrorCategory.ObjectNotFound, path));
+            }
+        }
+
+        return resolved;
+    }
+
+    private bool IsFileSystem(ProviderInfo provider, string path)
+    {
+        if (provider.Name == "FileSystem")
+        {
+            return true;
+        }
+
+        Report("NotFileSystem", ErrorCategory.InvalidArgument, $"'{path}' is not a file system path (provider {provider.Name}).", path);
+        return false;
+    }
+}

@@ -1,0 +1,72 @@
+BeforeDiscovery {
+    $protocols = @(@{ Protocol = 'Ftp' }, @{ Protocol = 'Ftpes' }, @{ Protocol = 'Sftp' })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'FtpTools.PesterHelpers.ps1')
+    $manifest = Import-FtpToolsUnderTest
+}
+
+Describe 'Connect-FtpSession' {
+    Context '<Protocol>' -ForEach $protocols {
+        AfterEach {
+            Get-FtpSession | Disconnect-FtpSession -Confirm:$false
+        }
+
+        It 'connects, logs in and returns the session with what was negotiated' {
+            $session = Connect-TestSession -Protocol $Protocol
+
+            $session.Protocol.ToString() | Should -Be $Protocol
+            $session.Connected | Should -BeTrue
+            $session.User | Should -Be (Get-TestSetting FTPTOOLS_TEST_USER)
+            $session.CurrentDirectory | Should -Not -BeNullOrEmpty
+            $session.ServerBanner | Should -Not -BeNullOrEmpty
+            switch ($Protocol) {
+                'Ftpes' { $session.TlsProtocol | Should -Not -BeNullOrEmpty; $session.TlsCipher | Should -Not -BeNullOrEmpty }
+                'Sftp' { $session.HostKeyFingerprint | Should -Be (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT); $session.SshCipher | Should -Not -BeNullOrEmpty }
+                'Ftp' { $session.TlsProtocol | Should -BeNullOrEmpty }
+            }
+            ($session.PSObject.Properties.Name -match 'Password') | Should -BeNullOrEmpty
+        }
+
+        It 'makes the new session the default one' {
+            $first = Connect-TestSession -Protocol $Protocol
+            $second = Connect-TestSession -Protocol $Protocol
+
+            $second.Id | Should -BeGreaterThan $first.Id
+            (Get-FtpSession | Select-Object -Last 1).Id | Should -Be $second.Id
+        }
+
+        It 'fails a wrong password with a terminating AuthenticationFailed error' {
+            $wrong = [pscredential]::new((Get-TestSetting FTPTOOLS_TEST_USER), (ConvertTo-SecureString 'wrong-password' -AsPlainText -Force))
+            $uri = switch ($Protocol) { 'Ftp' { Get-TestSetting FTPTOOLS_TEST_FTP_URI } 'Ftpes' { Get-TestSetting FTPTOOLS_TEST_FTPES_URI } 'Sftp' { Get-TestSetting FTPTOOLS_TEST_SFTP_URI } }
+
+            { Connect-FtpSession -Uri $uri -Credential $wrong -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -HostKeyFingerprint (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT) } |
+                Should -Throw -ErrorId 'FtpTools.AuthenticationFailed'
+            Get-FtpSession | Should -BeNullOrEmpty
+        }
+
+        It 'writes the protocol log as verbose output without the password' {
+            $verbose = Connect-TestSession -Protocol $Protocol -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+
+            $verbose | Should -Not -BeNullOrEmpty
+            ($verbose.Message -join "`n") | Should -Not -Match ([regex]::Escape((Get-TestSetting FTPTOOLS_TEST_PASSWORD)))
+        }
+    }
+
+    Context 'Trust' {
+        It 'refuses an FTPES server whose certificate does not chain to a trusted root' {
+            { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential (New-TestCredential) } |
+                Should -Throw -ErrorId 'FtpTools.TrustFailure'
+        }
+
+        It 'refuses an SFTP server whose host key does not match the fingerprint' {
+            { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_SFTP_URI) -Credential (New-TestCredential) -HostKeyFingerprint 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } |
+                Should -Throw -ErrorId 'FtpTools.TrustFailure'
+        }
+
+        It 'refuses a password in the URI' {
+            { Connect-FtpSession -Uri 'ftp://user:secret@127.0.0.1' } | Should -Throw -ErrorId 'FtpTools.InvalidUri'
+        }
+    }
+}

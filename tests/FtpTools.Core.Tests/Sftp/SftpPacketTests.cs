@@ -1,0 +1,280 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Sftp;
+using FtpTools.Core.Ssh;
+using Xunit;
+
+namespace FtpTools.Core.Tests.Sftp;
+
+/// <summary>The pure packet layer: framing, response parsing, attributes, long names.</summary>
+public class SftpPacketTests
+{
+    private static byte[] Packet(SftpPacketType type, uint id, Action<SshWriter>? body = null)
+    {
+        var writer = new SshWriter();
+        SftpPacket.Begin(writer, type, id);
+        body?.Invoke(writer);
+        SftpPacket.End(writer);
+        return writer.ToArray();
+    }
+
+    [Fact]
+    public void A_frame_is_reported_only_when_whole()
+    {
+        var packet = Packet(SftpPacketType.SSH_FXP_STATUS, 7, w => w.WriteUInt32(0).WriteString("ok").WriteString(""));
+
+        for (var cut = 0; cut < packet.Length; cut++)
+        {
+            Assert.False(SftpPacket.TryReadFrame(packet.AsSpan(0, cut), SftpPacket.MaxIncomingLength, out _));
+        }
+
+        Assert.True(SftpPacket.TryReadFrame(packet, SftpPacket.MaxIncomingLength, out var length));
+        Assert.Equal(packet.Length - 4, length);
+        var withNext = packet.Concat(new byte[] { 0, 0 }).ToArray();
+        Assert.True(SftpPacket.TryReadFrame(withNext, SftpPacket.MaxIncomingLength, out length));
+        Assert.Equal(packet.Length - 4, length);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(4u)]
+    [InlineData((uint)SftpPacket.MaxIncomingLength + 1)]
+    [InlineData(uint.MaxValue)]
+    public void A_length_outside_the_bounds_is_refused_from_the_prefix_alone(uint length)
+    {
+        var prefix = new byte[] { (byte)(length >> 24), (byte)(length >> 16), (byte)(length >> 8), (byte)length };
+
+        var error = Assert.Throws<ProtocolViolationException>(() => SftpPacket.TryReadFrame(prefix, SftpPacket.MaxIncomingLength, out _));
+
+        Assert.Contains(length.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_receiver_cuts_a_stream_fed_one_byte_at_a_time_into_packets()
+    {
+        var first = Packet(SftpPacketType.SSH_FXP_HANDLE, 1, w => w.WriteString("abc"));
+        var second = Packet(SftpPacketType.SSH_FXP_DATA, 2, w => w.WriteString(new byte[100_000]));
+        var receiver = new SftpPacketReceiver(new TrickleStream(first.Concat(second).ToArray()));
+
+        var a = (await receiver.ReceiveAsync(CancellationToken.None)).ToArray();
+        var b = (await receiver.ReceiveAsync(CancellationToken.None)).ToArray();
+        var end = await Assert.ThrowsAsync<ConnectionLostException>(async () => await receiver.ReceiveAsync(CancellationToken.None));
+
+        Assert.Equal(first.Skip(4), a);
+        Assert.Equal(second.Skip(4), b);
+        Assert.Equal("The SFTP channel was closed by the server.", end.Message);
+    }
+
+    [Fact]
+    public async Task The_receiver_handles_many_packets_across_buffer_wraps()
+    {
+        var packets = Enumerable.Range(0, 40).Select(i => Packet(SftpPacketType.SSH_FXP_DATA, (uint)i, w => w.WriteString(new byte[(i * 7919) % 200_000]))).ToList();
+        var receiver = new SftpPacketReceiver(new MemoryStream(packets.SelectMany(p => p).ToArray()));
+
+        foreach (var packet in packets)
+        {
+            Assert.Equal(packet.Skip(4), (await receiver.ReceiveAsync(CancellationToken.None)).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Version_with_extensions_is_parsed()
+    {
+        var writer = new SshWriter().WriteByte((byte)SftpPacketType.SSH_FXP_VERSION).WriteUInt32(3)
+            .WriteString("posix-rename@openssh.com").WriteString("1")
+            .WriteString("statvfs@openssh.com").WriteString("2");
+
+        var version = SftpMessages.ParseVersion(writer.ToArray());
+
+        Assert.Equal(3u, version.Version);
+        Assert.Equal("1", version.Extensions["posix-rename@openssh.com"]);
+        Assert.Equal("2", version.Extensions["statvfs@openssh.com"]);
+    }
+
+    [Fact]
+    public void Status_with_and_without_message_fields_is_parsed()
+    {
+        var full = SftpMessages.ParseResponse(SftpPacketType.SSH_FXP_STATUS, new SshWriter().WriteUInt32(2).WriteString("No such file").WriteString("en").ToArray());
+        var bare = SftpMessages.ParseResponse(SftpPacketType.SSH_FXP_STATUS, new SshWriter().WriteUInt32(4).ToArray());
+
+        Assert.Equal(SftpStatusCode.SSH_FX_NO_SUCH_FILE, full.Status!.Code);
+        Assert.Equal("No such file", full.Status.Message);
+        Assert.Equal("en", full.Status.Language);
+        Assert.Equal(SftpStatusCode.SSH_FX_FAILURE, bare.Status!.Code);
+        Assert.Equal("", bare.Status.Message);
+    }
+
+    [Fact]
+    public void Names_with_attributes_and_long_names_are_parsed()
+    {
+        var body = new SshWriter().WriteUInt32(2)
+            .WriteString("a.txt").WriteString("-rw-r--r--    1 alice    staff        42 Jan  1 00:00 a.txt")
+            .WriteUInt32(0x0F).WriteUInt64(42).WriteUInt32(1000).WriteUInt32(50).WriteUInt32(0x81A4).WriteUInt32(100).WriteUInt32(1_600_000_000)
+            .WriteString("d").WriteString("").WriteUInt32(0x80000004).WriteUInt32(0x41ED).WriteUInt32(1).WriteString("x").WriteString("y")
+            .ToArray();
+
+        var names = SftpMessages.ParseResponse(SftpPacketType.SSH_FXP_NAME, body).Names!;
+
+        Assert.Equal(2, names.Count);
+        var a = names[0].Attributes;
+        Assert.Equal(42UL, a.Size);
+        Assert.Equal(1000u, a.Uid);
+        Assert.Equal(50u, a.Gid);
+        Assert.Equal(RemoteItemKind.File, a.Kind);
+        Assert.Equal(new DateTime(2020, 9, 13, 12, 26, 40, DateTimeKind.Utc), a.LastWriteTimeUtc);
+        Assert.Equal(("alice", "staff"), SftpMessages.ParseOwnerFromLongName(names[0].LongName));
+        Assert.Equal(RemoteItemKind.Directory, names[1].Attributes.Kind);
+        Assert.Equal(1, names[1].Attributes.ExtendedCount);
+        Assert.Null(names[1].Attributes.Size);
+    }
+
+    [Fact]
+    public void Bytes_after_a_response_are_refused()
+    {
+        var body = new SshWriter().WriteString("h").WriteByte(9).ToArray();
+
+        Assert.Throws<ProtocolViolationException>(() => SftpMessages.ParseResponse(SftpPacketType.SSH_FXP_HANDLE, body));
+    }
+
+    [Fact]
+    public void An_overlong_handle_is_refused()
+    {
+        var body = new SshWriter().WriteString(new byte[257]).ToArray();
+
+        var error = Assert.Throws<ProtocolViolationException>(() => SftpMessages.ParseResponse(SftpPacketType.SSH_FXP_HANDLE, body));
+        Assert.Contains("257", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Attributes_round_trip_through_the_writer()
+    {
+        var attributes = new SftpAttributes { Size = 5, Uid = 1, Gid = 2, Permissions = 0x81FF, AccessTime = 10, ModifyTime = 20 };
+        var writer = new SshWriter();
+        attributes.Write(writer);
+        var reader = new SshReader(writer.ToArray());
+
+        var back = SftpAttributes.Read(ref reader);
+
+        Assert.True(reader.AtEnd);
+        Assert.Equal((5UL, 1u, 2u, 0x81FFu, 10u, 20u), (back.Size!.Value, back.Uid!.Value, back.Gid!.Value, back.Permissions!.Value, back.AccessTime!.Value, back.ModifyTime!.Value));
+        Assert.Equal(new byte[] { 0, 0, 0, 0 }, WriteEmpty());
+
+        static byte[] WriteEmpty()
+        {
+            var w = new SshWriter();
+            SftpAttributes.Empty.Write(w);
+            return w.ToArray();
+        }
+    }
+
+    [Theory]
+    [InlineData(0x1ED, "rwxr-xr-x")]
+    [InlineData(0x1A4, "rw-r--r--")]
+    [InlineData(0x989, "rwS--x--x")]
+    [InlineData(0xFFF, "rwsrwsrwt")]
+    [InlineData(0x200, "--------T")]
+    [InlineData(0x5A8, "rw-r-s---")]
+    public void Permissions_are_shown_like_ls(int mode, string text)
+    {
+        Assert.Equal(text, SftpAttributes.FormatPermissions((uint)mode));
+    }
+
+    [Theory]
+    [InlineData(0xA1FF, RemoteItemKind.SymbolicLink)]
+    [InlineData(0x2190, RemoteItemKind.Other)]
+    [InlineData(0xC1ED, RemoteItemKind.Other)]
+    [InlineData(0x81A4, RemoteItemKind.File)]
+    [InlineData(0x41ED, RemoteItemKind.Directory)]
+    public void The_kind_comes_from_S_IFMT(int mode, RemoteItemKind kind)
+    {
+        Assert.Equal(kind, new SftpAttributes { Permissions = (uint)mode }.Kind);
+    }
+
+    [Theory]
+    [InlineData("drwxr-xr-x    2 bob      users        4096 Mar  1 12:00 my dir", "bob", "users")]
+    [InlineData("-rw-------    1 1001     1001            0 Mar  1 12:00 x", "1001", "1001")]
+    [InlineData("some other format", null, null)]
+    [InlineData("", null, null)]
+    [InlineData("-rw-r--r-- 1", null, null)]
+    public void Owner_and_group_come_from_an_ls_style_long_name(string longName, string? owner, string? group)
+    {
+        var parsed = SftpMessages.ParseOwnerFromLongName(longName);
+
+        Assert.Equal(owner, parsed?.Owner);
+        Assert.Equal(group, parsed?.Group);
+    }
+
+    [Theory]
+    [InlineData(2u, RemoteErrorKind.NotFound)]
+    [InlineData(3u, RemoteErrorKind.PermissionDenied)]
+    [InlineData(4u, RemoteErrorKind.Failure)]
+    [InlineData(8u, RemoteErrorKind.Unsupported)]
+    [InlineData(5u, RemoteErrorKind.Failure)]
+    public void Status_codes_map_to_error_kinds(uint value, RemoteErrorKind kind)
+    {
+        var code = (SftpStatusCode)value;
+        var error = SftpMessages.ToException(new SftpStatus(code, "server words", "en"), "SSH_FXP_OPEN of", "/p");
+
+        Assert.Equal(kind, error.Kind);
+        Assert.Equal((int)code, error.SftpStatus);
+        Assert.Equal("/p", error.Path);
+        Assert.Equal($"The SFTP server refused SSH_FXP_OPEN of /p ({code}): server words", error.Message);
+    }
+
+    [Fact]
+    public void Limits_and_statvfs_replies_are_parsed_in_spec_order()
+    {
+        var limits = SftpMessages.ParseLimits(new SshWriter().WriteUInt64(262144).WriteUInt64(261120).WriteUInt64(261120).WriteUInt64(1019).ToArray());
+        var statvfs = SftpMessages.ParseStatVfs(Enumerable.Range(1, 11).Aggregate(new SshWriter(), (w, i) => w.WriteUInt64((ulong)i)).ToArray());
+
+        Assert.Equal((262144UL, 261120UL, 261120UL, 1019UL), (limits.MaxPacketLength, limits.MaxReadLength, limits.MaxWriteLength, limits.MaxOpenHandles));
+        Assert.Equal(1UL, statvfs.BlockSize);
+        Assert.Equal(2UL, statvfs.FragmentSize);
+        Assert.Equal(5UL, statvfs.AvailableBlocks);
+        Assert.Equal(10UL, statvfs.Flags);
+        Assert.Equal(11UL, statvfs.MaxNameLength);
+        Assert.Equal(10UL, statvfs.AvailableBytes);
+        Assert.Throws<ProtocolViolationException>(() => SftpMessages.ParseLimits(new byte[31]));
+    }
+
+    [Fact]
+    public void Times_outside_uint32_seconds_are_refused()
+    {
+        Assert.Equal(0u, SftpAttributes.ToUnixSeconds(new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
+        Assert.Equal(uint.MaxValue, SftpAttributes.ToUnixSeconds(new DateTime(2106, 2, 7, 6, 28, 15, DateTimeKind.Utc)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SftpAttributes.ToUnixSeconds(new DateTime(1969, 12, 31, 23, 59, 59, DateTimeKind.Utc)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SftpAttributes.ToUnixSeconds(new DateTime(2106, 2, 7, 6, 28, 16, DateTimeKind.Utc)));
+    }
+
+    [Fact]
+    public void Data_request_headers_are_laid_out_as_the_draft_says()
+    {
+        var handle = new byte[] { 0xAA, 0xBB };
+        var header = new byte[SftpPacket.DataRequestHeaderLength(handle.Length)];
+
+        SftpPacket.WriteDataRequestHeader(header, SftpPacketType.SSH_FXP_WRITE, handle, 9, 0x0102030405060708, 3, 3);
+
+        var expected = new SshWriter().WriteUInt32((uint)(header.Length - 4 + 3)).WriteByte(6).WriteUInt32(9).WriteString(handle).WriteUInt64(0x0102030405060708).WriteUInt32(3).ToArray();
+        Assert.Equal(expected, header);
+    }
+
+    /// <summary>Returns at most one byte per read, to exercise every split point of the framing.</summary>
+    private sealed class TrickleStream : MemoryStream
+    {
+        public TrickleStream(byte[] data)
+            : base(data)
+        {
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            base.ReadAsync(buffer, offset, Math.Min(1, count), cancellationToken);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer.Slice(0, Math.Min(1, buffer.Length)), cancellationToken);
+    }
+}

@@ -1,0 +1,241 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Transfers;
+using Xunit;
+
+namespace FtpTools.Core.Tests.Transfers;
+
+public abstract partial class TransferBehaviours
+{
+    // w/a.txt, w/b.csv, w/empty/, w/excluded/x.txt, w/sub/c.txt, w/sub/deeper/{d.txt,e.csv}, w/sub/loop -> .. (a link to w)
+    private void ServerTree()
+    {
+        ServerFile("w/a.txt", Bytes(11, 20));
+        ServerFile("w/b.csv", Bytes(12, 21));
+        Directory.CreateDirectory(Path.Combine(ServerDir, "w", "empty"));
+        ServerFile("w/excluded/x.txt", Bytes(13, 22));
+        ServerFile("w/sub/c.txt", Bytes(14, 23));
+        ServerFile("w/sub/deeper/d.txt", Bytes(15, 24));
+        ServerFile("w/sub/deeper/e.csv", Bytes(16, 25));
+        File.CreateSymbolicLink(Path.Combine(ServerDir, "w", "sub", "loop"), "..");
+        Target.GiveToServer(ServerDir);
+    }
+
+    private async Task<string[]> WalkAsync(string path, RemoteWalkOptions options)
+    {
+        var (entries, errors) = await RemoteWalker.CollectAsync(Session, new[] { path }, options, Timeout());
+        Assert.Empty(errors);
+        Assert.All(entries, e => Assert.Equal(e.BaseDirectory.TrimEnd('/') + "/" + e.RelativePath, e.Item.FullName));
+        return entries.Select(e => e.RelativePath).ToArray();
+    }
+
+    [Fact]
+    public async Task Recursive_walk_yields_each_directory_before_its_subdirectories_and_does_not_enter_links()
+    {
+        ServerTree();
+
+        var (entries, errors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/w" }, new RemoteWalkOptions { Recurse = true }, Timeout());
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            new[]
+            {
+                "w/a.txt", "w/b.csv", "w/empty", "w/excluded", "w/sub",
+                "w/excluded/x.txt",
+                "w/sub/c.txt", "w/sub/deeper", "w/sub/loop",
+                "w/sub/deeper/d.txt", "w/sub/deeper/e.csv",
+            },
+            entries.Select(e => e.RelativePath));
+        Assert.All(entries, e => Assert.Equal(RemoteDir, e.BaseDirectory));
+        Assert.Equal(RemoteItemKind.SymbolicLink, entries.Single(e => e.RelativePath == "w/sub/loop").Item.Kind);
+        Assert.Equal(RemoteItemKind.Directory, entries.Single(e => e.RelativePath == "w/empty").Item.Kind);
+        Assert.Equal(15, entries.Single(e => e.RelativePath == "w/sub/deeper/d.txt").Item.Length);
+        Assert.Equal(new[] { 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2 }, entries.Select(e => e.Depth));
+    }
+
+    [Fact]
+    public async Task Depth_limits_the_levels_below_the_first()
+    {
+        ServerTree();
+
+        Assert.Equal(new[] { "w/a.txt", "w/b.csv", "w/empty", "w/excluded", "w/sub" }, await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions()));
+        Assert.Equal(
+            new[] { "w/a.txt", "w/b.csv", "w/empty", "w/excluded", "w/sub", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/deeper", "w/sub/loop" },
+            await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Depth = 1 }));
+    }
+
+    [Fact]
+    public async Task Filter_include_exclude_and_kind_switches_select_items_but_never_stop_the_descent()
+    {
+        ServerTree();
+
+        Assert.Equal(
+            new[] { "w/a.txt", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/deeper/d.txt" },
+            await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, Filter = "*.TXT" }));
+        Assert.Equal(
+            new[] { "w/sub/deeper/e.csv" },
+            await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, Include = new[] { "*.csv" }, Exclude = new[] { "b*" } }));
+        Assert.Equal(
+            new[] { "w/a.txt", "w/b.csv", "w/empty", "w/sub", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/deeper", "w/sub/loop", "w/sub/deeper/d.txt", "w/sub/deeper/e.csv" },
+            await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, Exclude = new[] { "excluded" } }));
+        Assert.Equal(
+            new[] { "w/empty", "w/excluded", "w/sub", "w/sub/deeper" },
+            await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, DirectoriesOnly = true }));
+        Assert.Equal(
+            new[] { "w/a.txt", "w/b.csv", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/loop", "w/sub/deeper/d.txt", "w/sub/deeper/e.csv" },
+            await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, FilesOnly = true }));
+    }
+
+    [Fact]
+    public async Task Wildcard_paths_yield_the_matches_themselves_relative_to_the_last_literal_directory()
+    {
+        ServerTree();
+
+        Assert.Equal(new[] { "b.csv" }, await WalkAsync(RemoteDir + "/w/*.csv", new RemoteWalkOptions()));
+        Assert.Equal(new[] { "sub" }, await WalkAsync(RemoteDir + "/w/s?b", new RemoteWalkOptions()));
+        Assert.Equal(
+            new[] { "sub", "sub/c.txt", "sub/deeper", "sub/loop", "sub/deeper/d.txt", "sub/deeper/e.csv" },
+            await WalkAsync(RemoteDir + "/w/[r-t]*", new RemoteWalkOptions { Recurse = true }));
+        Assert.Equal(new[] { "excluded/x.txt", "sub/c.txt" }, await WalkAsync(RemoteDir + "/w/*/?.txt", new RemoteWalkOptions()));
+        Assert.Equal(new[] { "w/sub/deeper" }, await WalkAsync(RemoteDir + "/*/sub/deeper", new RemoteWalkOptions()));
+        Assert.Empty(await WalkAsync(RemoteDir + "/w/*.none", new RemoteWalkOptions()));
+        Assert.Empty(await WalkAsync(RemoteDir + "/none*/x", new RemoteWalkOptions()));
+    }
+
+    [Fact]
+    public async Task A_file_path_yields_the_file_and_a_missing_path_is_an_error_while_the_walk_goes_on()
+    {
+        ServerTree();
+
+        var (entries, errors) = await RemoteWalker.CollectAsync(
+            Session,
+            new[] { RemoteDir + "/w/sub/c.txt", RemoteDir + "/w/missing", RemoteDir + "/w/b.csv" },
+            new RemoteWalkOptions { Recurse = true },
+            Timeout());
+
+        Assert.Equal(new[] { "c.txt", "b.csv" }, entries.Select(e => e.RelativePath));
+        Assert.Equal(RemoteDir + "/w/sub", entries[0].BaseDirectory);
+        var error = Assert.Single(errors);
+        Assert.Equal(RemoteDir + "/w/missing", error.Path);
+        Assert.Equal(TransferRefusedReason.SourceNotFound, Assert.IsType<TransferRefusedException>(error.Exception).Reason);
+        Assert.Equal($"Cannot find remote path '{RemoteDir}/w/missing' because it does not exist.", error.Exception.Message);
+    }
+
+    [Fact]
+    public async Task Following_links_enters_them_but_a_link_to_an_ancestor_cannot_loop()
+    {
+        ServerTree();
+
+        var relative = await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, FollowSymbolicLinks = true });
+
+        Assert.Contains("w/sub/loop", relative);
+        Assert.All(relative, r => Assert.True(r.Split('/').Count(s => s == "loop") <= RemoteWalkOptions.MaxLinkHops, r));
+        Assert.Equal(
+            new[] { "w/a.txt", "w/b.csv", "w/empty", "w/excluded", "w/sub", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/deeper", "w/sub/loop", "w/sub/deeper/d.txt", "w/sub/deeper/e.csv" },
+            relative.Where(r => !r.StartsWith("w/sub/loop/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Walker_streams_one_batch_per_root_and_per_directory()
+    {
+        ServerTree();
+        var walker = new RemoteWalker(Session, new[] { RemoteDir + "/w/sub" }, new RemoteWalkOptions { Recurse = true });
+
+        var first = await walker.NextBatchAsync(Timeout());
+        var second = await walker.NextBatchAsync(Timeout());
+        var end = await walker.NextBatchAsync(Timeout());
+
+        Assert.Equal(new[] { "sub/c.txt", "sub/deeper", "sub/loop" }, first!.Entries.Select(e => e.RelativePath));
+        Assert.Equal(new[] { "sub/deeper/d.txt", "sub/deeper/e.csv" }, second!.Entries.Select(e => e.RelativePath));
+        Assert.Null(end);
+    }
+
+    [Fact]
+    public async Task Recursive_download_recreates_the_tree_skips_the_directory_link_and_matches_every_byte()
+    {
+        ServerTree();
+        var destination = Path.Combine(LocalDir, "out");
+        var (entries, _) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/w" }, new RemoteWalkOptions { Recurse = true }, Timeout());
+        var plan = TransferPlanner.PlanDownloads(entries, destination, recurse: true);
+        foreach (var directory in plan.Directories)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var results = new System.Collections.Generic.List<TransferResult>();
+        foreach (var transfer in plan.Transfers)
+        {
+            results.Add(await TransferEngine.DownloadFileAsync(Session, transfer.Source, transfer.Destination, null, null, Timeout()));
+        }
+
+        Assert.Empty(plan.Errors);
+        var skipped = Assert.Single(results, r => r.Status != TransferStatus.Completed);
+        Assert.Equal(TransferStatus.Skipped, skipped.Status);
+        Assert.Equal(RemoteDir + "/w/sub/loop", skipped.Source);
+        Assert.False(File.Exists(Path.Combine(destination, "w", "sub", "loop")));
+        Assert.Equal(TreeOf(Path.Combine(ServerDir, "w")), TreeOf(Path.Combine(destination, "w")));
+    }
+
+    [Fact]
+    public async Task Recursive_upload_recreates_the_tree_under_the_destination_and_matches_every_byte()
+    {
+        var root = Path.Combine(LocalDir, "src");
+        LocalFile("src/a.txt", Bytes(1000, 30));
+        LocalFile("src/sub/b.bin", Bytes(70_000, 31));
+        LocalFile("src/sub/deeper/c.bin", Bytes(1, 32));
+        Directory.CreateDirectory(Path.Combine(root, "empty"));
+
+        var plan = await TransferPlanner.PlanUploadsAsync(Session, new[] { root }, recurse: true, RemoteDir + "/new/place", Timeout());
+        foreach (var directory in plan.Directories)
+        {
+            await TransferEngine.EnsureRemoteDirectoryAsync(Session, directory, Timeout());
+        }
+
+        foreach (var transfer in plan.Transfers)
+        {
+            var result = await TransferEngine.UploadFileAsync(Session, transfer.Source, transfer.Destination, null, null, Timeout());
+            Assert.True(result.Status == TransferStatus.Completed, $"{transfer}: {result.Exception}");
+        }
+
+        Assert.Empty(plan.Errors);
+        Assert.Equal(TreeOf(root), TreeOf(Path.Combine(ServerDir, "new", "place", "src")));
+    }
+
+    [Fact]
+    public async Task A_hostile_name_on_the_server_is_refused_and_nothing_lands_outside_the_destination()
+    {
+        ServerFile("h/ok.txt", Bytes(5, 33));
+        ServerFile("h/..\\..\\escape.txt", Bytes(5, 34));
+        var destination = Path.Combine(LocalDir, "out");
+
+        var (entries, errors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/h" }, new RemoteWalkOptions { Recurse = true }, Timeout());
+        var plan = TransferPlanner.PlanDownloads(entries, destination, recurse: true);
+        foreach (var transfer in plan.Transfers)
+        {
+            var result = await TransferEngine.DownloadFileAsync(Session, transfer.Source, transfer.Destination, null, null, Timeout());
+            Assert.True(result.Status == TransferStatus.Completed, $"{transfer}: {result.Exception}");
+        }
+
+        Assert.Empty(errors);
+
+        Assert.Equal(new[] { RemoteDir + "/h/ok.txt" }, plan.Transfers.Select(t => t.Source));
+        Assert.Equal(new[] { "h" }, Names(destination));
+        Assert.Equal(new[] { "ok.txt" }, Names(Path.Combine(destination, "h")));
+        Assert.Equal(new[] { "out" }, Names(LocalDir));
+        if (entries.Any(e => e.Item.Name.Contains('\\', StringComparison.Ordinal)))
+        {
+            var error = Assert.Single(plan.Errors);
+            Assert.Equal(TransferRefusedReason.UnsafeRemoteName, Assert.IsType<TransferRefusedException>(error.Exception).Reason);
+        }
+    }
+
+    // Symbolic links (and so everything behind them) are left out: the tree as a download without -FollowSymbolicLinks sees it.
+    private static string[] TreeOf(string root) =>
+        Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
+            .Select(p => Path.GetRelativePath(root, p) + (Directory.Exists(p) ? "/" : " " + Sha(File.ReadAllBytes(p))))
+            .OrderBy(s => s, StringComparer.Ordinal)
+            .ToArray();
+}

@@ -1,0 +1,208 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Xunit;
+using static FtpTools.Tests.CmdletMetadata;
+
+namespace FtpTools.Tests;
+
+/// <summary>The importable module folder that every build assembles in out/FtpTools, and its help and format data.</summary>
+public class ModuleLayoutTests
+{
+    private static readonly XNamespace Maml = "http://schemas.microsoft.com/maml/2004/10";
+    private static readonly XNamespace Command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
+
+    private static string ModuleDirectory => Path.Combine(RepositoryRoot, "out", "FtpTools");
+
+    [Theory]
+    [InlineData("FtpTools.psd1")]
+    [InlineData("FtpTools.dll")]
+    [InlineData("FtpTools.format.ps1xml")]
+    [InlineData("en-US/FtpTools.dll-Help.xml")]
+    [InlineData("en-US/about_FtpTools.help.txt")]
+    [InlineData("lib/net8.0/FtpTools.Core.dll")]
+    [InlineData("lib/netstandard2.0/FtpTools.Core.dll")]
+    [InlineData("lib/netstandard2.0/System.Memory.dll")]
+    [InlineData("lib/netstandard2.0/System.Threading.Channels.dll")]
+    public void The_module_folder_has_everything_Import_Module_needs(string relativePath)
+    {
+        Assert.True(File.Exists(Path.Combine(ModuleDirectory, relativePath)), $"out/FtpTools/{relativePath} is missing; build src/FtpTools");
+    }
+
+    [Fact]
+    public void The_module_folder_ships_no_PowerShell_reference_assembly()
+    {
+        Assert.Empty(Directory.GetFiles(ModuleDirectory, "System.Management.Automation.dll", SearchOption.AllDirectories));
+    }
+
+    [Theory]
+    [InlineData("lib/net8.0", ".NETCoreApp,Version=v8.0")]
+    [InlineData("lib/netstandard2.0", ".NETStandard,Version=v2.0")]
+    public void Each_lib_folder_holds_the_core_built_for_it(string folder, string framework)
+    {
+        var core = Path.Combine(ModuleDirectory, folder, "FtpTools.Core.dll");
+        Assert.Equal(framework, TargetFramework(core));
+    }
+
+    [Fact]
+    public void The_copied_manifest_is_the_repository_manifest_and_versions_agree()
+    {
+        var manifest = File.ReadAllText(Path.Combine(RepositoryRoot, "FtpTools.psd1"));
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(ModuleDirectory, "FtpTools.psd1")));
+
+        var version = Version.Parse(Regex.Match(manifest, @"ModuleVersion\s*=\s*'([0-9.]+)'").Groups[1].Value);
+        var moduleDll = AssemblyName.GetAssemblyName(Path.Combine(ModuleDirectory, "FtpTools.dll")).Version!;
+        Assert.Equal(version.ToString(3), moduleDll.ToString(3));
+        Assert.Matches(@"FormatsToProcess\s*=\s*@\('FtpTools\.format\.ps1xml'\)", manifest);
+        Assert.Matches(@"RootModule\s*=\s*'FtpTools\.dll'", manifest);
+    }
+
+    [Fact]
+    public void The_MAML_help_documents_every_cmdlet_and_no_other()
+    {
+        var commands = Help().Root!.Elements(Command + "command").Select(c => c.Element(Command + "details")!.Element(Command + "name")!.Value).ToList();
+
+        Assert.Equal(Cmdlets.Select(Name).OrderBy(n => n, StringComparer.Ordinal), commands.OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(CmdletCases), MemberType = typeof(CmdletMetadata))]
+    public void The_MAML_help_documents_every_parameter_as_the_code_declares_it(string className)
+    {
+        var type = ByClass(className);
+        var command = HelpFor(Name(type));
+        var documented = command.Element(Command + "parameters")!.Elements(Command + "parameter").ToDictionary(p => p.Element(Maml + "name")!.Value);
+        var declared = Parameters(type).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.ToList());
+
+        var expectedNames = declared.Keys.Concat(SupportsShouldProcess(type) ? new[] { "WhatIf", "Confirm" } : Array.Empty<string>());
+        Assert.Equal(expectedNames.OrderBy(n => n, StringComparer.Ordinal), documented.Keys.OrderBy(n => n, StringComparer.Ordinal));
+
+        foreach (var (name, declarations) in declared)
+        {
+            var doc = documented[name];
+            var first = declarations[0];
+            Assert.True(doc.Element(Maml + "description")!.Elements(Maml + "para").Any(), $"{name} has no description");
+            Assert.Equal(first.Mandatory ? "true" : "false", doc.Attribute("required")!.Value);
+            Assert.Equal(first.Position?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "named", doc.Attribute("position")!.Value);
+            Assert.Equal(PipelineText(first), doc.Attribute("pipelineInput")!.Value);
+            Assert.Equal(first.Aliases.Count == 0 ? "none" : string.Join(", ", first.Aliases), doc.Attribute("aliases")!.Value);
+            Assert.Equal(first.Type.Name, doc.Element(Command + "parameterValue")?.Value ?? "SwitchParameter");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CmdletCases), MemberType = typeof(CmdletMetadata))]
+    public void The_MAML_syntax_has_one_item_per_parameter_set(string className)
+    {
+        var type = ByClass(className);
+        var items = HelpFor(Name(type)).Element(Command + "syntax")!.Elements(Command + "syntaxItem")
+            .Select(i => i.Elements(Command + "parameter").Select(p => p.Element(Maml + "name")!.Value).Where(n => n is not "WhatIf" and not "Confirm").OrderBy(n => n, StringComparer.Ordinal).ToList())
+            .ToList();
+        var sets = Sets(type).Select(s => InSet(type, s).Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToList()).ToList();
+
+        Assert.Equal(sets.Count, items.Count);
+        foreach (var set in sets)
+        {
+            Assert.Contains(items, item => item.SequenceEqual(set));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CmdletCases), MemberType = typeof(CmdletMetadata))]
+    public void Every_cmdlet_has_a_synopsis_and_examples(string className)
+    {
+        var command = HelpFor(Name(ByClass(className)));
+
+        Assert.NotEmpty(command.Element(Command + "details")!.Element(Maml + "description")!.Value.Trim());
+        Assert.NotEmpty(command.Element(Command + "examples")!.Elements(Command + "example"));
+    }
+
+    [Fact]
+    public void The_help_has_the_examples_the_issue_asks_for()
+    {
+        var code = string.Join("\n", Help().Descendants().Where(e => e.Name.LocalName == "code").Select(e => e.Value));
+
+        Assert.Matches(@"Get-ChildItem[^\n]*\|\s*Send-FtpFile", code);
+        Assert.Matches(@"Get-FtpItem[^\n]*\|[\s\S]*Receive-FtpFile", code);
+        Assert.Contains("Connect-FtpSession", code);
+        Assert.Contains("Disconnect-FtpSession -Session $session", code);
+    }
+
+    [Fact]
+    public void The_about_topic_names_every_cmdlet()
+    {
+        var about = File.ReadAllText(Path.Combine(ModuleDirectory, "en-US", "about_FtpTools.help.txt"));
+
+        Assert.StartsWith("TOPIC", about, StringComparison.Ordinal);
+        Assert.All(Cmdlets.Select(Name), name => Assert.Contains(name, about, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_format_file_has_a_view_for_every_output_type_and_names_real_properties()
+    {
+        var format = XDocument.Load(Path.Combine(ModuleDirectory, "FtpTools.format.ps1xml"));
+        var assemblies = new[] { CmdletMetadata.Module, typeof(FtpTools.Core.IRemoteSession).Assembly };
+        var viewed = new HashSet<Type>();
+        foreach (var view in format.Descendants("View"))
+        {
+            var typeName = view.Element("ViewSelectedBy")!.Element("TypeName")!.Value;
+            var type = assemblies.Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
+            Assert.True(type is not null, $"view {view.Element("Name")!.Value} names unknown type {typeName}");
+            viewed.Add(type!);
+            foreach (var property in view.Descendants("PropertyName").Select(p => p.Value))
+            {
+                Assert.True(type!.GetProperty(property) is not null, $"{typeName} has no property {property}");
+            }
+
+            foreach (var script in view.Descendants("ScriptBlock").Select(s => s.Value))
+            {
+                foreach (Match used in Regex.Matches(script, @"\$_\.(\w+)"))
+                {
+                    Assert.True(type!.GetProperty(used.Groups[1].Value) is not null, $"{typeName} has no property {used.Groups[1].Value}");
+                }
+            }
+        }
+
+        Assert.All(Cmdlets.SelectMany(OutputTypes).Distinct(), t => Assert.Contains(t, viewed));
+    }
+
+    private static string PipelineText(CmdletMetadata.Parameter parameter) => (parameter.FromPipeline, parameter.FromPipelineByPropertyName) switch
+    {
+        (true, true) => "True (ByValue, ByPropertyName)",
+        (true, false) => "True (ByValue)",
+        (false, true) => "True (ByPropertyName)",
+        _ => "False",
+    };
+
+    private static XDocument Help() => XDocument.Load(Path.Combine(ModuleDirectory, "en-US", "FtpTools.dll-Help.xml"));
+
+    private static XElement HelpFor(string name) =>
+        Help().Root!.Elements(Command + "command").Single(c => c.Element(Command + "details")!.Element(Command + "name")!.Value == name);
+
+    private static string? TargetFramework(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var pe = new PEReader(stream);
+        var reader = pe.GetMetadataReader();
+        foreach (var handle in reader.GetAssemblyDefinition().GetCustomAttributes())
+        {
+            var attribute = reader.GetCustomAttribute(handle);
+            var ctor = reader.GetMemberReference((MemberReferenceHandle)attribute.Constructor);
+            var typeName = reader.GetString(reader.GetTypeReference((TypeReferenceHandle)ctor.Parent).Name);
+            if (typeName == "TargetFrameworkAttribute")
+            {
+                var blob = reader.GetBlobReader(attribute.Value);
+                blob.ReadUInt16();
+                return blob.ReadSerializedString();
+            }
+        }
+
+        return null;
+    }
+}

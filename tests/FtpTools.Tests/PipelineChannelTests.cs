@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Logging;
+using FtpTools.Infrastructure;
+using Xunit;
+using Kind = FtpTools.Infrastructure.PipelineChannel.MessageKind;
+
+namespace FtpTools.Tests;
+
+public class PipelineChannelTests
+{
+    [Fact]
+    public void Messages_from_other_threads_are_handed_out_in_order_on_the_draining_thread()
+    {
+        using var channel = new PipelineChannel();
+        var drainingThread = Environment.CurrentManagedThreadId;
+        var failure = new InvalidOperationException("one file");
+        var worker = Task.Run(() =>
+        {
+            channel.WriteVerbose("> USER bob");
+            channel.WriteObject("item 1");
+            channel.WriteError(failure, "/a.txt");
+            channel.WriteWarning("no MFMT");
+            channel.WriteObject("item 2");
+        });
+        worker.ContinueWith(_ => channel.Complete(), TaskScheduler.Default);
+
+        var seen = new List<(Kind, object, int)>();
+        channel.Drain((kind, value) => seen.Add((kind, value, Environment.CurrentManagedThreadId)));
+
+        Assert.Equal(5, seen.Count);
+        Assert.Equal((Kind.Verbose, (object)"> USER bob"), (seen[0].Item1, seen[0].Item2));
+        Assert.Equal((Kind.Object, (object)"item 1"), (seen[1].Item1, seen[1].Item2));
+        Assert.Equal(Kind.Error, seen[2].Item1);
+        Assert.Same(failure, ((FailedItem)seen[2].Item2).Exception);
+        Assert.Equal("/a.txt", ((FailedItem)seen[2].Item2).Target);
+        Assert.Equal((Kind.Warning, (object)"no MFMT"), (seen[3].Item1, seen[3].Item2));
+        Assert.Equal((Kind.Object, (object)"item 2"), (seen[4].Item1, seen[4].Item2));
+        Assert.All(seen, s => Assert.Equal(drainingThread, s.Item3));
+    }
+
+    [Fact]
+    public void Messages_after_completion_are_dropped_without_an_exception()
+    {
+        using var channel = new PipelineChannel();
+        channel.WriteObject("before");
+        channel.Complete();
+        channel.WriteVerbose("late log line");
+        channel.WriteObject("after");
+
+        var seen = new List<object>();
+        channel.Drain((_, value) => seen.Add(value));
+
+        Assert.Equal(new object[] { "before" }, seen);
+    }
+
+    [Fact]
+    public void Progress_is_throttled_per_activity_but_completion_always_goes_through()
+    {
+        var now = TimeSpan.Zero;
+        using var channel = new PipelineChannel(() => now);
+
+        channel.WriteProgress(new ProgressUpdate(1, "batch", "a"));
+        channel.WriteProgress(new ProgressUpdate(2, "file", "b"));
+        now = TimeSpan.FromMilliseconds(50);
+        channel.WriteProgress(new ProgressUpdate(1, "batch", "dropped"));
+        channel.WriteProgress(new ProgressUpdate(2, "file", "done") { Completed = true });
+        now = TimeSpan.FromMilliseconds(250);
+        channel.WriteProgress(new ProgressUpdate(1, "batch", "c"));
+        channel.Complete();
+
+        var statuses = new List<string>();
+        channel.Drain((kind, value) =>
+        {
+            Assert.Equal(Kind.Progress, kind);
+            statuses.Add(((ProgressUpdate)value).Status);
+        });
+
+        Assert.Equal(new[] { "a", "b", "done", "c" }, statuses);
+    }
+
+    [Fact]
+    public void The_session_log_goes_to_the_attached_channel_and_scopes_nest()
+    {
+        var router = new SessionLogRouter();
+        using var outer = new PipelineChannel();
+        using var inner = new PipelineChannel();
+
+        router.Write(LogDirection.Sent, "NOOP");
+        using (router.Attach(outer))
+        {
+            router.Write(LogDirection.Sent, "USER bob");
+            using (router.Attach(inner))
+            {
+                router.Write(LogDirection.Received, "226 Transfer complete");
+            }
+
+            router.Write(LogDirection.Info, "TLS 1.3");
+        }
+
+        router.Write(LogDirection.Sent, "NOOP");
+        outer.Complete();
+        inner.Complete();
+
+        var outerSeen = new List<object>();
+        var innerSeen = new List<object>();
+        outer.Drain((_, v) => outerSeen.Add(v));
+        inner.Drain((_, v) => innerSeen.Add(v));
+        Assert.Equal(new object[] { "> USER bob", "TLS 1.3" }, outerSeen);
+        Assert.Equal(new object[] { "< 226 Transfer complete" }, innerSeen);
+    }
+
+    [Fact]
+    public void Drain_returns_when_the_work_completes_even_when_it_posted_nothing()
+    {
+        using var channel = new PipelineChannel();
+        using var gate = new ManualResetEventSlim();
+        var worker = Task.Run(() => gate.Wait());
+        worker.ContinueWith(_ => channel.Complete(), TaskScheduler.Default);
+        gate.Set();
+
+        var count = 0;
+        channel.Drain((_, _) => count++);
+
+        Assert.Equal(0, count);
+        Assert.True(worker.IsCompleted);
+    }
+}

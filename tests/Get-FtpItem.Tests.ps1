@@ -1,0 +1,58 @@
+BeforeDiscovery {
+    $protocols = @(@{ Protocol = 'Ftp' }, @{ Protocol = 'Ftpes' }, @{ Protocol = 'Sftp' })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'FtpTools.PesterHelpers.ps1')
+    $manifest = Import-FtpToolsUnderTest
+}
+
+Describe 'Get-FtpItem' {
+    Context '<Protocol>' -ForEach $protocols {
+        BeforeAll {
+            $session = Connect-TestSession -Protocol $Protocol
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+            New-RandomFile -Path (Join-Path $work.Local 'a.txt') -Length 10
+            New-RandomFile -Path (Join-Path $work.Local 'b.log') -Length 2000
+            New-RandomFile -Path (Join-Path $work.Local 'sub/c.txt') -Length 30
+        }
+
+        AfterAll {
+            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+            Disconnect-FtpSession -Session $session
+        }
+
+        It 'lists a directory''s children with their kind and length' {
+            $items = Get-FtpItem -Path $work.Remote | Sort-Object Name
+
+            $items.Name | Should -Be @('a.txt', 'b.log', 'sub')
+            ($items | Where-Object Name -eq 'b.log').Length | Should -Be 2000
+            ($items | Where-Object Name -eq 'sub').IsDirectory | Should -BeTrue
+            $items[0].Session.Id | Should -Be $session.Id
+        }
+
+        It 'walks with -Recurse and filters with -File, -Directory and -Filter' {
+            (Get-FtpItem -Path $work.Remote -Recurse -File).Name | Sort-Object | Should -Be @('a.txt', 'b.log', 'c.txt')
+            (Get-FtpItem -Path $work.Remote -Recurse -Directory).Name | Should -Be 'sub'
+            (Get-FtpItem -Path $work.Remote -Recurse -Filter '*.txt').Name | Sort-Object | Should -Be @('a.txt', 'c.txt')
+            (Get-FtpItem -Path $work.Remote -Recurse -Exclude '*.txt' -File).Name | Should -Be 'b.log'
+        }
+
+        It 'expands wildcards and lists a single file' {
+            (Get-FtpItem -Path "$($work.Remote)/*.log").Name | Should -Be 'b.log'
+            (Get-FtpItem -Path "$($work.Remote)/a.txt").Length | Should -Be 10
+        }
+
+        It 'reports a missing path as a non-terminating error and goes on' {
+            $items = Get-FtpItem -Path "$($work.Remote)/missing", "$($work.Remote)/a.txt" -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $items.Name | Should -Be 'a.txt'
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.SourceNotFound*'
+        }
+
+        It 'lists piped items by their full name' {
+            (Get-FtpItem -Path $work.Remote -Directory | Get-FtpItem).Name | Should -Be 'c.txt'
+        }
+    }
+}

@@ -1,0 +1,93 @@
+BeforeDiscovery {
+    $protocols = @(@{ Protocol = 'Ftp' }, @{ Protocol = 'Ftpes' }, @{ Protocol = 'Sftp' })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'FtpTools.PesterHelpers.ps1')
+    $manifest = Import-FtpToolsUnderTest
+}
+
+Describe 'Receive-FtpFile' {
+    Context '<Protocol>' -ForEach $protocols {
+        BeforeAll {
+            $session = Connect-TestSession -Protocol $Protocol
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+            New-RandomFile -Path (Join-Path $work.Local 'big.bin') -Length 500000
+            New-RandomFile -Path (Join-Path $work.Local 'a.csv') -Length 100
+            New-RandomFile -Path (Join-Path $work.Local 'b.csv') -Length 200
+            New-RandomFile -Path (Join-Path $work.Local 'dir/sub/c.txt') -Length 300
+            $stamp = [datetime]::new(2020, 1, 2, 3, 4, 5, [DateTimeKind]::Utc)
+            (Get-Item -LiteralPath (Join-Path $work.Local 'a.csv')).LastWriteTimeUtc = $stamp
+        }
+
+        BeforeEach {
+            $target = Join-Path $TestDrive ("recv-$Protocol-" + (New-TestName))
+            $null = New-Item -ItemType Directory -Path $target
+        }
+
+        AfterAll {
+            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+            Disconnect-FtpSession -Session $session
+        }
+
+        It 'downloads a file byte for byte, leaving no temporary file' {
+            $result = Receive-FtpFile -Path "$($work.Remote)/big.bin" -Destination $target
+
+            $result.Status.ToString() | Should -Be 'Completed'
+            $result.Length | Should -Be 500000
+            Get-Sha256 (Join-Path $target 'big.bin') | Should -Be (Get-Sha256 (Join-Path $work.Local 'big.bin'))
+            Get-ChildItem -LiteralPath $target -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
+        }
+
+        It 'downloads what Get-FtpItem pipes in, with the items'' session' {
+            $results = Get-FtpItem -Path "$($work.Remote)/*.csv" | Receive-FtpFile -Destination $target
+
+            @($results).Count | Should -Be 2
+            Get-Sha256 (Join-Path $target 'b.csv') | Should -Be (Get-Sha256 (Join-Path $work.Local 'b.csv'))
+        }
+
+        It 'keeps the remote last write time' {
+            $null = Receive-FtpFile -Path "$($work.Remote)/a.csv" -Destination $target
+
+            $local = (Get-Item -LiteralPath (Join-Path $target 'a.csv')).LastWriteTimeUtc
+            [math]::Abs(($local - $stamp).TotalSeconds) | Should -BeLessOrEqual 1
+        }
+
+        It 'downloads a directory tree with -Recurse' {
+            $null = Receive-FtpFile -Path "$($work.Remote)/dir" -Destination $target -Recurse
+
+            Get-Sha256 (Join-Path $target 'dir/sub/c.txt') | Should -Be (Get-Sha256 (Join-Path $work.Local 'dir/sub/c.txt'))
+        }
+
+        It 'refuses to overwrite a local file without -Force and overwrites with it' {
+            Set-Content -LiteralPath (Join-Path $target 'a.csv') -Value 'keep me'
+
+            $result = Receive-FtpFile -Path "$($work.Remote)/a.csv" -Destination $target -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $result.Status.ToString() | Should -Be 'Failed'
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.DestinationExists*'
+            (Get-Content -LiteralPath (Join-Path $target 'a.csv')) | Should -Be 'keep me'
+
+            $null = Receive-FtpFile -Path "$($work.Remote)/a.csv" -Destination $target -Force
+            Get-Sha256 (Join-Path $target 'a.csv') | Should -Be (Get-Sha256 (Join-Path $work.Local 'a.csv'))
+        }
+
+        It 'resolves the destination against the PowerShell location' {
+            Push-Location $target
+            try {
+                $null = Receive-FtpFile -Path "$($work.Remote)/b.csv" -Destination 'here'
+            }
+            finally {
+                Pop-Location
+            }
+
+            Test-Path -LiteralPath (Join-Path $target 'here') -PathType Leaf | Should -BeTrue
+        }
+
+        It 'downloads nothing with -WhatIf' {
+            Receive-FtpFile -Path "$($work.Remote)/*" -Destination $target -Recurse -WhatIf | Should -BeNullOrEmpty
+
+            Get-ChildItem -LiteralPath $target -Force | Should -BeNullOrEmpty
+        }
+    }
+}

@@ -1,0 +1,69 @@
+BeforeDiscovery {
+    $protocols = @(@{ Protocol = 'Ftp' }, @{ Protocol = 'Ftpes' }, @{ Protocol = 'Sftp' })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'FtpTools.PesterHelpers.ps1')
+    $manifest = Import-FtpToolsUnderTest
+}
+
+Describe 'Remove-FtpItem' {
+    Context '<Protocol>' -ForEach $protocols {
+        BeforeAll {
+            $session = Connect-TestSession -Protocol $Protocol
+        }
+
+        BeforeEach {
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+            $null = New-FtpDirectory -Path "$($work.Remote)/full/inner" -Force
+            New-RandomFile -Path (Join-Path $work.Local 'a.txt') -Length 5
+            New-RandomFile -Path (Join-Path $work.Local 'b.txt') -Length 5
+            New-RandomFile -Path (Join-Path $work.Local 'full/inner/c.txt') -Length 5
+        }
+
+        AfterEach {
+            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+        }
+
+        AfterAll {
+            Disconnect-FtpSession -Session $session
+        }
+
+        It 'removes a file' {
+            Remove-FtpItem -Path "$($work.Remote)/a.txt"
+
+            Test-Path -LiteralPath (Join-Path $work.Local 'a.txt') | Should -BeFalse
+            Test-Path -LiteralPath (Join-Path $work.Local 'b.txt') | Should -BeTrue
+        }
+
+        It 'refuses a non-empty directory without -Recurse and removes it with -Recurse' {
+            Remove-FtpItem -Path "$($work.Remote)/full" -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.DirectoryNotEmpty*'
+            Test-Path -LiteralPath (Join-Path $work.Local 'full/inner/c.txt') | Should -BeTrue
+
+            Remove-FtpItem -Path "$($work.Remote)/full" -Recurse
+            Test-Path -LiteralPath (Join-Path $work.Local 'full') | Should -BeFalse
+        }
+
+        It 'removes what Get-FtpItem pipes in' {
+            Get-FtpItem -Path "$($work.Remote)/*.txt" | Remove-FtpItem
+
+            Get-ChildItem -LiteralPath $work.Local -Filter '*.txt' | Should -BeNullOrEmpty
+        }
+
+        It 'removes nothing with -WhatIf' {
+            Remove-FtpItem -Path "$($work.Remote)/*" -Recurse -WhatIf
+
+            Test-Path -LiteralPath (Join-Path $work.Local 'a.txt') | Should -BeTrue
+            Test-Path -LiteralPath (Join-Path $work.Local 'full/inner/c.txt') | Should -BeTrue
+        }
+
+        It 'reports a missing path and writes removed items with -PassThru' {
+            $removed = Remove-FtpItem -Path "$($work.Remote)/missing.txt", "$($work.Remote)/b.txt" -PassThru -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $removed.Name | Should -Be 'b.txt'
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.SourceNotFound*'
+        }
+    }
+}

@@ -1,0 +1,60 @@
+BeforeDiscovery {
+    $protocols = @(@{ Protocol = 'Ftp' }, @{ Protocol = 'Ftpes' }, @{ Protocol = 'Sftp' })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'FtpTools.PesterHelpers.ps1')
+    $manifest = Import-FtpToolsUnderTest
+}
+
+Describe 'Rename-FtpItem' {
+    Context '<Protocol>' -ForEach $protocols {
+        BeforeAll {
+            $session = Connect-TestSession -Protocol $Protocol
+        }
+
+        BeforeEach {
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+            $null = New-FtpDirectory -Path "$($work.Remote)/archive"
+            New-RandomFile -Path (Join-Path $work.Local 'old.txt') -Length 42
+            New-RandomFile -Path (Join-Path $work.Local 'other.txt') -Length 7
+        }
+
+        AfterEach {
+            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+        }
+
+        AfterAll {
+            Disconnect-FtpSession -Session $session
+        }
+
+        It 'renames within the directory and returns the item with -PassThru' {
+            $hash = Get-Sha256 (Join-Path $work.Local 'old.txt')
+
+            $item = Rename-FtpItem -Path "$($work.Remote)/old.txt" -NewName 'new.txt' -PassThru
+
+            $item.Name | Should -Be 'new.txt'
+            Test-Path -LiteralPath (Join-Path $work.Local 'old.txt') | Should -BeFalse
+            Get-Sha256 (Join-Path $work.Local 'new.txt') | Should -Be $hash
+        }
+
+        It 'moves piped items into a directory' {
+            Get-FtpItem -Path "$($work.Remote)/*.txt" | Rename-FtpItem -NewName "$($work.Remote)/archive/"
+
+            (Get-ChildItem -LiteralPath (Join-Path $work.Local 'archive')).Name | Sort-Object | Should -Be @('old.txt', 'other.txt')
+        }
+
+        It 'refuses to replace an existing item without -Force' {
+            Rename-FtpItem -Path "$($work.Remote)/old.txt" -NewName 'other.txt' -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $failures.Count | Should -Be 1
+            (Get-Item -LiteralPath (Join-Path $work.Local 'other.txt')).Length | Should -Be 7
+        }
+
+        It 'renames nothing with -WhatIf' {
+            Rename-FtpItem -Path "$($work.Remote)/old.txt" -NewName 'new.txt' -WhatIf
+
+            Test-Path -LiteralPath (Join-Path $work.Local 'old.txt') | Should -BeTrue
+        }
+    }
+}

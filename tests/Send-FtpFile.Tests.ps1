@@ -1,0 +1,93 @@
+BeforeDiscovery {
+    $protocols = @(@{ Protocol = 'Ftp' }, @{ Protocol = 'Ftpes' }, @{ Protocol = 'Sftp' })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'FtpTools.PesterHelpers.ps1')
+    $manifest = Import-FtpToolsUnderTest
+}
+
+Describe 'Send-FtpFile' {
+    Context '<Protocol>' -ForEach $protocols {
+        BeforeAll {
+            $session = Connect-TestSession -Protocol $Protocol
+            $source = Join-Path $TestDrive "send-$Protocol"
+            New-RandomFile -Path (Join-Path $source 'one.bin') -Length 300000
+            New-RandomFile -Path (Join-Path $source 'two.csv') -Length 1234
+            New-RandomFile -Path (Join-Path $source 'three.csv') -Length 0
+            New-RandomFile -Path (Join-Path $source 'tree/deep/four.txt') -Length 77
+        }
+
+        BeforeEach {
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+        }
+
+        AfterEach {
+            Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue
+        }
+
+        AfterAll {
+            Disconnect-FtpSession -Session $session
+        }
+
+        It 'uploads a file byte for byte and returns a completed result' {
+            $result = Send-FtpFile -Path (Join-Path $source 'one.bin') -Destination $work.Remote
+
+            $result.Status.ToString() | Should -Be 'Completed'
+            $result.Length | Should -Be 300000
+            $result.BytesTransferred | Should -Be 300000
+            Get-Sha256 (Join-Path $work.Local 'one.bin') | Should -Be (Get-Sha256 (Join-Path $source 'one.bin'))
+            Get-ChildItem -LiteralPath $work.Local -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
+        }
+
+        It 'uploads what Get-ChildItem pipes in' {
+            $results = Get-ChildItem -LiteralPath $source -Filter '*.csv' | Send-FtpFile -Destination $work.Remote
+
+            @($results).Count | Should -Be 2
+            $results.Status | ForEach-Object { $_.ToString() | Should -Be 'Completed' }
+            Get-Sha256 (Join-Path $work.Local 'two.csv') | Should -Be (Get-Sha256 (Join-Path $source 'two.csv'))
+            (Get-Item -LiteralPath (Join-Path $work.Local 'three.csv')).Length | Should -Be 0
+        }
+
+        It 'uploads a folder with -Recurse' {
+            $null = Send-FtpFile -Path (Join-Path $source 'tree') -Destination $work.Remote -Recurse
+
+            Get-Sha256 (Join-Path $work.Local 'tree/deep/four.txt') | Should -Be (Get-Sha256 (Join-Path $source 'tree/deep/four.txt'))
+        }
+
+        It 'refuses to overwrite without -Force, per file, and overwrites with it' {
+            $null = Send-FtpFile -Path (Join-Path $source 'two.csv') -Destination "$($work.Remote)/one.bin"
+            $before = Get-Sha256 (Join-Path $work.Local 'one.bin')
+
+            $result = Send-FtpFile -Path (Join-Path $source 'one.bin') -Destination $work.Remote -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $result.Status.ToString() | Should -Be 'Failed'
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'FtpTools.DestinationExists*'
+            Get-Sha256 (Join-Path $work.Local 'one.bin') | Should -Be $before
+
+            $forced = Send-FtpFile -Path (Join-Path $source 'one.bin') -Destination $work.Remote -Force
+            $forced.Status.ToString() | Should -Be 'Completed'
+            Get-Sha256 (Join-Path $work.Local 'one.bin') | Should -Be (Get-Sha256 (Join-Path $source 'one.bin'))
+        }
+
+        It 'sends nothing with -WhatIf' {
+            $result = Send-FtpFile -Path (Join-Path $source '*.csv') -Destination $work.Remote -WhatIf
+
+            $result | Should -BeNullOrEmpty
+            Get-ChildItem -LiteralPath $work.Local -Force | Should -BeNullOrEmpty
+        }
+
+        It 'resolves relative local paths against the PowerShell location' {
+            Push-Location $source
+            try {
+                $result = Send-FtpFile -Path 'two.csv' -Destination $work.Remote
+            }
+            finally {
+                Pop-Location
+            }
+
+            $result.Source | Should -Be (Join-Path $source 'two.csv')
+            Test-Path -LiteralPath (Join-Path $work.Local 'two.csv') | Should -BeTrue
+        }
+    }
+}

@@ -131,13 +131,15 @@ internal static class FtpToolsChild
     }
 
 #if FTPTOOLS_TRANSFER_ENGINE
+    // Send-FtpFile -Force / Receive-FtpFile -Force: the same options and a progress sink, as the cmdlets pass one for Write-Progress.
     private static readonly TransferOptions Transfer = new() { Overwrite = true };
+    private static readonly ProgressSink Progress = new();
 
     private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken) =>
-        Check(await TransferEngine.DownloadFileAsync(session, remotePath, localPath, Transfer, null, cancellationToken).ConfigureAwait(false));
+        Check(await TransferEngine.DownloadFileAsync(session, remotePath, localPath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
 
     private static async Task UploadAsync(IRemoteSession session, string localPath, string remotePath, CancellationToken cancellationToken) =>
-        Check(await TransferEngine.UploadFileAsync(session, localPath, remotePath, Transfer, null, cancellationToken).ConfigureAwait(false));
+        Check(await TransferEngine.UploadFileAsync(session, localPath, remotePath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
 
     private static void Check(TransferResult result)
     {
@@ -145,6 +147,13 @@ internal static class FtpToolsChild
         {
             throw result.Exception ?? new InvalidOperationException($"{result.Source}: {result.Status}");
         }
+    }
+
+    private sealed class ProgressSink : IProgress<TransferProgress>
+    {
+        public long Reports { get; private set; }
+
+        public void Report(TransferProgress value) => Reports++;
     }
 #else
     private const int BufferSize = 128 * 1024;

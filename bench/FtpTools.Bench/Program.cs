@@ -44,7 +44,7 @@ internal static class Program
             Quick = quick,
             Runs = int.Parse(Value(args, "--runs") ?? (quick ? "1" : "3"), CultureInfo.InvariantCulture),
             Only = Value(args, "--only"),
-            Timeout = TimeSpan.FromSeconds(double.Parse(Value(args, "--timeout") ?? (quick ? "120" : "600"), CultureInfo.InvariantCulture)),
+            Timeout = TimeSpan.FromSeconds(double.Parse(Value(args, "--timeout") ?? (quick ? "120" : "300"), CultureInfo.InvariantCulture)),
             MeasureLimits = !Has(args, "--no-limits"),
             Command = Value(args, "--command") ?? "FtpTools.Bench " + string.Join(' ', args),
             Seed = Value(args, "--seed") ?? "",

@@ -107,6 +107,9 @@ internal sealed class Job
 
     public TimeSpan Timeout { get; }
 
+    /// <summary>FtpTools' longest wait for one reply; null keeps ConnectionOptions' default (a smoke run shortens it).</summary>
+    public TimeSpan? OperationTimeout { get; init; }
+
     public string KnownHostsPath => Path.Combine(ConfigDirectory, "known_hosts");
 
     public string RcloneConfigPath => Path.Combine(ConfigDirectory, "rclone.conf");

@@ -125,7 +125,11 @@ internal static class BenchRunner
         {
             foreach (var row in rows.Where(r => r.Failure is null))
             {
-                var job = new Job(row.Case, servers, data, configDirectory, settings.Timeout);
+                var job = new Job(row.Case, servers, data, configDirectory, settings.Timeout)
+                {
+                    // A smoke run should not sit 60 s on every transfer a session cannot finish yet.
+                    OperationTimeout = settings.Quick ? TimeSpan.FromSeconds(15) : null,
+                };
                 await OneRunAsync(row, job, run, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -36,9 +36,13 @@ internal static class FtpToolsChild
             var timeout = TimeSpan.FromSeconds(double.Parse(Option(args, "--timeout"), CultureInfo.InvariantCulture));
             var cipherIndex = Array.IndexOf(args, "--cipher");
             var cipher = cipherIndex >= 0 && cipherIndex + 1 < args.Length ? args[cipherIndex + 1] : null;
+            var operationIndex = Array.IndexOf(args, "--operation-timeout");
+            TimeSpan? operationTimeout = operationIndex >= 0 && operationIndex + 1 < args.Length
+                ? TimeSpan.FromSeconds(double.Parse(args[operationIndex + 1], CultureInfo.InvariantCulture))
+                : null;
 
             var servers = ServerEnvironment.Load(envFile);
-            var options = Options(servers, protocol, cipher);
+            var options = Options(servers, protocol, cipher, operationTimeout);
             using var deadline = new CancellationTokenSource(timeout);
             var clock = Stopwatch.StartNew();
             var session = await RemoteSessionFactory.ConnectAsync(options, deadline.Token).ConfigureAwait(false);
@@ -68,9 +72,10 @@ internal static class FtpToolsChild
         return result.Ok ? 0 : 1;
     }
 
-    internal static ConnectionOptions Options(ServerEnvironment servers, RemoteProtocol protocol, string? cipher) => new()
+    internal static ConnectionOptions Options(ServerEnvironment servers, RemoteProtocol protocol, string? cipher, TimeSpan? operationTimeout) => new()
     {
         Protocol = protocol,
+        OperationTimeout = operationTimeout ?? new ConnectionOptions().OperationTimeout,
 
         // The test certificate names localhost and 127.0.0.1; FTPES goes by name as a user would.
         Host = protocol == RemoteProtocol.Ftpes ? "localhost" : "127.0.0.1",

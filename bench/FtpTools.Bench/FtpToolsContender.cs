@@ -51,6 +51,11 @@ internal sealed class FtpToolsContender : Contender
             args.AddRange(new[] { "--cipher", _cipher });
         }
 
+        if (job.OperationTimeout is TimeSpan operation)
+        {
+            args.AddRange(new[] { "--operation-timeout", operation.TotalSeconds.ToString(CultureInfo.InvariantCulture) });
+        }
+
         // The child gets a little longer than its own deadline so that it can report a timeout itself.
         var result = await ProcessRunner.RunAsync(new ProcessSpec(self, args) { CaptureStdout = true }, job.Timeout + TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
         var line = result.Stdout.Split('\n').LastOrDefault(l => l.StartsWith(ChildResult.Marker, StringComparison.Ordinal));

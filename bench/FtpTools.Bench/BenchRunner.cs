@@ -1,0 +1,280 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core;
+
+namespace FtpTools.Bench;
+
+internal sealed class BenchSettings
+{
+    public string EnvFile { get; init; } = "";
+
+    public string DataDirectory { get; init; } = "";
+
+    public string ResultsDirectory { get; init; } = "bench/results";
+
+    public int Runs { get; init; } = 3;
+
+    public bool Quick { get; init; }
+
+    /// <summary>Regex over "protocol/case label", e.g. "sftp/" or "download-big (curl|FtpTools)".</summary>
+    public string? Only { get; init; }
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    public bool MeasureLimits { get; init; } = true;
+
+    /// <summary>The command that started the run, recorded with the results.</summary>
+    public string Command { get; init; } = "";
+
+    public string Seed { get; init; } = "";
+}
+
+/// <summary>One run of one row.</summary>
+internal sealed class RunRecord
+{
+    public bool Ok { get; init; }
+
+    public double Seconds { get; init; }
+
+    public double WallSeconds { get; init; }
+
+    public string? Error { get; init; }
+
+    public long? PeakRssBytes { get; init; }
+
+    public bool Sha256Checked { get; init; }
+}
+
+/// <summary>A contender on a case: the runs, and their median once all are in.</summary>
+internal sealed class Row
+{
+    public Row(BenchCase @case, Contender contender)
+    {
+        Case = @case;
+        Contender = contender;
+    }
+
+    public BenchCase Case { get; }
+
+    public Contender Contender { get; }
+
+    public List<RunRecord> Runs { get; } = new();
+
+    /// <summary>The first failure; a row with one failed run is failed, so a broken transfer never counts as fast.</summary>
+    public string? Failure { get; set; }
+
+    public string? Command { get; set; }
+
+    public string? Negotiated { get; set; }
+
+    public bool Ok => Failure is null && Runs.Count > 0;
+
+    public double? MedianSeconds => Ok ? Median(Runs.Select(r => r.Seconds)) : null;
+
+    public long? PeakRssBytes => Runs.Max(r => r.PeakRssBytes);
+
+    public double? Rate(DataSet data) => MedianSeconds is double s && s > 0 ? Case.Amount(data) / s : null;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
+
+/// <summary>Runs every row N times, interleaved (run 1 of every row, then run 2...), so that load on the machine hits all rows alike.</summary>
+internal static class BenchRunner
+{
+    private static readonly string[] KeptInRoot = { DataSet.BigName, DataSet.SmallName, DataSet.ListName, DataSet.UploadSmallName };
+
+    public static async Task<int> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.Now;
+        var servers = ServerEnvironment.Load(settings.EnvFile);
+        Console.Error.WriteLine("bench: hashing the data set");
+        var data = DataSet.Load(settings.DataDirectory, servers);
+        var machine = await MachineInfo.CollectAsync().ConfigureAwait(false);
+
+        var configDirectory = Path.Combine(settings.DataDirectory, "config");
+        Directory.CreateDirectory(configDirectory);
+        File.SetUnixFileMode(configDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        servers.WriteKnownHosts(configDirectory);
+        var obscured = (await ProcessRunner.RunWithInputAsync("rclone", new[] { "obscure", "-" }, servers.Password).ConfigureAwait(false)).Trim();
+        RcloneContender.WriteConfig(servers, configDirectory, obscured);
+
+        var limits = new List<Limit>();
+        if (settings.MeasureLimits)
+        {
+            Console.Error.WriteLine("bench: machine limits (openssl speed, loopback TCP, local copy)");
+            limits = await MachineLimits.MeasureAsync(data, settings.Quick).ConfigureAwait(false);
+            foreach (var l in limits)
+            {
+                Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0,-28} {1,10:0.0} MB/s", l.Name, l.MegabytesPerSecond));
+            }
+        }
+
+        var rows = BuildRows(settings);
+        Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "bench: {0} rows x {1} run(s); big file {2}, {3} small files, listing of {4}", rows.Count, settings.Runs, BenchCase.Size(data.BigSize), data.SmallFiles.Count, data.ListCount));
+        for (var run = 1; run <= settings.Runs; run++)
+        {
+            foreach (var row in rows.Where(r => r.Failure is null))
+            {
+                var job = new Job(row.Case, servers, data, configDirectory, settings.Timeout)
+                {
+                    // A smoke run should not sit 60 s on every transfer a session cannot finish yet.
+                    OperationTimeout = settings.Quick ? TimeSpan.FromSeconds(15) : null,
+                };
+                await OneRunAsync(row, job, run, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        machine.LoadAtEnd = MachineInfo.LoadAverage();
+        var report = new Report(settings, started, DateTimeOffset.Now, machine, data, limits, rows);
+        report.PrintTable(Console.Out);
+        var (json, markdown) = report.Save(settings.ResultsDirectory);
+        Console.Out.WriteLine();
+        Console.Out.WriteLine($"results: {json}");
+        Console.Out.WriteLine($"         {markdown}");
+        return 0;
+    }
+
+    private static List<Row> BuildRows(BenchSettings settings)
+    {
+        var contenders = new List<Contender>
+        {
+            new FtpToolsContender(null),
+            new FtpToolsContender("aes128-gcm@openssh.com"),
+            new CurlContender(parallel: false),
+            new CurlContender(parallel: true),
+            new LftpContender(LftpMode.Plain),
+            new LftpContender(LftpMode.Pget4),
+            new LftpContender(LftpMode.Mirror8),
+            new OpenSshSftpContender(best: false),
+            new OpenSshSftpContender(best: true),
+            new RcloneContender(RcloneMode.Default),
+            new RcloneContender(RcloneMode.SingleStream),
+            new RcloneContender(RcloneMode.Transfers1),
+            new RcloneContender(RcloneMode.Transfers8),
+        };
+        var filter = settings.Only is null ? null : new Regex(settings.Only, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var rows = new List<Row>();
+        foreach (var protocol in BenchCase.Protocols)
+        {
+            foreach (var kind in Enum.GetValues<CaseKind>())
+            {
+                var @case = new BenchCase(protocol, kind);
+                foreach (var c in contenders.Where(c => c.Supports(@case)))
+                {
+                    if (filter is null || filter.IsMatch(@case.Id + " " + c.Label))
+                    {
+                        rows.Add(new Row(@case, c));
+                    }
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    private static async Task OneRunAsync(Row row, Job job, int run, CancellationToken cancellationToken)
+    {
+        await ResetAsync(job).ConfigureAwait(false);
+
+        // Dirty pages of the previous run are written now, not during this one.
+        await ProcessRunner.OutputOfAsync("sync").ConfigureAwait(false);
+        RunOutcome outcome;
+        try
+        {
+            outcome = await row.Contender.RunAsync(job, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            outcome = RunOutcome.Failed($"{row.Contender.Tool} could not start: {e.Message}");
+        }
+
+        if (row.Contender is PeerContender peer)
+        {
+            row.Command ??= peer.LastCommand;
+        }
+
+        row.Negotiated ??= outcome.Negotiated;
+        var hashed = false;
+        var error = outcome.Error;
+        if (outcome.Ok)
+        {
+            hashed = job.Case.IsBig && run == 1;
+            error = Verifier.Check(job, outcome, hashBigFile: hashed);
+            if (error is not null)
+            {
+                error = "verification: " + error;
+            }
+        }
+
+        var ok = outcome.Ok && error is null;
+        row.Runs.Add(new RunRecord { Ok = ok, Seconds = outcome.Seconds, WallSeconds = outcome.WallSeconds, Error = error, PeakRssBytes = outcome.PeakRssBytes, Sha256Checked = hashed && ok });
+        if (!ok)
+        {
+            row.Failure = error ?? "failed";
+        }
+
+        var rate = ok ? (job.Case.Amount(job.Data) / outcome.Seconds).ToString("0.0", CultureInfo.InvariantCulture) + " " + job.Case.Unit : "failed (" + row.Failure + ")";
+        Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "  run {0} {1,-20} {2,-40} {3,8:0.000} s  {4}", run, job.Case.Id, row.Contender.Label, outcome.Seconds, rate));
+        await ResetAsync(job).ConfigureAwait(false);
+    }
+
+    /// <summary>Empties the download area and takes every upload (and any part or temporary file) off the server roots.</summary>
+    private static async Task ResetAsync(Job job)
+    {
+        var work = job.Data.WorkDirectory;
+        foreach (var entry in new DirectoryInfo(work).EnumerateFileSystemInfos())
+        {
+            Delete(entry);
+        }
+
+        if (job.Case.Kind == CaseKind.DownloadSmall)
+        {
+            Directory.CreateDirectory(job.LocalTarget);
+        }
+
+        var root = job.Servers.RootFor(job.Case.Protocol);
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos())
+        {
+            if (!KeptInRoot.Contains(entry.Name, StringComparer.Ordinal))
+            {
+                Delete(entry);
+            }
+        }
+
+        var uploads = new DirectoryInfo(Path.Combine(root, DataSet.UploadSmallName));
+        if (!uploads.Exists)
+        {
+            uploads.Create();
+
+            // The server writes here as the test user, who owns the root.
+            await ProcessRunner.OutputOfAsync("chown", "--reference=" + root, uploads.FullName).ConfigureAwait(false);
+        }
+
+        foreach (var entry in uploads.EnumerateFileSystemInfos())
+        {
+            Delete(entry);
+        }
+    }
+
+    private static void Delete(FileSystemInfo entry)
+    {
+        if (entry is DirectoryInfo d && (d.Attributes & FileAttributes.ReparsePoint) == 0)
+        {
+            d.Delete(recursive: true);
+        }
+        else
+        {
+            entry.Delete();
+        }
+    }
+}

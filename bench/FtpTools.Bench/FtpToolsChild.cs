@@ -1,0 +1,220 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core;
+#if FTPTOOLS_TRANSFER_ENGINE
+using FtpTools.Core.Transfers;
+#endif
+
+namespace FtpTools.Bench;
+
+/// <summary>
+/// The FtpTools side of one run, in a process of its own. It opens the session the way the cmdlets do
+/// (<see cref="RemoteSessionFactory.ConnectAsync"/> with <see cref="ConnectionOptions"/>), moves the files with the
+/// transfer engine when this tree has it (otherwise OpenReadAsync/OpenWriteAsync + CompleteAsync), and prints one
+/// <see cref="ChildResult"/> line with its time and peak RSS. It never throws: a protocol that is not there yet is a
+/// failed result with the exception's message.
+/// </summary>
+internal static class FtpToolsChild
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var result = new ChildResult();
+        try
+        {
+            var envFile = Option(args, "--env");
+            var protocol = RemoteProtocolInfo.FromScheme(Option(args, "--protocol")) ?? throw new ArgumentException("Unknown --protocol.");
+            var kind = Option(args, "--case");
+            var local = Option(args, "--local");
+            var remote = Option(args, "--remote");
+            var timeout = TimeSpan.FromSeconds(double.Parse(Option(args, "--timeout"), CultureInfo.InvariantCulture));
+            var cipherIndex = Array.IndexOf(args, "--cipher");
+            var cipher = cipherIndex >= 0 && cipherIndex + 1 < args.Length ? args[cipherIndex + 1] : null;
+            var operationIndex = Array.IndexOf(args, "--operation-timeout");
+            TimeSpan? operationTimeout = operationIndex >= 0 && operationIndex + 1 < args.Length
+                ? TimeSpan.FromSeconds(double.Parse(args[operationIndex + 1], CultureInfo.InvariantCulture))
+                : null;
+
+            var servers = ServerEnvironment.Load(envFile);
+            var options = Options(servers, protocol, cipher, operationTimeout);
+            using var deadline = new CancellationTokenSource(timeout);
+            var clock = Stopwatch.StartNew();
+            var session = await RemoteSessionFactory.ConnectAsync(options, deadline.Token).ConfigureAwait(false);
+            await using (session.ConfigureAwait(false))
+            {
+                result.Items = await RunCaseAsync(session, kind, local, remote, deadline.Token).ConfigureAwait(false);
+                var info = session.Info;
+                result.Negotiated = string.Join(", ", new[] { info.TlsProtocol, info.TlsCipher, info.SshKexAlgorithm, info.SshCipher, info.SshMac }.Where(x => !string.IsNullOrEmpty(x)));
+                await session.DisconnectAsync(deadline.Token).ConfigureAwait(false);
+            }
+
+            result.Seconds = clock.Elapsed.TotalSeconds;
+            result.Ok = true;
+        }
+#pragma warning disable CA1031 // Whatever went wrong is the row's result ("FtpTools: failed (...)"), not a crash of the harness.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var inner = e is AggregateException { InnerException: { } first } ? first : e;
+            result.Ok = false;
+            result.Error = inner.Message;
+            result.ErrorType = inner.GetType().FullName;
+        }
+
+        result.PeakRssBytes = PeakRssBytes();
+        Console.Out.WriteLine(ChildResult.Marker + JsonSerializer.Serialize(result, ChildResult.JsonOptions));
+        return result.Ok ? 0 : 1;
+    }
+
+    internal static ConnectionOptions Options(ServerEnvironment servers, RemoteProtocol protocol, string? cipher, TimeSpan? operationTimeout) => new()
+    {
+        Protocol = protocol,
+        OperationTimeout = operationTimeout ?? new ConnectionOptions().OperationTimeout,
+
+        // The test certificate names localhost and 127.0.0.1; FTPES goes by name as a user would.
+        Host = protocol == RemoteProtocol.Ftpes ? "localhost" : "127.0.0.1",
+        Port = protocol == RemoteProtocol.Sftp ? servers.SftpPort : servers.FtpPort,
+        Credential = new NetworkCredential(servers.UserName, servers.Password),
+        Tls = new TlsOptions { ExtraCaFile = servers.CaPath },
+        Ssh = new SshOptions
+        {
+            HostKeyFingerprints = servers.HostKeyFingerprints,
+            Ciphers = cipher is null ? null : new[] { cipher },
+        },
+    };
+
+    private static async Task<int> RunCaseAsync(IRemoteSession session, string kind, string local, string remote, CancellationToken cancellationToken)
+    {
+        switch (kind)
+        {
+            case "download-big":
+                await DownloadAsync(session, remote, local, cancellationToken).ConfigureAwait(false);
+                return 1;
+            case "upload-big":
+                await UploadAsync(session, local, remote, cancellationToken).ConfigureAwait(false);
+                return 1;
+            case "download-small":
+            {
+                // As Receive-FtpFile -Recurse would: list the directory, then one transfer after another on this session.
+                var items = await session.ListDirectoryAsync(remote, cancellationToken).ConfigureAwait(false);
+                var count = 0;
+                foreach (var item in items.Where(i => i.Kind == RemoteItemKind.File))
+                {
+                    await DownloadAsync(session, item.FullName, Path.Combine(local, item.Name), cancellationToken).ConfigureAwait(false);
+                    count++;
+                }
+
+                return count;
+            }
+
+            case "upload-small":
+            {
+#if FTPTOOLS_TRANSFER_ENGINE
+                await TransferEngine.EnsureRemoteDirectoryAsync(session, remote, cancellationToken).ConfigureAwait(false);
+#endif
+                var count = 0;
+                foreach (var file in Directory.EnumerateFiles(local).Order(StringComparer.Ordinal))
+                {
+                    await UploadAsync(session, file, remote + "/" + Path.GetFileName(file), cancellationToken).ConfigureAwait(false);
+                    count++;
+                }
+
+                return count;
+            }
+
+            case "list":
+                return (await session.ListDirectoryAsync(remote, cancellationToken).ConfigureAwait(false)).Count;
+            default:
+                throw new ArgumentException($"Unknown case '{kind}'.");
+        }
+    }
+
+#if FTPTOOLS_TRANSFER_ENGINE
+    // Send-FtpFile -Force / Receive-FtpFile -Force: the same options and a progress sink, as the cmdlets pass one for Write-Progress.
+    private static readonly TransferOptions Transfer = new() { Overwrite = true };
+    private static readonly ProgressSink Progress = new();
+
+    private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken) =>
+        Check(await TransferEngine.DownloadFileAsync(session, remotePath, localPath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
+
+    private static async Task UploadAsync(IRemoteSession session, string localPath, string remotePath, CancellationToken cancellationToken) =>
+        Check(await TransferEngine.UploadFileAsync(session, localPath, remotePath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
+
+    private static void Check(TransferResult result)
+    {
+        if (result.Status != TransferStatus.Completed)
+        {
+            throw result.Exception ?? new InvalidOperationException($"{result.Source}: {result.Status}");
+        }
+    }
+
+    private sealed class ProgressSink : IProgress<TransferProgress>
+    {
+        public long Reports { get; private set; }
+
+        public void Report(TransferProgress value) => Reports++;
+    }
+#else
+    private const int BufferSize = 128 * 1024;
+
+    private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken)
+    {
+        var remote = await session.OpenReadAsync(remotePath, 0, cancellationToken).ConfigureAwait(false);
+        await using (remote.ConfigureAwait(false))
+        {
+            var file = new FileStream(localPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                await remote.CopyToAsync(file, BufferSize, cancellationToken).ConfigureAwait(false);
+                await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task UploadAsync(IRemoteSession session, string localPath, string remotePath, CancellationToken cancellationToken)
+    {
+        var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (file.ConfigureAwait(false))
+        {
+            var remote = await session.OpenWriteAsync(remotePath, 0, cancellationToken).ConfigureAwait(false);
+            await using (remote.ConfigureAwait(false))
+            {
+                await file.CopyToAsync(remote, BufferSize, cancellationToken).ConfigureAwait(false);
+                await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+#endif
+
+    /// <summary>VmHWM of /proc/self/status: the most this process was ever resident, in bytes.</summary>
+    private static long? PeakRssBytes()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            if (line is null)
+            {
+                return null;
+            }
+
+            var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+            return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{name} is required.");
+    }
+}

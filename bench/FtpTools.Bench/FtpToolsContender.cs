@@ -1,0 +1,109 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core;
+
+namespace FtpTools.Bench;
+
+/// <summary>
+/// FtpTools: every run is a child process (this program with "child") so its peak RSS belongs to that one case.
+/// The time is the child's own, from before connecting to after disconnecting: what a cmdlet pays in a PowerShell
+/// session that has the module loaded already. The child's wall time, runtime start-up included, is kept too.
+/// </summary>
+internal sealed class FtpToolsContender : Contender
+{
+    private readonly string? _cipher;
+
+    public FtpToolsContender(string? cipher)
+        : base("FtpTools", cipher is null ? "FtpTools" : "FtpTools (" + ShortCipher(cipher) + ")", 1)
+    {
+        _cipher = cipher;
+    }
+
+    public override bool Supports(BenchCase @case) => _cipher is null || (@case.Protocol == RemoteProtocol.Sftp && @case.IsBig);
+
+    public override async Task<RunOutcome> RunAsync(Job job, CancellationToken cancellationToken)
+    {
+        var args = new List<string>();
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
+        if (string.Equals(System.IO.Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal))
+        {
+            args.Add(Assembly.GetExecutingAssembly().Location);
+        }
+
+        args.AddRange(new[]
+        {
+            "child",
+            "--env", job.Servers.EnvFile,
+            "--protocol", job.Case.ProtocolName,
+            "--case", job.Case.KindName,
+            "--local", job.Case.IsUpload ? job.LocalSource : job.LocalTarget,
+            "--remote", job.RemoteName,
+            "--timeout", job.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+        });
+        if (_cipher is not null)
+        {
+            args.AddRange(new[] { "--cipher", _cipher });
+        }
+
+        if (job.OperationTimeout is TimeSpan operation)
+        {
+            args.AddRange(new[] { "--operation-timeout", operation.TotalSeconds.ToString(CultureInfo.InvariantCulture) });
+        }
+
+        // The child gets a little longer than its own deadline so that it can report a timeout itself.
+        var result = await ProcessRunner.RunAsync(new ProcessSpec(self, args) { CaptureStdout = true }, job.Timeout + TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+        var line = result.Stdout.Split('\n').LastOrDefault(l => l.StartsWith(ChildResult.Marker, StringComparison.Ordinal));
+        if (line is null)
+        {
+            var tail = result.StderrTail.Trim().Split('\n').LastOrDefault(l => l.Trim().Length > 0)?.Trim();
+            return RunOutcome.Failed(result.TimedOut ? "timed out" : $"child exited with {result.ExitCode} without a result: {tail}", result.Seconds);
+        }
+
+        var child = JsonSerializer.Deserialize<ChildResult>(line[ChildResult.Marker.Length..], ChildResult.JsonOptions)
+            ?? throw new InvalidOperationException("The child's result is empty.");
+        return new RunOutcome
+        {
+            Ok = child.Ok,
+            Seconds = child.Seconds,
+            WallSeconds = result.Seconds,
+            Error = child.Error,
+            ListedCount = child.Items,
+            PeakRssBytes = child.PeakRssBytes,
+            Negotiated = child.Negotiated,
+        };
+    }
+
+    private static string ShortCipher(string cipher)
+    {
+        var at = cipher.IndexOf('@', StringComparison.Ordinal);
+        return at < 0 ? cipher : cipher[..at];
+    }
+}
+
+/// <summary>The one line a child prints: marker, then JSON.</summary>
+internal sealed class ChildResult
+{
+    public const string Marker = "FTPTOOLS-BENCH-RESULT ";
+
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    public bool Ok { get; set; }
+
+    public double Seconds { get; set; }
+
+    public int? Items { get; set; }
+
+    public string? Error { get; set; }
+
+    public string? ErrorType { get; set; }
+
+    public long? PeakRssBytes { get; set; }
+
+    public string? Negotiated { get; set; }
+}

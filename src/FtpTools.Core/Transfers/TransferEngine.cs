@@ -19,7 +19,7 @@ namespace FtpTools.Core.Transfers;
 /// arguments throw. A cancelled token gives <see cref="TransferStatus.Cancelled"/>.
 /// </para>
 /// <para>
-/// Memory is constant: one buffer of <see cref="TransferOptions.BufferSize"/> bytes per transfer. Progress is
+/// Memory is constant: two buffers of <see cref="TransferOptions.BufferSize"/> bytes per transfer. Progress is
 /// reported from the copy loop itself (no thread, no timer of its own) at most once per
 /// <see cref="TransferOptions.ProgressInterval"/> and once at the end.
 /// </para>
@@ -138,7 +138,7 @@ public static class TransferEngine
                 if (total is not long length || offset < length || offset == 0)
                 {
                     var remote = await session.OpenReadAsync(source, offset, cancellationToken).ConfigureAwait(false);
-                    await CopyAndCompleteAsync(remote, from: remote, to: local, options.BufferSize, meter, cancellationToken).ConfigureAwait(false);
+                    await CopyAndCompleteAsync(remote, from: remote, to: local, options.BufferSize, options.ProgressInterval, meter, cancellationToken).ConfigureAwait(false);
                 }
 
                 await local.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -277,7 +277,7 @@ public static class TransferEngine
                     // Set before the call: a server may create the file even when the open then fails.
                     partTouched = true;
                     var remote = await session.OpenWriteAsync(partPath, offset, cancellationToken).ConfigureAwait(false);
-                    await CopyAndCompleteAsync(remote, from: local, to: remote, options.BufferSize, meter, cancellationToken).ConfigureAwait(false);
+                    await CopyAndCompleteAsync(remote, from: local, to: remote, options.BufferSize, options.ProgressInterval, meter, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -350,29 +350,79 @@ public static class TransferEngine
     }
 
     /// <summary>
-    /// Copies with one rented buffer. The buffer is rented here and returned here; nothing else holds it.
+    /// Copies with two rented buffers, so that reading and writing overlap: while one buffer is written, the next
+    /// one is filled. A buffer is filled to the brim before it is written (a TLS stream hands out one 16 KiB record
+    /// per read, a socket what has arrived), so the destination sees few large writes instead of many small ones;
+    /// on a slow link a buffer is written when it has waited for a progress interval, however full it is.
+    /// Progress counts bytes once written, so what a report says has arrived is in the destination (a part file
+    /// that a resume continues from). Both buffers are rented and returned here; nothing else holds them.
     /// </summary>
-    internal static async Task CopyAsync(Stream from, Stream to, int bufferSize, ProgressMeter meter, CancellationToken cancellationToken)
+    internal static async Task CopyAsync(Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        var filling = ArrayPool<byte>.Shared.Rent(bufferSize);
+        var writing = ArrayPool<byte>.Shared.Rent(bufferSize);
+        var pendingWrite = Task.CompletedTask;
+        var pendingBytes = 0;
         try
         {
             while (true)
             {
-                var read = await from.ReadAsync(buffer, 0, bufferSize, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
+                var filled = await FillAsync(from, filling, bufferSize, flushInterval, cancellationToken).ConfigureAwait(false);
+                await pendingWrite.ConfigureAwait(false);
+                if (pendingBytes > 0)
+                {
+                    meter.Add(pendingBytes);
+                    pendingBytes = 0;
+                }
+                if (filled == 0)
                 {
                     return;
                 }
 
-                await to.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
-                meter.Add(read);
+                // A write, once started, is not cut off: half a TLS record or SSH packet would break the connection
+                // for good (the server drops it, and the session with it), where a cancellation between two writes
+                // leaves a clean part file. The connection's operation timeout still bounds a write that stalls.
+                cancellationToken.ThrowIfCancellationRequested();
+                pendingWrite = to.WriteAsync(filling, 0, filled, CancellationToken.None);
+                pendingBytes = filled;
+                (filling, writing) = (writing, filling);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A write still running when reading failed uses a buffer and the stream: it must end before either is
+            // given back. Its own failure matters less than the one already on its way out.
+            await Task.WhenAny(pendingWrite).ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(filling);
+            ArrayPool<byte>.Shared.Return(writing);
         }
+    }
+
+    /// <summary>
+    /// Reads until <paramref name="count"/> bytes are in <paramref name="buffer"/>, the stream ends, or reading has
+    /// taken longer than <paramref name="interval"/> and something has arrived.
+    /// </summary>
+    private static async Task<int> FillAsync(Stream from, byte[] buffer, int count, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var limit = (long)(interval.TotalSeconds * Stopwatch.Frequency);
+        var filled = 0;
+        while (filled < count)
+        {
+            var read = await from.ReadAsync(buffer, filled, count - filled, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+            if (Stopwatch.GetTimestamp() - started >= limit)
+            {
+                break;
+            }
+        }
+
+        return filled;
     }
 
     /// <summary>
@@ -380,11 +430,11 @@ public static class TransferEngine
     /// <paramref name="to"/>), then completes the remote stream, so the server's verdict on the transfer is part of
     /// it; the remote stream is disposed either way (without completing, that aborts the transfer).
     /// </summary>
-    private static async Task CopyAndCompleteAsync(RemoteFileStream remote, Stream from, Stream to, int bufferSize, ProgressMeter meter, CancellationToken cancellationToken)
+    private static async Task CopyAndCompleteAsync(RemoteFileStream remote, Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
         try
         {
-            await CopyAsync(from, to, bufferSize, meter, cancellationToken).ConfigureAwait(false);
+            await CopyAsync(from, to, bufferSize, flushInterval, meter, cancellationToken).ConfigureAwait(false);
             await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
         finally

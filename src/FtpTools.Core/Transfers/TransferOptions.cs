@@ -5,7 +5,7 @@ namespace FtpTools.Core.Transfers;
 /// <summary>How one file is transferred. The same options drive downloads and uploads.</summary>
 public sealed class TransferOptions
 {
-    public const int DefaultBufferSize = 128 * 1024;
+    public const int DefaultBufferSize = 256 * 1024;
 
     public const int MinBufferSize = 4 * 1024;
 
@@ -29,7 +29,7 @@ public sealed class TransferOptions
     /// </summary>
     public bool VerifyLength { get; init; } = true;
 
-    /// <summary>Size of the one copy buffer, rented once per transfer.</summary>
+    /// <summary>Size of each of the two copy buffers (one filled while the other is written), rented once per transfer.</summary>
     public int BufferSize { get; init; } = DefaultBufferSize;
 
     /// <summary>Shortest interval between two progress reports; the final report is always sent.</summary>

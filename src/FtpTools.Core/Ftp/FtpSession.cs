@@ -15,7 +15,7 @@ namespace FtpTools.Core.Ftp;
 /// connection. Operations are serialised by one lock, because the control connection carries one
 /// conversation; a transfer stream keeps the lock until it is completed or disposed.
 /// </summary>
-internal sealed partial class FtpSession : IRemoteSession
+internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
 {
     private readonly ConnectionOptions _options;
     private readonly FtpControlConnection _control;
@@ -82,6 +82,17 @@ internal sealed partial class FtpSession : IRemoteSession
 
     public Task<RemoteItem?> GetItemAsync(string path, CancellationToken cancellationToken) =>
         RunAsync(ct => GetItemCoreAsync(Resolve(path), ct), cancellationToken);
+
+    public Task<long?> GetStoredLengthAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                var full = Resolve(path);
+                return !_quirks.UseMachineListing && _quirks.HasSize && !_options.Ftp.AsciiMode
+                    ? await SizeAsync(full, ct).ConfigureAwait(false)
+                    : (await GetItemCoreAsync(full, ct).ConfigureAwait(false))?.Length;
+            },
+            cancellationToken);
 
     public Task CreateDirectoryAsync(string path, bool createParents, CancellationToken cancellationToken) =>
         RunAsync(ct => CreateDirectoryCoreAsync(Resolve(path), createParents, ct), cancellationToken);

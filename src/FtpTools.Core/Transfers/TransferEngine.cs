@@ -228,7 +228,11 @@ public static class TransferEngine
 
             total = file.Length;
             var lastWriteTime = file.LastWriteTimeUtc;
-            var existing = await session.GetItemAsync(destination, cancellationToken).ConfigureAwait(false);
+            // With Overwrite (and no Resume) nothing about an existing destination changes what happens, so its
+            // round trips are saved: a directory in the way makes the final rename fail, and that failure says so.
+            var existing = options.Overwrite && !options.Resume
+                ? null
+                : await session.GetItemAsync(destination, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
             {
                 if (existing.Kind == RemoteItemKind.Directory)
@@ -284,11 +288,12 @@ public static class TransferEngine
             partTouched = true;
             if (options.VerifyLength)
             {
-                var stored = await session.GetItemAsync(partPath, cancellationToken).ConfigureAwait(false)
-                    ?? throw new FtpToolsException($"The server accepted the upload of '{destination}' but its part file '{partPath}' is not there.");
-                if (stored.Length is long storedLength && storedLength != file.Length)
+                var storedLength = await StoredLengthAsync(session, partPath, cancellationToken).ConfigureAwait(false)
+                    ?? (await session.GetItemAsync(partPath, cancellationToken).ConfigureAwait(false)
+                        ?? throw new FtpToolsException($"The server accepted the upload of '{destination}' but its part file '{partPath}' is not there.")).Length;
+                if (storedLength is long stored && stored != file.Length)
                 {
-                    throw new FtpToolsException($"The upload to '{destination}' stored {storedLength} bytes of {file.Length}.");
+                    throw new FtpToolsException($"The upload to '{destination}' stored {stored} bytes of {file.Length}.");
                 }
             }
 
@@ -581,6 +586,9 @@ public static class TransferEngine
         }
     }
 
+    private static Task<long?> StoredLengthAsync(IRemoteSession session, string path, CancellationToken cancellationToken) =>
+        session is IStoredLengthProbe probe ? probe.GetStoredLengthAsync(path, cancellationToken) : Task.FromResult<long?>(null);
+
     private static async Task RenameIntoPlaceAsync(IRemoteSession session, string partPath, string destination, bool overwrite, CancellationToken cancellationToken)
     {
         try
@@ -595,7 +603,12 @@ public static class TransferEngine
                 throw;
             }
 
-            if (!overwrite || target.Kind == RemoteItemKind.Directory)
+            if (target.Kind == RemoteItemKind.Directory)
+            {
+                throw new TransferRefusedException($"The remote destination '{destination}' is a directory.", TransferRefusedReason.DestinationExists, destination);
+            }
+
+            if (!overwrite)
             {
                 throw new TransferRefusedException($"The remote destination '{destination}' appeared during the upload; use -Force to replace it.", TransferRefusedReason.DestinationExists, destination);
             }

@@ -149,6 +149,24 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_overwriting_upload_onto_a_remote_directory_is_refused_and_leaves_no_part_file()
+    {
+        // With Overwrite the engine skips the existence check; the final rename is what finds the directory.
+        ServerFile("d/keep.txt", Bytes(10, 17));
+        var source = LocalFile("d", Bytes(1000, 18));
+
+        var result = await TransferEngine.UploadFileAsync(Session, source, RemoteDir + "/d", new TransferOptions { Overwrite = true }, null, Timeout());
+
+        Assert.Equal(TransferStatus.Failed, result.Status);
+        Assert.Equal(TransferRefusedReason.DestinationExists, Assert.IsType<TransferRefusedException>(result.Exception).Reason);
+        Assert.Equal($"The remote destination '{RemoteDir}/d' is a directory.", result.Error);
+        Assert.Null(result.Warning);
+        Assert.Equal(new[] { "d" }, Names(ServerDir));
+        Assert.Equal(new[] { "keep.txt" }, Names(Path.Combine(ServerDir, "d")));
+        Assert.Equal(Bytes(10, 17), File.ReadAllBytes(Path.Combine(ServerDir, "d", "keep.txt")));
+    }
+
+    [Fact]
     public async Task An_existing_remote_destination_is_refused_and_kept()
     {
         ServerFile("f.txt", Bytes(10, 6));

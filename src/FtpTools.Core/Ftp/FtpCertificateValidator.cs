@@ -28,6 +28,7 @@ internal sealed class FtpCertificateValidator
     private readonly HashSet<string> _pins;
     private readonly X509Certificate2Collection? _extraCas;
     private readonly IPAddress? _addressToMatch;
+    private string? _acceptedThumbprint;
 
     /// <param name="options">The session's TLS options.</param>
     /// <param name="targetHost">The name or address the certificate must be issued for.</param>
@@ -59,7 +60,35 @@ internal sealed class FtpCertificateValidator
     /// <summary>Why the last handshake's certificate was refused; null when it was accepted.</summary>
     public TrustFailureException? Failure { get; private set; }
 
-    public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <summary>The callback for a handshake whose chain SslStream built with the system's trust (the first one).</summary>
+    public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        Validate(certificate, chain, errors, chainHasSystemTrust: true);
+
+    /// <summary>
+    /// The callback for a later handshake of the session (a data connection) whose chain SslStream built with
+    /// <c>RepeatChainPolicy</c> (net8.0): the certificate accepted before passes again without a chain build
+    /// against the system store (on Linux, loading and sorting every root once per data connection, which
+    /// dominated FTPES transfers of small files); any other certificate is judged as a first one would be.
+    /// </summary>
+    public bool ValidateRepeat(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        Validate(certificate, chain, errors, chainHasSystemTrust: false);
+
+    /// <summary>True once a certificate was accepted by the full check; later handshakes may use <see cref="ValidateRepeat"/>.</summary>
+    public bool HasAcceptedCertificate => _acceptedThumbprint is not null;
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// A chain policy that trusts nothing, so SslStream's own chain build is cheap and always reports a chain
+    /// error; <see cref="ValidateRepeat"/> then decides.
+    /// </summary>
+    public static X509ChainPolicy RepeatChainPolicy() => new()
+    {
+        TrustMode = X509ChainTrustMode.CustomRootTrust,
+        RevocationMode = X509RevocationMode.NoCheck,
+    };
+#endif
+
+    private bool Validate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, bool chainHasSystemTrust)
     {
         Failure = null;
         if (certificate is null)
@@ -82,11 +111,39 @@ internal sealed class FtpCertificateValidator
             return true;
         }
 
-        var untrusted = false;
-        var expired = false;
         var nameMismatch = _addressToMatch is null
             ? (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0
             : !IssuedForAddress(server, _addressToMatch);
+        if (chainHasSystemTrust)
+        {
+            return Judge(server, info, chain, errors, nameMismatch);
+        }
+
+        var now = DateTime.UtcNow;
+        if (string.Equals(info.Thumbprint, _acceptedThumbprint, StringComparison.Ordinal) && !nameMismatch && info.NotBefore <= now && now <= info.NotAfter)
+        {
+            return true;
+        }
+
+        // Not the certificate accepted before: build its chain with the system's trust, as the first handshake had it.
+        using var rebuilt = new X509Chain();
+        rebuilt.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain is not null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                rebuilt.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        var chainErrors = rebuilt.Build(server) ? SslPolicyErrors.None : SslPolicyErrors.RemoteCertificateChainErrors;
+        return Judge(server, info, rebuilt, (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) | chainErrors, nameMismatch);
+    }
+
+    private bool Judge(X509Certificate2 server, FtpServerCertificate info, X509Chain? chain, SslPolicyErrors errors, bool nameMismatch)
+    {
+        var untrusted = false;
+        var expired = false;
         if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
         {
             if (_extraCas is not null)
@@ -107,6 +164,7 @@ internal sealed class FtpCertificateValidator
 
         if (!untrusted && !expired && !nameMismatch)
         {
+            _acceptedThumbprint = info.Thumbprint;
             return true;
         }
 

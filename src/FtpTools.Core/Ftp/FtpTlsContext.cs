@@ -82,7 +82,11 @@ internal sealed class FtpTlsContext
     /// </summary>
     public async Task<SslStream> AuthenticateAsync(Stream inner, Socket socket, TimeSpan timeout, CancellationToken cancellationToken)
     {
+#if NET8_0_OR_GREATER
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+#else
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false, Validator.Validate);
+#endif
         var watchdog = new FtpIoWatchdog(socket.Dispose);
         using var registration = cancellationToken.Register(static state => ((Socket)state!).Dispose(), socket);
         watchdog.Arm(timeout);
@@ -94,10 +98,21 @@ internal sealed class FtpTlsContext
                 TargetHost = TargetHost,
                 EnabledSslProtocols = Protocols,
                 ClientCertificates = _clientCertificates,
-                RemoteCertificateValidationCallback = Validator.Validate,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 AllowTlsResume = true,
             };
+
+            // A data connection presents the certificate the control connection did: see ValidateRepeat.
+            if (Validator.HasAcceptedCertificate)
+            {
+                options.RemoteCertificateValidationCallback = Validator.ValidateRepeat;
+                options.CertificateChainPolicy = FtpCertificateValidator.RepeatChainPolicy();
+            }
+            else
+            {
+                options.RemoteCertificateValidationCallback = Validator.Validate;
+            }
+
             await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
 #else
             await ssl.AuthenticateAsClientAsync(TargetHost, _clientCertificates, Protocols, checkCertificateRevocation: false).ConfigureAwait(false);

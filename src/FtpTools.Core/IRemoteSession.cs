@@ -76,4 +76,10 @@ public interface IRemoteSession : IAsyncDisposable
 public abstract class RemoteFileStream : Stream
 {
     public abstract Task CompleteAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After a successful <see cref="CompleteAsync"/> of a write: the file's length as the server acknowledged it
+    /// request by request (SFTP), so nobody needs to ask again; null when the protocol does not acknowledge writes (FTP).
+    /// </summary>
+    internal virtual long? AcknowledgedLength => null;
 }

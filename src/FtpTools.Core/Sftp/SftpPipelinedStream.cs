@@ -55,6 +55,15 @@ internal abstract class SftpPipelinedStream<TSlot> : RemoteFileStream
     /// <summary>Completed or disposed: no more requests.</summary>
     protected bool Finished { get; private set; }
 
+    /// <summary><see cref="CompleteAsync"/> succeeded: every answer was taken back and the handle closed.</summary>
+    protected bool Completed { get; private set; }
+
+    /// <summary>
+    /// Whether completing waits for SSH_FXP_CLOSE's status. A written file's close status counts; a read handle's close
+    /// cannot change what was read, so a read stream sends it and does not wait (one round trip less per file).
+    /// </summary>
+    protected virtual bool WaitForClose => true;
+
     /// <summary>The first error the transfer met; once set, every later call throws it.</summary>
     protected Exception? Error => _error;
 
@@ -86,9 +95,16 @@ internal abstract class SftpPipelinedStream<TSlot> : RemoteFileStream
         }
 
         ReleaseBuffers();
+        if (!WaitForClose)
+        {
+            _ = Session.CloseHandleQuietlyAsync(Handle);
+            Completed = true;
+            return;
+        }
 
         // The close status counts: a file system may only report a failed write (quota, NFS) when the file is closed.
         await Session.CloseHandleAsync(Handle, Path, cancellationToken).ConfigureAwait(false);
+        Completed = true;
     }
 
     protected override void Dispose(bool disposing)

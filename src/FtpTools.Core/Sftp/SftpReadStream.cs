@@ -46,6 +46,8 @@ internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSl
 
     public override bool CanRead => !Finished;
 
+    protected override bool WaitForClose => false;
+
     public override bool CanWrite => false;
 
     public override long Length => throw new NotSupportedException("An SFTP read stream does not know its length; GetItemAsync does.");

@@ -19,7 +19,7 @@ namespace FtpTools.Core.Sftp;
 /// over an already open "sftp" subsystem channel. Any number of operations may run at once: requests are
 /// matched to responses by id in <see cref="SftpChannel"/>.
 /// </summary>
-internal sealed class SftpSession : IRemoteSession
+internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
 {
     /// <summary>Largest number of READ or WRITE requests one transfer keeps outstanding.</summary>
     internal const int MaxRequestsInFlight = 64;
@@ -246,7 +246,14 @@ internal sealed class SftpSession : IRemoteSession
         return ToItem(RemotePath.GetFileName(full), full, attributes, null, target);
     }
 
-    public async Task<RemoteFileStream> OpenReadAsync(string path, long offset, CancellationToken cancellationToken)
+    public Task<RemoteFileStream> OpenReadAsync(string path, long offset, CancellationToken cancellationToken) =>
+        OpenReadAsync(path, offset, knownLength: null, cancellationToken);
+
+    /// <summary>
+    /// Opens for reading. With <paramref name="knownLength"/> (the caller stat'ed the file just before) the
+    /// SSH_FXP_FSTAT that would give the first window its end is skipped; it is only a hint either way.
+    /// </summary>
+    public async Task<RemoteFileStream> OpenReadAsync(string path, long offset, long? knownLength, CancellationToken cancellationToken)
     {
         if (offset < 0)
         {
@@ -260,17 +267,20 @@ internal sealed class SftpSession : IRemoteSession
         {
             // The size lets the first window stop at the end of the file; a server that refuses FSTAT just costs a
             // few requests past it.
-            var size = -1L;
-            try
+            var size = knownLength ?? -1L;
+            if (knownLength is null)
             {
-                if ((await FStatAsync(handle, full, cancellationToken).ConfigureAwait(false)).Size is { } known && known <= long.MaxValue)
+                try
                 {
-                    size = (long)known;
+                    if ((await FStatAsync(handle, full, cancellationToken).ConfigureAwait(false)).Size is { } known && known <= long.MaxValue)
+                    {
+                        size = (long)known;
+                    }
                 }
-            }
-            catch (CommandRefusedException)
-            {
-                // No size hint then.
+                catch (CommandRefusedException)
+                {
+                    // No size hint then.
+                }
             }
 
             stream = new SftpReadStream(this, _channel, handle, full, offset, ReadLength, Window(ReadLength), size);

@@ -36,6 +36,9 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
 
     public override bool CanRead => false;
 
+    /// <summary>Every write was answered SSH_FX_OK and the handle closed: the file ends where the last write did.</summary>
+    internal override long? AcknowledgedLength => Completed ? _position : null;
+
     public override bool CanWrite => !Finished;
 
     public override long Length => throw new NotSupportedException("An SFTP write stream does not know the file's length.");

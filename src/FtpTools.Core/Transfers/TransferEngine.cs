@@ -137,7 +137,9 @@ public static class TransferEngine
                 local.Seek(offset, SeekOrigin.Begin);
                 if (total is not long length || offset < length || offset == 0)
                 {
-                    var remote = await session.OpenReadAsync(source, offset, cancellationToken).ConfigureAwait(false);
+                    var remote = await (session is IKnownLengthReader reader
+                        ? reader.OpenReadAsync(source, offset, total, cancellationToken)
+                        : session.OpenReadAsync(source, offset, cancellationToken)).ConfigureAwait(false);
                     await CopyAndCompleteAsync(remote, from: remote, to: local, options.BufferSize, options.ProgressInterval, meter, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -216,6 +218,7 @@ public static class TransferEngine
         ProgressMeter? meter = null;
         var partTouched = false;
         string? warning = null;
+        long? acknowledgedLength = null;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -281,14 +284,16 @@ public static class TransferEngine
                     // Set before the call: a server may create the file even when the open then fails.
                     partTouched = true;
                     var remote = await session.OpenWriteAsync(partPath, offset, cancellationToken).ConfigureAwait(false);
-                    await CopyAndCompleteAsync(remote, from: local, to: remote, options.BufferSize, options.ProgressInterval, meter, cancellationToken).ConfigureAwait(false);
+                    acknowledgedLength = await CopyAndCompleteAsync(remote, from: local, to: remote, options.BufferSize, options.ProgressInterval, meter, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             partTouched = true;
             if (options.VerifyLength)
             {
-                var storedLength = await StoredLengthAsync(session, partPath, cancellationToken).ConfigureAwait(false)
+                // SFTP acknowledged every write; FTP's 226 says nothing about the length, so ask.
+                var storedLength = acknowledgedLength
+                    ?? await StoredLengthAsync(session, partPath, cancellationToken).ConfigureAwait(false)
                     ?? (await session.GetItemAsync(partPath, cancellationToken).ConfigureAwait(false)
                         ?? throw new FtpToolsException($"The server accepted the upload of '{destination}' but its part file '{partPath}' is not there.")).Length;
                 if (storedLength is long stored && stored != file.Length)
@@ -433,14 +438,16 @@ public static class TransferEngine
     /// <summary>
     /// Copies between the local stream and <paramref name="remote"/> (one of <paramref name="from"/> and
     /// <paramref name="to"/>), then completes the remote stream, so the server's verdict on the transfer is part of
-    /// it; the remote stream is disposed either way (without completing, that aborts the transfer).
+    /// it; the remote stream is disposed either way (without completing, that aborts the transfer). Returns the length
+    /// the server acknowledged for a write, when the protocol tells (<see cref="RemoteFileStream.AcknowledgedLength"/>).
     /// </summary>
-    private static async Task CopyAndCompleteAsync(RemoteFileStream remote, Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
+    private static async Task<long?> CopyAndCompleteAsync(RemoteFileStream remote, Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
         try
         {
             await CopyAsync(from, to, bufferSize, flushInterval, meter, cancellationToken).ConfigureAwait(false);
             await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            return remote.AcknowledgedLength;
         }
         finally
         {

@@ -166,6 +166,51 @@ public sealed class SftpTransferTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_completed_write_reports_the_length_the_server_acknowledged()
+    {
+        var data = RandomNumberGenerator.GetBytes(70_000);
+        await using (var write = await _session.OpenWriteAsync("ack.bin", 0, CancellationToken.None))
+        {
+            await write.WriteAsync(data);
+            Assert.Null(write.AcknowledgedLength);
+            await write.CompleteAsync(CancellationToken.None);
+            Assert.Equal(70_000, write.AcknowledgedLength);
+        }
+
+        await using (var resumed = await _session.OpenWriteAsync("ack.bin", 70_000, CancellationToken.None))
+        {
+            await resumed.WriteAsync(data.AsMemory(0, 500));
+            await resumed.CompleteAsync(CancellationToken.None);
+            Assert.Equal(70_500, resumed.AcknowledgedLength);
+        }
+
+        Assert.Equal(70_500, new FileInfo(_server.Local("ack.bin")).Length);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_000)]
+    [InlineData(5_000_000)]
+    public async Task A_known_length_is_only_a_hint_for_reading(long knownLength)
+    {
+        // The file may have grown or shrunk since the caller stat'ed it: every byte is read whatever the hint said.
+        var data = RandomNumberGenerator.GetBytes(600_000);
+        await File.WriteAllBytesAsync(_server.Local("hint.bin"), data);
+        using var copy = new MemoryStream();
+        await using (var read = await _session.OpenReadAsync("hint.bin", 0, knownLength, CancellationToken.None))
+        {
+            await read.CopyToAsync(copy);
+            await read.CompleteAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(copy.ToArray()));
+
+        // The read handle's close was not waited for; the session goes on and the file can be replaced at once.
+        await _session.RemoveFileAsync("hint.bin", CancellationToken.None);
+        Assert.False(File.Exists(_server.Local("hint.bin")));
+    }
+
+    [Fact]
     public async Task Reading_from_an_offset_past_the_end_returns_nothing()
     {
         await File.WriteAllBytesAsync(_server.Local("short.bin"), new byte[] { 1, 2, 3 });

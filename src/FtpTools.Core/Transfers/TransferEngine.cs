@@ -384,6 +384,7 @@ public static class TransferEngine
                     meter.Add(pendingBytes);
                     pendingBytes = 0;
                 }
+
                 if (filled == 0)
                 {
                     return;
@@ -401,8 +402,10 @@ public static class TransferEngine
         finally
         {
             // A write still running when reading failed uses a buffer and the stream: it must end before either is
-            // given back. Its own failure matters less than the one already on its way out.
+            // given back. Its own failure matters less than the one already on its way out (reading Exception marks it
+            // observed).
             await Task.WhenAny(pendingWrite).ConfigureAwait(false);
+            _ = pendingWrite.Exception;
             ArrayPool<byte>.Shared.Return(filling);
             ArrayPool<byte>.Shared.Return(writing);
         }

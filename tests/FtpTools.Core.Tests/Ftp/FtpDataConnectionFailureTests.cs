@@ -167,7 +167,7 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
                         await data.GetStream().WriteAsync(Big.AsMemory(0, 1000));
 
                         // Then nothing, until the client gives up and closes its side.
-                        await WaitForCloseAsync(data);
+                        await WaitForCloseAsync(data.GetStream());
                     }
 
                     await connection.SendAsync("426 Failure writing network stream.\r\n");
@@ -359,9 +359,10 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     private async Task SendAsync(ReadOnlyMemory<byte> content)
     {
         using var data = await AcceptAsync();
-        await data.GetStream().WriteAsync(content, Token);
+        var stream = data.GetStream();
+        await stream.WriteAsync(content, Token);
         data.Client.Shutdown(SocketShutdown.Send);
-        await WaitForCloseAsync(data);
+        await WaitForCloseAsync(stream);
     }
 
     /// <summary>Sends some bytes, lets them arrive, then resets the connection (RST, no FIN), as a failing peer or middlebox does.</summary>
@@ -380,12 +381,12 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         data.Client.Close();
     }
 
-    private async Task WaitForCloseAsync(TcpClient data)
+    private async Task WaitForCloseAsync(NetworkStream data)
     {
         var buffer = new byte[4096];
         try
         {
-            while (await data.GetStream().ReadAsync(buffer, Token) > 0)
+            while (await data.ReadAsync(buffer, Token) > 0)
             {
             }
         }

@@ -248,6 +248,34 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_passive_data_connection_that_cannot_be_opened_fails_alone_before_the_transfer_command()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            if (command == "EPSV")
+            {
+                await connection.SendAsync($"229 Entering Extended Passive Mode (|||{port}|)\r\n");
+                return true;
+            }
+
+            return false;
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var ex = await Assert.ThrowsAsync<DataConnectionFailedException>(() => ReadAllAsync(session, "/x.bin"));
+
+        Assert.StartsWith($"RETR /x.bin failed: Connecting to 127.0.0.1:{port} failed: ", ex.Message, StringComparison.Ordinal);
+        Assert.Null(ex.FtpReplyCode);
+        Assert.True(session.IsConnected);
+        await session.KeepAliveAsync(Token);
+        Assert.DoesNotContain("RETR", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_transfer_engine_fails_the_file_keeps_its_part_for_resume_and_the_next_download_completes()
     {
         var attempts = 0;

@@ -121,6 +121,8 @@ internal sealed class FtpFileStream : RemoteFileStream
         }
         catch (DataConnectionFailedException ex)
         {
+            // Stream's synchronous members: the recovery exists once, async (no sync twins), and is waited on here;
+            // the core awaits with ConfigureAwait(false) throughout, so there is no context to deadlock on.
             throw FailedAsync(ex, CancellationToken.None).GetAwaiter().GetResult();
         }
     }

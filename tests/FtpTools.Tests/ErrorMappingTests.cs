@@ -16,6 +16,8 @@ public class ErrorMappingTests
         { new AuthenticationFailedException("530 Login incorrect."), "FtpTools.AuthenticationFailed", ErrorCategory.AuthenticationError, true },
         { new ProtocolViolationException("bad MAC"), "FtpTools.ProtocolViolation", ErrorCategory.ProtocolError, true },
         { new ConnectionLostException("reset"), "FtpTools.ConnectionLost", ErrorCategory.ConnectionError, true },
+        { new DataConnectionFailedException("RETR /a failed: reset. The server said: 426 aborted.", stalled: false, 426, "/a"), "FtpTools.DataConnectionFailed", ErrorCategory.ConnectionError, false },
+        { new DataConnectionFailedException("stalled", stalled: true), "FtpTools.DataConnectionFailed", ErrorCategory.ConnectionError, false },
         { new CommandRefusedException("550 No such file", RemoteErrorKind.NotFound, 550), "FtpTools.RemoteNotFound", ErrorCategory.ObjectNotFound, false },
         { new CommandRefusedException("denied", RemoteErrorKind.PermissionDenied, sftpStatus: 3), "FtpTools.PermissionDenied", ErrorCategory.PermissionDenied, false },
         { new CommandRefusedException("exists", RemoteErrorKind.AlreadyExists), "FtpTools.RemoteExists", ErrorCategory.ResourceExists, false },
@@ -58,6 +60,7 @@ public class ErrorMappingTests
     {
         Assert.True(Commands.FtpToolsCmdlet.IsPerItemFailure(new TransferRefusedException("exists", TransferRefusedReason.DestinationExists)));
         Assert.True(Commands.FtpToolsCmdlet.IsPerItemFailure(new CommandRefusedException("550", RemoteErrorKind.NotFound, 550)));
+        Assert.True(Commands.FtpToolsCmdlet.IsPerItemFailure(new DataConnectionFailedException("426", stalled: false, 426)));
         Assert.False(Commands.FtpToolsCmdlet.IsPerItemFailure(new ConnectionLostException("reset")));
         Assert.False(Commands.FtpToolsCmdlet.IsPerItemFailure(new OperationCanceledException()));
     }

@@ -72,6 +72,31 @@ public class CommandRefusedException : FtpToolsException
     public string? Path { get; }
 }
 
+/// <summary>
+/// An FTP data connection (RFC 959 §2.3) failed during a transfer or listing: it could not be set up, it was reset or
+/// closed early, TLS broke on it, or it stalled past the operation timeout. Only that transfer failed: the server's
+/// final reply for it was read from the control connection, which is still in step, so the session goes on.
+/// When the control connection is lost as well, <see cref="ConnectionLostException"/> is thrown instead.
+/// </summary>
+public class DataConnectionFailedException : FtpToolsException
+{
+    public DataConnectionFailedException(string message, bool stalled, int? ftpReplyCode = null, string? path = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Stalled = stalled;
+        FtpReplyCode = ftpReplyCode;
+        Path = path;
+    }
+
+    /// <summary>True when nothing moved on the data connection for the operation timeout.</summary>
+    public bool Stalled { get; }
+
+    /// <summary>The server's final reply for the transfer (426, 451, even 226); null until it has been read.</summary>
+    public int? FtpReplyCode { get; }
+
+    public string? Path { get; }
+}
+
 /// <summary>The peer sent something the protocol does not allow (oversized line or packet, bad MAC, bad reply). The session is dead.</summary>
 public class ProtocolViolationException : ConnectionLostException
 {

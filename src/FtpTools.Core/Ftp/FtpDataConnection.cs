@@ -196,7 +196,7 @@ internal sealed class FtpDataConnection : IDisposable
         {
             await ShutdownAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (ConnectionLostException)
+        catch (DataConnectionFailedException)
         {
             Dispose();
         }
@@ -241,12 +241,20 @@ internal sealed class FtpDataConnection : IDisposable
         ShutdownMethod?.Invoke(ssl, null) as Task ?? Task.CompletedTask;
 #endif
 
-    private ConnectionLostException Failed(Exception ex, string activity)
+    /// <summary>
+    /// Closes the connection and describes what happened. The transfer is lost but not the session: its
+    /// caller reads the server's final reply (<see cref="FtpSession.DataConnectionFailedAsync"/>).
+    /// </summary>
+    private DataConnectionFailedException Failed(Exception ex, string activity)
     {
         Dispose();
-        return _watchdog.Expired
-            ? new ConnectionLostException($"The data connection stalled: nothing moved for {_timeout.TotalSeconds:0.#} s while {activity}.", ex)
-            : new ConnectionLostException($"The data connection failed while {activity}: {ex.Message}", ex);
+        var stalled = _watchdog.Expired;
+        return new DataConnectionFailedException(
+            stalled
+                ? $"The data connection stalled: nothing moved for {_timeout.TotalSeconds:0.#} s while {activity}."
+                : $"The data connection failed while {activity}: {FtpErrors.Sentence(ex.Message)}",
+            stalled,
+            innerException: ex);
     }
 
     private static bool IsIoFailure(Exception ex) =>

@@ -1,3 +1,4 @@
+using System;
 using FtpTools.Core.Errors;
 
 namespace FtpTools.Core.Ftp;
@@ -22,11 +23,36 @@ internal static class FtpErrors
     public static CommandRefusedException Refused(FtpReply reply, string command, string? path, bool targetMustExist) =>
         Refused(reply, command, path, KindOf(reply.Code, targetMustExist));
 
+    /// <summary>A failed data connection, once the server's final reply for its transfer has been read.</summary>
+    public static DataConnectionFailedException DataConnectionFailed(string command, string? path, Exception failure, bool stalled, FtpReply reply) =>
+        new(
+            $"{What(command, path)} failed: {Sentence(failure.Message)} The server said: {FtpReplyParser.Printable(reply.ToString(), 300)}",
+            stalled,
+            (int)reply.Code,
+            path,
+            failure);
+
+    /// <summary>A data connection that could not be opened before the transfer command was sent: no reply is owed.</summary>
+    public static DataConnectionFailedException DataConnectionFailed(string command, string? path, Exception failure) =>
+        new($"{What(command, path)} failed: {Sentence(failure.Message)}", stalled: false, path: path, innerException: failure);
+
+    /// <summary>A failed data connection that took the control connection with it: the session is dead.</summary>
+    public static ConnectionLostException ControlLostToo(string command, string? path, Exception failure, ConnectionLostException lost) =>
+        new($"{What(command, path)} failed: {Sentence(failure.Message)} Then the control connection was lost too: {lost.Message}", lost);
+
+    /// <summary>Text ending in exactly one full stop, to be followed by another sentence.</summary>
+    public static string Sentence(string text)
+    {
+        var trimmed = text.TrimEnd();
+        return trimmed.EndsWith(".", StringComparison.Ordinal) ? trimmed : trimmed + ".";
+    }
+
+    private static string What(string command, string? path) => path is null ? command : command + " " + path;
+
     public static CommandRefusedException Refused(FtpReply reply, string command, string? path, RemoteErrorKind kind)
     {
-        var what = path is null ? command : command + " " + path;
         return new CommandRefusedException(
-            $"The server refused {what}: {FtpReplyParser.Printable(reply.ToString(), 300)}",
+            $"The server refused {What(command, path)}: {FtpReplyParser.Printable(reply.ToString(), 300)}",
             kind,
             (int)reply.Code,
             path: path);

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using FtpTools.Core.Errors;
 
 namespace FtpTools.Core.Ftp;
 
@@ -53,15 +54,28 @@ internal sealed class FtpFileStream : RemoteFileStream
             return 0;
         }
 
-        var read = await _data.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
-        return Advance(read);
+        try
+        {
+            return Advance(await _data.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false));
+        }
+        catch (DataConnectionFailedException ex)
+        {
+            throw await FailedAsync(ex, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         ThrowIfNot(reading: false);
         _position += count;
-        return _data.WriteAsync(buffer, offset, count, cancellationToken);
+        try
+        {
+            await _data.WriteAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DataConnectionFailedException ex)
+        {
+            throw await FailedAsync(ex, cancellationToken).ConfigureAwait(false);
+        }
     }
 
 #if NET8_0_OR_GREATER
@@ -73,29 +87,58 @@ internal sealed class FtpFileStream : RemoteFileStream
             return 0;
         }
 
-        var read = await _data.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return Advance(read);
+        try
+        {
+            return Advance(await _data.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+        }
+        catch (DataConnectionFailedException ex)
+        {
+            throw await FailedAsync(ex, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ThrowIfNot(reading: false);
         _position += buffer.Length;
-        return _data.WriteAsync(buffer, cancellationToken);
+        try
+        {
+            await _data.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DataConnectionFailedException ex)
+        {
+            throw await FailedAsync(ex, cancellationToken).ConfigureAwait(false);
+        }
     }
 #endif
 
     public override int Read(byte[] buffer, int offset, int count)
     {
         ThrowIfNot(reading: true);
-        return _endOfFile || count == 0 ? 0 : Advance(_data.Read(buffer, offset, count));
+        try
+        {
+            return _endOfFile || count == 0 ? 0 : Advance(_data.Read(buffer, offset, count));
+        }
+        catch (DataConnectionFailedException ex)
+        {
+            // Stream's synchronous members: the recovery exists once, async (no sync twins), and is waited on here;
+            // the core awaits with ConfigureAwait(false) throughout, so there is no context to deadlock on.
+            throw FailedAsync(ex, CancellationToken.None).GetAwaiter().GetResult();
+        }
     }
 
     public override void Write(byte[] buffer, int offset, int count)
     {
         ThrowIfNot(reading: false);
         _position += count;
-        _data.Write(buffer, offset, count);
+        try
+        {
+            _data.Write(buffer, offset, count);
+        }
+        catch (DataConnectionFailedException ex)
+        {
+            throw FailedAsync(ex, CancellationToken.None).GetAwaiter().GetResult();
+        }
     }
 
     public override void Flush()
@@ -111,7 +154,8 @@ internal sealed class FtpFileStream : RemoteFileStream
     /// <summary>
     /// Finishes the transfer: for an upload, close_notify and FIN, then the 226; for a download read to
     /// its end, the 226. A download completed before its end is closed early, like an abort.
-    /// Throws <see cref="Errors.CommandRefusedException"/> when the server reports the transfer failed.
+    /// Throws <see cref="CommandRefusedException"/> when the server reports the transfer failed, and
+    /// <see cref="DataConnectionFailedException"/> when the end of an upload could not be sent.
     /// </summary>
     public override async Task CompleteAsync(CancellationToken cancellationToken)
     {
@@ -121,11 +165,19 @@ internal sealed class FtpFileStream : RemoteFileStream
         }
 
         FtpReply? reply = null;
+        DataConnectionFailedException? failure = null;
         try
         {
             if (_writing)
             {
-                await _data.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _data.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (DataConnectionFailedException ex)
+                {
+                    failure = ex;
+                }
             }
             else if (_endOfFile)
             {
@@ -137,15 +189,26 @@ internal sealed class FtpFileStream : RemoteFileStream
                 _data.Dispose();
             }
 
-            reply = await _session.ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+            if (failure is null)
+            {
+                reply = await _session.ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
-            _data.Dispose();
-            _session.ReleaseTransfer(replyPending: reply is null);
+            if (failure is null)
+            {
+                _data.Dispose();
+                _session.ReleaseTransfer(replyPending: reply is null);
+            }
         }
 
-        FtpSession.CheckTransferReply(reply, _writing ? "STOR" : "RETR", _path, mustSucceed: _writing || _endOfFile);
+        if (failure is not null)
+        {
+            throw await EndAfterFailureAsync(failure, cancellationToken).ConfigureAwait(false);
+        }
+
+        FtpSession.CheckTransferReply(reply!, Verb, _path, mustSucceed: _writing || _endOfFile);
     }
 
     protected override void Dispose(bool disposing)
@@ -163,6 +226,33 @@ internal sealed class FtpFileStream : RemoteFileStream
         }
 
         base.Dispose(disposing);
+    }
+
+    private string Verb => _writing ? "STOR" : "RETR";
+
+    /// <summary>
+    /// The data connection failed before the transfer's end: the transfer is over. The session reads the server's
+    /// final reply, so the control connection stays in step, and the stream lets go of the session. Returns what
+    /// to throw (see <see cref="FtpSession.DataConnectionFailedAsync"/>).
+    /// </summary>
+    private Task<FtpToolsException> FailedAsync(DataConnectionFailedException failure, CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref _finished, 1) == 0
+            ? EndAfterFailureAsync(failure, cancellationToken)
+            : Task.FromResult<FtpToolsException>(failure);
+
+    private async Task<FtpToolsException> EndAfterFailureAsync(DataConnectionFailedException failure, CancellationToken cancellationToken)
+    {
+        _data.Dispose();
+        FtpToolsException? result = null;
+        try
+        {
+            result = await _session.DataConnectionFailedAsync(Verb, _path, failure, abort: !_writing, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            _session.ReleaseTransfer(replyPending: result is not DataConnectionFailedException);
+        }
     }
 
     private int Advance(int read)

@@ -127,7 +127,7 @@ internal sealed partial class FtpSession
             {
                 lines = await ReadListingAsync(_quirks.ListCommand, null, cancellationToken).ConfigureAwait(false);
             }
-            catch (CommandRefusedException)
+            catch (FtpToolsException ex) when (ex is CommandRefusedException or DataConnectionFailedException)
             {
                 await TryRestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
                 throw;
@@ -277,6 +277,7 @@ internal sealed partial class FtpSession
     private async Task<List<string>> ReadListingAsync(string verb, string? path, CancellationToken cancellationToken)
     {
         var lines = new List<string>();
+        DataConnectionFailedException? failure = null;
         using (var data = await OpenTransferAsync(verb, path, 0, targetMustExist: true, cancellationToken).ConfigureAwait(false))
         {
             // Buffers: both rented here and returned in the finally below; nothing else holds them.
@@ -316,11 +317,20 @@ internal sealed partial class FtpSession
 
                 await data.TryShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (DataConnectionFailedException ex)
+            {
+                failure = ex;
+            }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
                 ArrayPool<byte>.Shared.Return(line);
             }
+        }
+
+        if (failure is not null)
+        {
+            throw await DataConnectionFailedAsync(verb, path ?? _currentDirectory, failure, abort: true, cancellationToken).ConfigureAwait(false);
         }
 
         var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
@@ -360,7 +370,18 @@ internal sealed partial class FtpSession
     /// </summary>
     private async Task<FtpDataConnection> OpenTransferAsync(string verb, string? path, long restartOffset, bool targetMustExist, CancellationToken cancellationToken)
     {
-        using var pending = await PrepareDataConnectionAsync(cancellationToken).ConfigureAwait(false);
+        PendingDataConnection pending;
+        try
+        {
+            pending = await PrepareDataConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
+        {
+            // The passive connect failed; the control connection answered, and nothing is owed on it.
+            throw FtpErrors.DataConnectionFailed(verb, path, ex);
+        }
+
+        using var _ = pending;
         if (restartOffset > 0)
         {
             var rest = await CommandAsync("REST " + restartOffset.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
@@ -398,23 +419,10 @@ internal sealed partial class FtpSession
 
             return new FtpDataConnection(socket, stream, _options.OperationTimeout);
         }
-        catch (FtpToolsException ex) when (!_control.IsClosed && ex is not TrustFailureException)
+        catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
         {
-            FtpReply final;
-            try
-            {
-                final = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (ConnectionLostException)
-            {
-                throw ex;
-            }
-
-            throw new CommandRefusedException(
-                $"The data connection for {verb} failed ({ex.Message}); the server said: {FtpReplyParser.Printable(final.ToString(), 300)}",
-                RemoteErrorKind.Failure,
-                (int)final.Code,
-                path: path);
+            // The server is waiting for the connection or its TLS handshake and answers (425, 522) when it gives up.
+            throw await DataConnectionFailedAsync(verb, path, ex, abort: false, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -281,6 +281,34 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
         ReleaseTransfer(replyPending: true);
     }
 
+    /// <summary>
+    /// After a data connection failed (reset, closed early, TLS broken, stalled) while the server still owes the
+    /// transfer's final reply: reads that reply, so the control connection stays in step, and returns the
+    /// exception to throw, which quotes it. Only this transfer failed: <see cref="DataConnectionFailedException"/>.
+    /// When the reply cannot be read (the control connection is gone too, or silent for the operation timeout)
+    /// the session is dead: <see cref="ConnectionLostException"/>.
+    /// <para>
+    /// A download or listing is aborted first (ABOR, RFC 959 §4.1.3), because a server still sending may not notice
+    /// the broken connection, and some (pure-ftpd) say nothing before ABOR; the replies that follow are not counted
+    /// on but read up to NOOP's (<see cref="AbortAndResynchroniseAsync"/>). An upload's server is the one reading:
+    /// it sees the connection end and answers (426 or 451, or 226 for what arrived before our side closed).
+    /// </para>
+    /// </summary>
+    internal async Task<FtpToolsException> DataConnectionFailedAsync(string verb, string? path, FtpToolsException failure, bool abort, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reply = abort
+                ? await AbortAndResynchroniseAsync(cancellationToken).ConfigureAwait(false)
+                : await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+            return FtpErrors.DataConnectionFailed(verb, path, failure, failure is DataConnectionFailedException { Stalled: true }, reply);
+        }
+        catch (ConnectionLostException lost) when (lost is not ProtocolViolationException)
+        {
+            return _control.Lost(FtpErrors.ControlLostToo(verb, path, failure, lost));
+        }
+    }
+
     /// <summary>Reads the final reply of a transfer (RFC 959 §5.4: 226/250 after the data, or 4yz/5yz), skipping further 1yz replies.</summary>
     internal async Task<FtpReply> ReadTransferReplyAsync(CancellationToken cancellationToken)
     {
@@ -647,16 +675,26 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
             return;
         }
 
+        await AbortAndResynchroniseAsync(cancellationToken).ConfigureAwait(false);
+        _abortPending = false;
+    }
+
+    /// <summary>
+    /// Aborts a download whose data connection we closed: ABOR, and its first final reply, which is the transfer's
+    /// (426 when it was cut, 226 when the server had sent everything; RFC 959 §4.1.3); then NOOP, and replies are
+    /// read until NOOP's 200, which consumes whatever else was owed (ABOR's own 225/226, or nothing).
+    /// </summary>
+    private async Task<FtpReply> AbortAndResynchroniseAsync(CancellationToken cancellationToken)
+    {
         await _control.SendAsync("ABOR", cancellationToken).ConfigureAwait(false);
-        await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+        var final = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
         await _control.SendAsync("NOOP", cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < MaxPreliminaryReplies; i++)
         {
             var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
             if (reply.Code == FtpReplyCode.CommandOk)
             {
-                _abortPending = false;
-                return;
+                return final;
             }
         }
 

@@ -43,7 +43,7 @@ public sealed class RemoteWalkError
 
     public string Path { get; }
 
-    /// <summary><see cref="Errors.TransferRefusedException"/> (SourceNotFound) for a named path that does not exist, else the session's <see cref="Errors.CommandRefusedException"/>.</summary>
+    /// <summary><see cref="Errors.TransferRefusedException"/> (SourceNotFound) for a named path that does not exist, else the session's <see cref="Errors.CommandRefusedException"/> or <see cref="Errors.DataConnectionFailedException"/>.</summary>
     public Exception Exception { get; }
 }
 

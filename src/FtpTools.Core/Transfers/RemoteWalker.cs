@@ -308,6 +308,12 @@ public sealed class RemoteWalker
         {
             return null;
         }
+        catch (DataConnectionFailedException e)
+        {
+            // Listing the parent to learn about the path failed; the session goes on, and so does the walk.
+            errors.Add(new RemoteWalkError(path, e));
+            return null;
+        }
     }
 
     private async Task<IReadOnlyList<RemoteItem>> ListOrRecordAsync(string path, List<RemoteWalkError> errors, bool quietWhenMissing, CancellationToken cancellationToken)
@@ -328,6 +334,11 @@ public sealed class RemoteWalker
                 errors.Add(new RemoteWalkError(path, e));
             }
 
+            return Array.Empty<RemoteItem>();
+        }
+        catch (DataConnectionFailedException e)
+        {
+            errors.Add(new RemoteWalkError(path, e));
             return Array.Empty<RemoteItem>();
         }
     }

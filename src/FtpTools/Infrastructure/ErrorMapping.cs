@@ -45,6 +45,9 @@ internal static class ErrorMapping
             ProtocolViolationException => new(Prefix + "ProtocolViolation", ErrorCategory.ProtocolError, true),
             ConnectFailedException => new(Prefix + "ConnectFailed", ErrorCategory.ConnectionError, true),
             ConnectionLostException => new(Prefix + "ConnectionLost", ErrorCategory.ConnectionError, true),
+
+            // FTP's data connection failed but the control connection is in step: one transfer lost, not the session.
+            DataConnectionFailedException => new(Prefix + "DataConnectionFailed", ErrorCategory.ConnectionError, false),
             CommandRefusedException refused => ClassifyRefusal(refused.Kind),
             TransferRefusedException refused => ClassifyTransferRefusal(refused.Reason),
             FtpToolsException => new(Prefix + "Failed", ErrorCategory.NotSpecified, false),

@@ -139,6 +139,9 @@ internal sealed class FakeFtpConnection
         }
     }
 
+    /// <summary>Ends the control connection from the server's side, as a crashed server would.</summary>
+    public void Close() => _stream.Socket.Shutdown(SocketShutdown.Both);
+
     /// <summary>A listener for one passive data connection on the control connection's address family.</summary>
     public TcpListener ListenForData()
     {

@@ -1,0 +1,466 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Ftp;
+using FtpTools.Core.Transfers;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FtpTools.Core.Tests.Ftp;
+
+/// <summary>
+/// A data connection that fails in the middle of a transfer while the control connection lives: the transfer fails
+/// with <see cref="DataConnectionFailedException"/> carrying the server's final reply, and the session goes on.
+/// Only when the control connection goes too is it <see cref="ConnectionLostException"/>.
+/// </summary>
+public sealed class FtpDataConnectionFailureTests : IDisposable
+{
+    private const string Aborted = "426 Connection closed; transfer aborted.";
+    private const int Sent = 64 * 1024;
+
+    /// <summary>More than the transfer engine's buffers hold, so some of it is in the part file when the connection fails.</summary>
+    private const int EngineSent = (3 * TransferOptions.DefaultBufferSize) + 1000;
+
+    private static readonly byte[] Good = RandomBytes(1024 * 1024 + 17);
+    private static readonly byte[] Big = RandomBytes(2 * 1024 * 1024);
+
+    private readonly ITestOutputHelper _output;
+    private readonly RecordingLog _log = new();
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+    private TcpListener? _data;
+
+    public FtpDataConnectionFailureTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    private CancellationToken Token => _timeout.Token;
+
+    public void Dispose()
+    {
+        _output.WriteLine(_log.ToString());
+        _data?.Stop();
+        _timeout.Dispose();
+    }
+
+    [Fact]
+    public async Task A_download_whose_data_connection_is_reset_fails_alone_and_the_session_goes_on()
+    {
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "RETR /bad.bin":
+                    await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                    await ResetAfterAsync(Big.AsMemory(0, Sent));
+                    await connection.SendAsync(Aborted + "\r\n");
+                    return true;
+                default:
+                    return await ServeGoodAsync(connection, command);
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var ex = await Assert.ThrowsAsync<DataConnectionFailedException>(() => ReadAllAsync(session, "/bad.bin"));
+
+        Assert.Contains("RETR /bad.bin", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("The server said: " + Aborted, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(426, ex.FtpReplyCode);
+        Assert.False(ex.Stalled);
+        Assert.Equal("/bad.bin", ex.Path);
+        Assert.True(session.IsConnected);
+        Assert.Equal(Sha256(Good), Sha256(await ReadAllAsync(session, "/good.bin")));
+    }
+
+    [Fact]
+    public async Task An_upload_whose_data_connection_the_server_closes_early_fails_alone_and_the_session_goes_on()
+    {
+        string? stored = null;
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    return await PassiveAsync(connection);
+                case "STOR /bad.bin":
+                    await connection.SendAsync("150 Ok to send data.\r\n");
+                    using (var data = await AcceptAsync())
+                    {
+                        await data.GetStream().ReadExactlyAsync(new byte[Sent]);
+                        Reset(data);
+                    }
+
+                    await connection.SendAsync(Aborted + "\r\n");
+                    return true;
+                case "STOR /good.bin":
+                    await connection.SendAsync("150 Ok to send data.\r\n");
+                    using (var data = await AcceptAsync())
+                    {
+                        stored = Convert.ToHexString(await SHA256.HashDataAsync(data.GetStream()));
+                    }
+
+                    await connection.SendAsync("226 Transfer complete.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var ex = await Assert.ThrowsAsync<DataConnectionFailedException>(() => WriteAllAsync(session, "/bad.bin", RandomBytes(32 * 1024 * 1024)));
+
+        Assert.Contains("STOR /bad.bin", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("The server said: " + Aborted, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(426, ex.FtpReplyCode);
+        Assert.True(session.IsConnected);
+        await WriteAllAsync(session, "/good.bin", Good);
+        Assert.Equal(Sha256(Good), stored);
+    }
+
+    [Fact]
+    public async Task A_data_connection_lost_with_the_control_connection_is_a_lost_session()
+    {
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    return await PassiveAsync(connection);
+                case "RETR /bad.bin":
+                    await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                    await ResetAfterAsync(Big.AsMemory(0, Sent));
+                    connection.Close();
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var ex = await Assert.ThrowsAsync<ConnectionLostException>(() => ReadAllAsync(session, "/bad.bin"));
+
+        Assert.Contains("The data connection failed while reading", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the control connection was lost too", ex.Message, StringComparison.Ordinal);
+        Assert.False(session.IsConnected);
+    }
+
+    [Fact]
+    public async Task A_stalled_download_fails_alone_saying_for_how_long_and_the_session_goes_on()
+    {
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    return await PassiveAsync(connection);
+                case "RETR /slow.bin":
+                    await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                    using (var data = await AcceptAsync())
+                    {
+                        await data.GetStream().WriteAsync(Big.AsMemory(0, 1000));
+
+                        // Then nothing, until the client gives up and closes its side.
+                        await WaitForCloseAsync(data.GetStream());
+                    }
+
+                    await connection.SendAsync("426 Failure writing network stream.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, operationTimeout: TimeSpan.FromSeconds(1)), Token);
+        var watch = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<DataConnectionFailedException>(() => ReadAllAsync(session, "/slow.bin"));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), watch.Elapsed.ToString());
+        Assert.True(ex.Stalled);
+        Assert.Contains("The data connection stalled: nothing moved for 1 s while reading.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("The server said: 426 Failure writing network stream.", ex.Message, StringComparison.Ordinal);
+        Assert.True(session.IsConnected);
+        await session.KeepAliveAsync(Token);
+    }
+
+    [Fact]
+    public async Task A_listing_whose_data_connection_is_reset_fails_alone_and_the_session_goes_on()
+    {
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    return await PassiveAsync(connection);
+                case "LIST -a":
+                    await connection.SendAsync("150 Here comes the directory listing.\r\n");
+                    await ResetAfterAsync(Encoding.ASCII.GetBytes("-rw-r--r--   1 u g 5 Jan 01  2020 a.txt\r\n-rw-r--r--   1 u g 5 Jan 01  2020 b"));
+                    await connection.SendAsync(Aborted + "\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var ex = await Assert.ThrowsAsync<DataConnectionFailedException>(() => session.ListDirectoryAsync("/dir", Token));
+
+        Assert.Contains("The server said: " + Aborted, ex.Message, StringComparison.Ordinal);
+        Assert.True(session.IsConnected);
+        await session.KeepAliveAsync(Token);
+        Assert.EndsWith("LIST -a\nABOR\nNOOP\nCWD /\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_data_connection_the_server_never_opens_fails_alone_with_its_reply()
+    {
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            if (command.StartsWith("EPRT |1|127.0.0.1|", StringComparison.Ordinal))
+            {
+                await connection.SendAsync("200 EPRT command successful.\r\n");
+                return true;
+            }
+
+            if (command == "RETR /x.bin")
+            {
+                await connection.SendAsync("150 Opening BINARY mode data connection\r\n425 Failed to establish connection.\r\n");
+                return true;
+            }
+
+            return false;
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, mode: FtpDataMode.Active, connectTimeout: TimeSpan.FromSeconds(1)), Token);
+
+        var ex = await Assert.ThrowsAsync<DataConnectionFailedException>(() => ReadAllAsync(session, "/x.bin"));
+
+        Assert.Contains("did not open the active data connection within 1 s", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("The server said: 425 Failed to establish connection.", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(425, ex.FtpReplyCode);
+        Assert.True(session.IsConnected);
+        await session.KeepAliveAsync(Token);
+    }
+
+    [Fact]
+    public async Task A_passive_data_connection_that_cannot_be_opened_fails_alone_before_the_transfer_command()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            if (command == "EPSV")
+            {
+                await connection.SendAsync($"229 Entering Extended Passive Mode (|||{port}|)\r\n");
+                return true;
+            }
+
+            return false;
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var ex = await Assert.ThrowsAsync<DataConnectionFailedException>(() => ReadAllAsync(session, "/x.bin"));
+
+        Assert.StartsWith($"RETR /x.bin failed: Connecting to 127.0.0.1:{port} failed: ", ex.Message, StringComparison.Ordinal);
+        Assert.Null(ex.FtpReplyCode);
+        Assert.True(session.IsConnected);
+        await session.KeepAliveAsync(Token);
+        Assert.DoesNotContain("RETR", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_transfer_engine_fails_the_file_keeps_its_part_for_resume_and_the_next_download_completes()
+    {
+        var attempts = 0;
+        long restart = 0;
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "EPSV":
+                        return await PassiveAsync(connection);
+                    case "SIZE /big.bin":
+                        await connection.SendAsync($"213 {Big.Length}\r\n");
+                        return true;
+                    case "SIZE /good.bin":
+                        await connection.SendAsync($"213 {Good.Length}\r\n");
+                        return true;
+                    case var rest when rest.StartsWith("REST ", StringComparison.Ordinal):
+                        restart = long.Parse(rest.Substring(5), System.Globalization.CultureInfo.InvariantCulture);
+                        await connection.SendAsync($"350 Restart position accepted ({restart}).\r\n");
+                        return true;
+                    case "RETR /big.bin":
+                        await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                        if (attempts++ == 0)
+                        {
+                            await ResetAfterAsync(Big.AsMemory(0, EngineSent));
+                            await connection.SendAsync(Aborted + "\r\n");
+                        }
+                        else
+                        {
+                            await SendAsync(Big.AsMemory((int)restart));
+                            await connection.SendAsync("226 Transfer complete.\r\n");
+                        }
+
+                        restart = 0;
+                        return true;
+                    default:
+                        return await ServeGoodAsync(connection, command);
+                }
+            },
+            features: " EPSV\r\n SIZE\r\n REST STREAM\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+        var directory = Directory.CreateTempSubdirectory("ftptools-datafail-");
+        try
+        {
+            var local = Path.Combine(directory.FullName, "big.bin");
+            var resume = new TransferOptions { Resume = true };
+
+            var failed = await TransferEngine.DownloadFileAsync(session, "/big.bin", local, resume, null, Token);
+
+            Assert.Equal(TransferStatus.Failed, failed.Status);
+            var ex = Assert.IsType<DataConnectionFailedException>(failed.Exception);
+            Assert.Equal(426, ex.FtpReplyCode);
+            Assert.False(File.Exists(local));
+            var part = PartFile.LocalPathFor(local);
+            var kept = await File.ReadAllBytesAsync(part, Token);
+            Assert.InRange(kept.Length, 1, EngineSent);
+            Assert.Equal(Sha256(Big.AsSpan(0, kept.Length)), Sha256(kept));
+            Assert.True(session.IsConnected);
+
+            var good = await TransferEngine.DownloadFileAsync(session, "/good.bin", Path.Combine(directory.FullName, "good.bin"), null, null, Token);
+            Assert.Equal(TransferStatus.Completed, good.Status);
+            Assert.Equal(Sha256(Good), Sha256(await File.ReadAllBytesAsync(Path.Combine(directory.FullName, "good.bin"), Token)));
+
+            var resumed = await TransferEngine.DownloadFileAsync(session, "/big.bin", local, resume, null, Token);
+            Assert.Equal(TransferStatus.Completed, resumed.Status);
+            Assert.Equal(kept.Length, resumed.StartOffset);
+            Assert.Equal(Sha256(Big), Sha256(await File.ReadAllBytesAsync(local, Token)));
+            Assert.False(File.Exists(part));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private async Task<bool> ServeGoodAsync(FakeFtpConnection connection, string command)
+    {
+        switch (command)
+        {
+            case "EPSV":
+                return await PassiveAsync(connection);
+            case "RETR /good.bin":
+                await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                await SendAsync(Good);
+                await connection.SendAsync("226 Transfer complete.\r\n");
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private async Task<bool> PassiveAsync(FakeFtpConnection connection)
+    {
+        _data?.Stop();
+        _data = connection.ListenForData();
+        await connection.SendAsync($"229 Entering Extended Passive Mode (|||{((IPEndPoint)_data.LocalEndpoint).Port}|)\r\n");
+        return true;
+    }
+
+    private async Task<TcpClient> AcceptAsync()
+    {
+        var client = await _data!.AcceptTcpClientAsync(Token);
+        _data.Stop();
+        _data = null;
+        return client;
+    }
+
+    private async Task SendAsync(ReadOnlyMemory<byte> content)
+    {
+        using var data = await AcceptAsync();
+        var stream = data.GetStream();
+        await stream.WriteAsync(content, Token);
+        data.Client.Shutdown(SocketShutdown.Send);
+        await WaitForCloseAsync(stream);
+    }
+
+    /// <summary>Sends some bytes, lets them arrive, then resets the connection (RST, no FIN), as a failing peer or middlebox does.</summary>
+    private async Task ResetAfterAsync(ReadOnlyMemory<byte> content)
+    {
+        using var data = await AcceptAsync();
+        await data.GetStream().WriteAsync(content, Token);
+        await Task.Delay(200, Token);
+        Reset(data);
+    }
+
+    /// <summary>Closes the socket itself: disposing the TcpClient would shut it down first and send a FIN before the RST.</summary>
+    private static void Reset(TcpClient data)
+    {
+        data.Client.LingerState = new LingerOption(true, 0);
+        data.Client.Close();
+    }
+
+    private async Task WaitForCloseAsync(NetworkStream data)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (await data.ReadAsync(buffer, Token) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<byte[]> ReadAllAsync(IRemoteSession session, string path)
+    {
+        await using var stream = await session.OpenReadAsync(path, 0, Token);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, Token);
+        await stream.CompleteAsync(Token);
+        return copy.ToArray();
+    }
+
+    private async Task WriteAllAsync(IRemoteSession session, string path, byte[] content)
+    {
+        await using var stream = await session.OpenWriteAsync(path, 0, Token);
+        for (var offset = 0; offset < content.Length; offset += 256 * 1024)
+        {
+            await stream.WriteAsync(content.AsMemory(offset, Math.Min(256 * 1024, content.Length - offset)), Token);
+        }
+
+        await stream.CompleteAsync(Token);
+    }
+
+    private static byte[] RandomBytes(int length)
+    {
+        var bytes = new byte[length];
+        RandomNumberGenerator.Fill(bytes);
+        return bytes;
+    }
+
+    private static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes));
+
+    private ConnectionOptions Options(FakeFtpServer server, TimeSpan? operationTimeout = null, FtpDataMode mode = FtpDataMode.Passive, TimeSpan? connectTimeout = null) => new()
+    {
+        Protocol = RemoteProtocol.Ftp,
+        Host = "127.0.0.1",
+        Port = server.Port,
+        Credential = new NetworkCredential("user", "secret"),
+        OperationTimeout = operationTimeout ?? TimeSpan.FromSeconds(10),
+        ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(5),
+        Ftp = new FtpOptions { DataMode = mode },
+        Log = _log,
+    };
+}

@@ -7,6 +7,7 @@ using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 
 namespace FtpTools.Core.Ftp;
 
@@ -21,15 +22,22 @@ internal sealed class FtpDataConnection : IDisposable
     private readonly Stream _stream;
     private readonly TimeSpan _timeout;
     private readonly FtpIoWatchdog _watchdog;
+    private readonly ReadAheadStream? _gate;
     private int _disposed;
     private Task? _drain;
 
-    public FtpDataConnection(Socket socket, Stream stream, TimeSpan timeout)
+    /// <param name="socket">The connected data socket; the watchdog closes it when a wait passes <paramref name="timeout"/>.</param>
+    /// <param name="stream">The socket's stream, or the TLS stream over it.</param>
+    /// <param name="timeout">The operation timeout for every wait.</param>
+    /// <param name="tlsGate">Under a TLS <paramref name="stream"/>: the read-ahead that keeps it to one operation at a time.</param>
+    public FtpDataConnection(Socket socket, Stream stream, TimeSpan timeout, ReadAheadStream? tlsGate = null)
     {
         _socket = socket;
         _stream = stream;
         _timeout = timeout;
         _watchdog = new FtpIoWatchdog(socket.Dispose);
+        _gate = tlsGate;
+        _gate?.EnableGate();
     }
 
     public bool IsTls => _stream is SslStream;
@@ -54,7 +62,15 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Arm(_timeout);
         try
         {
-            return await _stream.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            await EnterAsync().ConfigureAwait(false);
+            try
+            {
+                return await _stream.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate?.Exit();
+            }
         }
         catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -71,7 +87,15 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Arm(_timeout);
         try
         {
-            await _stream.WriteAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            await EnterAsync().ConfigureAwait(false);
+            try
+            {
+                await _stream.WriteAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate?.Exit();
+            }
         }
         catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -89,7 +113,15 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Arm(_timeout);
         try
         {
-            return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await EnterAsync().ConfigureAwait(false);
+            try
+            {
+                return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate?.Exit();
+            }
         }
         catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -106,7 +138,15 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Arm(_timeout);
         try
         {
-            await _stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await EnterAsync().ConfigureAwait(false);
+            try
+            {
+                await _stream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate?.Exit();
+            }
         }
         catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -124,7 +164,15 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Arm(_timeout);
         try
         {
-            return _stream.Read(buffer, offset, count);
+            _gate?.Enter();
+            try
+            {
+                return _stream.Read(buffer, offset, count);
+            }
+            finally
+            {
+                _gate?.Exit();
+            }
         }
         catch (Exception ex) when (IsIoFailure(ex))
         {
@@ -141,7 +189,15 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Arm(_timeout);
         try
         {
-            _stream.Write(buffer, offset, count);
+            _gate?.Enter();
+            try
+            {
+                _stream.Write(buffer, offset, count);
+            }
+            finally
+            {
+                _gate?.Exit();
+            }
         }
         catch (Exception ex) when (IsIoFailure(ex))
         {
@@ -164,10 +220,20 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Arm(_timeout);
         try
         {
-            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (_stream is SslStream ssl)
+            await EnterAsync().ConfigureAwait(false);
+            try
             {
-                await SendCloseNotifyAsync(ssl).ConfigureAwait(false);
+                await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (_stream is SslStream ssl)
+                {
+                    // Under the gate: the drain may be handling a session ticket, during which OpenSSL refuses a
+                    // shutdown ("shutdown while in init") or, worse, two threads meet in one connection.
+                    await SendCloseNotifyAsync(ssl).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _gate?.Exit();
             }
 
             _socket.Shutdown(SocketShutdown.Send);
@@ -219,8 +285,23 @@ internal sealed class FtpDataConnection : IDisposable
         var buffer = new byte[512];
         try
         {
-            while (await _stream.ReadAsync(buffer, 0, buffer.Length).ConfigureAwait(false) > 0)
+            while (true)
             {
+                await EnterAsync().ConfigureAwait(false);
+                int read;
+                try
+                {
+                    read = await _stream.ReadAsync(buffer, 0, buffer.Length).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _gate?.Exit();
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
             }
         }
         catch (Exception ex) when (IsIoFailure(ex))
@@ -258,5 +339,8 @@ internal sealed class FtpDataConnection : IDisposable
     }
 
     private static bool IsIoFailure(Exception ex) =>
-        ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or AuthenticationException;
+        ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or AuthenticationException
+            or System.Security.Cryptography.CryptographicException;
+
+    private Task EnterAsync() => _gate?.EnterAsync() ?? Task.CompletedTask;
 }

@@ -410,14 +410,16 @@ internal sealed partial class FtpSession
         {
             var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             System.IO.Stream stream = new NetworkStream(socket, ownsSocket: true);
+            ReadAheadStream? readAhead = null;
             if (_tls is not null)
             {
-                var ssl = await _tls.AuthenticateAsync(new ReadAheadStream(stream, DataReadAheadBytes), socket, _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+                readAhead = new ReadAheadStream(stream, DataReadAheadBytes);
+                var ssl = await _tls.AuthenticateAsync(readAhead, socket, _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
                 Report($"Data connection secured: {FtpTlsContext.ProtocolName(ssl)}.");
                 stream = ssl;
             }
 
-            return new FtpDataConnection(socket, stream, _options.OperationTimeout);
+            return new FtpDataConnection(socket, stream, _options.OperationTimeout, readAhead);
         }
         catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
         {

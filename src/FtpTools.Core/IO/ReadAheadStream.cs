@@ -10,11 +10,21 @@ namespace FtpTools.Core.IO;
 /// about one record (16 KiB) at a time, which on a fast link is two socket reads and often a thread-pool hop per
 /// record; reading ahead in large blocks lets one receive call bring in several records. Writes and flushes go
 /// straight through, unbuffered, so a handshake message is never held back.
+/// <para>
+/// It also keeps the TLS stream above it to one operation at a time once <see cref="EnableGate"/> is called: OpenSSL
+/// does not allow two threads in one connection at once, and an upload reads (the server's TLS 1.3 session tickets,
+/// which OpenSSL handles as a handshake) while it writes and finally sends close_notify. Every operation on the TLS
+/// stream runs between <see cref="EnterAsync"/> and <see cref="Exit"/>; a read that has to wait for the network lets
+/// the gate go meanwhile and takes it back before handing the bytes up, so a waiting read never blocks a write, and
+/// bytes are processed by only one thread at a time.
+/// </para>
 /// </summary>
 internal sealed class ReadAheadStream : Stream
 {
     private readonly Stream _inner;
     private readonly byte[] _buffer;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _gated;
     private int _start;
     private int _end;
 
@@ -25,6 +35,17 @@ internal sealed class ReadAheadStream : Stream
     }
 
     public override bool CanRead => true;
+
+    /// <summary>From now on (after the handshake) the stream above runs its operations under the gate.</summary>
+    public void EnableGate() => _gated = true;
+
+    /// <summary>Waits for the TLS stream above to be free; the caller then runs one operation on it and calls <see cref="Exit"/>.</summary>
+    public Task EnterAsync() => _gate.WaitAsync();
+
+    /// <summary>Synchronous <see cref="EnterAsync"/>.</summary>
+    public void Enter() => _gate.Wait();
+
+    public void Exit() => _gate.Release();
 
     public override bool CanSeek => false;
 
@@ -44,11 +65,11 @@ internal sealed class ReadAheadStream : Stream
         {
             if (count >= _buffer.Length)
             {
-                return _inner.Read(buffer, offset, count);
+                return WaitOutsideGate(() => _inner.Read(buffer, offset, count));
             }
 
             _start = 0;
-            _end = _inner.Read(_buffer, 0, _buffer.Length);
+            _end = WaitOutsideGate(() => _inner.Read(_buffer, 0, _buffer.Length));
         }
 
         return Take(buffer, offset, count);
@@ -60,11 +81,11 @@ internal sealed class ReadAheadStream : Stream
         {
             if (count >= _buffer.Length)
             {
-                return await _inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+                return await WaitOutsideGateAsync(_inner.ReadAsync(buffer, offset, count, cancellationToken)).ConfigureAwait(false);
             }
 
             _start = 0;
-            _end = await _inner.ReadAsync(_buffer, 0, _buffer.Length, cancellationToken).ConfigureAwait(false);
+            _end = await WaitOutsideGateAsync(_inner.ReadAsync(_buffer, 0, _buffer.Length, cancellationToken)).ConfigureAwait(false);
         }
 
         return Take(buffer, offset, count);
@@ -77,11 +98,11 @@ internal sealed class ReadAheadStream : Stream
         {
             if (buffer.Length >= _buffer.Length)
             {
-                return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                return await WaitOutsideGateAsync(_inner.ReadAsync(buffer, cancellationToken).AsTask()).ConfigureAwait(false);
             }
 
             _start = 0;
-            _end = await _inner.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            _end = await WaitOutsideGateAsync(_inner.ReadAsync(_buffer, cancellationToken).AsTask()).ConfigureAwait(false);
         }
 
         var taken = Math.Min(buffer.Length, _end - _start);
@@ -111,10 +132,48 @@ internal sealed class ReadAheadStream : Stream
     {
         if (disposing)
         {
+            // The gate is not disposed: a read may still be waiting to take it back, and it holds no handle.
             _inner.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>Lets the gate go while <paramref name="read"/> waits for the network; takes it back before returning.</summary>
+    private async Task<int> WaitOutsideGateAsync(Task<int> read)
+    {
+        if (!_gated)
+        {
+            return await read.ConfigureAwait(false);
+        }
+
+        _gate.Release();
+        try
+        {
+            return await read.ConfigureAwait(false);
+        }
+        finally
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+        }
+    }
+
+    private int WaitOutsideGate(Func<int> read)
+    {
+        if (!_gated)
+        {
+            return read();
+        }
+
+        _gate.Release();
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            _gate.Wait();
+        }
     }
 
     private int Take(byte[] buffer, int offset, int count)

@@ -67,6 +67,77 @@ public sealed class ReadAheadStreamTests
         Assert.Equal(new byte[] { 1, 2, 3 }, inner.ToArray());
     }
 
+    [Fact]
+    public async Task With_the_gate_a_read_waiting_for_the_network_lets_others_in_and_takes_the_gate_back_before_returning()
+    {
+        var inner = new PendingStream();
+        using var stream = new ReadAheadStream(inner, 64 * 1024);
+        stream.EnableGate();
+
+        // The reader holds the gate, as FtpDataConnection does around a TLS operation, and waits for the network.
+        await stream.EnterAsync();
+        var read = stream.ReadAsync(new byte[10], 0, 10, CancellationToken.None);
+        Assert.False(read.IsCompleted);
+
+        // Meanwhile a writer gets in; the data arrives while it is inside, and the read waits for it to leave.
+        await stream.EnterAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        inner.Arrive(new byte[] { 1, 2, 3 });
+        await Task.Delay(200);
+        Assert.False(read.IsCompleted);
+        stream.Exit();
+
+        Assert.Equal(3, await read.WaitAsync(TimeSpan.FromSeconds(5)));
+
+        // The reader has the gate again: nobody else gets in until it leaves.
+        var other = stream.EnterAsync();
+        await Task.Delay(100);
+        Assert.False(other.IsCompleted);
+        stream.Exit();
+        await other.WaitAsync(TimeSpan.FromSeconds(5));
+        stream.Exit();
+    }
+
+    /// <summary>A read waits until the test hands it bytes.</summary>
+    private sealed class PendingStream : Stream
+    {
+        private readonly TaskCompletionSource<byte[]> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public void Arrive(byte[] data) => _next.SetResult(data);
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            var data = await _next.Task;
+            data.CopyTo(buffer, offset);
+            return data.Length;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     /// <summary>Hands out at most <c>maxPerRead</c> bytes per read and counts the reads.</summary>
     private sealed class CountingStream : MemoryStream
     {

@@ -149,6 +149,36 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Three_hundred_small_files_go_up_and_down_in_a_row_on_one_session()
+    {
+        // Send-FtpFile/Receive-FtpFile over a folder: one data connection (and TLS handshake) per file, one after
+        // the other. Small files end right after the handshake, where a TLS 1.3 server's session tickets arrive.
+        var sources = Enumerable.Range(0, 300).Select(i => LocalFile($"up/s{i:000}.bin", Bytes(1000 + i, 100 + i))).ToList();
+        var force = new TransferOptions { Overwrite = true };
+        foreach (var source in sources)
+        {
+            var up = await TransferEngine.UploadFileAsync(Session, source, RemoteDir + "/" + Path.GetFileName(source), force, null, Timeout());
+            Assert.True(up.Status == TransferStatus.Completed, $"{up.Source}: {up.Status} {up.Exception}");
+        }
+
+        foreach (var source in sources)
+        {
+            var name = Path.GetFileName(source);
+            var down = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/" + name, Path.Combine(_local, "down", name), force, null, Timeout());
+            Assert.True(down.Status == TransferStatus.Completed, $"{down.Source}: {down.Status} {down.Exception}");
+        }
+
+        Assert.Equal(sources.Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal), Names(ServerDir));
+        foreach (var source in sources)
+        {
+            var name = Path.GetFileName(source);
+            var expected = Sha(File.ReadAllBytes(source));
+            Assert.Equal(expected, Sha(File.ReadAllBytes(Path.Combine(ServerDir, name))));
+            Assert.Equal(expected, Sha(File.ReadAllBytes(Path.Combine(_local, "down", name))));
+        }
+    }
+
+    [Fact]
     public async Task An_overwriting_upload_onto_a_remote_directory_is_refused_and_leaves_no_part_file()
     {
         // With Overwrite the engine skips the existence check; the final rename is what finds the directory.

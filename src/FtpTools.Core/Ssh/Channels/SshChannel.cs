@@ -27,6 +27,9 @@ internal sealed class SshChannel
 
     private readonly SshConnection _connection;
     private readonly object _gate = new();
+    /// <summary>What the receive ring starts with: a few packets' worth (see <see cref="GrowRingLocked"/>).</summary>
+    private const int InitialRingBytes = 256 * 1024;
+
     private readonly uint _windowSize;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly byte[] _sendPayload = new byte[DataHeaderLength + MaxSendChunk];
@@ -62,7 +65,7 @@ internal sealed class SshChannel
         LocalId = localId;
         _windowSize = windowSize;
         _receiveCredit = windowSize;
-        _ring = ArrayPool<byte>.Shared.Rent((int)windowSize);
+        _ring = ArrayPool<byte>.Shared.Rent((int)Math.Min(windowSize, InitialRingBytes));
     }
 
     public uint LocalId { get; }
@@ -401,6 +404,11 @@ internal sealed class SshChannel
                         return 0;
                     }
 
+                    if (_ringCount + data.Length > _ring.Length)
+                    {
+                        GrowRingLocked();
+                    }
+
                     var tail = (_ringHead + _ringCount) % _ring.Length;
                     var first = Math.Min(data.Length, _ring.Length - tail);
                     data.Slice(0, first).CopyTo(_ring.AsSpan(tail));
@@ -560,6 +568,24 @@ internal sealed class SshChannel
         }
     }
 
+    /// <summary>
+    /// Makes room for a whole window of unread bytes. The window credit bounds what the server may send, so the ring
+    /// never needs more; it starts small and takes the window's size only once the reader falls behind, so a channel
+    /// whose reader keeps up (the usual case, and any channel with little traffic) never holds a window's worth of
+    /// memory. One step, not doubling: every size in between would stay cached in the shared pool.
+    /// </summary>
+    private void GrowRingLocked()
+    {
+        var old = _ring!;
+        var grown = ArrayPool<byte>.Shared.Rent((int)_windowSize);
+        var first = Math.Min(_ringCount, old.Length - _ringHead);
+        old.AsSpan(_ringHead, first).CopyTo(grown);
+        old.AsSpan(0, _ringCount - first).CopyTo(grown.AsSpan(first));
+        ArrayPool<byte>.Shared.Return(old);
+        _ring = grown;
+        _ringHead = 0;
+    }
+
     private void ConsumeCreditLocked(int length)
     {
         if ((uint)length > _receiveCredit)
@@ -571,10 +597,13 @@ internal sealed class SshChannel
         _receiveCredit -= (uint)length;
     }
 
-    /// <summary>Re-opens the window once half of it was consumed, so the server never waits for us in bulk transfers.</summary>
+    /// <summary>
+    /// Re-opens the window once a quarter of it was consumed (OpenSSH waits for half), so that on a link with a long
+    /// round trip the server still has most of the window to send into while our adjustment travels to it.
+    /// </summary>
     private uint TakeAdjustLocked()
     {
-        if (_consumedSinceAdjust < _windowSize / 2 || _closeReceived || _closeSent)
+        if (_consumedSinceAdjust < _windowSize / 4 || _closeReceived || _closeSent)
         {
             return 0;
         }

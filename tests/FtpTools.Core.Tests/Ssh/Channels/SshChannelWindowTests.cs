@@ -1,0 +1,224 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using FtpTools.Core.Logging;
+using FtpTools.Core.Ssh;
+using FtpTools.Core.Ssh.Channels;
+using Xunit;
+
+namespace FtpTools.Core.Tests.Ssh.Channels;
+
+/// <summary>
+/// The receive window of a session channel (RFC 4254 §5.2) against a scripted peer that sends exactly what a test
+/// says: the window announced, the ring that starts small and grows while the reader is behind, and the adjustments.
+/// </summary>
+public sealed class SshChannelWindowTests
+{
+    private const uint ServerChannel = 7;
+    private const int Packet = 32 * 1024;
+
+    [Fact]
+    public async Task The_channel_announces_an_8_MiB_window()
+    {
+        await using var peer = new ScriptedConnectionPeer();
+        var (connection, _) = await peer.OpenAsync();
+        await using (connection)
+        {
+            Assert.Equal(8u * 1024 * 1024, peer.AnnouncedWindow);
+        }
+    }
+
+    [Fact]
+    public async Task A_whole_window_sent_while_nobody_reads_is_kept_and_read_back_byte_for_byte()
+    {
+        await using var peer = new ScriptedConnectionPeer();
+        var (connection, channel) = await peer.OpenAsync();
+        await using (connection)
+        {
+            // The ring starts at 256 KiB: a reader that is 150 KiB in puts its head mid-ring, the next 200 KiB wrap
+            // around its end, and the rest of the window forces the ring to grow with wrapped contents.
+            var data = RandomNumberGenerator.GetBytes((int)peer.AnnouncedWindow);
+            await peer.SendDataAsync(data.AsMemory(0, 200 * 1024));
+            var received = new List<byte>();
+            received.AddRange(await ReadExactlyAsync(channel, 150 * 1024));
+            await peer.SendDataAsync(data.AsMemory(200 * 1024, 200 * 1024));
+            await peer.SendDataAsync(data.AsMemory(400 * 1024));
+            await peer.WaitDeliveredAsync();
+
+            received.AddRange(await ReadExactlyAsync(channel, data.Length - (150 * 1024)));
+            Assert.Equal(SHA256.HashData(data), SHA256.HashData(received.ToArray()));
+            Assert.True(connection.IsConnected);
+        }
+    }
+
+    [Fact]
+    public async Task The_window_reopens_after_a_quarter_is_read_and_only_by_what_was_read()
+    {
+        await using var peer = new ScriptedConnectionPeer();
+        var (connection, channel) = await peer.OpenAsync();
+        await using (connection)
+        {
+            var quarter = (int)(peer.AnnouncedWindow / 4);
+            await peer.SendDataAsync(RandomNumberGenerator.GetBytes(quarter + Packet));
+
+            await ReadExactlyAsync(channel, quarter - Packet);
+            Assert.Empty(peer.Adjustments);
+
+            await ReadExactlyAsync(channel, Packet);
+            var adjust = await peer.NextAdjustmentAsync();
+            Assert.Equal((uint)quarter, adjust);
+        }
+    }
+
+    [Fact]
+    public async Task One_byte_past_the_window_is_a_protocol_violation()
+    {
+        await using var peer = new ScriptedConnectionPeer();
+        var (connection, channel) = await peer.OpenAsync();
+        await using (connection)
+        {
+            await peer.SendDataAsync(new byte[peer.AnnouncedWindow]);
+            await peer.SendDataAsync(new byte[1]);
+            await peer.WaitDeliveredAsync();
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (connection.IsConnected && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.False(connection.IsConnected);
+            Assert.Contains("with only 0 bytes of window left", connection.Failure!.Message, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<byte[]> ReadExactlyAsync(SshChannel channel, int count)
+    {
+        var buffer = new byte[count];
+        var filled = 0;
+        while (filled < count)
+        {
+            var read = await channel.ReadAsync(buffer.AsMemory(filled), TimeSpan.FromSeconds(10), CancellationToken.None);
+            Assert.True(read > 0, $"The channel ended after {filled} of {count} bytes.");
+            filled += read;
+        }
+
+        return buffer;
+    }
+
+    /// <summary>The server side of one connection after authentication: confirms one channel open, then sends what it is told.</summary>
+    private sealed class ScriptedConnectionPeer : ISshTransport
+    {
+        private readonly Channel<byte[]> _toClient = Channel.CreateUnbounded<byte[]>();
+        private readonly Channel<uint> _adjustments = Channel.CreateUnbounded<uint>();
+        private readonly TaskCompletionSource<uint> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _queued;
+        private int _delivered;
+        private uint _clientChannel;
+
+        public ReadOnlyMemory<byte> SessionId => new byte[32];
+
+        public IReadOnlyList<string>? ServerSignatureAlgorithms => null;
+
+        public IProtocolLog? Log => null;
+
+        public uint AnnouncedWindow { get; private set; }
+
+        public List<uint> Adjustments { get; } = new();
+
+        public async Task<(SshConnection Connection, SshChannel Channel)> OpenAsync()
+        {
+            var connection = new SshConnection(this, TimeSpan.FromSeconds(10));
+            connection.Start();
+            var channel = await connection.OpenSessionAsync(CancellationToken.None);
+            return (connection, channel);
+        }
+
+        public async Task SendDataAsync(ReadOnlyMemory<byte> data)
+        {
+            for (var offset = 0; offset < data.Length; offset += Packet)
+            {
+                var chunk = data.Slice(offset, Math.Min(Packet, data.Length - offset));
+                Interlocked.Increment(ref _queued);
+                await _toClient.Writer.WriteAsync(new SshWriter(chunk.Length + 16)
+                    .WriteByte((byte)SshMessageNumber.SSH_MSG_CHANNEL_DATA)
+                    .WriteUInt32(_clientChannel)
+                    .WriteString(chunk.Span)
+                    .ToArray());
+            }
+        }
+
+        /// <summary>Waits until the client's receive loop has taken every queued message (and so handled all but the last).</summary>
+        public async Task WaitDeliveredAsync()
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (Volatile.Read(ref _delivered) < Volatile.Read(ref _queued) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5);
+            }
+
+            // The receive loop handles a message before asking for the next; one more short wait covers the last.
+            await Task.Delay(50);
+        }
+
+        public async Task<uint> NextAdjustmentAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return await _adjustments.Reader.ReadAsync(timeout.Token);
+        }
+
+        public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        {
+            var reader = new SshReader(payload);
+            var type = (SshMessageNumber)reader.ReadByte();
+            switch (type)
+            {
+                case SshMessageNumber.SSH_MSG_CHANNEL_OPEN:
+                    Assert.Equal("session", reader.ReadString());
+                    _clientChannel = reader.ReadUInt32();
+                    AnnouncedWindow = reader.ReadUInt32();
+                    _toClient.Writer.TryWrite(new SshWriter(32)
+                        .WriteByte((byte)SshMessageNumber.SSH_MSG_CHANNEL_OPEN_CONFIRMATION)
+                        .WriteUInt32(_clientChannel)
+                        .WriteUInt32(ServerChannel)
+                        .WriteUInt32(2 * 1024 * 1024)
+                        .WriteUInt32(Packet)
+                        .ToArray());
+                    break;
+                case SshMessageNumber.SSH_MSG_CHANNEL_WINDOW_ADJUST:
+                    Assert.Equal(ServerChannel, reader.ReadUInt32());
+                    var bytes = reader.ReadUInt32();
+                    lock (Adjustments)
+                    {
+                        Adjustments.Add(bytes);
+                    }
+
+                    _adjustments.Writer.TryWrite(bytes);
+                    break;
+            }
+
+            return default;
+        }
+
+        public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync(CancellationToken cancellationToken)
+        {
+            var message = await _toClient.Reader.ReadAsync(cancellationToken);
+            if (message[0] == (byte)SshMessageNumber.SSH_MSG_CHANNEL_DATA)
+            {
+                Interlocked.Increment(ref _delivered);
+            }
+
+            return message;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _toClient.Writer.TryComplete();
+            return default;
+        }
+    }
+}

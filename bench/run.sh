@@ -2,11 +2,14 @@
 # FtpTools against curl, lftp, OpenSSH sftp and rclone on the loopback test servers. See bench/README.md.
 #
 #   bash bench/run.sh [--quick] [--runs N] [--only REGEX] [--timeout SECONDS] [--no-limits] [--keep]
+#                     [--wan-delay-ms MS [--wan-rate-mbit MBIT]]
 #
 #   --quick     one run per row and small data (64 MiB, 100 x 4 KiB, 1,000 entries): a smoke run of a few minutes
 #   --runs N    runs per row (median); default 3 (1 with --quick)
 #   --only RE   rows whose "protocol/case label" matches RE, e.g. 'sftp/' or 'download-big (FtpTools|sftp)'
 #   --keep      leave the servers' and data's temporary directory in place (it is printed)
+#   --wan-delay-ms MS    SFTP rows only, each through a relay that delays every chunk by MS each way
+#   --wan-rate-mbit MBIT and caps each direction at MBIT Mbit/s (a slow, far-away link; netem is not needed)
 # Sizes can be overridden with FTPTOOLS_BENCH_BIG_MIB, FTPTOOLS_BENCH_SMALL_FILES, FTPTOOLS_BENCH_LIST_ENTRIES;
 # the temporary directory goes under FTPTOOLS_BENCH_TMP (default /var/tmp), on the same disk for servers and data.
 # Results: a table on stdout, bench/results/<timestamp>.json and .md.
@@ -20,9 +23,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; pass+=("$1") ;;
     --keep) keep=1 ;;
-    --runs|--only|--timeout) pass+=("$1" "$2"); shift ;;
+    --runs|--only|--timeout|--wan-delay-ms|--wan-rate-mbit) pass+=("$1" "$2"); shift ;;
     --no-limits) pass+=("$1") ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift

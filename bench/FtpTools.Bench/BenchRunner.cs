@@ -33,6 +33,15 @@ internal sealed class BenchSettings
     public string Command { get; init; } = "";
 
     public string Seed { get; init; } = "";
+
+    /// <summary>With a value, SFTP only, through a <see cref="DelayRelay"/> with this one-way delay.</summary>
+    public TimeSpan? WanDelay { get; init; }
+
+    /// <summary>The relay's rate cap per direction in bytes/s (only with <see cref="WanDelay"/>), or null for none.</summary>
+    public double? WanBytesPerSecond { get; init; }
+
+    /// <summary>Set once the relay runs: what the report says of the link.</summary>
+    public string? Link { get; set; }
 }
 
 /// <summary>One run of one row.</summary>
@@ -104,6 +113,18 @@ internal static class BenchRunner
         var configDirectory = Path.Combine(settings.DataDirectory, "config");
         Directory.CreateDirectory(configDirectory);
         File.SetUnixFileMode(configDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        // Every row reaches sshd through the relay: the FtpTools child reads the rewritten env file, the peers take
+        // the port (and the known_hosts entry) from the servers loaded from it.
+        await using var relay = settings.WanDelay is TimeSpan delay
+            ? DelayRelay.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, servers.SftpPort), delay, settings.WanBytesPerSecond)
+            : null;
+        if (relay is not null)
+        {
+            servers = ServerEnvironment.Load(servers.WriteWithSftpPort(configDirectory, relay.Port));
+            settings.Link = "SFTP through a delay relay on 127.0.0.1: " + relay.Description;
+            Console.Error.WriteLine("bench: " + settings.Link);
+        }
         servers.WriteKnownHosts(configDirectory);
         var obscured = (await ProcessRunner.RunWithInputAsync("rclone", new[] { "obscure", "-" }, servers.Password).ConfigureAwait(false)).Trim();
         RcloneContender.WriteConfig(servers, configDirectory, obscured);
@@ -164,7 +185,8 @@ internal static class BenchRunner
         };
         var filter = settings.Only is null ? null : new Regex(settings.Only, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         var rows = new List<Row>();
-        foreach (var protocol in BenchCase.Protocols)
+        // FTP's data connections go to ports the relay does not know of: a WAN run is SFTP's.
+        foreach (var protocol in BenchCase.Protocols.Where(p => settings.WanDelay is null || p == RemoteProtocol.Sftp))
         {
             foreach (var kind in Enum.GetValues<CaseKind>())
             {

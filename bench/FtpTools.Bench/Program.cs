@@ -11,7 +11,9 @@ namespace FtpTools.Bench;
 /// <summary>
 /// FtpTools.Bench run --env DIR/env.sh --data DATA [--runs N] [--quick] [--only REGEX] [--timeout SECONDS]
 ///                    [--results DIR] [--no-limits] [--command TEXT] [--seed TEXT]
+///                    [--wan-delay-ms MS [--wan-rate-mbit MBIT]]   (SFTP only, through DelayRelay)
 /// FtpTools.Bench child ...   (one FtpTools run; started by "run" itself)
+/// FtpTools.Bench relay --to PORT --delay-ms MS [--rate-mbit MBIT]   (the WAN relay alone, for trying a tool by hand)
 /// bench/run.sh starts the servers, makes the data and calls "run"; see bench/README.md.
 /// </summary>
 internal static class Program
@@ -29,9 +31,14 @@ internal static class Program
             return await FtpToolsChild.RunAsync(args).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "relay")
+        {
+            return await RelayAsync(args).ConfigureAwait(false);
+        }
+
         if (args.Length == 0 || args[0] != "run")
         {
-            Console.Error.WriteLine("usage: FtpTools.Bench run --env DIR/env.sh --data DATA [--runs N] [--quick] [--only REGEX] [--timeout SECONDS] [--results DIR] [--no-limits]");
+            Console.Error.WriteLine("usage: FtpTools.Bench run --env DIR/env.sh --data DATA [--runs N] [--quick] [--only REGEX] [--timeout SECONDS] [--results DIR] [--no-limits] [--wan-delay-ms MS [--wan-rate-mbit MBIT]]");
             return 2;
         }
 
@@ -48,7 +55,14 @@ internal static class Program
             MeasureLimits = !Has(args, "--no-limits"),
             Command = Value(args, "--command") ?? "FtpTools.Bench " + string.Join(' ', args),
             Seed = Value(args, "--seed") ?? "",
+            WanDelay = Value(args, "--wan-delay-ms") is string ms ? TimeSpan.FromMilliseconds(double.Parse(ms, CultureInfo.InvariantCulture)) : null,
+            WanBytesPerSecond = Value(args, "--wan-rate-mbit") is string mbit ? double.Parse(mbit, CultureInfo.InvariantCulture) * 1e6 / 8 : null,
         };
+        if (settings.WanBytesPerSecond is not null && settings.WanDelay is null)
+        {
+            throw new ArgumentException("--wan-rate-mbit needs --wan-delay-ms.");
+        }
+
         if (settings.Runs < 1)
         {
             throw new ArgumentException("--runs must be at least 1.");
@@ -61,6 +75,29 @@ internal static class Program
             cancel.Cancel();
         };
         return await BenchRunner.RunAsync(settings, cancel.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// relay --to PORT --delay-ms MS [--rate-mbit MBIT]: a <see cref="DelayRelay"/> to 127.0.0.1:PORT on its own, for
+    /// trying one tool by hand over a slow link; prints the port it listens on and runs until Ctrl+C.
+    /// </summary>
+    private static async Task<int> RelayAsync(string[] args)
+    {
+        var to = int.Parse(Value(args, "--to") ?? throw new ArgumentException("--to is required."), CultureInfo.InvariantCulture);
+        var delay = TimeSpan.FromMilliseconds(double.Parse(Value(args, "--delay-ms") ?? throw new ArgumentException("--delay-ms is required."), CultureInfo.InvariantCulture));
+        double? rate = Value(args, "--rate-mbit") is string mbit ? double.Parse(mbit, CultureInfo.InvariantCulture) * 1e6 / 8 : null;
+        await using var relay = DelayRelay.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, to), delay, rate);
+        Console.Out.WriteLine(relay.Port.ToString(CultureInfo.InvariantCulture));
+        Console.Error.WriteLine("relay: 127.0.0.1:" + relay.Port + " -> 127.0.0.1:" + to + ", " + relay.Description + "; Ctrl+C stops it");
+        var stopped = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stopped.TrySetResult();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();
+        await stopped.Task.ConfigureAwait(false);
+        return 0;
     }
 
     private static bool Has(string[] args, string name) => Array.IndexOf(args, name) >= 0;

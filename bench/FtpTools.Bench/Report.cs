@@ -78,6 +78,10 @@ internal sealed class Report
         output.WriteLine();
         output.WriteLine(string.Format(inv, "FtpTools benchmark, {0:yyyy-MM-dd HH:mm zzz}: {1} run(s) per row{2}", _started, _settings.Runs, _settings.Quick ? " (--quick: smaller data, smoke run)" : ""));
         output.WriteLine(string.Format(inv, "machine: {0} x {1}, {2:0.0} GiB; load average {3} at start, {4} at end", _machine.Processors, _machine.CpuModel, _machine.MemoryBytes / (double)(1L << 30), _machine.LoadAtStart, _machine.LoadAtEnd));
+        if (_settings.Link is not null)
+        {
+            output.WriteLine("link: " + _settings.Link);
+        }
         if (_limits.Count > 0)
         {
             output.WriteLine();
@@ -122,6 +126,7 @@ internal sealed class Report
         runs = _settings.Runs,
         quick = _settings.Quick,
         seed = _settings.Seed,
+        link = _settings.Link,
         transferPath = Program.TransferPath,
         data = new { bigFileBytes = _data.BigSize, bigFileSha256 = _data.BigSha256, smallFiles = _data.SmallFiles.Count, smallFileBytes = _data.SmallFileSize, listEntries = _data.ListCount },
         machine = _machine,
@@ -152,7 +157,13 @@ internal sealed class Report
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(inv, $"Command: `{_settings.Command}`, {_settings.Runs} run(s) per row (median), started {_started:yyyy-MM-dd HH:mm zzz}.\n");
-        sb.Append(inv, $"Machine: {_machine.Processors} x {_machine.CpuModel}, {_machine.MemoryBytes / (double)(1L << 30):0.0} GiB, load average {_machine.LoadAtStart} at start, {_machine.LoadAtEnd} at end. FtpTools transfers: {Program.TransferPath}.\n\n");
+        sb.Append(inv, $"Machine: {_machine.Processors} x {_machine.CpuModel}, {_machine.MemoryBytes / (double)(1L << 30):0.0} GiB, load average {_machine.LoadAtStart} at start, {_machine.LoadAtEnd} at end. FtpTools transfers: {Program.TransferPath}.\n");
+        if (_settings.Link is not null)
+        {
+            sb.Append(inv, $"Link: {_settings.Link}.\n");
+        }
+
+        sb.Append('\n');
         if (_limits.Count > 0)
         {
             sb.Append("| Limit | MB/s | How |\n|---|---:|---|\n");

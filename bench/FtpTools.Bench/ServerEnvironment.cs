@@ -119,6 +119,18 @@ internal sealed class ServerEnvironment
         return path;
     }
 
+    /// <summary>Writes a copy of the env file whose SFTP URI names <paramref name="port"/> instead (the delay relay's); returns its path.</summary>
+    public string WriteWithSftpPort(string directory, int port)
+    {
+        var path = Path.Combine(directory, "env-relay.sh");
+        var lines = File.ReadAllLines(EnvFile)
+            .Select(l => l.TrimStart().StartsWith("export FTPTOOLS_TEST_SFTP_URI=", StringComparison.Ordinal)
+                ? string.Create(CultureInfo.InvariantCulture, $"export FTPTOOLS_TEST_SFTP_URI='sftp://127.0.0.1:{port}'")
+                : l);
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
     private static int PortOf(string uri) => new Uri(uri).Port;
 }
 

@@ -30,6 +30,11 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
     /// <summary>How many SSH_FXP_READLINK a listing sends at once for its symbolic links.</summary>
     private const int ReadLinkBatch = 64;
 
+    /// <summary>SSH_FXP_READDIR requests a listing keeps in flight on its handle at first; doubled per answer with names.</summary>
+    private const int InitialReadDirDepth = 2;
+
+    private const int MaxReadDirDepth = 16;
+
     private readonly SftpChannel _channel;
     private readonly IAsyncDisposable? _owner;
     private readonly IProtocolLog? _log;
@@ -171,23 +176,43 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
         var directory = Resolve(path);
         var handle = await OpenHandleAsync(SftpPacketType.SSH_FXP_OPENDIR, w => w.WriteString(directory), "SSH_FXP_OPENDIR of", directory, cancellationToken).ConfigureAwait(false);
         var names = new List<SftpName>();
+        var pending = new Queue<Task<SftpResponse>>();
         try
         {
-            // draft-02 §6.7: SSH_FXP_READDIR until SSH_FX_EOF; each answer holds one or more names.
+            // draft-02 §6.7: SSH_FXP_READDIR until SSH_FX_EOF; each answer holds one or more names. The requests are
+            // pipelined (§6.1 allows any number outstanding): a directory of 10,000 entries is about 100 answers, one
+            // round trip each when asked one at a time. The depth starts at two (a small directory costs one round
+            // trip: its names and the EOF) and doubles with every answer that had names. A server that works on
+            // requests concurrently may answer a later READDIR with names and an earlier one with EOF, so every
+            // request sent is read before the listing is complete.
+            var depth = InitialReadDirDepth;
+            var ended = false;
             while (true)
             {
-                var response = await _channel.RequestAsync(SftpPacketType.SSH_FXP_READDIR, w => w.WriteString(handle), directory, cancellationToken).ConfigureAwait(false);
+                while (!ended && pending.Count < depth)
+                {
+                    pending.Enqueue(_channel.RequestAsync(SftpPacketType.SSH_FXP_READDIR, w => w.WriteString(handle), directory, cancellationToken));
+                }
+
+                if (pending.Count == 0)
+                {
+                    break;
+                }
+
+                var response = await pending.Dequeue().ConfigureAwait(false);
                 if (response.Type == SftpPacketType.SSH_FXP_STATUS)
                 {
-                    if (response.Status!.Code == SftpStatusCode.SSH_FX_EOF)
+                    if (response.Status!.Code != SftpStatusCode.SSH_FX_EOF)
                     {
-                        break;
+                        throw SftpMessages.ToException(response.Status, "SSH_FXP_READDIR of", directory);
                     }
 
-                    throw SftpMessages.ToException(response.Status, "SSH_FXP_READDIR of", directory);
+                    ended = true;
+                    continue;
                 }
 
                 Expect(response, SftpPacketType.SSH_FXP_NAME, SftpPacketType.SSH_FXP_READDIR);
+                depth = Math.Min(MaxReadDirDepth, depth * 2);
                 foreach (var name in response.Names!)
                 {
                     if (name.FileName is "." or "..")
@@ -207,6 +232,21 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
         }
         finally
         {
+            // Answers still due (after a failure) are awaited before the handle goes: a CLOSE overtaking them would
+            // only make them fail, and their failures must not go unobserved.
+            while (pending.Count > 0)
+            {
+                try
+                {
+                    await pending.Dequeue().ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The listing has already failed with the error that matters.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+
             await CloseHandleQuietlyAsync(handle).ConfigureAwait(false);
         }
 

@@ -101,12 +101,13 @@ internal static class FtpToolsChild
                 return 1;
             case "download-small":
             {
-                // As Receive-FtpFile -Recurse would: list the directory, then one transfer after another on this session.
+                // As Receive-FtpFile -Recurse would: list the directory, then one transfer after another on this session,
+                // each of an item as listed (the engine does not look it up again).
                 var items = await session.ListDirectoryAsync(remote, cancellationToken).ConfigureAwait(false);
                 var count = 0;
                 foreach (var item in items.Where(i => i.Kind == RemoteItemKind.File))
                 {
-                    await DownloadAsync(session, item.FullName, Path.Combine(local, item.Name), cancellationToken).ConfigureAwait(false);
+                    await DownloadItemAsync(session, item, Path.Combine(local, item.Name), cancellationToken).ConfigureAwait(false);
                     count++;
                 }
 
@@ -143,6 +144,9 @@ internal static class FtpToolsChild
     private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken) =>
         Check(await TransferEngine.DownloadFileAsync(session, remotePath, localPath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
 
+    private static async Task DownloadItemAsync(IRemoteSession session, RemoteItem item, string localPath, CancellationToken cancellationToken) =>
+        Check(await TransferEngine.DownloadFileAsync(session, item, localPath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
+
     private static async Task UploadAsync(IRemoteSession session, string localPath, string remotePath, CancellationToken cancellationToken) =>
         Check(await TransferEngine.UploadFileAsync(session, localPath, remotePath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
 
@@ -176,6 +180,9 @@ internal static class FtpToolsChild
             }
         }
     }
+
+    private static Task DownloadItemAsync(IRemoteSession session, RemoteItem item, string localPath, CancellationToken cancellationToken) =>
+        DownloadAsync(session, item.FullName, localPath, cancellationToken);
 
     private static async Task UploadAsync(IRemoteSession session, string localPath, string remotePath, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ internal sealed class ProgressMeter
     private readonly TransferDirection _direction;
     private readonly string _source;
     private readonly string _destination;
-    private readonly long? _total;
+    private long? _total;
     private readonly long _startOffset;
     private readonly IProgress<TransferProgress>? _progress;
     private readonly TimeSpan _interval;
@@ -44,6 +44,9 @@ internal sealed class ProgressMeter
     }
 
     public long BytesTransferred { get; private set; }
+
+    /// <summary>Corrects the expected length (a download whose listed length was out of date) before the final report.</summary>
+    public void UpdateTotal(long? total) => _total = total;
 
     public TimeSpan Elapsed => _clock() - _started;
 

@@ -44,7 +44,7 @@ public static class TransferEngine
     /// <item>A remote directory, or a symbolic link to one, gives <see cref="TransferStatus.Skipped"/> with a warning.</item>
     /// </list>
     /// </summary>
-    public static async Task<TransferResult> DownloadFileAsync(
+    public static Task<TransferResult> DownloadFileAsync(
         IRemoteSession session,
         string remotePath,
         string localPath,
@@ -53,10 +53,46 @@ public static class TransferEngine
         CancellationToken cancellationToken)
     {
         CheckArguments(session, remotePath, localPath);
+        return DownloadAsync(session, RemotePath.Combine(session.CurrentDirectory, remotePath), listed: null, localPath, options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Downloads <paramref name="remoteItem"/>, an item a listing or walk has just described (what
+    /// <c>Get-FtpItem | Receive-FtpFile</c> pipes), as <see cref="DownloadFileAsync(IRemoteSession, string, string, TransferOptions, IProgress{TransferProgress}, CancellationToken)"/>
+    /// does, without asking the server about it again: one round trip less per file (two for an FTP server without
+    /// MLST). Its kind and length are taken as they were listed; when the bytes received differ from the listed
+    /// length, the file is looked at once more, and only a length that still differs fails the download (a file that
+    /// changed since the listing is downloaded as it is now).
+    /// </summary>
+    public static Task<TransferResult> DownloadFileAsync(
+        IRemoteSession session,
+        RemoteItem remoteItem,
+        string localPath,
+        TransferOptions? options,
+        IProgress<TransferProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        if (remoteItem is null)
+        {
+            throw new ArgumentNullException(nameof(remoteItem));
+        }
+
+        CheckArguments(session, remoteItem.FullName, localPath);
+        return DownloadAsync(session, RemotePath.Combine(session.CurrentDirectory, remoteItem.FullName), remoteItem, localPath, options, progress, cancellationToken);
+    }
+
+    private static async Task<TransferResult> DownloadAsync(
+        IRemoteSession session,
+        string source,
+        RemoteItem? listed,
+        string localPath,
+        TransferOptions? options,
+        IProgress<TransferProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         options ??= Defaults;
         options.Validate();
 
-        var source = RemotePath.Combine(session.CurrentDirectory, remotePath);
         var destination = Path.GetFullPath(localPath);
         var partPath = PartFile.LocalPathFor(destination);
         var clock = Stopwatch.StartNew();
@@ -68,7 +104,8 @@ public static class TransferEngine
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var item = await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false)
+            var item = listed
+                ?? await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false)
                 ?? throw new TransferRefusedException($"The remote file '{source}' does not exist.", TransferRefusedReason.SourceNotFound, source);
             // Some servers describe a link by its target (proftpd's MLST), so a link to a directory may arrive
             // here as a directory; either way there is no file to download, and that is not a failure.
@@ -148,6 +185,14 @@ public static class TransferEngine
             }
 
             var received = new FileInfo(partPath).Length;
+            if (options.VerifyLength && total is long listedLength && received != listedLength && listed is not null)
+            {
+                // The listing may be older than the file: what counts is the length the server gives now.
+                var now = await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false);
+                total = now?.Kind == RemoteItemKind.File ? now.Length : total;
+                meter.UpdateTotal(total);
+            }
+
             if (options.VerifyLength && total is long expected && received != expected)
             {
                 throw new FtpToolsException($"The download of '{source}' ended after {received} bytes, but the server announced {expected}.");

@@ -21,6 +21,13 @@ public sealed class PlannedTransfer
         Length = length;
     }
 
+    /// <summary>A download of an item a walk or listing has just described; the engine does not look it up again.</summary>
+    public PlannedTransfer(RemoteItem remoteItem, string destination)
+        : this(TransferDirection.Download, remoteItem?.FullName ?? throw new ArgumentNullException(nameof(remoteItem)), destination, remoteItem.Kind == RemoteItemKind.File ? remoteItem.Length : null)
+    {
+        RemoteItem = remoteItem;
+    }
+
     public TransferDirection Direction { get; }
 
     /// <summary>Absolute remote path (download) or absolute local path (upload).</summary>
@@ -31,6 +38,9 @@ public sealed class PlannedTransfer
 
     /// <summary>Bytes expected, when known; for batch progress.</summary>
     public long? Length { get; }
+
+    /// <summary>For a download: the remote item as listed, when the plan came from a walk (see <see cref="TransferEngine.DownloadFileAsync(IRemoteSession, RemoteItem, string, TransferOptions, IProgress{TransferProgress}, System.Threading.CancellationToken)"/>).</summary>
+    public RemoteItem? RemoteItem { get; }
 
     public override string ToString() => Source + " -> " + Destination;
 }
@@ -157,7 +167,7 @@ public static class TransferPlanner
                         var target = intoDirectory ? LocalPathMapper.MapUnder(destination, entry.RelativePath) : destination;
                         if (Claim(owners, target, item.FullName, errors))
                         {
-                            transfers.Add(new PlannedTransfer(TransferDirection.Download, item.FullName, target, item.Kind == RemoteItemKind.File ? item.Length : null));
+                            transfers.Add(new PlannedTransfer(item, target));
                         }
 
                         break;

@@ -112,7 +112,9 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             {
                 var sink = progress.For(channel);
                 result = download
-                    ? await TransferEngine.DownloadFileAsync(session.Remote, transfer.Source, transfer.Destination, options, sink, cancellationToken).ConfigureAwait(false)
+                    ? await (transfer.RemoteItem is { } item
+                        ? TransferEngine.DownloadFileAsync(session.Remote, item, transfer.Destination, options, sink, cancellationToken)
+                        : TransferEngine.DownloadFileAsync(session.Remote, transfer.Source, transfer.Destination, options, sink, cancellationToken)).ConfigureAwait(false)
                     : await TransferEngine.UploadFileAsync(session.Remote, transfer.Source, transfer.Destination, options, sink, cancellationToken).ConfigureAwait(false);
                 progress.Finished(result, transfer.Length);
             });

@@ -132,6 +132,39 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_listed_item_downloads_as_the_file_is_now_even_when_it_changed_or_went_since_the_listing()
+    {
+        var same = Bytes(100_000, 21);
+        ServerFile("same.bin", same);
+        ServerFile("grown.bin", Bytes(100_000, 22));
+        ServerFile("shrunk.bin", Bytes(100_000, 23));
+        ServerFile("gone.bin", Bytes(100_000, 24));
+        var listing = await Session.ListDirectoryAsync(RemoteDir, Timeout());
+        RemoteItem Listed(string name) => listing.Single(i => i.Name == name);
+        var grown = Bytes(150_000, 25);
+        var shrunk = Bytes(60_000, 26);
+        ServerFile("grown.bin", grown);
+        ServerFile("shrunk.bin", shrunk);
+        File.Delete(Path.Combine(ServerDir, "gone.bin"));
+
+        var results = new Dictionary<string, TransferResult>();
+        foreach (var name in new[] { "same.bin", "grown.bin", "shrunk.bin", "gone.bin" })
+        {
+            results[name] = await TransferEngine.DownloadFileAsync(Session, Listed(name), Path.Combine(_local, name), null, null, Timeout());
+        }
+
+        AssertCompleted(results["same.bin"], TransferDirection.Download, RemoteDir + "/same.bin", Path.Combine(_local, "same.bin"), same.Length);
+        AssertCompleted(results["grown.bin"], TransferDirection.Download, RemoteDir + "/grown.bin", Path.Combine(_local, "grown.bin"), grown.Length);
+        AssertCompleted(results["shrunk.bin"], TransferDirection.Download, RemoteDir + "/shrunk.bin", Path.Combine(_local, "shrunk.bin"), shrunk.Length);
+        Assert.Equal(Sha(same), Sha(File.ReadAllBytes(Path.Combine(_local, "same.bin"))));
+        Assert.Equal(Sha(grown), Sha(File.ReadAllBytes(Path.Combine(_local, "grown.bin"))));
+        Assert.Equal(Sha(shrunk), Sha(File.ReadAllBytes(Path.Combine(_local, "shrunk.bin"))));
+        Assert.Equal(TransferStatus.Failed, results["gone.bin"].Status);
+        Assert.IsAssignableFrom<FtpToolsException>(results["gone.bin"].Exception);
+        Assert.Equal(new[] { "grown.bin", "same.bin", "shrunk.bin" }, Names(_local));
+    }
+
+    [Fact]
     public async Task An_existing_local_destination_is_refused_and_kept()
     {
         ServerFile("f.txt", Bytes(1000, 4));

@@ -49,6 +49,11 @@ public sealed class TransferPlannerTests : IDisposable
             plan.Transfers.Select(t => (t.Source, t.Destination, t.Length)));
         Assert.Equal(30, plan.TotalBytes);
         Assert.All(plan.Transfers, t => Assert.Equal(TransferDirection.Download, t.Direction));
+
+        // Each download carries its walked item, so the engine does not stat it again.
+        Assert.Equal(
+            new[] { entries[1].Item, entries[4].Item, entries[5].Item },
+            plan.Transfers.Select(t => t.RemoteItem));
     }
 
     [Fact]

@@ -10,10 +10,11 @@ namespace FtpTools.Core.Ssh.Channels;
 
 /// <summary>
 /// One session channel (RFC 4254 §5-6) with flow control both ways.
-/// Receive: incoming data is copied into a ring buffer as large as our window, so the server can never
+/// Receive: incoming data is copied into a ring buffer that can hold our whole window, so the server can never
 /// overrun it (sending beyond the window is a protocol violation) and the connection's receive loop never
-/// waits for the reader. The ring is rented from ArrayPool when the channel is created and returned by
-/// <see cref="Release"/> under the channel lock, after which late data is discarded.
+/// waits for the reader. The ring is rented from ArrayPool when the channel is created (small, grown to the
+/// window's size once the reader falls behind) and returned by <see cref="Release"/> under the channel lock,
+/// after which late data is discarded.
 /// Send: data is cut to the server's window and maximum packet size into a per-channel payload buffer
 /// (a plain array, reused for every packet); writers are serialised.
 /// </summary>
@@ -25,11 +26,11 @@ internal sealed class SshChannel
     private const int MaxSendChunk = 32 * 1024;
     private const int DataHeaderLength = 9;
 
-    private readonly SshConnection _connection;
-    private readonly object _gate = new();
     /// <summary>What the receive ring starts with: a few packets' worth (see <see cref="GrowRingLocked"/>).</summary>
     private const int InitialRingBytes = 256 * 1024;
 
+    private readonly SshConnection _connection;
+    private readonly object _gate = new();
     private readonly uint _windowSize;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly byte[] _sendPayload = new byte[DataHeaderLength + MaxSendChunk];

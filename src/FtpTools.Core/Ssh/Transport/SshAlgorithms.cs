@@ -75,11 +75,13 @@ internal static class SshAlgorithms
 
     /// <summary>
     /// With .NET's AES-GCM (hardware AES) the GCM modes come first; chacha20-poly1305 runs on
-    /// BouncyCastle's managed code and is next; CTR with an encrypt-then-MAC HMAC last.
+    /// BouncyCastle's managed code and is next; CTR with an encrypt-then-MAC HMAC last. Within each,
+    /// 128-bit keys first, as OpenSSH orders them: AES-128 has no known weakness, and a 1 GiB SFTP download
+    /// ran at 436 MB/s with aes128-gcm against 346 MB/s with aes256-gcm (bench/README.md).
     /// </summary>
     public static readonly IReadOnlyList<string> DefaultCiphers = new[]
     {
-        Aes256Gcm, Aes128Gcm, ChaCha20Poly1305, Aes256Ctr, Aes192Ctr, Aes128Ctr,
+        Aes128Gcm, Aes256Gcm, ChaCha20Poly1305, Aes128Ctr, Aes192Ctr, Aes256Ctr,
     };
 
     public static readonly IReadOnlyList<string> SupportedCiphers = DefaultCiphers;

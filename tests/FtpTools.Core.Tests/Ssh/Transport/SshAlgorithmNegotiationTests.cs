@@ -16,7 +16,7 @@ public sealed class SshAlgorithmNegotiationTests
             new[] { "curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521", "diffie-hellman-group-exchange-sha256", "diffie-hellman-group16-sha512", "diffie-hellman-group14-sha256" },
             preferences.Kex);
         Assert.Equal(new[] { "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256" }, preferences.HostKey);
-        Assert.Equal(new[] { "aes256-gcm@openssh.com", "aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr" }, preferences.Ciphers);
+        Assert.Equal(new[] { "aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr" }, preferences.Ciphers);
         Assert.Equal(new[] { "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512" }, preferences.Macs);
     }
 
@@ -24,7 +24,7 @@ public sealed class SshAlgorithmNegotiationTests
     public void Portable_set_has_no_gcm_and_refuses_it_by_name()
     {
         var preferences = SshAlgorithmPreferences.FromOptions(new SshOptions(), portableOnly: true);
-        Assert.Equal(new[] { "chacha20-poly1305@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr" }, preferences.Ciphers);
+        Assert.Equal(new[] { "chacha20-poly1305@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr" }, preferences.Ciphers);
 
         var error = Assert.Throws<ArgumentException>(() => SshAlgorithmPreferences.FromOptions(new SshOptions { Ciphers = new[] { "aes128-gcm@openssh.com" } }, portableOnly: true));
         Assert.StartsWith("The SSH cipher 'aes128-gcm@openssh.com' in Ciphers is not available: it needs .NET 8's AES-GCM", error.Message, StringComparison.Ordinal);

@@ -37,7 +37,7 @@ public sealed class SshdInteropTests
         Assert.StartsWith("SSH-2.0-OpenSSH_", client.Info.ServerBanner, StringComparison.Ordinal);
         Assert.Equal("curve25519-sha256", client.Info.SshKexAlgorithm);
         Assert.Equal("ssh-ed25519", client.Info.SshHostKeyAlgorithm);
-        Assert.Equal("aes256-gcm@openssh.com", client.Info.SshCipher);
+        Assert.Equal("aes128-gcm@openssh.com", client.Info.SshCipher);
         Assert.Equal("<implicit>", client.Info.SshMac);
         Assert.Equal(_server.HostKeyFingerprintsByType["ed25519"], client.Info.HostKeyFingerprint);
         Assert.Equal(TestServers.UserName, client.Info.UserName);
@@ -172,7 +172,7 @@ public sealed class SshdInteropTests
         await using var gcmOnly = await _server.StartCustomAsync("Ciphers aes256-gcm@openssh.com");
         var failure = await Assert.ThrowsAsync<SshNegotiationException>(
             () => SshTestSupport.ConnectAsync(gcmOnly.Host, gcmOnly.Port, _server.HostKeyFingerprints, portableOnly: true));
-        Assert.Contains("we offered [chacha20-poly1305@openssh.com, aes256-ctr, aes192-ctr, aes128-ctr]", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("we offered [chacha20-poly1305@openssh.com, aes128-ctr, aes192-ctr, aes256-ctr]", failure.Message, StringComparison.Ordinal);
         Assert.Contains("the server offered [aes256-gcm@openssh.com]", failure.Message, StringComparison.Ordinal);
     }
 
@@ -197,7 +197,7 @@ public sealed class SshdInteropTests
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => SshClient.ConnectAsync(options, SshTestSupport.Pinned(Array.Empty<string>()), SshTestSupport.NoAuthentication, CancellationToken.None));
 
-        Assert.StartsWith("Unknown or unsupported SSH cipher 'arcfour' in Ciphers. Supported: aes256-gcm@openssh.com,", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Unknown or unsupported SSH cipher 'arcfour' in Ciphers. Supported: aes128-gcm@openssh.com,", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

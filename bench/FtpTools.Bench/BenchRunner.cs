@@ -170,7 +170,7 @@ internal static class BenchRunner
         var contenders = new List<Contender>
         {
             new FtpToolsContender(null),
-            new FtpToolsContender("aes128-gcm@openssh.com"),
+            new FtpToolsContender("chacha20-poly1305@openssh.com"),
             new CurlContender(parallel: false),
             new CurlContender(parallel: true),
             new LftpContender(LftpMode.Plain),

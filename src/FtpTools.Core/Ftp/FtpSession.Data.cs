@@ -278,6 +278,7 @@ internal sealed partial class FtpSession
     {
         var lines = new List<string>();
         DataConnectionFailedException? failure = null;
+        CommandRefusedException? tooLong = null;
         using (var data = await OpenTransferAsync(verb, path, 0, targetMustExist: true, cancellationToken).ConfigureAwait(false))
         {
             // Buffers: both rented here and returned in the finally below; nothing else holds them.
@@ -321,6 +322,10 @@ internal sealed partial class FtpSession
             {
                 failure = ex;
             }
+            catch (CommandRefusedException ex)
+            {
+                tooLong = ex;
+            }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
@@ -331,6 +336,14 @@ internal sealed partial class FtpSession
         if (failure is not null)
         {
             throw await DataConnectionFailedAsync(verb, path ?? _currentDirectory, failure, abort: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (tooLong is not null)
+        {
+            // The rest of the listing is not read: the transfer is aborted so that its final reply does not answer
+            // the session's next command.
+            await AbortAndResynchroniseAsync(cancellationToken).ConfigureAwait(false);
+            throw tooLong;
         }
 
         var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -212,6 +213,50 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         var ex = await Assert.ThrowsAsync<DataConnectionFailedException>(() => session.ListDirectoryAsync("/dir", Token));
 
         Assert.Contains("The server said: " + Aborted, ex.Message, StringComparison.Ordinal);
+        Assert.True(session.IsConnected);
+        await session.KeepAliveAsync(Token);
+        Assert.EndsWith("LIST -a\nABOR\nNOOP\nCWD /\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_listing_of_more_than_a_million_lines_is_refused_and_the_session_stays_in_step()
+    {
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    return await PassiveAsync(connection);
+                case "LIST -a":
+                    await connection.SendAsync("150 Here comes the directory listing.\r\n");
+                    var sent = false;
+                    using (var data = await AcceptAsync())
+                    {
+                        try
+                        {
+                            await data.GetStream().WriteAsync(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("e\r\n", 1_000_001))), Token);
+                            data.Client.Shutdown(SocketShutdown.Send);
+                            sent = true;
+                        }
+                        catch (IOException)
+                        {
+                        }
+                    }
+
+                    await connection.SendAsync(sent ? "226 Directory send OK.\r\n" : Aborted + "\r\n");
+                    return true;
+                case "ABOR":
+                    await connection.SendAsync("225 No transfer to ABOR.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var ex = await Assert.ThrowsAsync<CommandRefusedException>(() => session.ListDirectoryAsync("/dir", Token));
+
+        Assert.Equal("The listing has more than 1000000 lines; it was not read to its end.", ex.Message);
         Assert.True(session.IsConnected);
         await session.KeepAliveAsync(Token);
         Assert.EndsWith("LIST -a\nABOR\nNOOP\nCWD /\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);

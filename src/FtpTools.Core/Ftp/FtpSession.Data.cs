@@ -439,6 +439,27 @@ internal sealed partial class FtpSession
             // The server is waiting for the connection or its TLS handshake and answers (425, 522) when it gives up.
             throw await DataConnectionFailedAsync(verb, path, ex, abort: false, cancellationToken).ConfigureAwait(false);
         }
+        catch (TrustFailureException untrusted) when (!_control.IsClosed)
+        {
+            // The control connection's certificate was trusted and this one is not: the handshake was refused and the
+            // socket closed, so the server answers the transfer (425, 522). That reply is read here so that it does not
+            // answer the next command; the failure stays a trust failure, with the certificate that caused it.
+            FtpReply answer;
+            try
+            {
+                answer = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionLostException lost) when (lost is not ProtocolViolationException)
+            {
+                throw _control.Lost(FtpErrors.ControlLostToo(verb, path, untrusted, lost));
+            }
+
+            throw new TrustFailureException(
+                $"The data connection for {command} was closed: {untrusted.Message} " +
+                $"The server then said: {FtpReplyParser.Printable(answer.ToString(), 200)}",
+                untrusted.Fingerprint,
+                untrusted.Reason);
+        }
     }
 
     private async Task<PendingDataConnection> PrepareDataConnectionAsync(CancellationToken cancellationToken)

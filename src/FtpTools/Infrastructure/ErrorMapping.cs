@@ -40,6 +40,8 @@ internal static class ErrorMapping
         {
             null => throw new ArgumentNullException(nameof(exception)),
             AggregateException { InnerExceptions.Count: 1 } aggregate => Classify(aggregate.InnerExceptions[0]),
+            // Also on an FTP data connection, where the session stays in step: every later transfer would meet the
+            // same certificate, so the batch stops rather than failing item by item.
             TrustFailureException => new(Prefix + "TrustFailure", ErrorCategory.SecurityError, true),
             AuthenticationFailedException => new(Prefix + "AuthenticationFailed", ErrorCategory.AuthenticationError, true),
             ProtocolViolationException => new(Prefix + "ProtocolViolation", ErrorCategory.ProtocolError, true),

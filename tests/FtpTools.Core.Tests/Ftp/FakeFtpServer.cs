@@ -1,7 +1,9 @@
 using System;
 using System.IO;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -90,7 +92,7 @@ internal sealed class FakeFtpServer : IAsyncDisposable
                 "PASS" => "230 logged in\r\n",
                 "SYST" => "215 UNIX Type: L8\r\n",
                 "FEAT" => "211-Features:\r\n" + _features + "211 End\r\n",
-                "OPTS" or "TYPE" or "NOOP" => "200 ok\r\n",
+                "OPTS" or "TYPE" or "NOOP" or "PBSZ" or "PROT" => "200 ok\r\n",
                 "PWD" => "257 \"/\" is current\r\n",
                 "CWD" => "250 ok\r\n",
                 "QUIT" => "221 bye\r\n",
@@ -108,14 +110,24 @@ internal sealed class FakeFtpServer : IAsyncDisposable
 /// <summary>The control connection as the fake server sees it, plus helpers to open data connections.</summary>
 internal sealed class FakeFtpConnection
 {
-    private readonly NetworkStream _stream;
+    private readonly Socket _socket;
     private readonly IPAddress _address;
     private readonly byte[] _one = new byte[1];
+    private Stream _stream;
 
     public FakeFtpConnection(NetworkStream stream, IPAddress address)
     {
         _stream = stream;
+        _socket = stream.Socket;
         _address = address;
+    }
+
+    /// <summary>The server's side of the TLS handshake after its 234 reply to AUTH TLS (RFC 4217 §4).</summary>
+    public async Task StartTlsAsync(X509Certificate2 certificate)
+    {
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        await ssl.AuthenticateAsServerAsync(certificate);
+        _stream = ssl;
     }
 
     public Task SendAsync(string raw) => _stream.WriteAsync(Encoding.UTF8.GetBytes(raw)).AsTask();
@@ -140,7 +152,7 @@ internal sealed class FakeFtpConnection
     }
 
     /// <summary>Ends the control connection from the server's side, as a crashed server would.</summary>
-    public void Close() => _stream.Socket.Shutdown(SocketShutdown.Both);
+    public void Close() => _socket.Shutdown(SocketShutdown.Both);
 
     /// <summary>A listener for one passive data connection on the control connection's address family.</summary>
     public TcpListener ListenForData()

@@ -1,0 +1,148 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Ftp;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FtpTools.Core.Tests.Ftp;
+
+/// <summary>
+/// FTPES where a data connection presents another certificate than the control connection did (a hijacked passive
+/// port, or a misconfigured server): the transfer fails with the trust failure and that certificate's thumbprint,
+/// the server's reply to the failed handshake is read, and the next command gets its own answer.
+/// </summary>
+public sealed class FtpDataTlsTrustTests : IDisposable
+{
+    private static readonly byte[] Good = RandomNumberGenerator.GetBytes(300_000);
+
+    private readonly ITestOutputHelper _output;
+    private readonly RecordingLog _log = new();
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+    private readonly X509Certificate2 _server = SelfSigned("CN=fake control");
+    private readonly X509Certificate2 _stranger = SelfSigned("CN=fake stranger");
+    private TcpListener? _data;
+
+    public FtpDataTlsTrustTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    private CancellationToken Token => _timeout.Token;
+
+    public void Dispose()
+    {
+        _output.WriteLine(_log.ToString());
+        _data?.Stop();
+        _timeout.Dispose();
+        _server.Dispose();
+        _stranger.Dispose();
+    }
+
+    [Fact]
+    public async Task A_data_connection_with_another_certificate_fails_as_untrusted_and_the_session_stays_in_step()
+    {
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "AUTH TLS":
+                    await connection.SendAsync("234 Proceed with negotiation.\r\n");
+                    await connection.StartTlsAsync(_server);
+                    return true;
+                case "EPSV":
+                    _data?.Stop();
+                    _data = connection.ListenForData();
+                    await connection.SendAsync($"229 Entering Extended Passive Mode (|||{((IPEndPoint)_data.LocalEndpoint).Port}|)\r\n");
+                    return true;
+                case "RETR /hijacked.bin":
+                    await connection.SendAsync("150 Opening BINARY mode data connection.\r\n");
+                    await ServeDataAsync(_stranger, Good);
+                    await connection.SendAsync("425 Failed to establish connection.\r\n");
+                    return true;
+                case "RETR /good.bin":
+                    await connection.SendAsync("150 Opening BINARY mode data connection.\r\n");
+                    await ServeDataAsync(_server, Good);
+                    await connection.SendAsync("226 Transfer complete.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var ex = await Assert.ThrowsAsync<TrustFailureException>(() => ReadAllAsync(session, "/hijacked.bin"));
+
+        Assert.Equal(TrustFailureReason.UntrustedChain, ex.Reason);
+        Assert.Equal(FtpCertificateValidator.Sha256Thumbprint(_stranger), ex.Fingerprint);
+        Assert.StartsWith("The data connection for RETR /hijacked.bin was closed: The server's TLS certificate is not trusted: its chain does not end in a trusted root", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("SHA-256 thumbprint: " + ex.Fingerprint, ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("The server then said: 425 Failed to establish connection.", ex.Message, StringComparison.Ordinal);
+        Assert.True(session.IsConnected);
+
+        // In step: EPSV gets its own 229, not the 425 owed by the failed transfer.
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(Good)), Convert.ToHexString(SHA256.HashData(await ReadAllAsync(session, "/good.bin"))));
+    }
+
+    /// <summary>
+    /// Accepts the data connection and serves <paramref name="content"/> over TLS. A client that refuses the
+    /// certificate ends it with an alert; with TLS 1.3 the server may learn that only when it writes.
+    /// </summary>
+    private async Task ServeDataAsync(X509Certificate2 certificate, byte[] content)
+    {
+        using var client = await _data!.AcceptTcpClientAsync(Token);
+        _data.Stop();
+        _data = null;
+        await using var ssl = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(certificate);
+            await ssl.WriteAsync(content, Token);
+            await ssl.ShutdownAsync();
+            client.Client.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            _output.WriteLine($"fake server: the data connection ended: {ex.Message}");
+        }
+    }
+
+    private async Task<byte[]> ReadAllAsync(IRemoteSession session, string path)
+    {
+        await using var stream = await session.OpenReadAsync(path, 0, Token);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, Token);
+        await stream.CompleteAsync(Token);
+        return copy.ToArray();
+    }
+
+    private static X509Certificate2 SelfSigned(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+
+        // A certificate with an ephemeral key cannot serve TLS on every platform; a round trip through PKCS#12 can.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    private ConnectionOptions Options(FakeFtpServer server) => new()
+    {
+        Protocol = RemoteProtocol.Ftpes,
+        Host = "127.0.0.1",
+        Port = server.Port,
+        Credential = new NetworkCredential("user", "secret"),
+        OperationTimeout = TimeSpan.FromSeconds(10),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        Tls = new TlsOptions { PinnedThumbprints = new[] { FtpCertificateValidator.Sha256Thumbprint(_server) } },
+        Log = _log,
+    };
+}

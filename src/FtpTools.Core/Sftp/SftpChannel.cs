@@ -51,6 +51,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     private long _lastProgress;
     private Exception? _fault;
     private Task? _readLoop;
+    private SemaphoreSlim? _handleSlots;
 
     private SftpChannel(Stream stream, TimeSpan timeout, IProtocolLog? log)
     {
@@ -116,6 +117,22 @@ internal sealed class SftpChannel : IAsyncDisposable
         _watchdog = new Timer(static state => ((SftpChannel)state!).CheckTimeout(), this, period, period);
     }
 
+    /// <summary>
+    /// Keeps at most <paramref name="maxOpenHandles"/> handles open at once (limits@openssh.com, OpenSSH PROTOCOL
+    /// §4.8): SSH_FXP_OPEN and SSH_FXP_OPENDIR wait for a slot before they are sent. A slot is taken by the request,
+    /// kept when the answer is a handle, and given back when the answer is anything else or when the handle's
+    /// SSH_FXP_CLOSE is answered (also a close of a handle its opener stopped waiting for). Call before any open.
+    /// </summary>
+    public void LimitOpenHandles(int maxOpenHandles)
+    {
+        if (maxOpenHandles < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxOpenHandles), maxOpenHandles, "At least one handle must be allowed.");
+        }
+
+        _handleSlots = new SemaphoreSlim(maxOpenHandles);
+    }
+
     /// <summary>Reserves a request id for <paramref name="handler"/>. Register before sending: the answer may come at once.</summary>
     public uint Register(ISftpResponseHandler handler)
     {
@@ -179,8 +196,31 @@ internal sealed class SftpChannel : IAsyncDisposable
     public async Task<SftpResponse> RequestAsync(SftpPacketType type, Action<SshWriter>? writeBody, string? logText, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var pending = new PendingRequest(this);
-        var id = Register(pending);
+        var slots = Volatile.Read(ref _handleSlots);
+        var slot = slots is null ? HandleSlot.None : type switch
+        {
+            SftpPacketType.SSH_FXP_OPEN or SftpPacketType.SSH_FXP_OPENDIR => HandleSlot.TakenUnlessRefused,
+            SftpPacketType.SSH_FXP_CLOSE => HandleSlot.GivenBackWhenAnswered,
+            _ => HandleSlot.None,
+        };
+        if (slot == HandleSlot.TakenUnlessRefused && !slots!.Wait(0))
+        {
+            _log?.Write(LogDirection.Info, $"{type} of {logText} waits for a handle to be closed: the server allows no more open at once.");
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var pending = new PendingRequest(this, slot == HandleSlot.None ? null : slots, slot);
+        uint id;
+        try
+        {
+            id = Register(pending);
+        }
+        catch
+        {
+            pending.GiveBackSlot();
+            throw;
+        }
+
         try
         {
             var writer = new SshWriter(128);
@@ -193,6 +233,7 @@ internal sealed class SftpChannel : IAsyncDisposable
         catch
         {
             Unregister(id);
+            pending.GiveBackSlot();
             throw;
         }
 
@@ -378,26 +419,58 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>What a request does to the open-handle budget (<see cref="LimitOpenHandles"/>).</summary>
+    private enum HandleSlot
+    {
+        None,
+
+        /// <summary>An open: holds a slot, kept if the answer is a handle.</summary>
+        TakenUnlessRefused,
+
+        /// <summary>A close: the handle's slot comes back with the answer, whatever it says.</summary>
+        GivenBackWhenAnswered,
+    }
+
     private sealed class PendingRequest : ISftpResponseHandler
     {
         private readonly SftpChannel _channel;
         private readonly TaskCompletionSource<SftpResponse> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly HandleSlot _slot;
+        private SemaphoreSlim? _slots;
 
-        public PendingRequest(SftpChannel channel) => _channel = channel;
+        public PendingRequest(SftpChannel channel, SemaphoreSlim? slots, HandleSlot slot)
+        {
+            _channel = channel;
+            _slots = slots;
+            _slot = slot;
+        }
 
         public Task<SftpResponse> Task => _completion.Task;
 
         public void OnResponse(SftpPacketType type, ReadOnlyMemory<byte> afterId)
         {
             var response = SftpMessages.ParseResponse(type, afterId);
+            if (_slot == HandleSlot.GivenBackWhenAnswered || response.Handle is null)
+            {
+                GiveBackSlot();
+            }
+
             if (!_completion.TrySetResult(response) && response.Handle is not null)
             {
+                // Its slot goes back when this close is answered.
                 _channel.CloseOrphanedHandle(response.Handle);
             }
         }
 
-        public void OnFailure(Exception error) => _completion.TrySetException(error);
+        public void OnFailure(Exception error)
+        {
+            GiveBackSlot();
+            _completion.TrySetException(error);
+        }
 
         public void Cancel() => _completion.TrySetCanceled();
+
+        /// <summary>Returns the request's slot once, if it has one.</summary>
+        public void GiveBackSlot() => Interlocked.Exchange(ref _slots, null)?.Release();
     }
 }

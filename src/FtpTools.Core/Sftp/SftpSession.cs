@@ -684,6 +684,10 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
                 Limits = limits;
                 ReadLength = LengthFromLimit(limits.MaxReadLength);
                 WriteLength = LengthFromLimit(limits.MaxWriteLength);
+                if (limits.MaxOpenHandles > 0)
+                {
+                    _channel.LimitOpenHandles((int)Math.Min(limits.MaxOpenHandles, int.MaxValue));
+                }
                 _log?.Write(LogDirection.Info, $"limits@openssh.com: packet {limits.MaxPacketLength}, read {limits.MaxReadLength}, write {limits.MaxWriteLength}, handles {limits.MaxOpenHandles}; using reads of {ReadLength} and writes of {WriteLength} bytes.");
             }
         }

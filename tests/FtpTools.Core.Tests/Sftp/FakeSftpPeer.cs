@@ -44,9 +44,17 @@ internal sealed class FakeSftpPeer : IAsyncDisposable
         return new FakeSftpPeer(client, await accept);
     }
 
-    /// <summary>Opens a session against this peer, playing a well-behaved server for INIT and REALPATH ".".</summary>
-    public async Task<SftpSession> OpenSessionAsync(TimeSpan timeout, IReadOnlyDictionary<string, string>? extensions = null)
+    /// <summary>
+    /// Opens a session against this peer, playing a well-behaved server for INIT, limits@openssh.com (offered and
+    /// answered only when <paramref name="limits"/> is given) and REALPATH ".".
+    /// </summary>
+    public async Task<SftpSession> OpenSessionAsync(TimeSpan timeout, IReadOnlyDictionary<string, string>? extensions = null, SftpLimits? limits = null)
     {
+        if (limits is not null)
+        {
+            extensions = new Dictionary<string, string>(extensions ?? new Dictionary<string, string>()) { [SftpExtensionNames.Limits] = "1" };
+        }
+
         var options = new ConnectionOptions { Protocol = RemoteProtocol.Sftp, Host = "127.0.0.1", OperationTimeout = timeout };
         var open = SftpSession.OpenAsync(ClientStream, "127.0.0.1", 22, new SessionInfo(), options, null, CancellationToken.None);
         var init = await ReadRequestAsync();
@@ -63,6 +71,18 @@ internal sealed class FakeSftpPeer : IAsyncDisposable
 
         SftpPacket.End(version);
         await SendRawAsync(version.ToArray());
+        if (limits is not null)
+        {
+            var request = await ReadRequestAsync();
+            if (request.Type != SftpPacketType.SSH_FXP_EXTENDED || request.Reader().ReadString() != SftpExtensionNames.Limits)
+            {
+                throw new InvalidOperationException($"Expected the limits@openssh.com request, got {request.Type}.");
+            }
+
+            await SendPacketAsync(SftpPacketType.SSH_FXP_EXTENDED_REPLY, request.Id, w => w
+                .WriteUInt64(limits.MaxPacketLength).WriteUInt64(limits.MaxReadLength).WriteUInt64(limits.MaxWriteLength).WriteUInt64(limits.MaxOpenHandles));
+        }
+
         var realPath = await ReadRequestAsync();
         await SendNameAsync(realPath.Id, "/home/fake");
         return await open;

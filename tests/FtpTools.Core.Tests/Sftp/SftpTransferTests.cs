@@ -261,6 +261,9 @@ public sealed class SftpTransferTests : IAsyncLifetime
         Assert.NotNull(_session.Limits);
         Assert.Equal(255 * 1024, _session.ReadLength);
         Assert.True(_session.WriteLength is > 32 * 1024 and <= 255 * 1024, $"write length {_session.WriteLength}");
+
+        // OpenSSH states its open-file limit less a few; every other sshd test runs with it being kept.
+        Assert.InRange(_session.Limits!.MaxOpenHandles, 1UL, 1UL << 20);
     }
 
     private async Task<byte[]> DownloadAsync(string path, long offset, int bufferSize)

@@ -5,6 +5,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 using FtpTools.Core.Paths;
 
 namespace FtpTools.Core.Transfers;
@@ -177,7 +178,7 @@ public static class TransferEngine
                     var remote = await (session is IKnownLengthReader reader
                         ? reader.OpenReadAsync(source, offset, total, cancellationToken)
                         : session.OpenReadAsync(source, offset, cancellationToken)).ConfigureAwait(false);
-                    await CopyAndCompleteAsync(remote, from: remote, to: local, options.BufferSize, options.ProgressInterval, meter, cancellationToken).ConfigureAwait(false);
+                    await CopyAndCompleteAsync(remote, from: remote, to: new WritebackFileStream(local), options.BufferSize, options.ProgressInterval, meter, cancellationToken).ConfigureAwait(false);
                 }
 
                 await local.FlushAsync(cancellationToken).ConfigureAwait(false);

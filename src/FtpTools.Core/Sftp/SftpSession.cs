@@ -24,8 +24,13 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
     /// <summary>Largest number of READ or WRITE requests one transfer keeps outstanding.</summary>
     internal const int MaxRequestsInFlight = 64;
 
-    /// <summary>Largest amount of data one transfer keeps outstanding; bounds its memory whatever the request size.</summary>
-    internal const int MaxBytesInFlight = 16 * 1024 * 1024;
+    /// <summary>
+    /// Largest amount of data one transfer keeps outstanding; bounds its memory whatever the request size. A download
+    /// cannot have more than the SSH channel's window (8 MiB) on its way, so requests beyond it only keep the server
+    /// busy while a window adjust travels; a quarter more does that. 16 MiB was no faster, on loopback or over a 40 ms
+    /// round trip, and cost 6 MB more peak memory.
+    /// </summary>
+    internal const int MaxBytesInFlight = 10 * 1024 * 1024;
 
     /// <summary>How many SSH_FXP_READLINK a listing sends at once for its symbolic links.</summary>
     private const int ReadLinkBatch = 64;

@@ -20,6 +20,8 @@
         'New-FtpDirectory'
         'Remove-FtpItem'
         'Rename-FtpItem'
+        'Test-FtpPath'
+        'Set-FtpLocation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,4 +1,7 @@
+using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Transfers;
@@ -20,6 +23,39 @@ public abstract partial class TransferBehaviours
         var item = await Session.GetItemAsync(RemoteDir + "/n1/n2", Timeout());
         Assert.NotNull(item);
         Assert.Equal(RemoteItemKind.Directory, item!.Kind);
+    }
+
+    [Fact]
+    public async Task Testing_paths_tells_files_directories_links_and_missing_paths_apart()
+    {
+        ServerFile("probe/file.txt", Bytes(7, 41));
+        Directory.CreateDirectory(Path.Combine(ServerDir, "probe", "dir"));
+        File.CreateSymbolicLink(Path.Combine(ServerDir, "probe", "dirlink"), "dir");
+        File.CreateSymbolicLink(Path.Combine(ServerDir, "probe", "filelink"), "file.txt");
+        Target.GiveToServer(ServerDir);
+        var expected = new[]
+        {
+            "file.txt: any leaf", "dir: any container", "dirlink: any container", "filelink: any leaf", "missing:", "missing/deeper:", ".: any container",
+        };
+
+        var actual = new List<string>();
+        foreach (var name in expected.Select(e => e.Substring(0, e.IndexOf(':', StringComparison.Ordinal))))
+        {
+            var path = RemoteDir + "/probe/" + name;
+            var kinds = new List<string>();
+            foreach (var (type, word) in new[] { (RemotePathType.Any, "any"), (RemotePathType.Leaf, "leaf"), (RemotePathType.Container, "container") })
+            {
+                if (await RemotePathProbe.ExistsAsync(Session, path, type, Timeout()))
+                {
+                    kinds.Add(" " + word);
+                }
+            }
+
+            actual.Add(name + ":" + string.Concat(kinds));
+        }
+
+        Assert.Equal(expected, actual);
+        Assert.True(Session.IsConnected);
     }
 
     [Fact]

@@ -1,0 +1,43 @@
+using System;
+using System.Management.Automation;
+using FtpTools.Core;
+using FtpTools.Core.Paths;
+
+namespace FtpTools.Commands;
+
+/// <summary>
+/// Tells whether remote paths exist, as Test-Path does for local ones: $true or $false per path, optionally only for
+/// files (-PathType Leaf) or directories (-PathType Container). A missing path is $false, not an error; a server that
+/// refuses to say (permission denied on the parent, say) is a non-terminating error and writes nothing for that path.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "FtpPath")]
+[OutputType(typeof(bool))]
+public sealed class TestFtpPathCommand : FtpSessionCmdlet
+{
+    /// <summary>Remote paths, taken as they are (no wildcards); relative ones start at the session's current directory.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Any (the default), Leaf (a file or anything else that is not a directory) or Container (a directory, or a link to one).</summary>
+    [Parameter]
+    public RemotePathType PathType { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var session = ResolveSession();
+        foreach (var path in Path)
+        {
+            var full = RemotePath.Combine(session.CurrentDirectory, path);
+            var found = false;
+            var ok = Run(session, full, async (_, cancellationToken) =>
+                found = await RemotePathProbe.ExistsAsync(session.Remote, full, PathType, cancellationToken).ConfigureAwait(false));
+
+            if (ok)
+            {
+                WriteObject(found);
+            }
+        }
+    }
+}

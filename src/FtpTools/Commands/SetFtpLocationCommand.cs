@@ -13,7 +13,7 @@ namespace FtpTools.Commands;
 public sealed class SetFtpLocationCommand : FtpSessionCmdlet
 {
     /// <summary>The new current directory: absolute, or relative to the current one ("..", "sub/dir").</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";

@@ -55,6 +55,8 @@ public abstract partial class TransferBehaviours
         }
 
         Assert.Equal(expected, actual);
+        Assert.True(await RemotePathProbe.ExistsAsync(Session, "/", RemotePathType.Container, Timeout()));
+        Assert.True(await RemotePathProbe.ExistsAsync(Session, Session.CurrentDirectory, RemotePathType.Container, Timeout()));
         Assert.True(Session.IsConnected);
     }
 

@@ -20,6 +20,12 @@ public static class RemotePath
     /// <summary>Makes an absolute path canonical: no empty segments, no ".", ".." resolved (never above "/").</summary>
     public static string Normalize(string absolutePath)
     {
+        if (IsNormal(absolutePath))
+        {
+            // Most paths are canonical already (every item of a listing is one); they need no splitting.
+            return absolutePath;
+        }
+
         var parts = new List<string>();
         foreach (var segment in absolutePath.Split('/'))
         {
@@ -42,6 +48,41 @@ public static class RemotePath
         }
 
         return "/" + string.Join("/", parts);
+    }
+
+    /// <summary>"/" or "/" followed by non-empty segments that are neither "." nor "..", without a trailing "/".</summary>
+    private static bool IsNormal(string path)
+    {
+        if (path.Length == 0 || path[0] != '/')
+        {
+            return false;
+        }
+
+        if (path.Length == 1)
+        {
+            return true;
+        }
+
+        var segmentStart = 1;
+        for (var i = 1; i <= path.Length; i++)
+        {
+            if (i < path.Length && path[i] != '/')
+            {
+                continue;
+            }
+
+            var length = i - segmentStart;
+            if (length == 0
+                || (length == 1 && path[segmentStart] == '.')
+                || (length == 2 && path[segmentStart] == '.' && path[segmentStart + 1] == '.'))
+            {
+                return false;
+            }
+
+            segmentStart = i + 1;
+        }
+
+        return true;
     }
 
     /// <summary>The last segment ("c" of "/a/b/c"); "" for "/".</summary>

@@ -1,5 +1,4 @@
 using System;
-using System.Text;
 using FtpTools.Core.Ssh;
 
 namespace FtpTools.Core.Sftp;
@@ -175,29 +174,7 @@ internal sealed class SftpAttributes
     }
 
     /// <summary>"rwxr-xr-x" with setuid/setgid/sticky shown the way ls(1) does (s/S, t/T).</summary>
-    public static string FormatPermissions(uint mode)
-    {
-        var text = new StringBuilder(9);
-        AppendTriplet(text, mode >> 6, (mode & 0x800) != 0, 's');
-        AppendTriplet(text, mode >> 3, (mode & 0x400) != 0, 's');
-        AppendTriplet(text, mode, (mode & 0x200) != 0, 't');
-        return text.ToString();
-    }
-
-    private static void AppendTriplet(StringBuilder text, uint bits, bool special, char specialChar)
-    {
-        text.Append((bits & 4) != 0 ? 'r' : '-');
-        text.Append((bits & 2) != 0 ? 'w' : '-');
-        var execute = (bits & 1) != 0;
-        if (special)
-        {
-            text.Append(execute ? specialChar : char.ToUpperInvariant(specialChar));
-        }
-        else
-        {
-            text.Append(execute ? 'x' : '-');
-        }
-    }
+    public static string FormatPermissions(uint mode) => PermissionText.Format((int)(mode & 0xFFF));
 
     private static readonly DateTime UnixEpoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 }

@@ -17,6 +17,26 @@ public class RemotePathTests
     }
 
     [Theory]
+    [InlineData("/", "/")]
+    [InlineData("/a/b", "/a/b")]
+    [InlineData("/...", "/...")]
+    [InlineData("/.a/..b/a.", "/.a/..b/a.")]
+    [InlineData("/a/", "/a")]
+    [InlineData("//a", "/a")]
+    [InlineData("/a//b", "/a/b")]
+    [InlineData("/a/.", "/a")]
+    [InlineData("/./a", "/a")]
+    [InlineData("/a/..", "/")]
+    [InlineData("/a/../b", "/b")]
+    [InlineData("/..", "/")]
+    [InlineData("a/b", "/a/b")]
+    [InlineData("", "/")]
+    public void Normalize_keeps_canonical_paths_and_rewrites_the_rest(string path, string expected)
+    {
+        Assert.Equal(expected, RemotePath.Normalize(path));
+    }
+
+    [Theory]
     [InlineData("/a/b/c", "c", "/a/b")]
     [InlineData("/top", "top", "/")]
     [InlineData("/", "", "/")]

@@ -131,7 +131,7 @@ internal static partial class FtpListingParser
             LastWriteTimeUtc = modified,
             PermissionBits = bits,
             // The rwx text when the mode is known, so MLSD, LIST and SFTP items read alike; else RFC 3659 §7.5.5 perm.
-            Permissions = bits is { } b ? FormatPermissions(b) : perm,
+            Permissions = bits is { } b ? PermissionText.Format(b) : perm,
             Owner = FirstFact(facts, "UNIX.ownername", "UNIX.owner", "UNIX.uid"),
             Group = FirstFact(facts, "UNIX.groupname", "UNIX.group", "UNIX.gid"),
             LinkTarget = linkTarget,

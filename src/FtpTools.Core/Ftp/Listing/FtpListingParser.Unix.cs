@@ -86,7 +86,7 @@ internal static partial class FtpListingParser
                 Length = size,
                 LastWriteTimeUtc = date,
                 PermissionBits = bits,
-                Permissions = FormatPermissions(bits),
+                Permissions = PermissionText.Format(bits),
                 Owner = owner,
                 Group = group,
                 LinkTarget = target,
@@ -162,25 +162,6 @@ internal static partial class FtpListingParser
         return true;
     }
 
-    /// <summary>"rwxr-xr-x" for the low nine bits, with s/S/t/T for setuid, setgid and sticky.</summary>
-    private static string FormatPermissions(int bits)
-    {
-        var chars = new char[9];
-        for (var triad = 0; triad < 3; triad++)
-        {
-            var shift = 6 - (triad * 3);
-            var special = (bits & (0x800 >> triad)) != 0;
-            var execute = (bits & (1 << shift)) != 0;
-            chars[triad * 3] = (bits & (4 << shift)) != 0 ? 'r' : '-';
-            chars[(triad * 3) + 1] = (bits & (2 << shift)) != 0 ? 'w' : '-';
-            chars[(triad * 3) + 2] = special
-                ? (triad == 2 ? (execute ? 't' : 'T') : (execute ? 's' : 'S'))
-                : (execute ? 'x' : '-');
-        }
-
-        return new string(chars);
-    }
-
     /// <summary>
     /// Tries a date starting at token <paramref name="i"/>. False with a null error means "no date here, keep
     /// looking"; a non-null error means the shape matched but the values are impossible (e.g. "Feb 30").
@@ -208,7 +189,7 @@ internal static partial class FtpListingParser
             return true;
         }
 
-        var month = Array.IndexOf(MonthNames, first.ToLowerInvariant()) + 1;
+        var month = MonthNumber(first);
         if (month == 0 || i + 2 >= tokens.Count)
         {
             return false;
@@ -251,6 +232,28 @@ internal static partial class FtpListingParser
         lastToken = i + 2;
         return true;
     }
+
+    /// <summary>1-12 for an English month abbreviation in any ASCII case ("Jan", "FEB"), 0 for anything else.</summary>
+    private static int MonthNumber(string text)
+    {
+        if (text.Length != 3)
+        {
+            return 0;
+        }
+
+        for (var i = 0; i < MonthNames.Length; i++)
+        {
+            var month = MonthNames[i];
+            if (AsciiLower(text[0]) == month[0] && AsciiLower(text[1]) == month[1] && AsciiLower(text[2]) == month[2])
+            {
+                return i + 1;
+            }
+        }
+
+        return 0;
+    }
+
+    private static char AsciiLower(char c) => c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 
     internal static bool TryInferYear(int month, int day, int hour, int minute, DateTime nowUtc, out DateTime date)
     {
@@ -326,33 +329,47 @@ internal static partial class FtpListingParser
     /// </summary>
     private static void SplitOwnerColumns(string line, List<Token> tokens, int sizeToken, out string? owner, out string? group)
     {
+        // The columns are tokens 1 .. sizeToken - 1.
         owner = null;
         group = null;
-        var columns = new List<string>();
-        for (var t = 1; t < sizeToken; t++)
-        {
-            columns.Add(tokens[t].Text(line));
-        }
-
-        switch (columns.Count)
+        switch (sizeToken - 1)
         {
             case 0:
                 break;
             case 1:
-                owner = columns[0];
+                owner = tokens[1].Text(line);
                 break;
-            case 2 when IsDigits(columns[0]):
-                owner = columns[1];
+            case 2 when IsDigits(line, tokens[1]):
+                owner = tokens[2].Text(line);
                 break;
             case 2:
-                owner = columns[0];
-                group = columns[1];
+                owner = tokens[1].Text(line);
+                group = tokens[2].Text(line);
                 break;
             default:
-                owner = columns[1];
-                group = string.Join(" ", columns.GetRange(2, columns.Count - 2));
+                // Everything after the owner is the group, with the blanks between its words made single.
+                owner = tokens[2].Text(line);
+                group = tokens[3].Text(line);
+                for (var t = 4; t < sizeToken; t++)
+                {
+                    group += " " + tokens[t].Text(line);
+                }
+
                 break;
         }
+    }
+
+    private static bool IsDigits(string line, Token token)
+    {
+        for (var i = token.Start; i < token.End; i++)
+        {
+            if (line[i] < '0' || line[i] > '9')
+            {
+                return false;
+            }
+        }
+
+        return token.End > token.Start;
     }
 
     private static bool TryNumber(string s, int start, int length, out int value)

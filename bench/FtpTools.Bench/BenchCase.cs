@@ -160,5 +160,8 @@ internal sealed class RunOutcome
     /// <summary>What the session negotiated (cipher, TLS version), FtpTools only.</summary>
     public string? Negotiated { get; init; }
 
+    /// <summary>User plus system CPU of an FtpTools child (runtime start-up included); null for peers.</summary>
+    public double? CpuSeconds { get; init; }
+
     public static RunOutcome Failed(string error, double seconds = 0) => new() { Ok = false, Error = error, Seconds = seconds, WallSeconds = seconds };
 }

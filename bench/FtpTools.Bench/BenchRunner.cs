@@ -57,6 +57,9 @@ internal sealed class RunRecord
 
     public long? PeakRssBytes { get; init; }
 
+    /// <summary>CPU time of an FtpTools child, start-up included; null for peers.</summary>
+    public double? CpuSeconds { get; init; }
+
     public bool Sha256Checked { get; init; }
 }
 
@@ -239,7 +242,7 @@ internal static class BenchRunner
         }
 
         var ok = outcome.Ok && error is null;
-        row.Runs.Add(new RunRecord { Ok = ok, Seconds = outcome.Seconds, WallSeconds = outcome.WallSeconds, Error = error, PeakRssBytes = outcome.PeakRssBytes, Sha256Checked = hashed && ok });
+        row.Runs.Add(new RunRecord { Ok = ok, Seconds = outcome.Seconds, WallSeconds = outcome.WallSeconds, Error = error, PeakRssBytes = outcome.PeakRssBytes, CpuSeconds = outcome.CpuSeconds, Sha256Checked = hashed && ok });
         if (!ok)
         {
             row.Failure = error ?? "failed";

@@ -68,6 +68,9 @@ internal static class FtpToolsChild
         }
 
         result.PeakRssBytes = PeakRssBytes();
+        result.CpuSeconds = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        result.AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false);
+        result.Collections = GC.CollectionCount(0);
         Console.Out.WriteLine(ChildResult.Marker + JsonSerializer.Serialize(result, ChildResult.JsonOptions));
         return result.Ok ? 0 : 1;
     }

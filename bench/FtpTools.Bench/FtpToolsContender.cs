@@ -76,6 +76,7 @@ internal sealed class FtpToolsContender : Contender
             ListedCount = child.Items,
             PeakRssBytes = child.PeakRssBytes,
             Negotiated = child.Negotiated,
+            CpuSeconds = child.CpuSeconds,
         };
     }
 
@@ -106,4 +107,12 @@ internal sealed class ChildResult
     public long? PeakRssBytes { get; set; }
 
     public string? Negotiated { get; set; }
+
+    /// <summary>User plus system CPU of the child process, start-up included.</summary>
+    public double? CpuSeconds { get; set; }
+
+    /// <summary>Managed bytes allocated and garbage collections (all generations) during the child's life.</summary>
+    public long? AllocatedBytes { get; set; }
+
+    public int? Collections { get; set; }
 }

@@ -286,23 +286,50 @@ internal static class SftpMessages
     /// </summary>
     public static (string Owner, string Group)? ParseOwnerFromLongName(string longName)
     {
-        var fields = longName.Split(LongNameSeparators, 5, StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length < 5 || fields[0].Length < 10 || !IsModeText(fields[0]))
+        // Read in place (a listing has thousands of these): mode, links, owner, group, then something more.
+        var position = 0;
+        if (!NextField(longName, ref position, out var modeStart, out var modeEnd)
+            || !NextField(longName, ref position, out _, out _)
+            || !NextField(longName, ref position, out var ownerStart, out var ownerEnd)
+            || !NextField(longName, ref position, out var groupStart, out var groupEnd)
+            || !NextField(longName, ref position, out _, out _)
+            || modeEnd - modeStart < 10
+            || !IsModeText(longName, modeStart))
         {
             return null;
         }
 
-        return (fields[2], fields[3]);
+        return (longName.Substring(ownerStart, ownerEnd - ownerStart), longName.Substring(groupStart, groupEnd - groupStart));
     }
 
-    private static bool IsModeText(string text)
+    /// <summary>The next run of characters other than blanks and tabs, from <paramref name="position"/> on.</summary>
+    private static bool NextField(string text, ref int position, out int start, out int end)
     {
-        if ("-dlcbps".IndexOf(text[0]) < 0)
+        while (position < text.Length && IsLongNameSeparator(text[position]))
+        {
+            position++;
+        }
+
+        start = position;
+        while (position < text.Length && !IsLongNameSeparator(text[position]))
+        {
+            position++;
+        }
+
+        end = position;
+        return end > start;
+    }
+
+    private static bool IsLongNameSeparator(char c) => c == ' ' || c == '\t';
+
+    private static bool IsModeText(string text, int start)
+    {
+        if ("-dlcbps".IndexOf(text[start]) < 0)
         {
             return false;
         }
 
-        for (var i = 1; i < 10; i++)
+        for (var i = start + 1; i < start + 10; i++)
         {
             if ("rwxsStT-".IndexOf(text[i]) < 0)
             {
@@ -312,6 +339,4 @@ internal static class SftpMessages
 
         return true;
     }
-
-    private static readonly char[] LongNameSeparators = { ' ', '\t' };
 }

@@ -201,6 +201,12 @@ public class SftpPacketTests
     [InlineData("some other format", null, null)]
     [InlineData("", null, null)]
     [InlineData("-rw-r--r-- 1", null, null)]
+    [InlineData("-rw-r--r-- 1 alice staff", null, null)]
+    [InlineData("-rw-r--r-- 1 alice staff \t ", null, null)]
+    [InlineData("-rw-r--r--\t1\talice\tstaff\t5 Mar  1 12:00 x", "alice", "staff")]
+    [InlineData("  lrwxrwxrwx 1 root root 7 Mar  1 12:00 bin -> usr/bin", "root", "root")]
+    [InlineData("-rw-r--r 1 alice staff 5 Mar  1 12:00 x", null, null)]
+    [InlineData("xrw-r--r-- 1 alice staff 5 Mar  1 12:00 x", null, null)]
     public void Owner_and_group_come_from_an_ls_style_long_name(string longName, string? owner, string? group)
     {
         var parsed = SftpMessages.ParseOwnerFromLongName(longName);

@@ -55,6 +55,14 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     private SftpChannel(Stream stream, TimeSpan timeout, IProtocolLog? log)
     {
+        if (stream.CanTimeout)
+        {
+            // Answers are timed per request (the watchdog, CheckTimeout). Between requests an idle session waits for
+            // data as long as the connection lives: with the stream's own read timeout, a session left alone for
+            // the operation timeout (60 s by default) was closed as if the server had stopped answering.
+            stream.ReadTimeout = Timeout.Infinite;
+        }
+
         _stream = stream;
         _receiver = new SftpPacketReceiver(stream);
         _timeout = timeout;

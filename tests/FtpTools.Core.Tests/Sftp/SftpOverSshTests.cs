@@ -71,6 +71,33 @@ public sealed class SftpOverSshTests
     }
 
     [Fact]
+    public async Task An_idle_session_outlives_its_operation_timeout_and_answers_afterwards()
+    {
+        // The operation timeout bounds the wait for an answer, not the quiet time between requests: a session a
+        // script leaves alone for a while (60 s by default) must still work.
+        var dir = _sshd.NewTestDirectory("sftp-idle");
+        await File.WriteAllTextAsync(Path.Combine(_sshd.RootDirectory, dir, "still-here.txt"), "x");
+        var options = Options();
+        await using var session = await RemoteSessionFactory.ConnectAsync(
+            new ConnectionOptions
+            {
+                Protocol = options.Protocol,
+                Host = options.Host,
+                Port = options.Port,
+                Credential = options.Credential,
+                Ssh = options.Ssh,
+                OperationTimeout = TimeSpan.FromSeconds(1),
+            },
+            CancellationToken.None);
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        Assert.True(session.IsConnected);
+        var listing = await session.ListDirectoryAsync(_sshd.RemotePath(dir), CancellationToken.None);
+        Assert.Equal("still-here.txt", Assert.Single(listing).Name);
+    }
+
+    [Fact]
     public async Task Key_user_logs_in_with_the_fixture_key()
     {
         await using var session = await RemoteSessionFactory.ConnectAsync(Options(_sshd.KeyUserName, _sshd.ClientKeyPath), CancellationToken.None);

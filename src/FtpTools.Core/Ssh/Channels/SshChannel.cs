@@ -551,7 +551,12 @@ internal sealed class SshChannel
         return true;
     }
 
-    private async Task WaitAsync(Task<bool> wait, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    private Task WaitAsync(Task<bool> wait, TimeSpan timeout, string what, CancellationToken cancellationToken) =>
+        timeout < TimeSpan.Zero && !cancellationToken.CanBeCanceled
+            ? wait // The SFTP reader's wait for data: nothing to time or cancel, so nothing to allocate per wait.
+            : WaitCoreAsync(wait, timeout, what, cancellationToken);
+
+    private async Task WaitCoreAsync(Task<bool> wait, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {
         if (timeout < TimeSpan.Zero)
         {

@@ -86,11 +86,12 @@ public sealed class SftpOverSshTests
                 Port = options.Port,
                 Credential = options.Credential,
                 Ssh = options.Ssh,
-                OperationTimeout = TimeSpan.FromSeconds(1),
+                // Long enough for the login on a busy machine, short against the idle time below.
+                OperationTimeout = TimeSpan.FromSeconds(3),
             },
             CancellationToken.None);
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Task.Delay(TimeSpan.FromSeconds(4));
 
         Assert.True(session.IsConnected);
         var listing = await session.ListDirectoryAsync(_sshd.RemotePath(dir), CancellationToken.None);

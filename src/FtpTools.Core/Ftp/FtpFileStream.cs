@@ -215,14 +215,10 @@ internal sealed class FtpFileStream : RemoteFileStream
     {
         if (disposing && Interlocked.Exchange(ref _finished, 1) == 0)
         {
-            // Abort without blocking: a download's data connection is cut now; an upload's is handed to
-            // the session, which closes it cleanly (so a TLS session stays resumable and the server
-            // keeps what it received) and resynchronises with ABOR before its next command.
-            _session.AbortTransfer(_writing ? _data : null);
-            if (!_writing)
-            {
-                _data.Dispose();
-            }
+            // Abort without blocking: the data connection is handed to the session, which ends it before its next
+            // command. An upload's is closed cleanly (so a TLS session stays resumable and the server keeps what it
+            // received); a download's is closed after ABOR (see FtpSession.AbortDownloadAsync).
+            _session.AbortTransfer(_data, _writing);
         }
 
         base.Dispose(disposing);

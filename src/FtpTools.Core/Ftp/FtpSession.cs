@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Net;
 using System.Threading;
@@ -27,6 +28,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
 
     private bool _abortPending;
     private FtpDataConnection? _abortedUpload;
+    private FtpDataConnection? _abortedDownload;
     private Timer? _keepAlive;
     private int _disposed;
 
@@ -238,6 +240,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
 
         _keepAlive?.Dispose();
         _abortedUpload?.Dispose();
+        _abortedDownload?.Dispose();
 
         // A polite QUIT when nothing else is using the connection; a transfer still open is simply cut.
         if (!_control.IsClosed && await _lock.WaitAsync(0).ConfigureAwait(false))
@@ -274,10 +277,18 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
         _lock.Release();
     }
 
-    /// <summary>Called when a transfer stream is disposed without completing; <paramref name="upload"/> is closed before the next command.</summary>
-    internal void AbortTransfer(FtpDataConnection? upload)
+    /// <summary>Called when a transfer stream is disposed without completing; <paramref name="data"/> is ended before the next command.</summary>
+    internal void AbortTransfer(FtpDataConnection data, bool upload)
     {
-        _abortedUpload = upload;
+        if (upload)
+        {
+            _abortedUpload = data;
+        }
+        else
+        {
+            _abortedDownload = data;
+        }
+
         ReleaseTransfer(replyPending: true);
     }
 
@@ -675,9 +686,60 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
             return;
         }
 
+        if (_abortedDownload is { } download)
+        {
+            _abortedDownload = null;
+            await AbortDownloadAsync(download, cancellationToken).ConfigureAwait(false);
+            _abortPending = false;
+            return;
+        }
+
         await AbortAndResynchroniseAsync(cancellationToken).ConfigureAwait(false);
         _abortPending = false;
     }
+
+    /// <summary>
+    /// Ends a download that was given up: ABOR while its data connection is still open, then that connection is read
+    /// to its end for a moment before it is closed. A server that acts on ABOR during a transfer (ProFTPD, Pure-FTPd)
+    /// stops sending and closes it itself; cutting it under a server still writing made ProFTPD's TLS end the whole
+    /// session now and then ("unexpected OpenSSL error, disconnecting"). A server that reads ABOR only after the
+    /// transfer (vsftpd) has the connection cut after that moment, as before. Then the replies are read as after any
+    /// abort.
+    /// </summary>
+    private async Task AbortDownloadAsync(FtpDataConnection download, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _control.SendAsync("ABOR", cancellationToken).ConfigureAwait(false);
+            using var moment = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            moment.CancelAfter(AbortDrainTime);
+            var discard = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                while (await download.ReadAsync(discard, 0, discard.Length, moment.Token).ConfigureAwait(false) > 0)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException or System.IO.IOException or ObjectDisposedException)
+            {
+                // Cut after the moment, or ended by the server: either way the connection is done with.
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(discard);
+            }
+        }
+        finally
+        {
+            download.Dispose();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await ResynchroniseAfterAbortAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How long a given-up download's data connection is read after ABOR before it is cut.</summary>
+    private static readonly TimeSpan AbortDrainTime = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Aborts a download whose data connection we closed: ABOR, and its first final reply, which is the transfer's
@@ -687,6 +749,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
     private async Task<FtpReply> AbortAndResynchroniseAsync(CancellationToken cancellationToken)
     {
         await _control.SendAsync("ABOR", cancellationToken).ConfigureAwait(false);
+        return await ResynchroniseAfterAbortAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>After ABOR went out: its first final reply (the transfer's), then NOOP and replies up to NOOP's 200.</summary>
+    private async Task<FtpReply> ResynchroniseAfterAbortAsync(CancellationToken cancellationToken)
+    {
         var final = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
         await _control.SendAsync("NOOP", cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < MaxPreliminaryReplies; i++)

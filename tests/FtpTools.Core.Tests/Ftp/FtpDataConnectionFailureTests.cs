@@ -263,6 +263,72 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_given_up_download_sends_ABOR_before_its_data_connection_is_closed()
+    {
+        // ProFTPD's TLS ended the whole session now and then when the client cut a data connection it was still
+        // writing to; ABOR first lets a server stop sending and close it itself.
+        var abortSeen = false;
+        var cutBeforeAbort = false;
+        var cutAtAbort = (bool?)null;
+        TcpClient? data = null;
+        Task? writer = null;
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    return await PassiveAsync(connection);
+                case "RETR /big.bin":
+                    await connection.SendAsync("150 Opening BINARY mode data connection.\r\n");
+                    data = await AcceptAsync();
+                    var stream = data.GetStream();
+                    writer = Task.Run(async () =>
+                    {
+                        var chunk = new byte[64 * 1024];
+                        try
+                        {
+                            while (!Volatile.Read(ref abortSeen))
+                            {
+                                await stream.WriteAsync(chunk);
+                            }
+                        }
+                        catch (Exception e) when (e is IOException or ObjectDisposedException)
+                        {
+                            if (!Volatile.Read(ref abortSeen))
+                            {
+                                Volatile.Write(ref cutBeforeAbort, true);
+                            }
+                        }
+                    });
+                    return true;
+                case "ABOR":
+                    cutAtAbort = Volatile.Read(ref cutBeforeAbort);
+                    Volatile.Write(ref abortSeen, true);
+                    data!.Dispose();
+                    await writer!;
+                    await connection.SendAsync(Aborted + "\r\n226 Abort successful.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var download = await session.OpenReadAsync("/big.bin", 0, Token);
+        var head = new byte[1000];
+        await download.ReadExactlyAsync(head, Token);
+        await download.DisposeAsync();
+
+        // Time enough for a cut connection to show on the server's side before the next command brings ABOR.
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Token);
+        await session.KeepAliveAsync(Token);
+
+        Assert.False(cutAtAbort, "The data connection was closed before ABOR arrived.");
+        Assert.True(session.IsConnected);
+        Assert.EndsWith("RETR /big.bin\nABOR\nNOOP\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_data_connection_the_server_never_opens_fails_alone_with_its_reply()
     {
         await using var server = FakeFtpServer.Start(async (connection, command) =>

@@ -3,28 +3,9 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.Transfers;
 
 namespace FtpTools.Core.Ftp;
-
-internal enum RemoteHashAlgorithm
-{
-    Sha256,
-    Sha1,
-    Md5,
-    Crc32,
-}
-
-/// <summary>
-/// Checksums computed by the server, so a transfer can be verified without reading the file back.
-/// Sessions implement it when their protocol may offer it; callers ask <see cref="SupportedHashAlgorithms"/> first.
-/// </summary>
-internal interface IRemoteHashProvider
-{
-    IReadOnlyList<RemoteHashAlgorithm> SupportedHashAlgorithms { get; }
-
-    /// <summary>The file's hash as lower-case hex. Throws <see cref="CommandRefusedException"/> (Unsupported) when the server cannot.</summary>
-    Task<string> ComputeHashAsync(string path, RemoteHashAlgorithm algorithm, CancellationToken cancellationToken);
-}
 
 /// <summary>Remote hashes: HASH (draft-bryan-ftpext-hash-02) first, then the older XSHA256/XSHA1/XMD5/XCRC commands.</summary>
 internal sealed partial class FtpSession : IRemoteHashProvider
@@ -32,6 +13,7 @@ internal sealed partial class FtpSession : IRemoteHashProvider
     private static readonly (RemoteHashAlgorithm Algorithm, string HashName, string Command, int HexLength)[] HashCommands =
     {
         (RemoteHashAlgorithm.Sha256, "SHA-256", "XSHA256", 64),
+        (RemoteHashAlgorithm.Sha512, "SHA-512", "XSHA512", 128),
         (RemoteHashAlgorithm.Sha1, "SHA-1", "XSHA1", 40),
         (RemoteHashAlgorithm.Md5, "MD5", "XMD5", 32),
         (RemoteHashAlgorithm.Crc32, "CRC32", "XCRC", 8),
@@ -59,7 +41,12 @@ internal sealed partial class FtpSession : IRemoteHashProvider
             async ct =>
             {
                 var full = Resolve(path);
-                var (_, hashName, command, hexLength) = HashCommands[(int)algorithm];
+                var (_, hashName, command, hexLength) = Array.Find(HashCommands, c => c.Algorithm == algorithm);
+                if (hashName is null)
+                {
+                    throw new CommandRefusedException($"FtpTools knows no FTP command for {RemoteFileHasher.NameOf(algorithm)} checksums.", RemoteErrorKind.Unsupported, path: full);
+                }
+
                 FtpReply reply;
                 string verb;
                 if (_quirks.Features.Has("HASH", hashName))

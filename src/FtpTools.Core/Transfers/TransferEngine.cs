@@ -490,7 +490,7 @@ public static class TransferEngine
     /// it; the remote stream is disposed either way (without completing, that aborts the transfer). Returns the length
     /// the server acknowledged for a write, when the protocol tells (<see cref="RemoteFileStream.AcknowledgedLength"/>).
     /// </summary>
-    private static async Task<long?> CopyAndCompleteAsync(RemoteFileStream remote, Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
+    internal static async Task<long?> CopyAndCompleteAsync(RemoteFileStream remote, Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
         try
         {

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Ftp;
+using FtpTools.Core.Transfers;
 using Xunit;
 using Xunit.Abstractions;
 using ProtocolViolationException = FtpTools.Core.Errors.ProtocolViolationException;
@@ -210,6 +211,43 @@ public sealed class FtpHostileServerTests : IDisposable
         Assert.Equal(Sha256, await hashes.ComputeHashAsync("/f.txt", RemoteHashAlgorithm.Sha256, _timeout.Token));
         Assert.Equal("d87f7e0c", await hashes.ComputeHashAsync("f.txt", RemoteHashAlgorithm.Crc32, _timeout.Token));
         Assert.DoesNotContain("OPTS HASH", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hash_command_the_server_announces_but_refuses_is_replaced_by_reading_the_file()
+    {
+        TcpListener? data = null;
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "MLST /f.txt":
+                        await connection.SendAsync("250-Listing /f.txt\r\n type=file;size=4; /f.txt\r\n250 End\r\n");
+                        return true;
+                    case "EPSV":
+                        data = connection.ListenForData();
+                        await connection.SendAsync($"229 Entering Extended Passive Mode (|||{((IPEndPoint)data.LocalEndpoint).Port}|)\r\n");
+                        return true;
+                    case "RETR /f.txt":
+                        await connection.SendAsync("150 Opening data connection\r\n");
+                        await FakeFtpConnection.SendDataAsync(data!, "test");
+                        await connection.SendAsync("226 Transfer complete\r\n");
+                        return true;
+                    default:
+                        return false; // HASH: "502 not implemented".
+                }
+            },
+            features: " EPSV\r\n MLST type*;size*;\r\n HASH SHA-256*\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+
+        var refused = await Assert.ThrowsAsync<CommandRefusedException>(() => RemoteFileHasher.ComputeAsync(session, "/f.txt", RemoteHashAlgorithm.Sha256, serverOnly: true, null, _timeout.Token));
+        var hash = await RemoteFileHasher.ComputeAsync(session, "/f.txt", RemoteHashAlgorithm.Sha256, serverOnly: false, null, _timeout.Token);
+
+        Assert.Equal((RemoteErrorKind.Unsupported, 502), (refused.Kind, refused.FtpReplyCode));
+        Assert.Equal("9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08", hash!.Hash);
+        Assert.Equal(HashComputedBy.Client, hash.ComputedBy);
+        Assert.EndsWith("HASH /f.txt\nMLST /f.txt\nHASH /f.txt\nEPSV\nRETR /f.txt\n", server.Received.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

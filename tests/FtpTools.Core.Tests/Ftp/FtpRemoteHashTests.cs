@@ -46,32 +46,17 @@ public sealed class FtpRemoteHashTests
             timeout.Token);
         var hashes = Assert.IsAssignableFrom<IRemoteHashProvider>(session);
         Assert.Equal(
-            new[] { RemoteHashAlgorithm.Sha256, RemoteHashAlgorithm.Sha1, RemoteHashAlgorithm.Md5, RemoteHashAlgorithm.Crc32 },
+            new[] { RemoteHashAlgorithm.Sha256, RemoteHashAlgorithm.Sha512, RemoteHashAlgorithm.Sha1, RemoteHashAlgorithm.Md5, RemoteHashAlgorithm.Crc32 },
             hashes.SupportedHashAlgorithms);
 
         var remote = $"/{dir}/data.bin";
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha256, timeout.Token));
+        Assert.Equal(Convert.ToHexStringLower(SHA512.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha512, timeout.Token));
 #pragma warning disable CA5350, CA5351 // SHA-1 and MD5 only to check what the server computed with them.
         Assert.Equal(Convert.ToHexStringLower(SHA1.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha1, timeout.Token));
         Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Md5, timeout.Token));
 #pragma warning restore CA5350, CA5351
-        Assert.Equal(Crc32(data).ToString("x8", System.Globalization.CultureInfo.InvariantCulture), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Crc32, timeout.Token));
+        Assert.Equal(ReferenceHashes.Crc32(data).ToString("x8", System.Globalization.CultureInfo.InvariantCulture), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Crc32, timeout.Token));
         Assert.Contains(log.Lines, l => l.StartsWith("> HASH", StringComparison.Ordinal));
-    }
-
-    /// <summary>CRC-32 (IEEE 802.3, reflected 0xEDB88320), the one XCRC and HASH CRC32 use.</summary>
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var i = 0; i < 8; i++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

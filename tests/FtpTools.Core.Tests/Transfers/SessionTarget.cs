@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Threading;
@@ -27,6 +28,9 @@ public abstract class SessionTarget : IAsyncDisposable
     /// <summary>Whether the server can set a file's modification time (MFMT / MDTM with a time / SSH_FXP_SETSTAT).</summary>
     public virtual bool CanSetRemoteTime => true;
 
+    /// <summary>The checksums the server computes itself (how it is configured in tests/servers/ftptools-servers.sh).</summary>
+    public virtual IReadOnlyCollection<RemoteHashAlgorithm> ServerHashes => Array.Empty<RemoteHashAlgorithm>();
+
     public virtual ValueTask DisposeAsync() => default;
 
     public override string ToString() => Name;
@@ -50,6 +54,11 @@ public sealed class FixtureTarget : SessionTarget
     public override string Name => $"{_fixture.Kind} over {_protocol}";
 
     public override bool CanSetRemoteTime { get; }
+
+    /// <summary>ProFTPD runs mod_digest with crc32, md5, sha1, sha256 and sha512; the other servers have no checksum command.</summary>
+    public override IReadOnlyCollection<RemoteHashAlgorithm> ServerHashes => _fixture is ProftpdFixture
+        ? new[] { RemoteHashAlgorithm.Sha256, RemoteHashAlgorithm.Sha512, RemoteHashAlgorithm.Sha1, RemoteHashAlgorithm.Md5, RemoteHashAlgorithm.Crc32 }
+        : base.ServerHashes;
 
     public override Task<IRemoteSession> ConnectAsync(CancellationToken cancellationToken)
     {

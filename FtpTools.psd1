@@ -15,6 +15,7 @@
         'Disconnect-FtpSession'
         'Get-FtpSession'
         'Get-FtpItem'
+        'Get-FtpFileHash'
         'Send-FtpFile'
         'Receive-FtpFile'
         'New-FtpDirectory'

@@ -28,13 +28,13 @@ public class CmdletContractTests
     public static IEnumerable<object[]> AllCmdlets => CmdletCases;
 
     [Fact]
-    public void The_module_has_exactly_the_eleven_cmdlets_of_the_manifest()
+    public void The_module_has_exactly_the_twelve_cmdlets_of_the_manifest()
     {
         var manifest = File.ReadAllText(Path.Combine(RepositoryRoot, "FtpTools.psd1"));
         var block = Regex.Match(manifest, @"CmdletsToExport\s*=\s*@\((?<list>[^)]*)\)").Groups["list"].Value;
         var exported = Regex.Matches(block, @"'([^']+)'").Select(m => m.Groups[1].Value).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
-        Assert.Equal(11, exported.Count);
+        Assert.Equal(12, exported.Count);
         Assert.Equal(exported, Cmdlets.Select(Name).OrderBy(n => n, StringComparer.Ordinal).ToList());
     }
 
@@ -152,6 +152,8 @@ public class CmdletContractTests
         new object[] { "Rename-FtpItem", typeof(FtpToolsItem), "Session", "Session" },
         new object[] { "Get-FtpItem", typeof(FtpToolsItem), "FullName", "LiteralPath" },
         new object[] { "Get-FtpItem", typeof(FtpToolsItem), "Session", "Session" },
+        new object[] { "Get-FtpFileHash", typeof(FtpToolsItem), "FullName", "LiteralPath" },
+        new object[] { "Get-FtpFileHash", typeof(FtpToolsItem), "Session", "Session" },
         new object[] { "Get-FtpSession", typeof(FtpToolsSession), "Id", "Id" },
         new object[] { "Test-FtpPath", typeof(FtpToolsItem), "FullName", "Path" },
         new object[] { "Test-FtpPath", typeof(FtpToolsItem), "Session", "Session" },

@@ -1,9 +1,6 @@
 using System;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Org.BouncyCastle.Crypto.Engines;
-using Org.BouncyCastle.Crypto.Macs;
-using Org.BouncyCastle.Crypto.Parameters;
 
 namespace FtpTools.Core.Ssh.Transport;
 
@@ -217,16 +214,13 @@ internal sealed class SshAesGcmCipher : SshPacketCipher
 /// K_2 (payload and Poly1305 key), the second 32 are K_1 (the length only). The nonce is the sequence number
 /// as a big-endian uint64 in the original ChaCha20 8-byte-nonce layout; the Poly1305 key is the first 32
 /// bytes of K_2's keystream block 0 and the payload is encrypted from block 1. The tag covers the encrypted
-/// length and the encrypted payload. Uses BouncyCastle's ChaCha20 and Poly1305.
+/// length and the encrypted payload. <see cref="ChaCha20"/> and <see cref="Poly1305"/> are this module's own.
 /// </summary>
 internal sealed class SshChaCha20Poly1305Cipher : SshPacketCipher
 {
-    private readonly OpenSshChaCha20 _main;
-    private readonly OpenSshChaCha20 _header;
-    private readonly Poly1305 _poly = new();
-    private readonly byte[] _nonce = new byte[8];
-    private readonly byte[] _zeroBlock = new byte[64];
-    private readonly byte[] _polyKeyBlock = new byte[64];
+    private readonly ChaCha20 _main;
+    private readonly ChaCha20 _header;
+    private readonly byte[] _polyKey = new byte[32];
     private readonly byte[] _length = new byte[4];
     private readonly byte[] _tag = new byte[16];
 
@@ -237,8 +231,8 @@ internal sealed class SshChaCha20Poly1305Cipher : SshPacketCipher
             throw new ArgumentException("chacha20-poly1305@openssh.com needs 64 bytes of key.", nameof(key));
         }
 
-        _main = new OpenSshChaCha20(key, 0);
-        _header = new OpenSshChaCha20(key, 32);
+        _main = new ChaCha20(key, 0);
+        _header = new ChaCha20(key, 32);
     }
 
     public override int BlockSize => 8;
@@ -251,83 +245,44 @@ internal sealed class SshChaCha20Poly1305Cipher : SshPacketCipher
 
     public override void Seal(uint sequence, byte[] buffer, int offset, int packetLength)
     {
-        SetNonce(sequence);
-        _header.Restart(_nonce);
-        _header.ProcessBytes(buffer, offset, 4, buffer, offset);
-        StartMain();
-        _main.ProcessBytes(buffer, offset + 4, packetLength, buffer, offset + 4);
-        ComputeTag(buffer, offset, 4 + packetLength, buffer, offset + 4 + packetLength);
+        _header.Process(sequence, 0, buffer, offset, 4, buffer, offset);
+        StartPoly(sequence);
+        _main.Process(sequence, 1, buffer, offset + 4, packetLength, buffer, offset + 4);
+        Poly1305.ComputeTag(_polyKey, buffer.AsSpan(offset, 4 + packetLength), buffer.AsSpan(offset + 4 + packetLength, 16));
     }
 
     public override uint ReadLength(uint sequence, byte[] buffer, int offset)
     {
         // The encrypted length stays in the buffer: the tag is computed over it in Open.
-        SetNonce(sequence);
-        _header.Restart(_nonce);
-        _header.ProcessBytes(buffer, offset, 4, _length, 0);
+        _header.Process(sequence, 0, buffer, offset, 4, _length, 0);
         return BinaryPrimitives.ReadUInt32BigEndian(_length);
     }
 
     public override bool Open(uint sequence, byte[] buffer, int offset, int packetLength)
     {
-        SetNonce(sequence);
-        StartMain();
-        ComputeTag(buffer, offset, 4 + packetLength, _tag, 0);
+        StartPoly(sequence);
+        Poly1305.ComputeTag(_polyKey, buffer.AsSpan(offset, 4 + packetLength), _tag);
         if (!SshCrypto.FixedTimeEquals(_tag, buffer.AsSpan(offset + 4 + packetLength, 16)))
         {
             return false;
         }
 
-        _main.ProcessBytes(buffer, offset + 4, packetLength, buffer, offset + 4);
+        _main.Process(sequence, 1, buffer, offset + 4, packetLength, buffer, offset + 4);
         Buffer.BlockCopy(_length, 0, buffer, offset, 4);
         return true;
     }
 
     public override void Dispose()
     {
-        SshCrypto.Clear(_polyKeyBlock);
-        _main.Reset();
-        _header.Reset();
+        SshCrypto.Clear(_polyKey);
+        _main.Clear();
+        _header.Clear();
     }
 
-    private void SetNonce(uint sequence) => BinaryPrimitives.WriteUInt64BigEndian(_nonce, sequence);
-
-    /// <summary>Block 0 of K_2 gives the Poly1305 key; the engine is then at block 1 for the payload.</summary>
-    private void StartMain()
+    /// <summary>The Poly1305 key: the first 32 bytes of K_2's key stream, block 0 (the payload starts at block 1).</summary>
+    private void StartPoly(uint sequence)
     {
-        _main.Restart(_nonce);
-        _main.ProcessBytes(_zeroBlock, 0, 64, _polyKeyBlock, 0);
-    }
-
-    private void ComputeTag(byte[] data, int offset, int count, byte[] destination, int destinationOffset)
-    {
-        // BouncyCastle 1.8.10's Poly1305 takes its one-time key only through a KeyParameter, which copies it:
-        // this is the one small allocation per packet on this cipher's path.
-        _poly.Init(new KeyParameter(_polyKeyBlock, 0, 32));
-        _poly.BlockUpdate(data, offset, count);
-        _poly.DoFinal(destination, destinationOffset);
-    }
-
-    /// <summary>
-    /// BouncyCastle's ChaChaEngine (the original 8-byte nonce, 64-bit block counter variant), with the nonce
-    /// changed per packet through its protected SetKey(null, iv) so the key schedule is kept and nothing is allocated.
-    /// </summary>
-    private sealed class OpenSshChaCha20 : ChaChaEngine
-    {
-        public OpenSshChaCha20(byte[] key, int keyOffset)
-            : base(20)
-        {
-            var k = new byte[32];
-            Buffer.BlockCopy(key, keyOffset, k, 0, 32);
-            Init(true, new ParametersWithIV(new KeyParameter(k), new byte[8]));
-            SshCrypto.Clear(k);
-        }
-
-        /// <summary>New nonce, block counter back to 0.</summary>
-        public void Restart(byte[] nonce)
-        {
-            SetKey(null, nonce);
-            Reset();
-        }
+        Array.Clear(_polyKey, 0, _polyKey.Length);
+        _main.Process(sequence, 0, _polyKey, 0, 32, _polyKey, 0);
     }
 }

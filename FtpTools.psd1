@@ -21,6 +21,7 @@
         'New-FtpDirectory'
         'Remove-FtpItem'
         'Rename-FtpItem'
+        'Set-FtpItem'
         'Test-FtpPath'
         'Set-FtpLocation'
     )

@@ -58,6 +58,13 @@ public interface IRemoteSession : IAsyncDisposable
     /// <summary>Sets the modification time. Throws <see cref="Errors.CommandRefusedException"/> with Unsupported when the server cannot.</summary>
     Task SetLastWriteTimeAsync(string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sets the permission bits (07777: setuid, setgid, sticky, then read/write/execute for owner, group and others;
+    /// SFTP SSH_FXP_SETSTAT, FTP SITE CHMOD). Throws <see cref="Errors.CommandRefusedException"/> with Unsupported when
+    /// the server cannot.
+    /// </summary>
+    Task SetPermissionsAsync(string path, int permissionBits, CancellationToken cancellationToken);
+
     Task ChangeDirectoryAsync(string path, CancellationToken cancellationToken);
 
     /// <summary>A cheap round trip that keeps the connection alive and proves it still is.</summary>

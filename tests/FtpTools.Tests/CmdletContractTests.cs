@@ -15,7 +15,7 @@ public class CmdletContractTests
     /// <summary>Cmdlets that change something (remote, local or session state) and so must support -WhatIf/-Confirm.</summary>
     private static readonly string[] Changers =
     {
-        "Send-FtpFile", "Receive-FtpFile", "New-FtpDirectory", "Remove-FtpItem", "Rename-FtpItem", "Disconnect-FtpSession", "Set-FtpLocation",
+        "Send-FtpFile", "Receive-FtpFile", "New-FtpDirectory", "Remove-FtpItem", "Rename-FtpItem", "Set-FtpItem", "Disconnect-FtpSession", "Set-FtpLocation",
     };
 
     private static readonly string[] CommonParameters =
@@ -28,13 +28,13 @@ public class CmdletContractTests
     public static IEnumerable<object[]> AllCmdlets => CmdletCases;
 
     [Fact]
-    public void The_module_has_exactly_the_twelve_cmdlets_of_the_manifest()
+    public void The_module_has_exactly_the_thirteen_cmdlets_of_the_manifest()
     {
         var manifest = File.ReadAllText(Path.Combine(RepositoryRoot, "FtpTools.psd1"));
         var block = Regex.Match(manifest, @"CmdletsToExport\s*=\s*@\((?<list>[^)]*)\)").Groups["list"].Value;
         var exported = Regex.Matches(block, @"'([^']+)'").Select(m => m.Groups[1].Value).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
-        Assert.Equal(12, exported.Count);
+        Assert.Equal(13, exported.Count);
         Assert.Equal(exported, Cmdlets.Select(Name).OrderBy(n => n, StringComparer.Ordinal).ToList());
     }
 
@@ -148,6 +148,8 @@ public class CmdletContractTests
         new object[] { "Receive-FtpFile", typeof(FtpToolsItem), "Session", "Session" },
         new object[] { "Remove-FtpItem", typeof(FtpToolsItem), "FullName", "LiteralPath" },
         new object[] { "Remove-FtpItem", typeof(FtpToolsItem), "Session", "Session" },
+        new object[] { "Set-FtpItem", typeof(FtpToolsItem), "FullName", "LiteralPath" },
+        new object[] { "Set-FtpItem", typeof(FtpToolsItem), "Session", "Session" },
         new object[] { "Rename-FtpItem", typeof(FtpToolsItem), "FullName", "Path" },
         new object[] { "Rename-FtpItem", typeof(FtpToolsItem), "Session", "Session" },
         new object[] { "Get-FtpItem", typeof(FtpToolsItem), "FullName", "LiteralPath" },

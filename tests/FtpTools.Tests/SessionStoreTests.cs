@@ -189,6 +189,8 @@ public class SessionStoreTests
 
         public Task SetLastWriteTimeAsync(string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task SetPermissionsAsync(string path, int permissionBits, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task ChangeDirectoryAsync(string path, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task KeepAliveAsync(CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -188,6 +188,24 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
             },
             cancellationToken);
 
+    public Task SetPermissionsAsync(string path, int permissionBits, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                // SITE is server-defined (RFC 959 §4.1.3); "SITE CHMOD <octal> <path>" is what vsftpd, ProFTPD
+                // (mod_site) and Pure-FTPd understand. A server without it answers 500, 502 or 504: Unsupported.
+                var full = Resolve(path);
+                var mode = Convert.ToString(permissionBits & 0xFFF, 8).PadLeft(4, '0');
+                var reply = await CommandAsync("SITE CHMOD " + mode + " " + full, ct).ConfigureAwait(false);
+                if (!reply.Code.IsPositiveCompletion())
+                {
+                    throw FtpErrors.Refused(reply, "SITE CHMOD", full, targetMustExist: true);
+                }
+
+                return true;
+            },
+            cancellationToken);
+
     public Task ChangeDirectoryAsync(string path, CancellationToken cancellationToken) =>
         RunAsync(
             async ct =>

@@ -524,7 +524,7 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
     }
 
     /// <summary>Sets the permission bits (07777) with SSH_FXP_SETSTAT.</summary>
-    internal Task SetPermissionsAsync(string path, int permissionBits, CancellationToken cancellationToken)
+    public Task SetPermissionsAsync(string path, int permissionBits, CancellationToken cancellationToken)
     {
         var full = Resolve(path);
         var attributes = new SftpAttributes { Permissions = (uint)permissionBits & 0xFFF };

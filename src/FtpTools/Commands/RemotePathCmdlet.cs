@@ -1,5 +1,11 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using FtpTools.Core;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Paths;
+using FtpTools.Core.Transfers;
 
 namespace FtpTools.Commands;
 
@@ -29,4 +35,49 @@ public abstract class RemotePathCmdlet : FtpSessionCmdlet
 
     /// <summary>The paths of whichever parameter set was bound.</summary>
     internal string[] Paths => IsLiteral ? LiteralPath : Path;
+
+    /// <summary>
+    /// The items the paths name. A path without wildcards is the item itself (a directory, not its
+    /// children); a wildcard path is every item it matches. Missing paths are reported.
+    /// </summary>
+    internal List<RemoteItem> ResolveItems(FtpToolsSession session)
+    {
+        var targets = new List<RemoteItem>();
+        foreach (var path in Paths)
+        {
+            var full = RemotePath.Combine(session.CurrentDirectory, path);
+            if (IsLiteral || !RemotePath.HasWildcards(path))
+            {
+                RemoteItem? item = null;
+                if (Run(session, full, async (_, cancellationToken) => item = await session.Remote.GetItemAsync(full, cancellationToken).ConfigureAwait(false)))
+                {
+                    if (item is null)
+                    {
+                        WriteFailure(new TransferRefusedException($"Cannot find remote path '{full}' because it does not exist.", TransferRefusedReason.SourceNotFound, full), full);
+                    }
+                    else
+                    {
+                        targets.Add(item);
+                    }
+                }
+
+                continue;
+            }
+
+            IReadOnlyList<RemoteWalkEntry> entries = Array.Empty<RemoteWalkEntry>();
+            IReadOnlyList<RemoteWalkError> errors = Array.Empty<RemoteWalkError>();
+            if (Run(session, path, async (_, cancellationToken) =>
+                (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, new[] { path }, null, cancellationToken).ConfigureAwait(false)))
+            {
+                foreach (var error in errors)
+                {
+                    WriteFailure(error.Exception, error.Path);
+                }
+
+                targets.AddRange(entries.Select(e => e.Item));
+            }
+        }
+
+        return targets;
+    }
 }

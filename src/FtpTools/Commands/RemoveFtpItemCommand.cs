@@ -31,8 +31,14 @@ public sealed class RemoveFtpItemCommand : RemotePathCmdlet
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
-        foreach (var item in ResolveTargets(session))
+        foreach (var item in ResolveItems(session))
         {
+            if (item.FullName == "/")
+            {
+                Report("RefuseRoot", ErrorCategory.InvalidOperation, "Removing the root directory '/' is refused.", item.FullName);
+                continue;
+            }
+
             if (!ShouldProcess(item.FullName, item.IsDirectory ? "Remove directory" : "Remove file"))
             {
                 continue;
@@ -45,54 +51,5 @@ public sealed class RemoveFtpItemCommand : RemotePathCmdlet
                 WriteObject(new FtpToolsItem(item, session));
             }
         }
-    }
-
-    /// <summary>
-    /// The items the paths name. A path without wildcards is the item itself (a directory, not its
-    /// children); a wildcard path is every item it matches. Missing paths are reported.
-    /// </summary>
-    private List<RemoteItem> ResolveTargets(FtpToolsSession session)
-    {
-        var targets = new List<RemoteItem>();
-        foreach (var path in Paths)
-        {
-            var full = RemotePath.Combine(session.CurrentDirectory, path);
-            if (IsLiteral || !RemotePath.HasWildcards(path))
-            {
-                RemoteItem? item = null;
-                if (Run(session, full, async (_, cancellationToken) => item = await session.Remote.GetItemAsync(full, cancellationToken).ConfigureAwait(false)))
-                {
-                    if (item is null)
-                    {
-                        WriteFailure(new TransferRefusedException($"Cannot find remote path '{full}' because it does not exist.", TransferRefusedReason.SourceNotFound, full), full);
-                    }
-                    else if (full == "/")
-                    {
-                        Report("RefuseRoot", ErrorCategory.InvalidOperation, "Removing the root directory '/' is refused.", full);
-                    }
-                    else
-                    {
-                        targets.Add(item);
-                    }
-                }
-
-                continue;
-            }
-
-            IReadOnlyList<RemoteWalkEntry> entries = Array.Empty<RemoteWalkEntry>();
-            IReadOnlyList<RemoteWalkError> errors = Array.Empty<RemoteWalkError>();
-            if (Run(session, path, async (_, cancellationToken) =>
-                (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, new[] { path }, null, cancellationToken).ConfigureAwait(false)))
-            {
-                foreach (var error in errors)
-                {
-                    WriteFailure(error.Exception, error.Path);
-                }
-
-                targets.AddRange(entries.Select(e => e.Item));
-            }
-        }
-
-        return targets;
     }
 }

@@ -251,6 +251,19 @@ public sealed class FtpHostileServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Permissions_go_as_site_chmod_in_octal_and_a_server_without_it_refuses_them_as_unsupported()
+    {
+        await using var server = FakeFtpServer.Start((_, _) => Task.FromResult(false)); // SITE: "502 not implemented".
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+
+        var refused = await Assert.ThrowsAsync<CommandRefusedException>(() => session.SetPermissionsAsync("f.txt", Convert.ToInt32("4750", 8), _timeout.Token));
+
+        Assert.Equal((RemoteErrorKind.Unsupported, 502), (refused.Kind, refused.FtpReplyCode));
+        Assert.Contains("SITE CHMOD 4750 /f.txt\n", server.Received.ToString(), StringComparison.Ordinal);
+        await session.KeepAliveAsync(_timeout.Token);
+    }
+
+    [Fact]
     public async Task Commands_with_line_breaks_are_refused_before_sending()
     {
         await using var server = FakeFtpServer.Start((_, _) => Task.FromResult(false));

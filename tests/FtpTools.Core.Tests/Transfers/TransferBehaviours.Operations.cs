@@ -9,7 +9,7 @@ using Xunit;
 
 namespace FtpTools.Core.Tests.Transfers;
 
-// The operations behind New-FtpDirectory, Remove-FtpItem and Rename-FtpItem, one body per behaviour for every
+// The operations behind New-FtpDirectory, Remove-FtpItem, Rename-FtpItem and Set-FtpItem, one body per behaviour for every
 // server; outcomes checked on the server's disk.
 public abstract partial class TransferBehaviours
 {
@@ -23,6 +23,31 @@ public abstract partial class TransferBehaviours
         var item = await Session.GetItemAsync(RemoteDir + "/n1/n2", Timeout());
         Assert.NotNull(item);
         Assert.Equal(RemoteItemKind.Directory, item!.Kind);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // The test servers run on Linux; modes are read from their disk.
+    public async Task Permissions_set_on_files_and_directories_are_the_modes_on_the_servers_disk()
+    {
+        ServerFile("pd/p.txt", Bytes(10, 51));
+
+        await Session.SetPermissionsAsync(RemoteDir + "/pd/p.txt", Convert.ToInt32("640", 8), Timeout());
+        await Session.SetPermissionsAsync(RemoteDir + "/pd", Convert.ToInt32("750", 8), Timeout());
+        var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => Session.SetPermissionsAsync(RemoteDir + "/nope", Convert.ToInt32("600", 8), Timeout()));
+
+        Assert.Equal(Convert.ToInt32("640", 8), (int)File.GetUnixFileMode(Path.Combine(ServerDir, "pd", "p.txt")));
+        Assert.Equal(Convert.ToInt32("750", 8), (int)File.GetUnixFileMode(Path.Combine(ServerDir, "pd")));
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+        Assert.False(File.Exists(Path.Combine(ServerDir, "nope")));
+    }
+
+    [Fact]
+    public async Task The_root_is_a_directory_item_named_slash()
+    {
+        // Remove-FtpItem refuses to remove the item whose FullName is "/".
+        var root = await Session.GetItemAsync("/", Timeout());
+
+        Assert.Equal(("/", RemoteItemKind.Directory), (root!.FullName, root.Kind));
     }
 
     [Fact]

@@ -1,14 +1,5 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
-using FtpTools.Core;
-using FtpTools.Core.Errors;
-using FtpTools.Core.Paths;
 using FtpTools.Core.Transfers;
-using FtpTools.Infrastructure;
 
 namespace FtpTools.Commands;
 

@@ -13,6 +13,10 @@ internal interface IRemoteHashProvider
 {
     IReadOnlyList<RemoteHashAlgorithm> SupportedHashAlgorithms { get; }
 
-    /// <summary>The file's hash as lower-case hex. Throws <see cref="CommandRefusedException"/> (Unsupported) when the server cannot.</summary>
-    Task<string> ComputeHashAsync(string path, RemoteHashAlgorithm algorithm, CancellationToken cancellationToken);
+    /// <summary>
+    /// The file's hash as lower-case hex. Throws <see cref="CommandRefusedException"/> (Unsupported) when the server
+    /// cannot. The server reads the whole file before it answers, so the answer is awaited longer than other replies:
+    /// by the time a slow disk takes for <paramref name="length"/> bytes (or an hour when the length is unknown).
+    /// </summary>
+    Task<string> ComputeHashAsync(string path, RemoteHashAlgorithm algorithm, long? length, CancellationToken cancellationToken);
 }

@@ -111,8 +111,8 @@ internal sealed class FtpControlConnection : IDisposable
         }
     }
 
-    /// <summary>Reads the next whole reply, waiting at most the operation timeout for it.</summary>
-    public async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the next whole reply, waiting at most the operation timeout (or <paramref name="timeout"/>) for each read.</summary>
+    public async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         ThrowIfClosed();
         while (true)
@@ -136,7 +136,7 @@ internal sealed class FtpControlConnection : IDisposable
                 throw Lost(ex);
             }
 
-            await FillAsync(cancellationToken).ConfigureAwait(false);
+            await FillAsync(cancellationToken, timeout ?? _timeout).ConfigureAwait(false);
         }
     }
 
@@ -185,7 +185,7 @@ internal sealed class FtpControlConnection : IDisposable
 
     private static readonly char[] ForbiddenCharacters = { '\r', '\n', '\0' };
 
-    private async Task FillAsync(CancellationToken cancellationToken)
+    private async Task FillAsync(CancellationToken cancellationToken, TimeSpan timeout)
     {
         if (_start == _end)
         {
@@ -211,14 +211,14 @@ internal sealed class FtpControlConnection : IDisposable
 
         int read;
         using var registration = cancellationToken.Register(static state => ((FtpControlConnection)state!).Close(), this);
-        _watchdog.Arm(_timeout);
+        _watchdog.Arm(timeout);
         try
         {
             read = await _stream.ReadAsync(_buffer, _end, _buffer.Length - _end, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsIoFailure(ex))
         {
-            throw Failed(ex, "waiting for a reply", cancellationToken);
+            throw Failed(ex, "waiting for a reply", cancellationToken, timeout);
         }
         finally
         {
@@ -233,7 +233,7 @@ internal sealed class FtpControlConnection : IDisposable
         _end += read;
     }
 
-    private Exception Failed(Exception ex, string activity, CancellationToken cancellationToken)
+    private Exception Failed(Exception ex, string activity, CancellationToken cancellationToken, TimeSpan? waited = null)
     {
         Close();
         if (cancellationToken.IsCancellationRequested)
@@ -243,7 +243,7 @@ internal sealed class FtpControlConnection : IDisposable
 
         if (_watchdog.Expired)
         {
-            return Lost(new ConnectionLostException($"The server did not respond within {_timeout.TotalSeconds:0.#} s ({activity}).", ex));
+            return Lost(new ConnectionLostException($"The server did not respond within {(waited ?? _timeout).TotalSeconds:0.#} s ({activity}).", ex));
         }
 
         return Lost(new ConnectionLostException($"The control connection was lost ({activity}): {ex.Message}", ex));

@@ -36,7 +36,10 @@ internal sealed partial class FtpSession : IRemoteHashProvider
         }
     }
 
-    public Task<string> ComputeHashAsync(string path, RemoteHashAlgorithm algorithm, CancellationToken cancellationToken) =>
+    /// <summary>The slowest hashing a server's disk is allowed before its answer is given up on (see <see cref="HashReplyTimeout"/>).</summary>
+    internal const double SlowHashBytesPerSecond = 20_000_000;
+
+    public Task<string> ComputeHashAsync(string path, RemoteHashAlgorithm algorithm, long? length, CancellationToken cancellationToken) =>
         RunAsync(
             async ct =>
             {
@@ -74,7 +77,7 @@ internal sealed partial class FtpSession : IRemoteHashProvider
                     throw new CommandRefusedException($"The server offers no {hashName} checksum command.", RemoteErrorKind.Unsupported, path: full);
                 }
 
-                reply = await CommandAsync(verb + " " + full, ct).ConfigureAwait(false);
+                reply = await CommandAsync(verb + " " + full, ct, HashReplyTimeout(length)).ConfigureAwait(false);
                 if (!reply.Code.IsPositiveCompletion())
                 {
                     throw FtpErrors.Refused(reply, verb, full, targetMustExist: true);
@@ -84,6 +87,18 @@ internal sealed partial class FtpSession : IRemoteHashProvider
                     ?? throw new CommandRefusedException($"The server's {verb} reply holds no {hashName} value: {FtpReplyParser.Printable(reply.ToString(), 200)}", RemoteErrorKind.Failure, (int)reply.Code, path: full);
             },
             cancellationToken);
+
+    /// <summary>
+    /// How long a checksum's answer may take: the operation timeout plus the file read at
+    /// <see cref="SlowHashBytesPerSecond"/>, or plus an hour when the length is unknown. Still a bound, so a server
+    /// that never answers does not hang the session.
+    /// </summary>
+    internal TimeSpan HashReplyTimeout(long? length) =>
+        _options.OperationTimeout < TimeSpan.Zero
+            ? _options.OperationTimeout // Infinite stays infinite.
+            : _options.OperationTimeout + (length is long bytes && bytes >= 0
+                ? TimeSpan.FromSeconds(bytes / SlowHashBytesPerSecond)
+                : TimeSpan.FromHours(1));
 
     /// <summary>The HASH algorithm chosen with OPTS HASH in this session; null while the server's default ('*' in FEAT) applies.</summary>
     private string? SelectedHash { get; set; }

@@ -787,16 +787,20 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
         throw _control.Lost(new ProtocolViolationException("The server's replies after an aborted transfer did not come back in step."));
     }
 
-    /// <summary>Sends a command and reads its reply; 421 (RFC 959 §4.2: the server is closing) ends the session.</summary>
-    private async Task<FtpReply> CommandAsync(string command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a command and reads its reply; 421 (RFC 959 §4.2: the server is closing) ends the session. The reply is
+    /// awaited for the operation timeout, or <paramref name="replyTimeout"/> for a command the server works on before
+    /// it answers (a checksum).
+    /// </summary>
+    private async Task<FtpReply> CommandAsync(string command, CancellationToken cancellationToken, TimeSpan? replyTimeout = null)
     {
         await _control.SendAsync(command, cancellationToken).ConfigureAwait(false);
-        return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadReplyAsync(cancellationToken, replyTimeout).ConfigureAwait(false);
     }
 
-    private async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken)
+    private async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
-        var reply = await _control.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        var reply = await _control.ReadReplyAsync(cancellationToken, timeout).ConfigureAwait(false);
         if (reply.Code == FtpReplyCode.ServiceNotAvailable)
         {
             throw _control.Lost(new ConnectionLostException($"The server closed the session: {FtpReplyParser.Printable(reply.ToString(), 300)}"));

@@ -121,7 +121,7 @@ public static class RemoteFileHasher
         {
             try
             {
-                var hex = await provider.ComputeHashAsync(full, algorithm, cancellationToken).ConfigureAwait(false);
+                var hex = await provider.ComputeHashAsync(full, algorithm, item.Kind == RemoteItemKind.File ? item.Length : null, cancellationToken).ConfigureAwait(false);
                 return new RemoteFileHash(name, hex.ToUpperInvariant(), full, HashComputedBy.Server);
             }
             catch (CommandRefusedException e) when (e.Kind == RemoteErrorKind.Unsupported && !serverOnly)

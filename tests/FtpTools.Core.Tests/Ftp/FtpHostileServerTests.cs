@@ -208,8 +208,8 @@ public sealed class FtpHostileServerTests : IDisposable
         await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
         var hashes = Assert.IsAssignableFrom<IRemoteHashProvider>(session);
         Assert.Equal(new[] { RemoteHashAlgorithm.Sha256, RemoteHashAlgorithm.Sha1, RemoteHashAlgorithm.Md5, RemoteHashAlgorithm.Crc32 }, hashes.SupportedHashAlgorithms);
-        Assert.Equal(Sha256, await hashes.ComputeHashAsync("/f.txt", RemoteHashAlgorithm.Sha256, _timeout.Token));
-        Assert.Equal("d87f7e0c", await hashes.ComputeHashAsync("f.txt", RemoteHashAlgorithm.Crc32, _timeout.Token));
+        Assert.Equal(Sha256, await hashes.ComputeHashAsync("/f.txt", RemoteHashAlgorithm.Sha256, null, _timeout.Token));
+        Assert.Equal("d87f7e0c", await hashes.ComputeHashAsync("f.txt", RemoteHashAlgorithm.Crc32, null, _timeout.Token));
         Assert.DoesNotContain("OPTS HASH", server.Received.ToString(), StringComparison.Ordinal);
     }
 
@@ -261,6 +261,45 @@ public sealed class FtpHostileServerTests : IDisposable
         Assert.Equal((RemoteErrorKind.Unsupported, 502), (refused.Kind, refused.FtpReplyCode));
         Assert.Contains("SITE CHMOD 4750 /f.txt\n", server.Received.ToString(), StringComparison.Ordinal);
         await session.KeepAliveAsync(_timeout.Token);
+    }
+
+    [Theory]
+    [InlineData(40_000_000, true)] // 1 s of operation timeout + 2 s for 40 MB at 20 MB/s: the 1.5 s answer arrives in time.
+    [InlineData(0, false)] // 1 s for an empty file: the answer comes too late and the session is given up.
+    public async Task A_checksum_answer_is_awaited_for_the_time_a_slow_disk_takes_to_read_the_file(long size, bool answered)
+    {
+        const string Sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "MLST /f.bin":
+                        await connection.SendAsync($"250-Listing /f.bin\r\n type=file;size={size}; /f.bin\r\n250 End\r\n");
+                        return true;
+                    case "HASH /f.bin":
+                        await Task.Delay(TimeSpan.FromSeconds(1.5));
+                        await connection.SendAsync($"213 SHA-256 0-{size} {Sha256} /f.bin\r\n");
+                        return true;
+                    default:
+                        return false;
+                }
+            },
+            features: " EPSV\r\n MLST type*;size*;\r\n HASH SHA-256*\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, operationTimeout: TimeSpan.FromSeconds(1)), _timeout.Token);
+
+        var hashing = RemoteFileHasher.ComputeAsync(session, "/f.bin", RemoteHashAlgorithm.Sha256, serverOnly: true, null, _timeout.Token);
+
+        if (answered)
+        {
+            Assert.Equal((Sha256.ToUpperInvariant(), HashComputedBy.Server), ((await hashing)!.Hash, (await hashing)!.ComputedBy));
+            await session.KeepAliveAsync(_timeout.Token);
+        }
+        else
+        {
+            var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => hashing);
+            Assert.StartsWith("The server did not respond within 1 s (waiting for a reply)", lost.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

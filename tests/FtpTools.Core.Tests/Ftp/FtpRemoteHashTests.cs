@@ -50,13 +50,13 @@ public sealed class FtpRemoteHashTests
             hashes.SupportedHashAlgorithms);
 
         var remote = $"/{dir}/data.bin";
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha256, timeout.Token));
-        Assert.Equal(Convert.ToHexStringLower(SHA512.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha512, timeout.Token));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha256, null, timeout.Token));
+        Assert.Equal(Convert.ToHexStringLower(SHA512.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha512, null, timeout.Token));
 #pragma warning disable CA5350, CA5351 // SHA-1 and MD5 only to check what the server computed with them.
-        Assert.Equal(Convert.ToHexStringLower(SHA1.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha1, timeout.Token));
-        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Md5, timeout.Token));
+        Assert.Equal(Convert.ToHexStringLower(SHA1.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Sha1, null, timeout.Token));
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Md5, null, timeout.Token));
 #pragma warning restore CA5350, CA5351
-        Assert.Equal(ReferenceHashes.Crc32(data).ToString("x8", System.Globalization.CultureInfo.InvariantCulture), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Crc32, timeout.Token));
+        Assert.Equal(ReferenceHashes.Crc32(data).ToString("x8", System.Globalization.CultureInfo.InvariantCulture), await hashes.ComputeHashAsync(remote, RemoteHashAlgorithm.Crc32, null, timeout.Token));
         Assert.Contains(log.Lines, l => l.StartsWith("> HASH", StringComparison.Ordinal));
     }
 }

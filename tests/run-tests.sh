@@ -19,6 +19,16 @@ read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | awk '
     match($0, / notExecuted="[0-9]+"/); s += substr($0, RSTART + 14, RLENGTH - 15);
   }
   END { printf "%d %d %d\n", p, f, s }')
+# CI shows only the end of the output: name each failed test there, with the start of its message.
+failures=$(cat "$results"/*.trx 2>/dev/null | awk '
+  /<UnitTestResult / && / outcome="Failed"/ {
+    match($0, / testName="[^"]*"/); name = substr($0, RSTART + 11, RLENGTH - 12); inFailed = 1; lines = 0;
+    print "FAILED: " name; next
+  }
+  /<UnitTestResult / { inFailed = 0 }
+  inFailed && /<Message>/ { inMessage = 1 }
+  inFailed && inMessage && lines < 12 { line = $0; sub(/^ *<Message>/, "", line); sub(/<\/Message>.*/, "", line); print "    " line; lines++ }
+  /<\/Message>/ { inMessage = 0 }')
 rm -rf "$results"
 
 pester_status=0
@@ -28,6 +38,7 @@ else
   echo "Pester tests not run: pwsh is not installed on this machine (build.ps1 -Task Test runs them where it is)."
 fi
 
+[ -n "$failures" ] && printf '%s\n' "$failures"
 echo "xunit: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$pester_status" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1

@@ -13,20 +13,21 @@ internal static partial class FtpListingParser
     /// </summary>
     private static ListingLineResult ParseDos(string line, string directory)
     {
-        var tokens = Tokenize(line, 5);
-        if (tokens.Count == 0 || !TryParseDosDate(tokens[0].Text(line), out var year, out var month, out var day))
+        Span<Token> buffer = stackalloc Token[5];
+        var tokens = buffer.Slice(0, Tokenize(line, buffer));
+        if (tokens.Length == 0 || !TryParseDosDate(tokens[0].Text(line), out var year, out var month, out var day))
         {
             return ListingLineResult.Unparseable("not a recognised listing format (no Unix mode or DOS date at the start)");
         }
 
         var next = 1;
-        if (tokens.Count <= next || !TryParseDosClock(tokens[next].Text(line), out var hour, out var minute, out var meridiem))
+        if (tokens.Length <= next || !TryParseDosClock(tokens[next].Text(line), out var hour, out var minute, out var meridiem))
         {
             return ListingLineResult.Unparseable("DOS listing line without a time after the date");
         }
 
         next++;
-        if (meridiem == Meridiem.None && tokens.Count > next)
+        if (meridiem == Meridiem.None && tokens.Length > next)
         {
             // "02:15 PM" with the marker as its own token.
             var marker = tokens[next].Text(line);
@@ -47,7 +48,7 @@ internal static partial class FtpListingParser
             hour = (hour % 12) + (meridiem == Meridiem.Pm ? 12 : 0);
         }
 
-        if (tokens.Count <= next)
+        if (tokens.Length <= next)
         {
             return ListingLineResult.Unparseable("DOS listing line without a size or <DIR>");
         }

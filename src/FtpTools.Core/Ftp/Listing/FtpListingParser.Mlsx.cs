@@ -1,12 +1,12 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
+using System.Runtime.CompilerServices;
 using FtpTools.Core.Paths;
 
 namespace FtpTools.Core.Ftp.Listing;
 
 internal static partial class FtpListingParser
 {
+    [MethodImpl(HotPath.Optimized)]
     private static ListingLineResult ParseMlsdEntry(string text, string directory)
     {
         if (!TrySplitEntry(text, out var facts, out var name, out var error))
@@ -15,7 +15,7 @@ internal static partial class FtpListingParser
         }
 
         // RFC 3659 §7.5.1: cdir and pdir name the listed directory and its parent, not entries of it.
-        if (facts.TryGetValue("type", out var type)
+        if (facts.Type is { } type
             && (type.Equals("cdir", StringComparison.OrdinalIgnoreCase) || type.Equals("pdir", StringComparison.OrdinalIgnoreCase)))
         {
             return ListingLineResult.Skip(type.ToLowerInvariant() + " entry");
@@ -26,7 +26,7 @@ internal static partial class FtpListingParser
             return rejected;
         }
 
-        return BuildFromFacts(facts, name, RemotePath.Combine(directory, name));
+        return BuildFromFacts(in facts, name, RemotePath.Combine(directory, name));
     }
 
     private static ListingLineResult ParseMlstEntry(string text, string path)
@@ -37,16 +37,18 @@ internal static partial class FtpListingParser
         }
 
         var fullName = RemotePath.Normalize(path);
-        return BuildFromFacts(facts, RemotePath.GetFileName(fullName), fullName);
+        return BuildFromFacts(in facts, RemotePath.GetFileName(fullName), fullName);
     }
 
     /// <summary>
     /// RFC 3659 §7.2: entry = [facts] SP pathname; facts = 1*(factname "=" value ";"). Fact values hold no
     /// space, so the first space ends the facts and everything after it, spaces and ';' included, is the name.
+    /// Only the facts an item uses are kept (as strings); the others are checked for shape and passed over.
     /// </summary>
-    private static bool TrySplitEntry(string text, out Dictionary<string, string> facts, out string name, out ListingLineResult? error)
+    [MethodImpl(HotPath.Optimized)]
+    private static bool TrySplitEntry(string text, out MlsxFacts facts, out string name, out ListingLineResult? error)
     {
-        facts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        facts = default;
         name = string.Empty;
         error = null;
 
@@ -58,42 +60,50 @@ internal static partial class FtpListingParser
         }
 
         name = text.Substring(space + 1);
-        foreach (var fact in text.Substring(0, space).Split(';'))
+        var start = 0;
+        while (start < space)
         {
-            if (fact.Length == 0)
+            var end = text.IndexOf(';', start, space - start);
+            if (end < 0)
             {
-                continue;
+                end = space;
             }
 
-            // The first '=' ends the fact name; "type=OS.unix=slink:/x" keeps its second '=' in the value.
-            var equals = fact.IndexOf('=');
-            if (equals <= 0)
+            if (end > start)
             {
-                error = ListingLineResult.Unparseable("malformed fact \"" + Shorten(fact) + "\" (expected name=value)");
-                return false;
+                // The first '=' ends the fact name; "type=OS.unix=slink:/x" keeps its second '=' in the value.
+                var equals = text.IndexOf('=', start, end - start);
+                if (equals <= start)
+                {
+                    error = ListingLineResult.Unparseable("malformed fact \"" + Shorten(text.Substring(start, end - start)) + "\" (expected name=value)");
+                    return false;
+                }
+
+                // RFC 3659 §7.1: fact names are case-insensitive; a repeated fact keeps its last value.
+                facts.Set(text.AsSpan(start, equals - start), text, equals + 1, end);
             }
 
-            // RFC 3659 §7.1: fact names are case-insensitive; a repeated fact keeps its last value.
-            facts[fact.Substring(0, equals)] = fact.Substring(equals + 1);
+            start = end + 1;
         }
 
         return true;
     }
 
-    private static ListingLineResult BuildFromFacts(Dictionary<string, string> facts, string name, string fullName)
+    [MethodImpl(HotPath.Optimized)]
+    private static ListingLineResult BuildFromFacts(in MlsxFacts facts, string name, string fullName)
     {
         string? linkTarget = null;
         var kind = RemoteItemKind.Other;
-        if (facts.TryGetValue("type", out var type))
+        if (facts.Type is { } type)
         {
             kind = ParseType(type, out linkTarget);
         }
 
         long? length = null;
-        if (facts.TryGetValue("size", out var size) || facts.TryGetValue("sizd", out size))
+        if ((facts.Size ?? facts.Sizd) is { } size)
         {
             // RFC 3659 §7.5.5 size; "sizd" is the directory size some servers (pure-ftpd) send instead.
-            if (!long.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            if (!TryParseSize(size.AsSpan(), out var value))
             {
                 return ListingLineResult.Unparseable("bad size fact \"" + Shorten(size) + "\"");
             }
@@ -102,7 +112,7 @@ internal static partial class FtpListingParser
         }
 
         DateTime? modified = null;
-        if (facts.TryGetValue("modify", out var modify))
+        if (facts.Modify is { } modify)
         {
             // RFC 3659 §7.5.3: a time-val, UTC.
             if (!FtpTimeVal.TryParse(modify, out var time))
@@ -114,7 +124,7 @@ internal static partial class FtpListingParser
         }
 
         int? bits = null;
-        if (facts.TryGetValue("UNIX.mode", out var mode))
+        if (facts.UnixMode is { } mode)
         {
             if (!TryParseOctalMode(mode, out var parsed))
             {
@@ -124,22 +134,22 @@ internal static partial class FtpListingParser
             bits = parsed;
         }
 
-        facts.TryGetValue("perm", out var perm);
         var item = new RemoteItem(name, fullName, kind)
         {
             Length = length,
             LastWriteTimeUtc = modified,
             PermissionBits = bits,
             // The rwx text when the mode is known, so MLSD, LIST and SFTP items read alike; else RFC 3659 §7.5.5 perm.
-            Permissions = bits is { } b ? PermissionText.Format(b) : perm,
-            Owner = FirstFact(facts, "UNIX.ownername", "UNIX.owner", "UNIX.uid"),
-            Group = FirstFact(facts, "UNIX.groupname", "UNIX.group", "UNIX.gid"),
+            Permissions = bits is { } b ? PermissionText.Format(b) : facts.Perm,
+            Owner = FirstNonEmpty(facts.UnixOwnerName, facts.UnixOwner, facts.UnixUid),
+            Group = FirstNonEmpty(facts.UnixGroupName, facts.UnixGroup, facts.UnixGid),
             LinkTarget = linkTarget,
         };
         return ListingLineResult.Parsed(item);
     }
 
     /// <summary>RFC 3659 §7.5.1 type values, plus the OS.unix symlink forms servers use.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static RemoteItemKind ParseType(string type, out string? linkTarget)
     {
         linkTarget = null;
@@ -176,6 +186,7 @@ internal static partial class FtpListingParser
         return RemoteItemKind.Other;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static bool TryParseOctalMode(string text, out int bits)
     {
         bits = 0;
@@ -199,16 +210,71 @@ internal static partial class FtpListingParser
         return true;
     }
 
-    private static string? FirstFact(Dictionary<string, string> facts, params string[] names)
+    private static string? FirstNonEmpty(string? first, string? second, string? third) =>
+        !string.IsNullOrEmpty(first) ? first : !string.IsNullOrEmpty(second) ? second : !string.IsNullOrEmpty(third) ? third : null;
+
+    /// <summary>The facts of one MLSD/MLST entry that an item is built from (RFC 3659 §7.5 and the UNIX.* facts servers send).</summary>
+    private struct MlsxFacts
     {
-        foreach (var n in names)
+        public string? Type;
+        public string? Size;
+        public string? Sizd;
+        public string? Modify;
+        public string? Perm;
+        public string? UnixMode;
+        public string? UnixOwnerName;
+        public string? UnixOwner;
+        public string? UnixUid;
+        public string? UnixGroupName;
+        public string? UnixGroup;
+        public string? UnixGid;
+
+        /// <summary>Keeps text[valueStart..valueEnd) when <paramref name="factName"/> is one of the facts above; any other fact is passed over.</summary>
+        public void Set(ReadOnlySpan<char> factName, string text, int valueStart, int valueEnd)
         {
-            if (facts.TryGetValue(n, out var value) && value.Length > 0)
+            switch (factName.Length)
             {
-                return value;
+                case 4 when Is(factName, "type"):
+                    Type = Value(text, valueStart, valueEnd);
+                    break;
+                case 4 when Is(factName, "size"):
+                    Size = Value(text, valueStart, valueEnd);
+                    break;
+                case 4 when Is(factName, "sizd"):
+                    Sizd = Value(text, valueStart, valueEnd);
+                    break;
+                case 4 when Is(factName, "perm"):
+                    Perm = Value(text, valueStart, valueEnd);
+                    break;
+                case 6 when Is(factName, "modify"):
+                    Modify = Value(text, valueStart, valueEnd);
+                    break;
+                case 8 when Is(factName, "UNIX.uid"):
+                    UnixUid = Value(text, valueStart, valueEnd);
+                    break;
+                case 8 when Is(factName, "UNIX.gid"):
+                    UnixGid = Value(text, valueStart, valueEnd);
+                    break;
+                case 9 when Is(factName, "UNIX.mode"):
+                    UnixMode = Value(text, valueStart, valueEnd);
+                    break;
+                case 10 when Is(factName, "UNIX.owner"):
+                    UnixOwner = Value(text, valueStart, valueEnd);
+                    break;
+                case 10 when Is(factName, "UNIX.group"):
+                    UnixGroup = Value(text, valueStart, valueEnd);
+                    break;
+                case 14 when Is(factName, "UNIX.ownername"):
+                    UnixOwnerName = Value(text, valueStart, valueEnd);
+                    break;
+                case 14 when Is(factName, "UNIX.groupname"):
+                    UnixGroupName = Value(text, valueStart, valueEnd);
+                    break;
             }
         }
 
-        return null;
+        private static bool Is(ReadOnlySpan<char> factName, string known) => factName.Equals(known.AsSpan(), StringComparison.OrdinalIgnoreCase);
+
+        private static string Value(string text, int start, int end) => text.Substring(start, end - start);
     }
 }

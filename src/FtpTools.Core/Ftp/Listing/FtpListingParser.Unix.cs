@@ -1,6 +1,5 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
+using System.Runtime.CompilerServices;
 using FtpTools.Core.Paths;
 
 namespace FtpTools.Core.Ftp.Listing;
@@ -20,10 +19,12 @@ internal static partial class FtpListingParser
     /// may be missing; device files show "major, minor" instead of a size; the date is "Mon dd HH:mm",
     /// "Mon dd yyyy" or "yyyy-MM-dd HH:mm". The name starts one blank after the date, so leading spaces survive.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private static ListingLineResult ParseUnix(string line, string directory, DateTime nowUtc)
     {
-        var tokens = Tokenize(line, MaxUnixDateToken + 3);
-        if (tokens.Count == 0 || !TryParseMode(tokens[0].Text(line), out var typeChar, out var bits))
+        Span<Token> buffer = stackalloc Token[MaxUnixDateToken + 3];
+        ReadOnlySpan<Token> tokens = buffer.Slice(0, Tokenize(line, buffer));
+        if (tokens.Length == 0 || !TryParseMode(tokens[0].Span(line), out var typeChar, out var bits))
         {
             return ListingLineResult.Unparseable("not a recognised listing format (no Unix mode or DOS date at the start)");
         }
@@ -31,7 +32,7 @@ internal static partial class FtpListingParser
         // Right to left: an owner or group that looks like a date ("jan 12") sits left of the real one, while
         // the name starts after token 6 whenever the owner columns are present.
         string? firstDateError = null;
-        for (var i = Math.Min(MaxUnixDateToken, tokens.Count - 1); i >= 2; i--)
+        for (var i = Math.Min(MaxUnixDateToken, tokens.Length - 1); i >= 2; i--)
         {
             if (!TryParseUnixDate(line, tokens, i, nowUtc, out var lastDateToken, out var date, out var dateError))
             {
@@ -101,7 +102,8 @@ internal static partial class FtpListingParser
     /// "drwxr-xr-x", optionally followed by '+' (ACL), '.' (SELinux context) or '@' (macOS extended attributes).
     /// The type letter is kept; the nine permission letters become mode bits including setuid, setgid and sticky.
     /// </summary>
-    private static bool TryParseMode(string mode, out char typeChar, out int bits)
+    [MethodImpl(HotPath.Optimized)]
+    private static bool TryParseMode(ReadOnlySpan<char> mode, out char typeChar, out int bits)
     {
         typeChar = '\0';
         bits = 0;
@@ -166,21 +168,22 @@ internal static partial class FtpListingParser
     /// Tries a date starting at token <paramref name="i"/>. False with a null error means "no date here, keep
     /// looking"; a non-null error means the shape matched but the values are impossible (e.g. "Feb 30").
     /// </summary>
-    private static bool TryParseUnixDate(string line, List<Token> tokens, int i, DateTime nowUtc, out int lastToken, out DateTime date, out string? error)
+    [MethodImpl(HotPath.Optimized)]
+    private static bool TryParseUnixDate(string line, ReadOnlySpan<Token> tokens, int i, DateTime nowUtc, out int lastToken, out DateTime date, out string? error)
     {
         lastToken = 0;
         date = default;
         error = null;
-        var first = tokens[i].Text(line);
+        var first = tokens[i].Span(line);
 
         // GNU ls --time-style=long-iso: "2024-01-16 14:15".
-        if (first.Length == 10 && first[4] == '-' && first[7] == '-' && i + 1 < tokens.Count
+        if (first.Length == 10 && first[4] == '-' && first[7] == '-' && i + 1 < tokens.Length
             && TryNumber(first, 0, 4, out var isoYear) && TryNumber(first, 5, 2, out var isoMonth) && TryNumber(first, 8, 2, out var isoDay)
-            && TryParseClock(tokens[i + 1].Text(line), out var isoHour, out var isoMinute))
+            && TryParseClock(tokens[i + 1].Span(line), out var isoHour, out var isoMinute))
         {
             if (isoYear < 1 || isoMonth < 1 || isoMonth > 12 || isoDay < 1 || isoDay > DateTime.DaysInMonth(isoYear, isoMonth))
             {
-                error = "impossible date \"" + first + "\"";
+                error = "impossible date \"" + first.ToString() + "\"";
                 return false;
             }
 
@@ -190,35 +193,33 @@ internal static partial class FtpListingParser
         }
 
         var month = MonthNumber(first);
-        if (month == 0 || i + 2 >= tokens.Count)
+        if (month == 0 || i + 2 >= tokens.Length)
         {
             return false;
         }
 
-        var dayText = tokens[i + 1].Text(line);
-        var last = tokens[i + 2].Text(line);
-        if (dayText.Length > 2 || !IsDigits(dayText))
+        var dayText = tokens[i + 1].Span(line);
+        var last = tokens[i + 2].Span(line);
+        if (dayText.Length > 2 || !TryNumber(dayText, 0, dayText.Length, out var day))
         {
             return false;
         }
 
-        var day = int.Parse(dayText, NumberStyles.None, CultureInfo.InvariantCulture);
         if (TryParseClock(last, out var hour, out var minute))
         {
             // ls shows "HH:mm" instead of the year for recent files: take the latest year that puts the
             // date no more than six months after now (servers' clocks and zones differ from ours).
             if (!TryInferYear(month, day, hour, minute, nowUtc, out date))
             {
-                error = "impossible date \"" + first + " " + dayText + "\"";
+                error = "impossible date \"" + first.ToString() + " " + dayText.ToString() + "\"";
                 return false;
             }
         }
-        else if (last.Length == 4 && IsDigits(last))
+        else if (last.Length == 4 && TryNumber(last, 0, 4, out var year))
         {
-            var year = int.Parse(last, NumberStyles.None, CultureInfo.InvariantCulture);
             if (year < 1 || day < 1 || day > DateTime.DaysInMonth(year, month))
             {
-                error = "impossible date \"" + first + " " + dayText + " " + last + "\"";
+                error = "impossible date \"" + first.ToString() + " " + dayText.ToString() + " " + last.ToString() + "\"";
                 return false;
             }
 
@@ -234,7 +235,8 @@ internal static partial class FtpListingParser
     }
 
     /// <summary>1-12 for an English month abbreviation in any ASCII case ("Jan", "FEB"), 0 for anything else.</summary>
-    private static int MonthNumber(string text)
+    [MethodImpl(HotPath.Optimized)]
+    private static int MonthNumber(ReadOnlySpan<char> text)
     {
         if (text.Length != 3)
         {
@@ -255,6 +257,7 @@ internal static partial class FtpListingParser
 
     private static char AsciiLower(char c) => c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 
+    [MethodImpl(HotPath.Optimized)]
     internal static bool TryInferYear(int month, int day, int hour, int minute, DateTime nowUtc, out DateTime date)
     {
         date = default;
@@ -279,7 +282,8 @@ internal static partial class FtpListingParser
     }
 
     /// <summary>"HH:mm" or "H:mm".</summary>
-    private static bool TryParseClock(string text, out int hour, out int minute)
+    [MethodImpl(HotPath.Optimized)]
+    private static bool TryParseClock(ReadOnlySpan<char> text, out int hour, out int minute)
     {
         hour = 0;
         minute = 0;
@@ -293,24 +297,25 @@ internal static partial class FtpListingParser
     /// The column before the date: a size ("1234"), or a device's "major, minor" / "major,minor" (no size).
     /// <paramref name="firstToken"/> is where that column starts, so the owner columns end before it.
     /// </summary>
-    private static bool TryParseSizeColumn(string line, List<Token> tokens, int dateToken, out int firstToken, out long? size)
+    [MethodImpl(HotPath.Optimized)]
+    private static bool TryParseSizeColumn(string line, ReadOnlySpan<Token> tokens, int dateToken, out int firstToken, out long? size)
     {
         firstToken = dateToken - 1;
         size = null;
-        var text = tokens[firstToken].Text(line);
+        var text = tokens[firstToken].Span(line);
         if (IsDigits(text))
         {
             if (firstToken >= 2)
             {
-                var previous = tokens[firstToken - 1].Text(line);
-                if (previous.Length > 1 && previous[previous.Length - 1] == ',' && IsDigits(previous.Substring(0, previous.Length - 1)))
+                var previous = tokens[firstToken - 1].Span(line);
+                if (previous.Length > 1 && previous[previous.Length - 1] == ',' && IsDigits(previous.Slice(0, previous.Length - 1)))
                 {
                     firstToken--;
                     return true;
                 }
             }
 
-            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            if (!TryParseSize(text, out var value))
             {
                 return false;
             }
@@ -320,14 +325,15 @@ internal static partial class FtpListingParser
         }
 
         var comma = text.IndexOf(',');
-        return comma > 0 && IsDigits(text.Substring(0, comma)) && IsDigits(text.Substring(comma + 1));
+        return comma > 0 && IsDigits(text.Slice(0, comma)) && IsDigits(text.Slice(comma + 1));
     }
 
     /// <summary>
     /// Between the mode and the size: "links owner group", "links owner" (ls -o, no group), "owner group"
     /// (no link count) or "owner". Two columns starting with digits are read as links + owner, the ls -o shape.
     /// </summary>
-    private static void SplitOwnerColumns(string line, List<Token> tokens, int sizeToken, out string? owner, out string? group)
+    [MethodImpl(HotPath.Optimized)]
+    private static void SplitOwnerColumns(string line, ReadOnlySpan<Token> tokens, int sizeToken, out string? owner, out string? group)
     {
         // The columns are tokens 1 .. sizeToken - 1.
         owner = null;
@@ -359,6 +365,7 @@ internal static partial class FtpListingParser
         }
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static bool IsDigits(string line, Token token)
     {
         for (var i = token.Start; i < token.End; i++)
@@ -372,7 +379,32 @@ internal static partial class FtpListingParser
         return token.End > token.Start;
     }
 
-    private static bool TryNumber(string s, int start, int length, out int value)
+    /// <summary>Decimal digits as a non-negative 64-bit size; false when empty, not all digits, or too large.</summary>
+    [MethodImpl(HotPath.Optimized)]
+    private static bool TryParseSize(ReadOnlySpan<char> digits, out long value)
+    {
+        value = 0;
+        if (digits.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var c in digits)
+        {
+            var digit = c - '0';
+            if (digit < 0 || digit > 9 || value > (long.MaxValue - digit) / 10)
+            {
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(HotPath.Optimized)]
+    private static bool TryNumber(ReadOnlySpan<char> s, int start, int length, out int value)
     {
         value = 0;
         if (start + length > s.Length || length == 0)

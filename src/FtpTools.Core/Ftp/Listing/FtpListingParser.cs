@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using FtpTools.Core.Paths;
 
 namespace FtpTools.Core.Ftp.Listing;
@@ -19,6 +20,7 @@ internal static partial class FtpListingParser
     public const int MaxReportedLineLength = 256;
 
     /// <summary>Parses one line of an MLSD listing of <paramref name="directory"/>.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static ListingLineResult ParseMlsd(string line, string directory)
     {
         if (line is null)
@@ -72,6 +74,7 @@ internal static partial class FtpListingParser
     /// six months ahead of it. LIST times are the server's local time; they are reported as UTC because the
     /// listing does not say which zone it uses.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static ListingLineResult ParseList(string line, string directory, DateTime nowUtc)
     {
         if (line is null)
@@ -101,7 +104,13 @@ internal static partial class FtpListingParser
         }
 
         var now = nowUtc.Kind == DateTimeKind.Local ? nowUtc.ToUniversalTime() : nowUtc;
-        var first = text.TrimStart(' ', '\t')[0];
+        var firstIndex = 0;
+        while (IsBlank(text[firstIndex]))
+        {
+            firstIndex++;
+        }
+
+        var first = text[firstIndex];
         if (first >= '0' && first <= '9')
         {
             return ParseDos(text, directory);
@@ -114,6 +123,7 @@ internal static partial class FtpListingParser
     /// Parses a whole listing. Items come back in listing order; every unparseable or unsafe line comes back in
     /// <see cref="ListingParseResult.Rejected"/> with its reason. Skipped lines (totals, ".", "..") are dropped.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static ListingParseResult ParseListing(IEnumerable<string> lines, string directory, DateTime nowUtc, bool mlsd)
     {
         if (lines is null)
@@ -148,6 +158,7 @@ internal static partial class FtpListingParser
     /// Null when a name read from a listing is a plain single segment; otherwise the skip or rejection to return.
     /// Anything else is refused so that no item's FullName can leave the listed directory.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private static ListingLineResult? CheckName(string name)
     {
         if (name == "." || name == "..")
@@ -175,6 +186,7 @@ internal static partial class FtpListingParser
         return null;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static bool HasControlCharacter(string s)
     {
         foreach (var c in s)
@@ -188,6 +200,7 @@ internal static partial class FtpListingParser
         return false;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private static string TrimLineEnd(string line)
     {
         // The caller splits on LF; a CR left by CRLF (RFC 959 §3.1.1.1) is line framing, not part of a name.
@@ -205,6 +218,7 @@ internal static partial class FtpListingParser
             ? ListingLineResult.Unparseable("the line is " + text.Length + " characters long; the limit is " + MaxLineLength)
             : null;
 
+    [MethodImpl(HotPath.Optimized)]
     private static bool IsTotalLine(string text)
     {
         // "total 1234" from ls -l; some servers localise nothing here, so the English word is enough.
@@ -221,7 +235,8 @@ internal static partial class FtpListingParser
     private static string Shorten(string s) =>
         s.Length <= MaxReportedLineLength ? s : s.Substring(0, MaxReportedLineLength) + "...";
 
-    private static bool IsDigits(string s)
+    [MethodImpl(HotPath.Optimized)]
+    private static bool IsDigits(ReadOnlySpan<char> s)
     {
         if (s.Length == 0)
         {
@@ -239,12 +254,13 @@ internal static partial class FtpListingParser
         return true;
     }
 
-    /// <summary>Start and end (exclusive) of the first <paramref name="maxTokens"/> runs of non-blank characters.</summary>
-    private static List<Token> Tokenize(string line, int maxTokens)
+    /// <summary>Start and end (exclusive) of the first runs of non-blank characters, as many as <paramref name="tokens"/> holds; returns how many.</summary>
+    [MethodImpl(HotPath.Optimized)]
+    private static int Tokenize(string line, Span<Token> tokens)
     {
-        var tokens = new List<Token>(maxTokens);
+        var count = 0;
         var i = 0;
-        while (i < line.Length && tokens.Count < maxTokens)
+        while (i < line.Length && count < tokens.Length)
         {
             while (i < line.Length && IsBlank(line[i]))
             {
@@ -262,10 +278,10 @@ internal static partial class FtpListingParser
                 i++;
             }
 
-            tokens.Add(new Token(start, i));
+            tokens[count++] = new Token(start, i);
         }
 
-        return tokens;
+        return count;
     }
 
     private static bool IsBlank(char c) => c == ' ' || c == '\t';
@@ -283,5 +299,8 @@ internal static partial class FtpListingParser
         public int End { get; }
 
         public string Text(string line) => line.Substring(Start, End - Start);
+
+        /// <summary>The token's characters without a copy, for checks that keep nothing.</summary>
+        public ReadOnlySpan<char> Span(string line) => line.AsSpan(Start, End - Start);
     }
 }

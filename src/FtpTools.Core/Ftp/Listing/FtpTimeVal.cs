@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace FtpTools.Core.Ftp.Listing;
 
@@ -12,6 +13,7 @@ internal static class FtpTimeVal
     private const int FixedLength = 14;
 
     /// <summary>Parses a time-val. Surrounding white space is ignored; anything else makes it fail.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static bool TryParse(string? text, out DateTime utc)
     {
         utc = default;

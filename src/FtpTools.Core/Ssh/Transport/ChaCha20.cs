@@ -98,9 +98,7 @@ internal sealed class ChaCha20
     }
 
     /// <summary>One block of key stream into <see cref="_block"/> (RFC 8439 §2.3: 10 double rounds, then the input added).</summary>
-#if NET8_0_OR_GREATER
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-#endif
+    [MethodImpl(HotPath.Optimized)]
     private void Block(ulong counter, uint n0, uint n1)
     {
         var k = _key;

@@ -15,9 +15,7 @@ internal static class Poly1305
     private const uint Mask26 = 0x3ffffff;
 
     /// <summary>Writes the 16-byte tag of <paramref name="message"/> under the 32-byte one-time <paramref name="key"/> (r, then s).</summary>
-#if NET8_0_OR_GREATER
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-#endif
+    [MethodImpl(HotPath.Optimized)]
     public static void ComputeTag(ReadOnlySpan<byte> key, ReadOnlySpan<byte> message, Span<byte> tag)
     {
         if (key.Length < 32 || tag.Length < 16)

@@ -71,6 +71,7 @@ public class HostileListingTests
     [InlineData("-rw-r--r-- 1 0 0 5 Apr 31 13:34 file", "impossible date \"Apr 31\"")]
     [InlineData("-rw-r--r-- 1 0 0 5 2024-02-30 13:34 file", "impossible date \"2024-02-30\"")]
     [InlineData("-rw-r--r-- 1 0 0 99999999999999999999 Nov 21 13:34 file", "Unix listing line without a recognisable size and date")]
+    [InlineData("-rw-r--r-- 1 0 0 9223372036854775808 Nov 21 13:34 file", "Unix listing line without a recognisable size and date")]
     [InlineData("13-45-24  02:15PM  12 x", "not a recognised listing format (no Unix mode or DOS date at the start)")]
     [InlineData("01-16-24  13:15PM  12 x", "impossible 12-hour time in DOS listing line")]
     [InlineData("01-16-24", "DOS listing line without a time after the date")]
@@ -84,6 +85,17 @@ public class HostileListingTests
         Assert.Equal(ListingLineStatus.Unparseable, result.Status);
         Assert.Null(result.Item);
         Assert.Equal(reason, result.Reason);
+    }
+
+    [Theory]
+    [InlineData("9223372036854775807", long.MaxValue)] // The largest size a listing can give: one more is refused above.
+    [InlineData("0", 0L)]
+    [InlineData("00012", 12L)]
+    public void Unix_sizes_are_read_up_to_the_largest_64_bit_value(string size, long expected)
+    {
+        var result = FtpListingParser.ParseList("-rw-r--r-- 1 0 0 " + size + " Nov 21 13:34 file", Directory, CaptureNowUtc);
+        Assert.Equal(ListingLineStatus.Item, result.Status);
+        Assert.Equal(expected, result.Item!.Length);
     }
 
     [Fact]

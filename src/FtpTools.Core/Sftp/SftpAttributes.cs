@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using FtpTools.Core.Ssh;
 
 namespace FtpTools.Core.Sftp;
@@ -79,6 +80,7 @@ internal sealed class SftpAttributes
     public DateTime? LastAccessTimeUtc => AccessTime.HasValue ? FromUnixSeconds(AccessTime.Value) : null;
 
     /// <summary>Reads an ATTRS structure; malformed input is a <see cref="Errors.ProtocolViolationException"/> (from <see cref="SshReader"/>).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static SftpAttributes Read(ref SshReader reader)
     {
         var flags = (SftpAttributeFlags)reader.ReadUInt32();

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Ssh;
 
@@ -206,6 +207,7 @@ internal static class SftpMessages
         return handle.ToArray();
     }
 
+    [MethodImpl(HotPath.Optimized)]
     public static IReadOnlyList<SftpName> ReadNames(ref SshReader reader)
     {
         var count = reader.ReadUInt32();
@@ -284,6 +286,7 @@ internal static class SftpMessages
     /// Owner and group from the ls -l style long name of SSH_FXP_NAME (draft-02 §7 recommends
     /// "-rwxr-xr-x 1 mjos staff 348911 Mar 25 14:29 t-filexfer"). Null when the text does not look like that.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static (string Owner, string Group)? ParseOwnerFromLongName(string longName)
     {
         // Read in place (a listing has thousands of these): mode, links, owner, group, then something more.
@@ -303,6 +306,7 @@ internal static class SftpMessages
     }
 
     /// <summary>The next run of characters other than blanks and tabs, from <paramref name="position"/> on.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static bool NextField(string text, ref int position, out int start, out int end)
     {
         while (position < text.Length && IsLongNameSeparator(text[position]))
@@ -322,6 +326,7 @@ internal static class SftpMessages
 
     private static bool IsLongNameSeparator(char c) => c == ' ' || c == '\t';
 
+    [MethodImpl(HotPath.Optimized)]
     private static bool IsModeText(string text, int start)
     {
         if ("-dlcbps".IndexOf(text[start]) < 0)

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
@@ -841,6 +842,7 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
     private static CommandRefusedException Unsupported(string extension, string path) =>
         new($"The SFTP server does not offer {extension}.", RemoteErrorKind.Unsupported, path: path);
 
+    [MethodImpl(HotPath.Optimized)]
     private static RemoteItem ToItem(string name, string fullName, SftpAttributes attributes, string? longName, string? linkTarget)
     {
         var kind = attributes.Kind;

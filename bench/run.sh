@@ -68,6 +68,16 @@ dotnet build bench/FtpTools.Bench/FtpTools.Bench.csproj -c Release -nologo -v q 
   { grep -E "error|warn" /tmp/ftptools-bench-build.log | sort -u >&2; exit 1; }
 bench_dll=bench/FtpTools.Bench/bin/Release/net10.0/FtpTools.Bench.dll
 
+# The FtpTools rows run the core as the module ships it to PowerShell on .NET 10: precompiled (ReadyToRun) where
+# the module has a build for this OS and architecture. AssembleModule (src/FtpTools) makes it.
+echo "bench: building the module (src/FtpTools, Release) for its precompiled core" >&2
+dotnet build src/FtpTools/FtpTools.csproj -c Release -nologo -v q >/tmp/ftptools-bench-module.log 2>&1 ||
+  { grep -E "error|warn" /tmp/ftptools-bench-module.log | sort -u >&2; exit 1; }
+case "$(uname -m)" in x86_64) precompiled=out/FtpTools/lib/net10.0-linux-x64/FtpTools.Core.dll ;; *) precompiled= ;; esac
+if [ -n "$precompiled" ] && [ -f "$precompiled" ]; then
+  cp "$precompiled" "$(dirname "$bench_dll")/FtpTools.Core.dll"
+fi
+
 base=$(mktemp -d "${FTPTOOLS_BENCH_TMP:-/var/tmp}/ftptools-bench.XXXXXX")
 # The servers drop to the test user, who must be able to walk down to its root.
 chmod 755 "$base"

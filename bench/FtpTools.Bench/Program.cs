@@ -24,6 +24,21 @@ internal static class Program
     public const string TransferPath = "IRemoteSession.OpenReadAsync/OpenWriteAsync + CompleteAsync (no transfer engine in this tree)";
 #endif
 
+    /// <summary>
+    /// How the core this process loaded was built: run.sh puts the module's precompiled core (ReadyToRun,
+    /// lib/net10.0-linux-x64) in place of the IL build, as PowerShell on .NET 10 x64 loads it.
+    /// </summary>
+    public static string CoreBuild
+    {
+        get
+        {
+            using var pe = new System.Reflection.PortableExecutable.PEReader(System.IO.File.OpenRead(typeof(FtpTools.Core.RemoteSessionFactory).Assembly.Location));
+            return pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0
+                ? "ReadyToRun (as the module's lib/net10.0-linux-x64)"
+                : "IL only (compiled on first use)";
+        }
+    }
+
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "child")

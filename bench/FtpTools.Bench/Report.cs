@@ -78,6 +78,7 @@ internal sealed class Report
         output.WriteLine();
         output.WriteLine(string.Format(inv, "FtpTools benchmark, {0:yyyy-MM-dd HH:mm zzz}: {1} run(s) per row{2}", _started, _settings.Runs, _settings.Quick ? " (--quick: smaller data, smoke run)" : ""));
         output.WriteLine(string.Format(inv, "machine: {0} x {1}, {2:0.0} GiB; load average {3} at start, {4} at end", _machine.Processors, _machine.CpuModel, _machine.MemoryBytes / (double)(1L << 30), _machine.LoadAtStart, _machine.LoadAtEnd));
+        output.WriteLine("FtpTools core: " + Program.CoreBuild);
         if (_settings.Link is not null)
         {
             output.WriteLine("link: " + _settings.Link);
@@ -128,6 +129,7 @@ internal sealed class Report
         seed = _settings.Seed,
         link = _settings.Link,
         transferPath = Program.TransferPath,
+        coreBuild = Program.CoreBuild,
         data = new { bigFileBytes = _data.BigSize, bigFileSha256 = _data.BigSha256, smallFiles = _data.SmallFiles.Count, smallFileBytes = _data.SmallFileSize, listEntries = _data.ListCount },
         machine = _machine,
         limits = _limits,
@@ -157,7 +159,7 @@ internal sealed class Report
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(inv, $"Command: `{_settings.Command}`, {_settings.Runs} run(s) per row (median), started {_started:yyyy-MM-dd HH:mm zzz}.\n");
-        sb.Append(inv, $"Machine: {_machine.Processors} x {_machine.CpuModel}, {_machine.MemoryBytes / (double)(1L << 30):0.0} GiB, load average {_machine.LoadAtStart} at start, {_machine.LoadAtEnd} at end. FtpTools transfers: {Program.TransferPath}.\n");
+        sb.Append(inv, $"Machine: {_machine.Processors} x {_machine.CpuModel}, {_machine.MemoryBytes / (double)(1L << 30):0.0} GiB, load average {_machine.LoadAtStart} at start, {_machine.LoadAtEnd} at end. FtpTools transfers: {Program.TransferPath}. FtpTools core: {Program.CoreBuild}.\n");
         if (_settings.Link is not null)
         {
             sb.Append(inv, $"Link: {_settings.Link}.\n");

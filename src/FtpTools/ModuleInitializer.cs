@@ -2,24 +2,43 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace FtpTools;
 
 /// <summary>
 /// Runs when the module is imported. The cmdlet assembly is netstandard2.0 and sits at the module root;
-/// the core comes in two builds (lib/net8.0 for PowerShell 7, lib/netstandard2.0 for Windows PowerShell 5.1).
-/// Neither folder is on PowerShell's probing path, so resolve our own dependencies from the right one.
+/// the core comes in several builds (lib/netstandard2.0 for Windows PowerShell 5.1, lib/net8.0 for PowerShell 7,
+/// and lib/net10.0-&lt;os&gt;-x64, the core precompiled for .NET 10 on x64 Windows or Linux).
+/// None of these folders is on PowerShell's probing path, so resolve our own dependencies from the right ones.
 /// This class must not touch any FtpTools.Core type: it runs before the core can be loaded.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    private static readonly string LibDirectory = Path.Combine(
+    private static readonly string[] LibDirectories = ChooseLibDirectories(
         Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? ".",
-        "lib",
-        IsNetCore ? "net8.0" : "netstandard2.0");
+        RuntimeInformation.FrameworkDescription,
+        Environment.Version,
+        RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win" : RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "linux" : null,
+        RuntimeInformation.ProcessArchitecture);
 
-    private static bool IsNetCore =>
-        !System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+    /// <summary>
+    /// The folders to load the module's assemblies from, first match wins: on .NET 10 or later on x64 Windows or
+    /// Linux the precompiled core (that folder holds only FtpTools.Core.dll), then lib/net8.0 for every .NET (Core);
+    /// lib/netstandard2.0 on .NET Framework.
+    /// </summary>
+    internal static string[] ChooseLibDirectories(string moduleDirectory, string frameworkDescription, Version runtimeVersion, string? os, Architecture architecture)
+    {
+        var lib = Path.Combine(moduleDirectory, "lib");
+        if (frameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
+        {
+            return new[] { Path.Combine(lib, "netstandard2.0") };
+        }
+
+        return runtimeVersion.Major >= 10 && os is not null && architecture == Architecture.X64
+            ? new[] { Path.Combine(lib, "net10.0-" + os + "-x64"), Path.Combine(lib, "net8.0") }
+            : new[] { Path.Combine(lib, "net8.0") };
+    }
 
     public void OnImport()
     {
@@ -40,8 +59,16 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
             return null;
         }
 
-        var candidate = Path.Combine(LibDirectory, name + ".dll");
-        return File.Exists(candidate) ? Assembly.LoadFrom(candidate) : null;
+        foreach (var directory in LibDirectories)
+        {
+            var candidate = Path.Combine(directory, name + ".dll");
+            if (File.Exists(candidate))
+            {
+                return Assembly.LoadFrom(candidate);
+            }
+        }
+
+        return null;
     }
 }
 

@@ -73,39 +73,81 @@ public class CmdletHelpersTests
     }
 
     /// <summary>
-    /// The cmdlet assembly is compiled against the netstandard2.0 core but PowerShell 7 loads the net8.0 core
-    /// (as this test process does). Every member the cmdlet assembly uses from the core must resolve against it;
-    /// init-only setters once did not (their signature names the polyfilled IsExternalInit).
+    /// The cmdlet assembly is compiled against the netstandard2.0 core, but PowerShell 7 loads the net8.0 core, or on
+    /// .NET 10 x64 the precompiled net10.0 one. Every member the module's cmdlet assembly uses from the core must
+    /// resolve against each; init-only setters once did not (their signature names the polyfilled IsExternalInit).
+    /// Each pair is loaded apart from this test process, as ModuleInitializer would pick them.
     /// </summary>
-    [Fact]
-    public void Every_core_member_the_cmdlets_use_resolves_against_the_net8_core()
+    [Theory]
+    [InlineData("net8.0", ".NETCoreApp,Version=v8.0")]
+    [InlineData("net10.0-linux-x64", ".NETCoreApp,Version=v10.0")]
+    [InlineData("net10.0-win-x64", ".NETCoreApp,Version=v10.0")]
+    public void Every_core_member_the_cmdlets_use_resolves_against_each_dotnet_core_build(string folder, string framework)
     {
-        var module = typeof(ModuleInitializer).Assembly;
-        Assert.Equal(".NETCoreApp,Version=v8.0", TargetFrameworkOf(typeof(IRemoteSession).Assembly));
-
-        using var pe = new PEReader(System.IO.File.OpenRead(module.Location));
-        var reader = pe.GetMetadataReader();
-        var checkedCount = 0;
-        foreach (var handle in reader.MemberReferences)
+        var moduleDirectory = System.IO.Path.Combine(CmdletMetadata.RepositoryRoot, "out", "FtpTools");
+        var context = new ModuleLoadContext(moduleDirectory, folder);
+        try
         {
-            var reference = reader.GetMemberReference(handle);
-            if (reference.Parent.Kind != HandleKind.TypeReference)
+            var module = context.LoadFromAssemblyPath(System.IO.Path.Combine(moduleDirectory, "FtpTools.dll"));
+            var core = context.LoadFromAssemblyName(new AssemblyName("FtpTools.Core"));
+            Assert.Equal(System.IO.Path.Combine(moduleDirectory, "lib", folder, "FtpTools.Core.dll"), core.Location);
+            Assert.Equal(framework, TargetFrameworkOf(core));
+
+            using var pe = new PEReader(System.IO.File.OpenRead(module.Location));
+            var reader = pe.GetMetadataReader();
+            var checkedCount = 0;
+            foreach (var handle in reader.MemberReferences)
             {
-                continue;
+                var reference = reader.GetMemberReference(handle);
+                if (reference.Parent.Kind != HandleKind.TypeReference)
+                {
+                    continue;
+                }
+
+                var parent = reader.GetTypeReference((TypeReferenceHandle)reference.Parent);
+                if (!IsFromCore(reader, parent))
+                {
+                    continue;
+                }
+
+                var member = module.ManifestModule.ResolveMember(MetadataTokens.GetToken(handle));
+                Assert.NotNull(member);
+                Assert.Same(core, member!.Module.Assembly);
+                checkedCount++;
             }
 
-            var parent = reader.GetTypeReference((TypeReferenceHandle)reference.Parent);
-            if (!IsFromCore(reader, parent))
-            {
-                continue;
-            }
+            Assert.True(checkedCount > 20, $"only {checkedCount} core members found; the check is not looking at the right references");
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
 
-            var member = module.ManifestModule.ResolveMember(MetadataTokens.GetToken(handle));
-            Assert.NotNull(member);
-            checkedCount++;
+    /// <summary>Loads the module's assemblies as ModuleInitializer resolves them: the given lib folder first, then lib/net8.0.</summary>
+    private sealed class ModuleLoadContext : System.Runtime.Loader.AssemblyLoadContext
+    {
+        private readonly string[] _directories;
+
+        public ModuleLoadContext(string moduleDirectory, string folder)
+            : base("FtpTools " + folder, isCollectible: true)
+        {
+            _directories = new[] { System.IO.Path.Combine(moduleDirectory, "lib", folder), System.IO.Path.Combine(moduleDirectory, "lib", "net8.0") };
         }
 
-        Assert.True(checkedCount > 20, $"only {checkedCount} core members found; the check is not looking at the right references");
+        protected override Assembly? Load(AssemblyName assemblyName)
+        {
+            foreach (var directory in _directories)
+            {
+                var candidate = System.IO.Path.Combine(directory, assemblyName.Name + ".dll");
+                if (System.IO.File.Exists(candidate))
+                {
+                    return LoadFromAssemblyPath(candidate);
+                }
+            }
+
+            return null; // The runtime's and PowerShell's own assemblies come from the default context.
+        }
     }
 
     /// <summary>What PowerShell 7 must find for the cmdlet assembly: each of its references loads on a .NET Core runtime.</summary>

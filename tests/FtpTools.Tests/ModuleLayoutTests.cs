@@ -5,6 +5,7 @@ using System.Linq;
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Xunit;
@@ -27,6 +28,8 @@ public class ModuleLayoutTests
     [InlineData("en-US/FtpTools.dll-Help.xml")]
     [InlineData("en-US/about_FtpTools.help.txt")]
     [InlineData("lib/net8.0/FtpTools.Core.dll")]
+    [InlineData("lib/net10.0-linux-x64/FtpTools.Core.dll")]
+    [InlineData("lib/net10.0-win-x64/FtpTools.Core.dll")]
     [InlineData("lib/netstandard2.0/FtpTools.Core.dll")]
     [InlineData("lib/netstandard2.0/System.Memory.dll")]
     [InlineData("lib/netstandard2.0/System.Threading.Channels.dll")]
@@ -44,10 +47,51 @@ public class ModuleLayoutTests
     [Theory]
     [InlineData("lib/net8.0", ".NETCoreApp,Version=v8.0")]
     [InlineData("lib/netstandard2.0", ".NETStandard,Version=v2.0")]
+    [InlineData("lib/net10.0-linux-x64", ".NETCoreApp,Version=v10.0")]
+    [InlineData("lib/net10.0-win-x64", ".NETCoreApp,Version=v10.0")]
     public void Each_lib_folder_holds_the_core_built_for_it(string folder, string framework)
     {
         var core = Path.Combine(ModuleDirectory, folder, "FtpTools.Core.dll");
         Assert.Equal(framework, TargetFramework(core));
+    }
+
+    /// <summary>
+    /// The net10.0 folders hold the core precompiled (ReadyToRun) for their OS on x64, and nothing else: the rest
+    /// comes from lib/net8.0. A ReadyToRun image has a managed native header, and its COFF machine is x64's
+    /// (0x8664) combined by XOR with a value for the OS (0 for Windows, 0x7B79 for Linux), so another OS ignores its
+    /// machine code. The IL-only builds have neither.
+    /// </summary>
+    [Theory]
+    [InlineData("lib/net10.0-linux-x64", 0x8664 ^ 0x7B79, true)]
+    [InlineData("lib/net10.0-win-x64", 0x8664, true)]
+    [InlineData("lib/net8.0", 0x14C, false)]
+    [InlineData("lib/netstandard2.0", 0x14C, false)]
+    public void The_net10_folders_hold_only_the_core_precompiled_for_their_platform(string folder, int machine, bool readyToRun)
+    {
+        using var pe = new PEReader(File.OpenRead(Path.Combine(ModuleDirectory, folder, "FtpTools.Core.dll")));
+
+        Assert.Equal(machine, (int)pe.PEHeaders.CoffHeader.Machine);
+        Assert.Equal(readyToRun, pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0);
+        if (readyToRun)
+        {
+            Assert.Equal(new[] { "FtpTools.Core.dll" }, Directory.GetFiles(Path.Combine(ModuleDirectory, folder)).Select(Path.GetFileName));
+        }
+    }
+
+    [Theory]
+    [InlineData(".NET Framework 4.8.9290.0", "4.0.30319", "win", Architecture.X64, "netstandard2.0")]
+    [InlineData(".NET 8.0.22", "8.0.22", "win", Architecture.X64, "net8.0")]
+    [InlineData(".NET 9.0.11", "9.0.11", "linux", Architecture.X64, "net8.0")]
+    [InlineData(".NET 10.0.12", "10.0.12", "win", Architecture.X64, "net10.0-win-x64 net8.0")]
+    [InlineData(".NET 10.0.12", "10.0.12", "linux", Architecture.X64, "net10.0-linux-x64 net8.0")]
+    [InlineData(".NET 11.0.0", "11.0.0", "linux", Architecture.X64, "net10.0-linux-x64 net8.0")]
+    [InlineData(".NET 10.0.12", "10.0.12", "linux", Architecture.Arm64, "net8.0")]
+    [InlineData(".NET 10.0.12", "10.0.12", null, Architecture.X64, "net8.0")]
+    public void The_module_loads_the_core_built_for_the_running_dotnet(string description, string version, string? os, Architecture architecture, string folders)
+    {
+        var chosen = ModuleInitializer.ChooseLibDirectories("/m", description, Version.Parse(version), os, architecture);
+
+        Assert.Equal(folders.Split(' ').Select(f => Path.Combine("/m", "lib", f)), chosen);
     }
 
     [Fact]

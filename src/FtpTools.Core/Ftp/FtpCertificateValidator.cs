@@ -271,7 +271,7 @@ internal sealed class FtpCertificateValidator
         {
             if (position < 0)
             {
-                collection.Add(new X509Certificate2(bytes));
+                collection.Add(LoadCertificate(bytes));
             }
 
             while (position >= 0)
@@ -283,7 +283,7 @@ internal sealed class FtpCertificateValidator
                 }
 
                 var body = text.Substring(position + Begin.Length, end - position - Begin.Length);
-                collection.Add(new X509Certificate2(Convert.FromBase64String(body)));
+                collection.Add(LoadCertificate(Convert.FromBase64String(body)));
                 position = text.IndexOf(Begin, end, StringComparison.Ordinal);
             }
         }
@@ -298,6 +298,18 @@ internal sealed class FtpCertificateValidator
         }
 
         return collection;
+    }
+
+    /// <summary>
+    /// One certificate from its bytes. The byte-array constructor is obsolete from .NET 9 (SYSLIB0057, in favour of
+    /// X509CertificateLoader); it is kept in every build so that the netstandard2.0, net8.0 and net10.0 cores read
+    /// the same CA files alike.
+    /// </summary>
+    private static X509Certificate2 LoadCertificate(byte[] data)
+    {
+#pragma warning disable SYSLIB0057
+        return new X509Certificate2(data);
+#pragma warning restore SYSLIB0057
     }
 
     // The system store did not trust the chain; build it again with the extra CAs as the only

@@ -54,6 +54,28 @@ Describe 'Connect-FtpSession' {
         }
     }
 
+    Context 'Module' {
+        AfterEach {
+            Get-FtpSession | Disconnect-FtpSession -Confirm:$false
+        }
+
+        It 'loads the core built for the running .NET (precompiled on .NET 10+ x64 Windows and Linux)' {
+            $session = Connect-TestSession -Protocol Ftp
+            $core = $session.Protocol.GetType().Assembly
+
+            $folder = 'net8.0'
+            if ($PSVersionTable.PSEdition -eq 'Desktop') {
+                $folder = 'netstandard2.0'
+            } elseif ([Environment]::Version.Major -ge 10 -and [Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -eq 'X64') {
+                if ($IsWindows) { $folder = 'net10.0-win-x64' } elseif ($IsLinux) { $folder = 'net10.0-linux-x64' }
+            }
+            $core.GetName().Name | Should -Be 'FtpTools.Core'
+            $directory = Split-Path -Parent $core.Location
+            Split-Path -Leaf $directory | Should -Be $folder
+            Split-Path -Leaf (Split-Path -Parent $directory) | Should -Be 'lib'
+        }
+    }
+
     Context 'Trust' {
         It 'refuses an FTPES server whose certificate does not chain to a trusted root' {
             { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential (New-TestCredential) } |

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace FtpTools.Core;
 
 /// <summary>
-/// For the few methods that run once per listing line or directory entry. .NET starts every method in
+/// For the few methods that run once per listing line, directory entry or cipher block. .NET starts every method in
 /// unoptimised code and recompiles it only after it has been called often and the process has been running a
 /// while (tiered compilation), so a fresh process (a scheduled task, a first command) parsed a 10,000-entry listing
 /// entirely in unoptimised code: three to five times slower. These methods are compiled optimised at once instead.

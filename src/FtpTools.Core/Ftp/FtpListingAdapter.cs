@@ -11,9 +11,10 @@ namespace FtpTools.Core.Ftp;
 /// </summary>
 internal static class FtpListingAdapter
 {
-    public static IReadOnlyList<RemoteItem> Parse(IReadOnlyList<string> lines, string directory, DateTime nowUtc, bool machineListing, Action<string> report)
+    /// <summary>The listing's items; its rejected lines go to <paramref name="report"/>.</summary>
+    public static IReadOnlyList<RemoteItem> Complete(FtpListingBuilder listing, string directory, Action<string> report)
     {
-        var result = FtpListingParser.ParseListing(lines, directory, nowUtc, machineListing);
+        var result = listing.ToResult();
         foreach (var rejected in result.Rejected)
         {
             report($"Listing line {rejected.LineNumber} of {directory} ignored ({rejected.Reason}): \"{FtpReplyParser.Printable(rejected.Line, 200)}\"");

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -106,12 +107,12 @@ internal sealed partial class FtpSession
 
     private async Task<IReadOnlyList<RemoteItem>> ListCoreAsync(string full, CancellationToken cancellationToken)
     {
-        List<string> lines;
         var machine = _quirks.UseMachineListing;
+        var listing = new Listing.FtpListingBuilder(full, DateTime.UtcNow, machine);
         if (machine)
         {
             // RFC 3659 §7: MLSD lists one directory in a fixed, machine-readable format.
-            lines = await ReadListingAsync("MLSD", full, cancellationToken).ConfigureAwait(false);
+            await ReadListingAsync("MLSD", full, listing, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -125,7 +126,7 @@ internal sealed partial class FtpSession
 
             try
             {
-                lines = await ReadListingAsync(_quirks.ListCommand, null, cancellationToken).ConfigureAwait(false);
+                await ReadListingAsync(_quirks.ListCommand, null, listing, cancellationToken).ConfigureAwait(false);
             }
             catch (FtpToolsException ex) when (ex is CommandRefusedException or DataConnectionFailedException)
             {
@@ -136,7 +137,7 @@ internal sealed partial class FtpSession
             await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return FtpListingAdapter.Parse(lines, full, DateTime.UtcNow, machine, Report);
+        return FtpListingAdapter.Complete(listing, full, Report);
     }
 
     /// <summary>Goes back to the working directory after a failed listing, keeping the listing's error as the one reported.</summary>
@@ -273,10 +274,12 @@ internal sealed partial class FtpSession
         return reply.Code == FtpReplyCode.FileStatus ? FtpReplyText.ParseModificationTime(reply) : null;
     }
 
-    /// <summary>Runs a listing command and returns its lines, decoded, without line ends.</summary>
-    private async Task<List<string>> ReadListingAsync(string verb, string? path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a listing command and hands its lines, decoded and without line ends, to <paramref name="listing"/> as
+    /// they arrive.
+    /// </summary>
+    private async Task ReadListingAsync(string verb, string? path, Listing.FtpListingBuilder listing, CancellationToken cancellationToken)
     {
-        var lines = new List<string>();
         DataConnectionFailedException? failure = null;
         CommandRefusedException? tooLong = null;
         using (var data = await OpenTransferAsync(verb, path, 0, targetMustExist: true, cancellationToken).ConfigureAwait(false))
@@ -295,25 +298,12 @@ internal sealed partial class FtpSession
                         break;
                     }
 
-                    for (var i = 0; i < read; i++)
-                    {
-                        var b = buffer[i];
-                        if (b == (byte)'\n')
-                        {
-                            AddLine(lines, line, lineLength);
-                            lineLength = 0;
-                        }
-                        else if (lineLength < Listing.FtpListingParser.MaxLineLength + 1)
-                        {
-                            // A longer line is kept one byte too long, so the parser reports it as such.
-                            line[lineLength++] = b;
-                        }
-                    }
+                    lineLength = AddLines(listing, buffer, read, line, lineLength);
                 }
 
                 if (lineLength > 0)
                 {
-                    AddLine(lines, line, lineLength);
+                    AddLine(listing, line, lineLength);
                 }
 
                 await data.TryShutdownAsync(cancellationToken).ConfigureAwait(false);
@@ -348,12 +338,41 @@ internal sealed partial class FtpSession
 
         var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
         CheckTransferReply(reply, verb, path ?? _currentDirectory, mustSucceed: true);
-        return lines;
     }
 
-    private static void AddLine(List<string> lines, byte[] line, int length)
+    /// <summary>
+    /// Adds the lines that end in the first <paramref name="count"/> bytes of <paramref name="received"/>;
+    /// <paramref name="line"/> holds the unfinished line (<paramref name="lineLength"/> bytes) across calls. Returns
+    /// the unfinished line's new length.
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
+    private static int AddLines(Listing.FtpListingBuilder listing, byte[] received, int count, byte[] line, int lineLength)
     {
-        if (lines.Count >= MaxListingLines)
+        var rest = received.AsSpan(0, count);
+        while (true)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            var part = end < 0 ? rest : rest.Slice(0, end);
+
+            // A longer line is kept one byte too long, so the parser reports it as such.
+            var room = Listing.FtpListingParser.MaxLineLength + 1 - lineLength;
+            var kept = Math.Min(room, part.Length);
+            part.Slice(0, kept).CopyTo(line.AsSpan(lineLength));
+            lineLength += kept;
+            if (end < 0)
+            {
+                return lineLength;
+            }
+
+            AddLine(listing, line, lineLength);
+            lineLength = 0;
+            rest = rest.Slice(end + 1);
+        }
+    }
+
+    private static void AddLine(Listing.FtpListingBuilder listing, byte[] line, int length)
+    {
+        if (listing.LineCount >= MaxListingLines)
         {
             throw new CommandRefusedException($"The listing has more than {MaxListingLines} lines; it was not read to its end.", RemoteErrorKind.Failure);
         }
@@ -373,7 +392,7 @@ internal sealed partial class FtpSession
             text = Latin1.GetString(line, 0, length);
         }
 
-        lines.Add(text);
+        listing.Add(text);
     }
 
     /// <summary>

@@ -181,7 +181,11 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
     {
         var directory = Resolve(path);
         var handle = await OpenHandleAsync(SftpPacketType.SSH_FXP_OPENDIR, w => w.WriteString(directory), "SSH_FXP_OPENDIR of", directory, cancellationToken).ConfigureAwait(false);
-        var names = new List<SftpName>();
+
+        // Items are made as the answers arrive, while the server reads the next names; links get their targets at the
+        // end, when their items are made again.
+        var items = new List<RemoteItem>();
+        var links = new List<(int Index, SftpName Name)>();
         var pending = new Queue<Task<SftpResponse>>();
         try
         {
@@ -232,7 +236,12 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
                         continue;
                     }
 
-                    names.Add(name);
+                    if (name.Attributes.Kind == RemoteItemKind.SymbolicLink)
+                    {
+                        links.Add((items.Count, name));
+                    }
+
+                    items.Add(ToItem(name.FileName, RemotePath.Combine(directory, name.FileName), name.Attributes, name.LongName, linkTarget: null));
                 }
             }
         }
@@ -256,24 +265,16 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
             await CloseHandleQuietlyAsync(handle).ConfigureAwait(false);
         }
 
-        var targets = new string?[names.Count];
-        var links = Enumerable.Range(0, names.Count).Where(i => names[i].Attributes.Kind == RemoteItemKind.SymbolicLink).ToList();
         for (var start = 0; start < links.Count; start += ReadLinkBatch)
         {
             // Pipelined: one round trip per batch, not per link.
             var batch = links.Skip(start).Take(ReadLinkBatch).ToList();
-            var results = await Task.WhenAll(batch.Select(i => TryReadLinkAsync(RemotePath.Combine(directory, names[i].FileName), cancellationToken))).ConfigureAwait(false);
+            var targets = await Task.WhenAll(batch.Select(link => TryReadLinkAsync(items[link.Index].FullName, cancellationToken))).ConfigureAwait(false);
             for (var k = 0; k < batch.Count; k++)
             {
-                targets[batch[k]] = results[k];
+                var (index, name) = batch[k];
+                items[index] = ToItem(name.FileName, items[index].FullName, name.Attributes, name.LongName, targets[k]);
             }
-        }
-
-        var items = new List<RemoteItem>(names.Count);
-        for (var i = 0; i < names.Count; i++)
-        {
-            var name = names[i];
-            items.Add(ToItem(name.FileName, RemotePath.Combine(directory, name.FileName), name.Attributes, name.LongName, targets[i]));
         }
 
         return items;

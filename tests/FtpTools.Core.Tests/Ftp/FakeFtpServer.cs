@@ -170,4 +170,27 @@ internal sealed class FakeFtpConnection
         data.Client.Shutdown(SocketShutdown.Send);
         listener.Stop();
     }
+
+    /// <summary>
+    /// Accepts the client's data connection and writes <paramref name="content"/> in pieces of 1 to
+    /// <paramref name="maxPiece"/> bytes, each sent on its own (no Nagle) and followed by a short pause, so that the
+    /// client reads it in many small parts; then closes it.
+    /// </summary>
+    public static async Task SendDataInPiecesAsync(TcpListener listener, byte[] content, int maxPiece, int seed)
+    {
+        using var data = await listener.AcceptTcpClientAsync();
+        data.NoDelay = true;
+        var random = new Random(seed);
+        var stream = data.GetStream();
+        for (var sent = 0; sent < content.Length;)
+        {
+            var piece = Math.Min(content.Length - sent, random.Next(1, maxPiece + 1));
+            await stream.WriteAsync(content.AsMemory(sent, piece));
+            sent += piece;
+            await Task.Delay(1);
+        }
+
+        data.Client.Shutdown(SocketShutdown.Send);
+        listener.Stop();
+    }
 }

@@ -107,6 +107,61 @@ public sealed class FtpHostileServerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_listing_that_arrives_in_small_pieces_is_parsed_line_by_line_as_sent()
+    {
+        // Lines are parsed as they arrive; pieces of 1-7 bytes split CRLFs, multi-byte UTF-8 characters and a line
+        // longer than one read, and the last line has no line end.
+        var longName = new string('n', 300);
+        var listing = "total 3\r\n"
+            + "-rw-r--r--   1 ftp      ftp          4096 Nov 21 13:34 a.txt\r\n"
+            + "drwxr-xr-x   2 ftp      ftp          4096 Jan  1  2020 Verzeichnis äöü\r\n"
+            + "-rw-r--r--   1 ftp      ftp             7 Nov 21 13:34 ../escape\r\n"
+            + "-rw-r--r--   1 ftp      ftp    9223372036854775807 Nov 21 13:34 " + longName + "\n"
+            + "lrwxrwxrwx   1 ftp      ftp             5 Nov 21 13:34 日本語 -> a.txt";
+        TcpListener? data = null;
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    data = connection.ListenForData();
+                    await connection.SendAsync($"229 Entering Extended Passive Mode (|||{((IPEndPoint)data.LocalEndpoint).Port}|)\r\n");
+                    return true;
+                case "LIST -a":
+                    await connection.SendAsync("150 here it comes\r\n");
+                    await FakeFtpConnection.SendDataInPiecesAsync(data!, Encoding.UTF8.GetBytes(listing), maxPiece: 7, seed: 20261122);
+                    await connection.SendAsync("226 done\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        var items = await session.ListDirectoryAsync("/in", _timeout.Token);
+
+        Assert.Equal(
+            new[]
+            {
+                "File|/in/a.txt|4096",
+                "Directory|/in/Verzeichnis äöü|4096",
+                "File|/in/" + longName + "|9223372036854775807",
+                "SymbolicLink|/in/日本語|5",
+            },
+            items.Select(i => $"{i.Kind}|{i.FullName}|{i.Length}"));
+        Assert.Equal("a.txt", items[3].LinkTarget);
+        Assert.Single(_log.Lines, line => line.StartsWith("* Listing line 4 of /in ignored", StringComparison.Ordinal) && line.Contains("../escape", StringComparison.Ordinal));
+
+        // The listing was read to its end and its final reply before the session went back to its directory.
+        string received;
+        lock (server.Received)
+        {
+            received = server.Received.ToString();
+        }
+
+        Assert.EndsWith("CWD /in\nEPSV\nLIST -a\nCWD /\n", received, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Refused_auth_tls_is_an_authentication_failure_and_no_password_is_sent()
     {
         await using var server = FakeFtpServer.Start(async (connection, command) =>

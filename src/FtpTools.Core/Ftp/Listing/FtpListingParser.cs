@@ -123,7 +123,6 @@ internal static partial class FtpListingParser
     /// Parses a whole listing. Items come back in listing order; every unparseable or unsafe line comes back in
     /// <see cref="ListingParseResult.Rejected"/> with its reason. Skipped lines (totals, ".", "..") are dropped.
     /// </summary>
-    [MethodImpl(HotPath.Optimized)]
     public static ListingParseResult ParseListing(IEnumerable<string> lines, string directory, DateTime nowUtc, bool mlsd)
     {
         if (lines is null)
@@ -131,28 +130,18 @@ internal static partial class FtpListingParser
             throw new ArgumentNullException(nameof(lines));
         }
 
-        var items = new List<RemoteItem>();
-        var rejected = new List<RejectedListingLine>();
-        var lineNumber = 0;
+        var builder = new FtpListingBuilder(directory, nowUtc, mlsd);
         foreach (var line in lines)
         {
-            lineNumber++;
-            var result = mlsd ? ParseMlsd(line, directory) : ParseList(line, directory, nowUtc);
-            switch (result.Status)
-            {
-                case ListingLineStatus.Item:
-                    items.Add(result.Item!);
-                    break;
-                case ListingLineStatus.Skipped:
-                    break;
-                default:
-                    rejected.Add(new RejectedListingLine(lineNumber, Shorten(line), result.Status, result.Reason!));
-                    break;
-            }
+            builder.Add(line);
         }
 
-        return new ListingParseResult(items, rejected);
+        return builder.ToResult();
     }
+
+    /// <summary>A line as a rejection report keeps it: at most <see cref="MaxReportedLineLength"/> characters.</summary>
+    internal static string Shorten(string s) =>
+        s.Length <= MaxReportedLineLength ? s : s.Substring(0, MaxReportedLineLength) + "...";
 
     /// <summary>
     /// Null when a name read from a listing is a plain single segment; otherwise the skip or rejection to return.
@@ -231,9 +220,6 @@ internal static partial class FtpListingParser
         var rest = t.Substring(6).Trim();
         return rest.Length > 0 && IsDigits(rest);
     }
-
-    private static string Shorten(string s) =>
-        s.Length <= MaxReportedLineLength ? s : s.Substring(0, MaxReportedLineLength) + "...";
 
     [MethodImpl(HotPath.Optimized)]
     private static bool IsDigits(ReadOnlySpan<char> s)

@@ -78,6 +78,38 @@ public class ModuleLayoutTests
         }
     }
 
+    /// <summary>
+    /// ReadyToRun leaves out every method marked AggressiveOptimization, and the JIT then compiles it at first call:
+    /// the precompiled builds must not carry the mark that the IL builds use for their per-line parsers (HotPath.cs),
+    /// or the parsers lose the precompiling they ship for. Only ChaCha20's four-block function keeps it, on purpose.
+    /// </summary>
+    [Theory]
+    [InlineData("lib/net10.0-linux-x64", "ChaCha20.FourBlocks")]
+    [InlineData("lib/net10.0-win-x64", "ChaCha20.FourBlocks")]
+    [InlineData("lib/net8.0", "ChaCha20.FourBlocks FtpListingBuilder.Add FtpListingParser.ParseList FtpListingParser.ParseMlsd FtpListingParser.ParseUnix")]
+    public void Only_the_IL_builds_mark_the_listing_parsers_for_optimisation_at_first_call(string folder, string expected)
+    {
+        using var pe = new PEReader(File.OpenRead(Path.Combine(ModuleDirectory, folder, "FtpTools.Core.dll")));
+        var reader = pe.GetMetadataReader();
+        var marked = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var handle in reader.MethodDefinitions)
+        {
+            var method = reader.GetMethodDefinition(handle);
+            if ((method.ImplAttributes & MethodImplAttributes.AggressiveOptimization) != 0)
+            {
+                marked.Add(reader.GetString(reader.GetTypeDefinition(method.GetDeclaringType()).Name) + "." + reader.GetString(method.Name));
+            }
+        }
+
+        // The IL build marks more (every per-line helper); these stand for them.
+        var names = expected.Split(' ');
+        Assert.Superset(new SortedSet<string>(names, StringComparer.Ordinal), marked);
+        if (!folder.StartsWith("lib/net8.0", StringComparison.Ordinal))
+        {
+            Assert.Equal(names, marked);
+        }
+    }
+
     [Theory]
     [InlineData(".NET Framework 4.8.9290.0", "4.0.30319", "win", Architecture.X64, "netstandard2.0")]
     [InlineData(".NET 8.0.22", "8.0.22", "win", Architecture.X64, "net8.0")]

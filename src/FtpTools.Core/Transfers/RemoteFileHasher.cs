@@ -144,7 +144,7 @@ public static class RemoteFileHasher
         var remote = await (session is IKnownLengthReader reader
             ? reader.OpenReadAsync(full, 0, total, cancellationToken)
             : session.OpenReadAsync(full, 0, cancellationToken)).ConfigureAwait(false);
-        await TransferEngine.CopyAndCompleteAsync(remote, from: remote, to: sink, Defaults.BufferSize, Defaults.ProgressInterval, meter, cancellationToken).ConfigureAwait(false);
+        await TransferEngine.CopyAndCompleteAsync(remote, from: remote, to: sink, Defaults.BufferSize, Defaults.ProgressInterval, meter, alongsideCompletion: null, cancellationToken).ConfigureAwait(false);
         meter.Finish();
         return new RemoteFileHash(name, sink.HexHash(), full, HashComputedBy.Client);
     }

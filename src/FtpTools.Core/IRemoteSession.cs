@@ -89,4 +89,19 @@ public abstract class RemoteFileStream : Stream
     /// request by request (SFTP), so nobody needs to ask again; null when the protocol does not acknowledge writes (FTP).
     /// </summary>
     internal virtual long? AcknowledgedLength => null;
+
+    /// <summary>
+    /// True when synchronous <see cref="Stream.Read(byte[], int, int)"/> is this stream's fast path (a plain FTP data
+    /// connection on a blocking socket): the transfer engine then copies on a thread of its own with blocking reads,
+    /// and ends a read that waits, when cancelled, with <see cref="Interrupt"/>.
+    /// </summary>
+    internal virtual bool ReadsBlocking => false;
+
+    /// <summary>
+    /// Called from another thread when the transfer is cancelled: ends a blocking read in progress, which then throws
+    /// <see cref="OperationCanceledException"/>. The stream must still be disposed, which aborts the transfer.
+    /// </summary>
+    internal virtual void Interrupt()
+    {
+    }
 }

@@ -30,7 +30,8 @@ internal sealed class FtpDataConnection : IDisposable
     /// <param name="stream">The socket's stream, or the TLS stream over it.</param>
     /// <param name="timeout">The operation timeout for every wait.</param>
     /// <param name="tlsGate">Under a TLS <paramref name="stream"/>: the read-ahead that keeps it to one operation at a time.</param>
-    public FtpDataConnection(Socket socket, Stream stream, TimeSpan timeout, ReadAheadStream? tlsGate = null)
+    /// <param name="readsBlocking">The socket was connected synchronously and is meant for <see cref="Read"/> alone.</param>
+    public FtpDataConnection(Socket socket, Stream stream, TimeSpan timeout, ReadAheadStream? tlsGate = null, bool readsBlocking = false)
     {
         _socket = socket;
         _stream = stream;
@@ -38,9 +39,17 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog = new FtpIoWatchdog(socket.Dispose);
         _gate = tlsGate;
         _gate?.EnableGate();
+        ReadsBlocking = readsBlocking;
     }
 
     public bool IsTls => _stream is SslStream;
+
+    /// <summary>
+    /// True when the socket has never been in non-blocking mode, so that <see cref="Read"/> is one blocking system
+    /// call (see <see cref="FtpSockets.ConnectAsync(System.Net.IPEndPoint, TimeSpan, CancellationToken, bool)"/>).
+    /// The first asynchronous call on the connection ends that for good.
+    /// </summary>
+    public bool ReadsBlocking { get; }
 
     /// <summary>
     /// For uploads over TLS: reads (and discards) what the server sends on the data connection
@@ -165,14 +174,24 @@ internal sealed class FtpDataConnection : IDisposable
         try
         {
             _gate?.Enter();
+            int read;
             try
             {
-                return _stream.Read(buffer, offset, count);
+                read = _stream.Read(buffer, offset, count);
             }
             finally
             {
                 _gate?.Exit();
             }
+
+            // Closing the socket ends a blocking read in progress (the watchdog, or Dispose from another thread), and
+            // on Unix that read may see the end of the stream rather than an error: it is not the end of the file.
+            if (read == 0 && Volatile.Read(ref _disposed) != 0)
+            {
+                throw new ObjectDisposedException(nameof(FtpDataConnection), "The data connection was closed while reading.");
+            }
+
+            return read;
         }
         catch (Exception ex) when (IsIoFailure(ex))
         {

@@ -21,6 +21,7 @@ internal sealed class FtpFileStream : RemoteFileStream
     private long _position;
     private bool _endOfFile;
     private int _finished;
+    private int _interrupted;
 
     public FtpFileStream(FtpSession session, FtpDataConnection data, bool writing, string path, long offset)
     {
@@ -112,6 +113,8 @@ internal sealed class FtpFileStream : RemoteFileStream
     }
 #endif
 
+    internal override bool ReadsBlocking => !_writing && _data.ReadsBlocking;
+
     public override int Read(byte[] buffer, int offset, int count)
     {
         ThrowIfNot(reading: true);
@@ -119,12 +122,23 @@ internal sealed class FtpFileStream : RemoteFileStream
         {
             return _endOfFile || count == 0 ? 0 : Advance(_data.Read(buffer, offset, count));
         }
+        catch (DataConnectionFailedException ex) when (Volatile.Read(ref _interrupted) != 0)
+        {
+            // Cancelled: the transfer is not over yet; disposing the stream aborts it, as for an asynchronous read.
+            throw new OperationCanceledException("The transfer was cancelled.", ex);
+        }
         catch (DataConnectionFailedException ex)
         {
             // Stream's synchronous members: the recovery exists once, async (no sync twins), and is waited on here;
             // the core awaits with ConfigureAwait(false) throughout, so there is no context to deadlock on.
             throw FailedAsync(ex, CancellationToken.None).GetAwaiter().GetResult();
         }
+    }
+
+    internal override void Interrupt()
+    {
+        Volatile.Write(ref _interrupted, 1);
+        _data.Dispose();
     }
 
     public override void Write(byte[] buffer, int offset, int count)

@@ -28,10 +28,29 @@ internal sealed partial class FtpSession
     /// </summary>
     private const int DataReadAheadBytes = 64 * 1024;
 
+    /// <summary>
+    /// From this many bytes on, a plain download reads its data connection with blocking reads on a thread of its
+    /// own: per read, one system call instead of a wake-up of the runtime's socket event thread and a hand-over to the
+    /// thread pool (measured on loopback: about half the CPU time, a fifth less wall time for 1 GiB). Below it, a
+    /// thread per file would cost more than it saves.
+    /// </summary>
+    internal const long BlockingReadThreshold = 4 * 1024 * 1024;
+
     private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly Encoding Latin1 = Encoding.GetEncoding(28591);
 
-    public async Task<RemoteFileStream> OpenReadAsync(string path, long offset, CancellationToken cancellationToken)
+    public Task<RemoteFileStream> OpenReadAsync(string path, long offset, CancellationToken cancellationToken) =>
+        OpenReadAsync(path, offset, blockingReads: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="OpenReadAsync(string, long, CancellationToken)"/>. A plain passive download of at least
+    /// <see cref="BlockingReadThreshold"/> bytes, or of unknown length, gets a data connection for blocking reads
+    /// (<see cref="RemoteFileStream.ReadsBlocking"/>), which the transfer engine copies from on a thread of its own.
+    /// </summary>
+    public Task<RemoteFileStream> OpenReadAsync(string path, long offset, long? knownLength, CancellationToken cancellationToken) =>
+        OpenReadAsync(path, offset, blockingReads: knownLength is not long length || length - offset >= BlockingReadThreshold, cancellationToken);
+
+    private async Task<RemoteFileStream> OpenReadAsync(string path, long offset, bool blockingReads, CancellationToken cancellationToken)
     {
         if (offset < 0)
         {
@@ -44,7 +63,7 @@ internal sealed partial class FtpSession
             var full = Resolve(path);
 
             // RFC 3659 §5: REST STREAM then RETR continues a download at the offset.
-            var data = await OpenTransferAsync("RETR", full, offset, targetMustExist: true, cancellationToken).ConfigureAwait(false);
+            var data = await OpenTransferAsync("RETR", full, offset, targetMustExist: true, cancellationToken, blockingReads).ConfigureAwait(false);
             return new FtpFileStream(this, data, writing: false, full, offset);
         }
         catch
@@ -398,14 +417,17 @@ internal sealed partial class FtpSession
     /// <summary>
     /// Opens a data connection and starts a transfer command on it (RFC 959 §5.4: the command is
     /// answered first by 1yz, then, after the data, by 2yz). On success the transfer's final reply
-    /// is still owed on the control connection.
+    /// is still owed on the control connection. With blockingReads the data connection is made for blocking reads
+    /// (<see cref="FtpDataConnection.ReadsBlocking"/>) when it is passive and without TLS (the TLS handshake and the
+    /// accepting of an active connection are asynchronous); otherwise it is as usual.
     /// </summary>
-    private async Task<FtpDataConnection> OpenTransferAsync(string verb, string? path, long restartOffset, bool targetMustExist, CancellationToken cancellationToken)
+    private async Task<FtpDataConnection> OpenTransferAsync(string verb, string? path, long restartOffset, bool targetMustExist, CancellationToken cancellationToken, bool blockingReads = false)
     {
+        blockingReads &= _tls is null && _options.Ftp.DataMode != FtpDataMode.Active;
         PendingDataConnection pending;
         try
         {
-            pending = await PrepareDataConnectionAsync(cancellationToken).ConfigureAwait(false);
+            pending = await PrepareDataConnectionAsync(blockingReads, cancellationToken).ConfigureAwait(false);
         }
         catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
         {
@@ -451,7 +473,7 @@ internal sealed partial class FtpSession
                 stream = ssl;
             }
 
-            return new FtpDataConnection(socket, stream, _options.OperationTimeout, readAhead);
+            return new FtpDataConnection(socket, stream, _options.OperationTimeout, readAhead, blockingReads);
         }
         catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
         {
@@ -481,7 +503,7 @@ internal sealed partial class FtpSession
         }
     }
 
-    private async Task<PendingDataConnection> PrepareDataConnectionAsync(CancellationToken cancellationToken)
+    private async Task<PendingDataConnection> PrepareDataConnectionAsync(bool blocking, CancellationToken cancellationToken)
     {
         if (_options.Ftp.DataMode == FtpDataMode.Active)
         {
@@ -490,7 +512,7 @@ internal sealed partial class FtpSession
 
         var target = await EnterPassiveModeAsync(cancellationToken).ConfigureAwait(false);
         Report($"Data connection to {target}.");
-        var socket = await FtpSockets.ConnectAsync(target, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var socket = await FtpSockets.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking).ConfigureAwait(false);
         return new PendingDataConnection(socket, null);
     }
 

@@ -16,7 +16,7 @@ namespace FtpTools.Core.Ftp;
 /// connection. Operations are serialised by one lock, because the control connection carries one
 /// conversation; a transfer stream keeps the lock until it is completed or disposed.
 /// </summary>
-internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe
+internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader
 {
     private readonly ConnectionOptions _options;
     private readonly FtpControlConnection _control;

@@ -48,7 +48,14 @@ internal static class FtpSockets
             : new ConnectFailedException(last.Message, last.InnerException);
     }
 
-    public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/>; the deadline and cancellation close the socket, which ends a pending
+    /// connect of either kind. With <paramref name="blocking"/> the connect waits on this thread (for up to the
+    /// deadline) and leaves a socket that .NET has never put in non-blocking mode: on Unix, once an asynchronous call
+    /// has touched a socket, even its synchronous reads go through the runtime's event loop, and a bulk download
+    /// reads such a socket with plain blocking reads instead (see <see cref="FtpDataConnection.ReadsBlocking"/>).
+    /// </summary>
+    public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var attempt = new Attempt(new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true });
@@ -56,7 +63,15 @@ internal static class FtpSockets
         using var registration = cancellationToken.Register(static state => ((Attempt)state!).Abort(Attempt.Cancelled), attempt);
         try
         {
-            await attempt.Socket.ConnectAsync(endPoint).ConfigureAwait(false);
+            if (blocking)
+            {
+                attempt.Socket.Connect(endPoint);
+            }
+            else
+            {
+                await attempt.Socket.ConnectAsync(endPoint).ConfigureAwait(false);
+            }
+
             if (attempt.Finish())
             {
                 return attempt.Socket;

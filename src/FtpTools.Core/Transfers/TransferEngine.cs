@@ -420,6 +420,16 @@ public static class TransferEngine
     /// </summary>
     internal static async Task CopyAsync(Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
+        if (from is RemoteFileStream { ReadsBlocking: true } remote)
+        {
+            await Task.Factory.StartNew(
+                () => CopyBlocking(remote, to, bufferSize, flushInterval, meter, cancellationToken),
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default).ConfigureAwait(false);
+            return;
+        }
+
         var filling = ArrayPool<byte>.Shared.Rent(bufferSize);
         var writing = ArrayPool<byte>.Shared.Rent(bufferSize);
         var pendingWrite = Task.CompletedTask;
@@ -460,6 +470,65 @@ public static class TransferEngine
             ArrayPool<byte>.Shared.Return(filling);
             ArrayPool<byte>.Shared.Return(writing);
         }
+    }
+
+    /// <summary>
+    /// The copy for a remote stream whose fast path is blocking reads (<see cref="RemoteFileStream.ReadsBlocking"/>),
+    /// on a thread of its own: read a buffer full, write it, again, with one buffer. There is no overlap to arrange,
+    /// since the kernel goes on receiving into the socket's buffer while the file is written. Cancellation interrupts
+    /// a read that waits; a write, once started, is finished (as in <see cref="CopyAsync"/>).
+    /// </summary>
+    private static void CopyBlocking(RemoteFileStream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        try
+        {
+            using var registration = cancellationToken.Register(static state => ((RemoteFileStream)state!).Interrupt(), from);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var filled = Fill(from, buffer, bufferSize, flushInterval);
+                if (filled == 0)
+                {
+                    return;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                to.Write(buffer, 0, filled);
+                meter.Add(filled);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads until <paramref name="count"/> bytes are in <paramref name="buffer"/>, the stream ends, or reading has
+    /// taken longer than <paramref name="interval"/> and something has arrived.
+    /// </summary>
+    private static int Fill(Stream from, byte[] buffer, int count, TimeSpan interval)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var limit = (long)(interval.TotalSeconds * Stopwatch.Frequency);
+        var filled = 0;
+        while (filled < count)
+        {
+            var read = from.Read(buffer, filled, count - filled);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+            if (Stopwatch.GetTimestamp() - started >= limit)
+            {
+                break;
+            }
+        }
+
+        return filled;
     }
 
     /// <summary>

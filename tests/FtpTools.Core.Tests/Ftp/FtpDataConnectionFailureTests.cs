@@ -29,6 +29,9 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     /// <summary>More than the transfer engine's buffers hold, so some of it is in the part file when the connection fails.</summary>
     private const int EngineSent = (3 * TransferOptions.DefaultBufferSize) + 1000;
 
+    /// <summary>A length that makes the transfer engine read with blocking reads (plain FTP).</summary>
+    private const int BulkLength = (int)FtpSession.BlockingReadThreshold + 1000;
+
     private static readonly byte[] Good = RandomBytes(1024 * 1024 + 17);
     private static readonly byte[] Big = RandomBytes(2 * 1024 * 1024);
 
@@ -461,6 +464,190 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_cancelled_bulk_download_waiting_in_a_blocking_read_ends_at_once_leaves_no_file_and_the_session_goes_on()
+    {
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "EPSV":
+                        return await PassiveAsync(connection);
+                    case "SIZE /stall.bin":
+                        await connection.SendAsync($"213 {BulkLength}\r\n");
+                        return true;
+                    case "RETR /stall.bin":
+                        await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                        using (var data = await AcceptAsync())
+                        {
+                            // Part of the file, then nothing: the client waits in a read until it is cancelled.
+                            await data.GetStream().WriteAsync(RandomBytes(BulkLength / 2), Token);
+                            sent.SetResult();
+                            await WaitForCloseAsync(data.GetStream());
+                        }
+
+                        return true;
+                    case "ABOR":
+                        await connection.SendAsync(Aborted + "\r\n226 Abort successful.\r\n");
+                        return true;
+                    default:
+                        return false;
+                }
+            },
+            features: " EPSV\r\n SIZE\r\n REST STREAM\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, operationTimeout: TimeSpan.FromSeconds(30)), Token);
+        var directory = Directory.CreateTempSubdirectory("ftptools-blocking-");
+        try
+        {
+            var local = Path.Combine(directory.FullName, "stall.bin");
+            using var cancel = new CancellationTokenSource();
+            var download = TransferEngine.DownloadFileAsync(session, "/stall.bin", local, null, null, cancel.Token);
+            await sent.Task.WaitAsync(Token);
+            await Task.Delay(TimeSpan.FromMilliseconds(300), Token);
+            var watch = Stopwatch.StartNew();
+
+            cancel.Cancel();
+            var result = await download.WaitAsync(Token);
+
+            // The operation timeout is 30 s: only the interrupted read explains an end this soon.
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), watch.Elapsed.ToString());
+            Assert.Equal(TransferStatus.Cancelled, result.Status);
+            Assert.Empty(directory.GetFileSystemInfos());
+            await session.KeepAliveAsync(Token);
+            Assert.True(session.IsConnected);
+            Assert.EndsWith("RETR /stall.bin\nABOR\nNOOP\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_stalled_bulk_download_fails_saying_for_how_long_leaves_no_file_and_the_session_goes_on()
+    {
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "EPSV":
+                        return await PassiveAsync(connection);
+                    case "SIZE /slow.bin":
+                        await connection.SendAsync($"213 {BulkLength}\r\n");
+                        return true;
+                    case "RETR /slow.bin":
+                        await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                        using (var data = await AcceptAsync())
+                        {
+                            await data.GetStream().WriteAsync(RandomBytes(BulkLength / 2), Token);
+                            await WaitForCloseAsync(data.GetStream());
+                        }
+
+                        await connection.SendAsync("426 Failure writing network stream.\r\n");
+                        return true;
+                    default:
+                        return false;
+                }
+            },
+            features: " EPSV\r\n SIZE\r\n REST STREAM\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, operationTimeout: TimeSpan.FromSeconds(1)), Token);
+        var directory = Directory.CreateTempSubdirectory("ftptools-blocking-");
+        try
+        {
+            var result = await TransferEngine.DownloadFileAsync(session, "/slow.bin", Path.Combine(directory.FullName, "slow.bin"), null, null, Token);
+
+            Assert.Equal(TransferStatus.Failed, result.Status);
+            var ex = Assert.IsType<DataConnectionFailedException>(result.Exception);
+            Assert.True(ex.Stalled);
+            Assert.Contains("The data connection stalled: nothing moved for 1 s while reading.", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("The server said: 426 Failure writing network stream.", ex.Message, StringComparison.Ordinal);
+            Assert.Empty(directory.GetFileSystemInfos());
+            Assert.True(session.IsConnected);
+            await session.KeepAliveAsync(Token);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_bulk_download_whose_passive_connection_hangs_in_connect_fails_at_the_connect_timeout()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so a connect waits rather than fails.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(1);
+        var port = ((IPEndPoint)full.LocalEndPoint!).Port;
+        var fillers = await FillAcceptQueueAsync(full.LocalEndPoint!);
+        try
+        {
+            await using var server = FakeFtpServer.Start(
+                async (connection, command) =>
+                {
+                    switch (command)
+                    {
+                        case "EPSV":
+                            await connection.SendAsync($"229 Entering Extended Passive Mode (|||{port}|)\r\n");
+                            return true;
+                        case "SIZE /x.bin":
+                            await connection.SendAsync($"213 {BulkLength}\r\n");
+                            return true;
+                        default:
+                            return false;
+                    }
+                },
+                features: " EPSV\r\n SIZE\r\n REST STREAM\r\n");
+            await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, connectTimeout: TimeSpan.FromSeconds(1)), Token);
+            var directory = Directory.CreateTempSubdirectory("ftptools-blocking-");
+            try
+            {
+                var watch = Stopwatch.StartNew();
+                var result = await TransferEngine.DownloadFileAsync(session, "/x.bin", Path.Combine(directory.FullName, "x.bin"), null, null, Token);
+
+                Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+                Assert.Equal(TransferStatus.Failed, result.Status);
+                var ex = Assert.IsType<DataConnectionFailedException>(result.Exception);
+                Assert.Equal($"RETR /x.bin failed: Connecting to 127.0.0.1:{port} timed out after 1 s.", ex.Message);
+                Assert.Empty(directory.GetFileSystemInfos());
+                await session.KeepAliveAsync(Token);
+                Assert.DoesNotContain("RETR", server.Received.ToString(), StringComparison.Ordinal);
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+        finally
+        {
+            foreach (var filler in fillers)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Connects to <paramref name="endPoint"/> until a connect no longer completes: its accept queue is then full.</summary>
+    private async Task<System.Collections.Generic.List<Socket>> FillAcceptQueueAsync(EndPoint endPoint)
+    {
+        var fillers = new System.Collections.Generic.List<Socket>();
+        for (var i = 0; i < 16; i++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            fillers.Add(socket);
+            var connect = socket.ConnectAsync(endPoint, Token).AsTask();
+            if (await Task.WhenAny(connect, Task.Delay(TimeSpan.FromMilliseconds(300), Token)) != connect)
+            {
+                return fillers;
+            }
+        }
+
+        throw new InvalidOperationException("The loopback listener accepted 16 connections into a queue of 1; its connects do not wait when the queue is full.");
     }
 
     private async Task<bool> ServeGoodAsync(FakeFtpConnection connection, string command)

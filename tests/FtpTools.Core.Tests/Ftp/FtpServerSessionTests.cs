@@ -92,6 +92,27 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     }
 
     [Fact]
+    public async Task A_download_of_four_mebibytes_or_more_reads_blocking_on_plain_passive_connections_only_and_arrives_byte_exact()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        var data = RandomBytes((int)FtpSession.BlockingReadThreshold + 4097);
+        await File.WriteAllBytesAsync(Local(dir, "bulk.bin"), data, Token);
+        await using var session = await ConnectAsync();
+        var reader = (IKnownLengthReader)session;
+        var plain = Protocol == RemoteProtocol.Ftp;
+
+        // What the transfer engine opens: a known length at the threshold or above, or an unknown length.
+        Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(reader.OpenReadAsync(dir + "/bulk.bin", 0, data.Length, Token), expectBlocking: plain)));
+        Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(reader.OpenReadAsync(dir + "/bulk.bin", 0, null, Token), expectBlocking: plain)));
+
+        // Less than the threshold left after the offset, or a caller that gives no length: the usual connection.
+        var tail = data.AsSpan(4098).ToArray();
+        Assert.Equal(Sha256(tail), Sha256(await ReadSynchronouslyAsync(reader.OpenReadAsync(dir + "/bulk.bin", 4098, data.Length, Token), expectBlocking: false)));
+        Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(session.OpenReadAsync(dir + "/bulk.bin", 0, Token), expectBlocking: false)));
+        Assert.True(session.IsConnected);
+    }
+
+    [Fact]
     public async Task Active_mode_transfers_and_lists()
     {
         var dir = "/" + Server.NewTestDirectory();
@@ -292,6 +313,23 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         var small = RandomBytes(10);
         await UploadAsync(session, $"/{dir}/after.bin", small);
         Assert.Equal(small, await DownloadAsync(session, $"/{dir}/after.bin"));
+    }
+
+    /// <summary>Reads a download to its end with synchronous reads, as the engine's blocking copy does, and completes it.</summary>
+    private async Task<byte[]> ReadSynchronouslyAsync(Task<RemoteFileStream> opening, bool expectBlocking)
+    {
+        await using var stream = await opening;
+        Assert.Equal(expectBlocking, stream.ReadsBlocking);
+        using var memory = new MemoryStream();
+        var buffer = new byte[256 * 1024];
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            memory.Write(buffer, 0, read);
+        }
+
+        await stream.CompleteAsync(Token);
+        return memory.ToArray();
     }
 }
 

@@ -23,11 +23,27 @@ internal sealed class FtpIoWatchdog : IDisposable
 
     public bool Expired => Volatile.Read(ref _expired) != 0;
 
-    public void Arm(TimeSpan timeout) => _timer.Change(timeout, Timeout.InfiniteTimeSpan);
+    public void Arm(TimeSpan timeout) => Change(timeout);
 
-    public void Disarm() => _timer.Change(Timeout.Infinite, Timeout.Infinite);
+    public void Disarm() => Change(Timeout.InfiniteTimeSpan);
 
     public void Dispose() => _timer.Dispose();
+
+    /// <summary>
+    /// A failed connection is disposed before its finally block disarms, possibly from another thread (the timer
+    /// itself, a cancellation): then there is nothing to change. .NET Framework's Timer.Change throws
+    /// ObjectDisposedException there, which would hide the failure being reported; .NET returns false.
+    /// </summary>
+    private void Change(TimeSpan dueTime)
+    {
+        try
+        {
+            _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     private void Fire()
     {

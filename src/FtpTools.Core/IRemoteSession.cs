@@ -91,7 +91,7 @@ public abstract class RemoteFileStream : Stream
     internal virtual long? AcknowledgedLength => null;
 
     /// <summary>
-    /// True when synchronous <see cref="Stream.Read(byte[], int, int)"/> is this stream's fast path (a plain FTP data
+    /// True when synchronous <see cref="Stream.Read(byte[], int, int)"/> is this stream's fast path (an FTP data
     /// connection on a blocking socket): the transfer engine then copies on a thread of its own with blocking reads,
     /// and ends a read that waits, when cancelled, with <see cref="Interrupt"/>.
     /// </summary>

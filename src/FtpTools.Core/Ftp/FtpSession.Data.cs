@@ -29,7 +29,7 @@ internal sealed partial class FtpSession
     private const int DataReadAheadBytes = 64 * 1024;
 
     /// <summary>
-    /// From this many bytes on, a plain download reads its data connection with blocking reads on a thread of its
+    /// From this many bytes on, a passive download reads its data connection with blocking reads on a thread of its
     /// own: per read, one system call instead of a wake-up of the runtime's socket event thread and a hand-over to the
     /// thread pool (measured on loopback: about half the CPU time, a fifth less wall time for 1 GiB). Below it, a
     /// thread per file would cost more than it saves.
@@ -43,7 +43,7 @@ internal sealed partial class FtpSession
         OpenReadAsync(path, offset, blockingReads: false, cancellationToken);
 
     /// <summary>
-    /// As <see cref="OpenReadAsync(string, long, CancellationToken)"/>. A plain passive download of at least
+    /// As <see cref="OpenReadAsync(string, long, CancellationToken)"/>. A passive download of at least
     /// <see cref="BlockingReadThreshold"/> bytes, or of unknown length, gets a data connection for blocking reads
     /// (<see cref="RemoteFileStream.ReadsBlocking"/>), which the transfer engine copies from on a thread of its own.
     /// </summary>
@@ -417,13 +417,13 @@ internal sealed partial class FtpSession
     /// <summary>
     /// Opens a data connection and starts a transfer command on it (RFC 959 §5.4: the command is
     /// answered first by 1yz, then, after the data, by 2yz). On success the transfer's final reply
-    /// is still owed on the control connection. With blockingReads the data connection is made for blocking reads
-    /// (<see cref="FtpDataConnection.ReadsBlocking"/>) when it is passive and without TLS (the TLS handshake and the
-    /// accepting of an active connection are asynchronous); otherwise it is as usual.
+    /// is still owed on the control connection. With blockingReads a passive data connection is made for blocking
+    /// reads (<see cref="FtpDataConnection.ReadsBlocking"/>): connected, and TLS-secured, with synchronous calls. An
+    /// active one is accepted asynchronously, so it is as usual.
     /// </summary>
     private async Task<FtpDataConnection> OpenTransferAsync(string verb, string? path, long restartOffset, bool targetMustExist, CancellationToken cancellationToken, bool blockingReads = false)
     {
-        blockingReads &= _tls is null && _options.Ftp.DataMode != FtpDataMode.Active;
+        blockingReads &= _options.Ftp.DataMode != FtpDataMode.Active;
         PendingDataConnection pending;
         try
         {
@@ -468,7 +468,7 @@ internal sealed partial class FtpSession
             if (_tls is not null)
             {
                 readAhead = new ReadAheadStream(stream, DataReadAheadBytes);
-                var ssl = await _tls.AuthenticateAsync(readAhead, socket, _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+                var ssl = await _tls.AuthenticateAsync(readAhead, socket, _options.OperationTimeout, cancellationToken, blockingReads).ConfigureAwait(false);
                 Report($"Data connection secured: {FtpTlsContext.ProtocolName(ssl)}.");
                 stream = ssl;
             }

@@ -79,8 +79,11 @@ internal sealed class FtpTlsContext
     /// <summary>
     /// Runs the client handshake over <paramref name="inner"/> (which the SslStream then owns).
     /// The deadline closes <paramref name="socket"/>, which ends a stalled handshake on every platform.
+    /// With <paramref name="blocking"/> the handshake runs on this thread with synchronous calls, so that a socket
+    /// connected for blocking reads stays so (see <see cref="FtpDataConnection.ReadsBlocking"/>); the deadline and
+    /// cancellation end it the same way.
     /// </summary>
-    public async Task<SslStream> AuthenticateAsync(Stream inner, Socket socket, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<SslStream> AuthenticateAsync(Stream inner, Socket socket, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false)
     {
 #if NET8_0_OR_GREATER
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
@@ -113,9 +116,23 @@ internal sealed class FtpTlsContext
                 options.RemoteCertificateValidationCallback = Validator.Validate;
             }
 
-            await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            if (blocking)
+            {
+                ssl.AuthenticateAsClient(options);
+            }
+            else
+            {
+                await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            }
 #else
-            await ssl.AuthenticateAsClientAsync(TargetHost, _clientCertificates, Protocols, checkCertificateRevocation: false).ConfigureAwait(false);
+            if (blocking)
+            {
+                ssl.AuthenticateAsClient(TargetHost, _clientCertificates, Protocols, checkCertificateRevocation: false);
+            }
+            else
+            {
+                await ssl.AuthenticateAsClientAsync(TargetHost, _clientCertificates, Protocols, checkCertificateRevocation: false).ConfigureAwait(false);
+            }
 #endif
             return ssl;
         }

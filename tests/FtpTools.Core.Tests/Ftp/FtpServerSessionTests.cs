@@ -92,24 +92,27 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     }
 
     [Fact]
-    public async Task A_download_of_four_mebibytes_or_more_reads_blocking_on_plain_passive_connections_only_and_arrives_byte_exact()
+    public async Task A_passive_download_of_four_mebibytes_or_more_reads_blocking_and_arrives_byte_exact_and_other_downloads_do_not()
     {
         var dir = "/" + Server.NewTestDirectory();
         var data = RandomBytes((int)FtpSession.BlockingReadThreshold + 4097);
         await File.WriteAllBytesAsync(Local(dir, "bulk.bin"), data, Token);
         await using var session = await ConnectAsync();
         var reader = (IKnownLengthReader)session;
-        var plain = Protocol == RemoteProtocol.Ftp;
 
         // What the transfer engine opens: a known length at the threshold or above, or an unknown length.
-        Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(reader.OpenReadAsync(dir + "/bulk.bin", 0, data.Length, Token), expectBlocking: plain)));
-        Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(reader.OpenReadAsync(dir + "/bulk.bin", 0, null, Token), expectBlocking: plain)));
+        Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(reader.OpenReadAsync(dir + "/bulk.bin", 0, data.Length, Token), expectBlocking: true)));
+        Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(reader.OpenReadAsync(dir + "/bulk.bin", 0, null, Token), expectBlocking: true)));
 
         // Less than the threshold left after the offset, or a caller that gives no length: the usual connection.
         var tail = data.AsSpan(4098).ToArray();
         Assert.Equal(Sha256(tail), Sha256(await ReadSynchronouslyAsync(reader.OpenReadAsync(dir + "/bulk.bin", 4098, data.Length, Token), expectBlocking: false)));
         Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(session.OpenReadAsync(dir + "/bulk.bin", 0, Token), expectBlocking: false)));
         Assert.True(session.IsConnected);
+
+        // An active data connection is accepted asynchronously: never blocking.
+        await using var active = await ConnectAsync(FtpDataMode.Active);
+        Assert.Equal(Sha256(data), Sha256(await ReadSynchronouslyAsync(((IKnownLengthReader)active).OpenReadAsync(dir + "/bulk.bin", 0, data.Length, Token), expectBlocking: false)));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 
 namespace FtpTools.Core.Ftp;
 
@@ -50,8 +51,8 @@ internal static class FtpSockets
 
     /// <summary>
     /// Connects to <paramref name="endPoint"/>; the deadline and cancellation close the socket, which ends a pending
-    /// connect of either kind. With <paramref name="blocking"/> the connect waits on this thread (for up to the
-    /// deadline) and leaves a socket that .NET has never put in non-blocking mode: on Unix, once an asynchronous call
+    /// connect of either kind. With <paramref name="blocking"/> the connect is a blocking call (on a thread of its own,
+    /// see <see cref="BlockingCall"/>) and leaves a socket that .NET has never put in non-blocking mode: on Unix, once an asynchronous call
     /// has touched a socket, even its synchronous reads go through the runtime's event loop, and a bulk download
     /// reads such a socket with plain blocking reads instead (see <see cref="FtpDataConnection.ReadsBlocking"/>).
     /// </summary>
@@ -65,7 +66,7 @@ internal static class FtpSockets
         {
             if (blocking)
             {
-                attempt.Socket.Connect(endPoint);
+                await BlockingCall.RunAsync(() => attempt.Socket.Connect(endPoint)).ConfigureAwait(false);
             }
             else
             {

@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 
 namespace FtpTools.Core.Ftp;
 
@@ -79,7 +80,7 @@ internal sealed class FtpTlsContext
     /// <summary>
     /// Runs the client handshake over <paramref name="inner"/> (which the SslStream then owns).
     /// The deadline closes <paramref name="socket"/>, which ends a stalled handshake on every platform.
-    /// With <paramref name="blocking"/> the handshake runs on this thread with synchronous calls, so that a socket
+    /// With <paramref name="blocking"/> the handshake runs with synchronous calls (on a thread of its own), so that a socket
     /// connected for blocking reads stays so (see <see cref="FtpDataConnection.ReadsBlocking"/>); the deadline and
     /// cancellation end it the same way.
     /// </summary>
@@ -118,7 +119,7 @@ internal sealed class FtpTlsContext
 
             if (blocking)
             {
-                ssl.AuthenticateAsClient(options);
+                await BlockingCall.RunAsync(() => ssl.AuthenticateAsClient(options)).ConfigureAwait(false);
             }
             else
             {
@@ -127,7 +128,7 @@ internal sealed class FtpTlsContext
 #else
             if (blocking)
             {
-                ssl.AuthenticateAsClient(TargetHost, _clientCertificates, Protocols, checkCertificateRevocation: false);
+                await BlockingCall.RunAsync(() => ssl.AuthenticateAsClient(TargetHost, _clientCertificates, Protocols, checkCertificateRevocation: false)).ConfigureAwait(false);
             }
             else
             {

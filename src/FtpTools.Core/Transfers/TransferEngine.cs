@@ -422,11 +422,7 @@ public static class TransferEngine
     {
         if (from is RemoteFileStream { ReadsBlocking: true } remote)
         {
-            await Task.Factory.StartNew(
-                () => CopyBlocking(remote, to, bufferSize, flushInterval, meter, cancellationToken),
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default).ConfigureAwait(false);
+            await BlockingCall.RunAsync(() => CopyBlocking(remote, to, bufferSize, flushInterval, meter, cancellationToken)).ConfigureAwait(false);
             return;
         }
 

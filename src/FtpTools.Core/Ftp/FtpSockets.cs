@@ -51,10 +51,11 @@ internal static class FtpSockets
 
     /// <summary>
     /// Connects to <paramref name="endPoint"/>; the deadline and cancellation close the socket, which ends a pending
-    /// connect of either kind. With <paramref name="blocking"/> the connect is a blocking call (on a thread of its own,
-    /// see <see cref="BlockingCall"/>) and leaves a socket that .NET has never put in non-blocking mode: on Unix, once an asynchronous call
-    /// has touched a socket, even its synchronous reads go through the runtime's event loop, and a bulk download
-    /// reads such a socket with plain blocking reads instead (see <see cref="FtpDataConnection.ReadsBlocking"/>).
+    /// connect of either kind. With <paramref name="blocking"/> the connect is a blocking call (on a thread of its
+    /// own, see <see cref="BlockingCall"/>) and leaves a socket that .NET has never put in non-blocking mode: on Unix,
+    /// once an asynchronous call has touched a socket, even its synchronous reads go through the runtime's event
+    /// loop, and a bulk download reads such a socket with plain blocking reads instead (see
+    /// <see cref="FtpDataConnection.ReadsBlocking"/>).
     /// </summary>
     public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false)
     {

@@ -80,9 +80,9 @@ internal sealed class FtpTlsContext
     /// <summary>
     /// Runs the client handshake over <paramref name="inner"/> (which the SslStream then owns).
     /// The deadline closes <paramref name="socket"/>, which ends a stalled handshake on every platform.
-    /// With <paramref name="blocking"/> the handshake runs with synchronous calls (on a thread of its own), so that a socket
-    /// connected for blocking reads stays so (see <see cref="FtpDataConnection.ReadsBlocking"/>); the deadline and
-    /// cancellation end it the same way.
+    /// With <paramref name="blocking"/> the handshake runs with synchronous calls (on a thread of its own), so that a
+    /// socket connected for blocking reads stays so (see <see cref="FtpDataConnection.ReadsBlocking"/>); the deadline
+    /// and cancellation end it the same way.
     /// </summary>
     public async Task<SslStream> AuthenticateAsync(Stream inner, Socket socket, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false)
     {

@@ -93,13 +93,14 @@ public abstract class RemoteFileStream : Stream
     /// <summary>
     /// True when synchronous <see cref="Stream.Read(byte[], int, int)"/> is this stream's fast path (an FTP data
     /// connection on a blocking socket): the transfer engine then copies on a thread of its own with blocking reads,
-    /// and ends a read that waits, when cancelled, with <see cref="Interrupt"/>.
+    /// and ends a read still waiting a moment after a cancellation with <see cref="Interrupt"/>.
     /// </summary>
     internal virtual bool ReadsBlocking => false;
 
     /// <summary>
-    /// Called from another thread when the transfer is cancelled: ends a blocking read in progress, which then throws
-    /// <see cref="OperationCanceledException"/>. The stream must still be disposed, which aborts the transfer.
+    /// Called from another thread when a cancelled transfer's blocking read has not returned for a moment: ends it,
+    /// which then throws <see cref="OperationCanceledException"/>. The stream must still be disposed, which aborts the
+    /// transfer. Never called once the copy has ended.
     /// </summary>
     internal virtual void Interrupt()
     {

@@ -471,19 +471,23 @@ public static class TransferEngine
     /// <summary>
     /// The copy for a remote stream whose fast path is blocking reads (<see cref="RemoteFileStream.ReadsBlocking"/>),
     /// on a thread of its own: read a buffer full, write it, again, with one buffer. There is no overlap to arrange,
-    /// since the kernel goes on receiving into the socket's buffer while the file is written. Cancellation interrupts
-    /// a read that waits; a write, once started, is finished (as in <see cref="CopyAsync"/>).
+    /// since the kernel goes on receiving into the socket's buffer while the file is written. Cancellation is seen
+    /// between two reads, which on a connection that moves come microseconds apart; the data connection then stays
+    /// open for the abort to end (ABOR first: cutting it under a server still writing made ProFTPD's TLS drop the
+    /// whole session now and then). Only a read still waiting <see cref="InterruptGrace"/> after the cancellation
+    /// (nothing arrives) is interrupted. A write, once started, is finished (as in <see cref="CopyAsync"/>).
     /// </summary>
     private static void CopyBlocking(RemoteFileStream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        using var interrupter = new BlockingReadInterrupter(from);
         try
         {
-            using var registration = cancellationToken.Register(static state => ((RemoteFileStream)state!).Interrupt(), from);
+            using var registration = cancellationToken.Register(static state => ((BlockingReadInterrupter)state!).Start(), interrupter);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var filled = Fill(from, buffer, bufferSize, flushInterval);
+                var filled = Fill(from, buffer, bufferSize, flushInterval, cancellationToken);
                 if (filled == 0)
                 {
                     return;
@@ -500,11 +504,60 @@ public static class TransferEngine
         }
     }
 
+    /// <summary>How long a cancelled blocking copy waits for its read to return before it interrupts it.</summary>
+    internal static readonly TimeSpan InterruptGrace = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Interrupts a blocking copy's read <see cref="InterruptGrace"/> after <see cref="Start"/>, unless the copy has
+    /// ended (been disposed) by then; the stream is then the abort's to end, and is never cut afterwards.
+    /// </summary>
+    private sealed class BlockingReadInterrupter : IDisposable
+    {
+        private readonly RemoteFileStream _stream;
+        private readonly object _gate = new();
+        private Timer? _timer;
+        private bool _ended;
+
+        public BlockingReadInterrupter(RemoteFileStream stream) => _stream = stream;
+
+        public void Start()
+        {
+            lock (_gate)
+            {
+                if (!_ended && _timer is null)
+                {
+                    _timer = new Timer(static state => ((BlockingReadInterrupter)state!).Fire(), this, InterruptGrace, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _ended = true;
+                _timer?.Dispose();
+            }
+        }
+
+        private void Fire()
+        {
+            lock (_gate)
+            {
+                if (!_ended)
+                {
+                    _stream.Interrupt();
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// Reads until <paramref name="count"/> bytes are in <paramref name="buffer"/>, the stream ends, or reading has
-    /// taken longer than <paramref name="interval"/> and something has arrived.
+    /// taken longer than <paramref name="interval"/> and something has arrived, or the copy was cancelled (which the
+    /// caller throws for).
     /// </summary>
-    private static int Fill(Stream from, byte[] buffer, int count, TimeSpan interval)
+    private static int Fill(Stream from, byte[] buffer, int count, TimeSpan interval, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var limit = (long)(interval.TotalSeconds * Stopwatch.Frequency);
@@ -518,7 +571,7 @@ public static class TransferEngine
             }
 
             filled += read;
-            if (Stopwatch.GetTimestamp() - started >= limit)
+            if (cancellationToken.IsCancellationRequested || Stopwatch.GetTimestamp() - started >= limit)
             {
                 break;
             }

@@ -10,6 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Ftp;
+using FtpTools.Core.Tests.Transfers;
 using FtpTools.Core.Transfers;
 using Xunit;
 using Xunit.Abstractions;
@@ -524,6 +525,98 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         finally
         {
             directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_cancelled_bulk_download_that_is_moving_keeps_its_data_connection_open_until_ABOR()
+    {
+        // ProFTPD over TLS now and then drops the whole session when a data connection is cut while it writes; the
+        // abort must reach the server first. This server writes until ABOR and notes a connection cut before it.
+        TcpClient? data = null;
+        Task? writer = null;
+        var stop = 0;
+        var cutBeforeAbor = 0;
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "EPSV":
+                        return await PassiveAsync(connection);
+                    case "SIZE /flow.bin":
+                        await connection.SendAsync($"213 {64L * BulkLength}\r\n");
+                        return true;
+                    case "RETR /flow.bin":
+                        await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                        data = await AcceptAsync();
+                        writer = WriteUntilStoppedAsync(data.GetStream());
+                        return true;
+                    case "ABOR":
+                        Volatile.Write(ref stop, 1);
+                        await writer!.WaitAsync(Token);
+                        data!.Dispose();
+                        await connection.SendAsync(Aborted + "\r\n226 Abort successful.\r\n");
+                        return true;
+                    default:
+                        return false;
+                }
+            },
+            features: " EPSV\r\n SIZE\r\n REST STREAM\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, operationTimeout: TimeSpan.FromSeconds(30)), Token);
+        var directory = Directory.CreateTempSubdirectory("ftptools-blocking-");
+        try
+        {
+            var local = Path.Combine(directory.FullName, "flow.bin");
+            using var cancel = new CancellationTokenSource();
+            var cancelledAt = new Stopwatch();
+
+            // Cancelled from the copy's own progress report, once 1 MiB has reached the part file: reads are moving.
+            var progress = new InlineProgress(p =>
+            {
+                if (p.BytesTransferred >= 1024 * 1024 && !cancel.IsCancellationRequested)
+                {
+                    cancelledAt.Start();
+                    cancel.Cancel();
+                }
+            });
+            var result = await TransferEngine.DownloadFileAsync(session, "/flow.bin", local, new TransferOptions { ProgressInterval = TimeSpan.Zero }, progress, cancel.Token);
+
+            Assert.True(cancelledAt.Elapsed < TimeSpan.FromSeconds(5), cancelledAt.Elapsed.ToString());
+            Assert.Equal(TransferStatus.Cancelled, result.Status);
+            Assert.Empty(directory.GetFileSystemInfos());
+
+            // Time for a cut connection to show at the server (a reset fails its next write) before ABOR goes out.
+            await Task.Delay(TimeSpan.FromMilliseconds(500), Token);
+            Assert.True(Volatile.Read(ref cutBeforeAbor) == 0, "The data connection was cut before ABOR.");
+            await session.KeepAliveAsync(Token);
+            Assert.True(session.IsConnected);
+            Assert.EndsWith("RETR /flow.bin\nABOR\nNOOP\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+            Assert.True(Volatile.Read(ref cutBeforeAbor) == 0, "The data connection was cut before ABOR.");
+        }
+        finally
+        {
+            data?.Dispose();
+            directory.Delete(recursive: true);
+        }
+
+        async Task WriteUntilStoppedAsync(NetworkStream stream)
+        {
+            var chunk = RandomBytes(64 * 1024);
+            try
+            {
+                while (Volatile.Read(ref stop) == 0)
+                {
+                    await stream.WriteAsync(chunk, Token);
+                }
+            }
+            catch (IOException)
+            {
+                if (Volatile.Read(ref stop) == 0)
+                {
+                    Volatile.Write(ref cutBeforeAbor, 1);
+                }
+            }
         }
     }
 

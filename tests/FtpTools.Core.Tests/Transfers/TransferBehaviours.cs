@@ -453,7 +453,7 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var cancelled = false;
-        var progress = new Inline(p =>
+        var progress = new InlineProgress(p =>
         {
             if (p.BytesTransferred >= bytes && !cancelled)
             {
@@ -523,15 +523,5 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
         public Collect(List<TransferProgress> into) => _into = into;
 
         public void Report(TransferProgress value) => _into.Add(value);
-    }
-
-    // Synchronous on purpose: System.Progress posts to a context and would cancel too late to be deterministic.
-    private sealed class Inline : IProgress<TransferProgress>
-    {
-        private readonly Action<TransferProgress> _action;
-
-        public Inline(Action<TransferProgress> action) => _action = action;
-
-        public void Report(TransferProgress value) => _action(value);
     }
 }

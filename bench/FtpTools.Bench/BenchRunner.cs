@@ -57,8 +57,14 @@ internal sealed class RunRecord
 
     public long? PeakRssBytes { get; init; }
 
-    /// <summary>CPU time of an FtpTools child, start-up included; null for peers.</summary>
+    /// <summary>CPU time of an FtpTools child, start-up included, as the child itself reports it; null for peers.</summary>
     public double? CpuSeconds { get; init; }
+
+    /// <summary>User CPU time of the run's processes, for every row (<see cref="ChildCpu"/>).</summary>
+    public double UserCpuSeconds { get; init; }
+
+    /// <summary>System (kernel) CPU time of the run's processes, for every row (<see cref="ChildCpu"/>).</summary>
+    public double SystemCpuSeconds { get; init; }
 
     public bool Sha256Checked { get; init; }
 }
@@ -90,6 +96,9 @@ internal sealed class Row
     public double? MedianSeconds => Ok ? Median(Runs.Select(r => r.Seconds)) : null;
 
     public long? PeakRssBytes => Runs.Max(r => r.PeakRssBytes);
+
+    /// <summary>Median of the runs' CPU time (user plus system) of all the row's processes.</summary>
+    public double? MedianCpuSeconds => Ok ? Median(Runs.Select(r => r.UserCpuSeconds + r.SystemCpuSeconds)) : null;
 
     public double? Rate(DataSet data) => MedianSeconds is double s && s > 0 ? Case.Amount(data) / s : null;
 
@@ -214,6 +223,7 @@ internal static class BenchRunner
         // Dirty pages of the previous run are written now, not during this one.
         await ProcessRunner.OutputOfAsync("sync").ConfigureAwait(false);
         RunOutcome outcome;
+        var cpuBefore = ChildCpu.Now();
         try
         {
             outcome = await row.Contender.RunAsync(job, cancellationToken).ConfigureAwait(false);
@@ -222,6 +232,8 @@ internal static class BenchRunner
         {
             outcome = RunOutcome.Failed($"{row.Contender.Tool} could not start: {e.Message}");
         }
+
+        var cpu = ChildCpu.Now() - cpuBefore;
 
         if (row.Contender is PeerContender peer)
         {
@@ -242,14 +254,14 @@ internal static class BenchRunner
         }
 
         var ok = outcome.Ok && error is null;
-        row.Runs.Add(new RunRecord { Ok = ok, Seconds = outcome.Seconds, WallSeconds = outcome.WallSeconds, Error = error, PeakRssBytes = outcome.PeakRssBytes, CpuSeconds = outcome.CpuSeconds, Sha256Checked = hashed && ok });
+        row.Runs.Add(new RunRecord { Ok = ok, Seconds = outcome.Seconds, WallSeconds = outcome.WallSeconds, Error = error, PeakRssBytes = outcome.PeakRssBytes, CpuSeconds = outcome.CpuSeconds, UserCpuSeconds = cpu.UserSeconds, SystemCpuSeconds = cpu.SystemSeconds, Sha256Checked = hashed && ok });
         if (!ok)
         {
             row.Failure = error ?? "failed";
         }
 
         var rate = ok ? (job.Case.Amount(job.Data) / outcome.Seconds).ToString("0.0", CultureInfo.InvariantCulture) + " " + job.Case.Unit : "failed (" + row.Failure + ")";
-        Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "  run {0} {1,-20} {2,-40} {3,8:0.000} s  {4}", run, job.Case.Id, row.Contender.Label, outcome.Seconds, rate));
+        Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "  run {0} {1,-20} {2,-40} {3,8:0.000} s  {4}  (CPU {5:0.00} s user, {6:0.00} s system)", run, job.Case.Id, row.Contender.Label, outcome.Seconds, rate, cpu.UserSeconds, cpu.SystemSeconds));
         await ResetAsync(job).ConfigureAwait(false);
     }
 

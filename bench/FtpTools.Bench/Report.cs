@@ -94,7 +94,7 @@ internal sealed class Report
         }
 
         output.WriteLine();
-        output.WriteLine(string.Format(inv, "{0,-6} {1,-24} {2,-40} {3,4} {4,10} {5,16} {6,9}", "proto", "case", "tool", "conn", "median s", "rate", "peak RSS"));
+        output.WriteLine(string.Format(inv, "{0,-6} {1,-24} {2,-40} {3,4} {4,10} {5,16} {6,7} {7,9}", "proto", "case", "tool", "conn", "median s", "rate", "CPU s", "peak RSS"));
         foreach (var group in _rows.GroupBy(r => r.Case))
         {
             foreach (var row in group)
@@ -147,6 +147,7 @@ internal sealed class Report
             rate = r.Rate(_data),
             unit = r.Case.Unit,
             peakRssBytes = r.PeakRssBytes,
+            medianCpuSeconds = r.MedianCpuSeconds,
             negotiated = r.Negotiated,
             command = r.Command,
             runs = r.Runs,
@@ -177,12 +178,13 @@ internal sealed class Report
             sb.Append('\n');
         }
 
-        sb.Append("| Protocol | Case | Tool | Conn | Median s | Rate | Peak RSS |\n|---|---|---|---:|---:|---:|---:|\n");
+        sb.Append("| Protocol | Case | Tool | Conn | Median s | Rate | CPU s | Peak RSS |\n|---|---|---|---:|---:|---:|---:|---:|\n");
         foreach (var r in _rows)
         {
             var rate = r.Ok ? string.Format(inv, "{0:0.0} {1}", r.Rate(_data), r.Case.Unit) : "failed (" + Escape(r.Failure ?? "") + ")";
             var median = r.MedianSeconds is double m ? m.ToString("0.000", inv) : "-";
-            sb.Append(inv, $"| {r.Case.ProtocolName} | {r.Case.Describe(_data)} | {r.Contender.Label} | {r.Contender.ConnectionsFor(r.Case)} | {median} | {rate} | {(r.Ok ? Rss(r.PeakRssBytes) : "-")} |\n");
+            var cpu = r.MedianCpuSeconds is double c ? c.ToString("0.00", inv) : "-";
+            sb.Append(inv, $"| {r.Case.ProtocolName} | {r.Case.Describe(_data)} | {r.Contender.Label} | {r.Contender.ConnectionsFor(r.Case)} | {median} | {rate} | {cpu} | {(r.Ok ? Rss(r.PeakRssBytes) : "-")} |\n");
         }
 
         sb.Append("\n| Protocol | Case | FtpTools | Best peer | FtpTools / best | Best single-connection peer | FtpTools / best single |\n|---|---|---|---|---:|---|---:|\n");
@@ -231,7 +233,7 @@ internal sealed class Report
             return row.Contender.IsFtpTools ? $"FtpTools: failed ({failure})" : $"failed ({failure})";
         }
 
-        return string.Format(inv, "{0,10:0.000} {1,16} {2,9}", row.MedianSeconds, Rate(row.Rate(_data), row.Case.Unit), row.Contender.IsFtpTools ? Rss(row.PeakRssBytes) : "");
+        return string.Format(inv, "{0,10:0.000} {1,16} {2,7:0.00} {3,9}", row.MedianSeconds, Rate(row.Rate(_data), row.Case.Unit), row.MedianCpuSeconds, row.Contender.IsFtpTools ? Rss(row.PeakRssBytes) : "");
     }
 
     private static string SummaryLine(CaseSummary s)

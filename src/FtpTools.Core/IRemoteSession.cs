@@ -100,7 +100,7 @@ public abstract class RemoteFileStream : Stream
     /// <summary>
     /// Called from another thread when a cancelled transfer's blocking read has not returned for a moment: ends it,
     /// which then throws <see cref="OperationCanceledException"/>. The stream must still be disposed, which aborts the
-    /// transfer. Never called once the copy has ended.
+    /// transfer. Called only while the copy is in that read, never once the copy has ended.
     /// </summary>
     internal virtual void Interrupt()
     {

@@ -475,7 +475,8 @@ public static class TransferEngine
     /// between two reads, which on a connection that moves come microseconds apart; the data connection then stays
     /// open for the abort to end (ABOR first: cutting it under a server still writing made ProFTPD's TLS drop the
     /// whole session now and then). Only a read still waiting <see cref="InterruptGrace"/> after the cancellation
-    /// (nothing arrives) is interrupted. A write, once started, is finished (as in <see cref="CopyAsync"/>).
+    /// (nothing arrives) is interrupted: a copy that is writing its file then (a slow disk) ends at its next check,
+    /// with the connection whole. A write, once started, is finished (as in <see cref="CopyAsync"/>).
     /// </summary>
     private static void CopyBlocking(RemoteFileStream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
@@ -487,7 +488,7 @@ public static class TransferEngine
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var filled = Fill(from, buffer, bufferSize, flushInterval, cancellationToken);
+                var filled = Fill(interrupter, buffer, bufferSize, flushInterval, cancellationToken);
                 if (filled == 0)
                 {
                     return;
@@ -508,8 +509,10 @@ public static class TransferEngine
     internal static readonly TimeSpan InterruptGrace = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// Interrupts a blocking copy's read <see cref="InterruptGrace"/> after <see cref="Start"/>, unless the copy has
-    /// ended (been disposed) by then; the stream is then the abort's to end, and is never cut afterwards.
+    /// Interrupts a blocking copy's read <see cref="InterruptGrace"/> after <see cref="Start"/>, if the copy is in a
+    /// read then (<see cref="Read"/>). A copy that is elsewhere (writing its file) is left alone: it sees the
+    /// cancellation before its next read, and a read it would start anyway is refused. Once the copy has ended (been
+    /// disposed), the stream is the abort's to end and is never cut.
     /// </summary>
     private sealed class BlockingReadInterrupter : IDisposable
     {
@@ -517,6 +520,8 @@ public static class TransferEngine
         private readonly object _gate = new();
         private Timer? _timer;
         private bool _ended;
+        private bool _reading;
+        private bool _expired;
 
         public BlockingReadInterrupter(RemoteFileStream stream) => _stream = stream;
 
@@ -527,6 +532,32 @@ public static class TransferEngine
                 if (!_ended && _timer is null)
                 {
                     _timer = new Timer(static state => ((BlockingReadInterrupter)state!).Fire(), this, InterruptGrace, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
+        /// <summary>One blocking read of the stream, which the grace's end interrupts.</summary>
+        public int Read(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                if (_expired)
+                {
+                    throw new OperationCanceledException(cancellationToken);
+                }
+
+                _reading = true;
+            }
+
+            try
+            {
+                return _stream.Read(buffer, offset, count);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _reading = false;
                 }
             }
         }
@@ -544,7 +575,8 @@ public static class TransferEngine
         {
             lock (_gate)
             {
-                if (!_ended)
+                _expired = true;
+                if (!_ended && _reading)
                 {
                     _stream.Interrupt();
                 }
@@ -557,14 +589,14 @@ public static class TransferEngine
     /// taken longer than <paramref name="interval"/> and something has arrived, or the copy was cancelled (which the
     /// caller throws for).
     /// </summary>
-    private static int Fill(Stream from, byte[] buffer, int count, TimeSpan interval, CancellationToken cancellationToken)
+    private static int Fill(BlockingReadInterrupter from, byte[] buffer, int count, TimeSpan interval, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var limit = (long)(interval.TotalSeconds * Stopwatch.Frequency);
         var filled = 0;
         while (filled < count)
         {
-            var read = from.Read(buffer, filled, count - filled);
+            var read = from.Read(buffer, filled, count - filled, cancellationToken);
             if (read == 0)
             {
                 break;

@@ -222,7 +222,7 @@ internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSl
 
     private ReadSlot NewSlot()
     {
-        var slot = new ReadSlot(Session.Buffers, Session.Buffers.Rent(Chunk), new byte[SftpPacket.DataRequestHeaderLength(Handle.Length)], Chunk);
+        var slot = new ReadSlot(SftpSession.Buffers, SftpSession.Buffers.Rent(Chunk), new byte[SftpPacket.DataRequestHeaderLength(Handle.Length)], Chunk);
         All.Add(slot);
         return slot;
     }

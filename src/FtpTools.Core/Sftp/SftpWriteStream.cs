@@ -146,7 +146,7 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
             return reused;
         }
 
-        var slot = new WriteSlot(Session.Buffers, Session.Buffers.Rent(_headerLength + Chunk));
+        var slot = new WriteSlot(SftpSession.Buffers, SftpSession.Buffers.Rent(_headerLength + Chunk));
         All.Add(slot);
         return slot;
     }

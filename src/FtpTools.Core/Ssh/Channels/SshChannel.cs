@@ -12,7 +12,7 @@ namespace FtpTools.Core.Ssh.Channels;
 /// One session channel (RFC 4254 §5-6) with flow control both ways.
 /// Receive: incoming data is copied into a ring buffer that can hold our whole window, so the server can never
 /// overrun it (sending beyond the window is a protocol violation) and the connection's receive loop never
-/// waits for the reader. The ring is rented from ArrayPool when the channel is created (small, grown to the
+/// waits for the reader. The ring is rented from a pool when the channel is created (small, grown to the
 /// window's size once the reader falls behind) and returned by <see cref="Release"/> under the channel lock,
 /// after which late data is discarded.
 /// Send: data is cut to the server's window and maximum packet size into a per-channel payload buffer
@@ -28,6 +28,14 @@ internal sealed class SshChannel
 
     /// <summary>What the receive ring starts with: a few packets' worth (see <see cref="GrowRingLocked"/>).</summary>
     private const int InitialRingBytes = 256 * 1024;
+
+    /// <summary>
+    /// Where rings come from: one pool for the process that keeps two rings of each size. The shared pool keeps a
+    /// returned array in a slot of the returning thread, which the next channel, read on other threads, often does
+    /// not find; its 8 MiB ring was then allocated again, and the old one waited for a full garbage collection (see
+    /// <see cref="Sftp.SftpSession.Buffers"/> for what that did to memory).
+    /// </summary>
+    private static readonly ArrayPool<byte> RingPool = ArrayPool<byte>.Create((int)SshConnection.LocalWindowSize, 2);
 
     private readonly SshConnection _connection;
     private readonly object _gate = new();
@@ -66,7 +74,7 @@ internal sealed class SshChannel
         LocalId = localId;
         _windowSize = windowSize;
         _receiveCredit = windowSize;
-        _ring = ArrayPool<byte>.Shared.Rent((int)Math.Min(windowSize, InitialRingBytes));
+        _ring = RingPool.Rent((int)Math.Min(windowSize, InitialRingBytes));
     }
 
     public uint LocalId { get; }
@@ -307,7 +315,7 @@ internal sealed class SshChannel
             _released = true;
             if (_ring is not null)
             {
-                ArrayPool<byte>.Shared.Return(_ring);
+                RingPool.Return(_ring);
                 _ring = null;
             }
 
@@ -578,16 +586,16 @@ internal sealed class SshChannel
     /// Makes room for a whole window of unread bytes. The window credit bounds what the server may send, so the ring
     /// never needs more; it starts small and takes the window's size only once the reader falls behind, so a channel
     /// whose reader keeps up (the usual case, and any channel with little traffic) never holds a window's worth of
-    /// memory. One step, not doubling: every size in between would stay cached in the shared pool.
+    /// memory. One step, not doubling: every size in between would stay cached in the pool.
     /// </summary>
     private void GrowRingLocked()
     {
         var old = _ring!;
-        var grown = ArrayPool<byte>.Shared.Rent((int)_windowSize);
+        var grown = RingPool.Rent((int)_windowSize);
         var first = Math.Min(_ringCount, old.Length - _ringHead);
         old.AsSpan(_ringHead, first).CopyTo(grown);
         old.AsSpan(0, _ringCount - first).CopyTo(grown.AsSpan(first));
-        ArrayPool<byte>.Shared.Return(old);
+        RingPool.Return(old);
         _ring = grown;
         _ringHead = 0;
     }

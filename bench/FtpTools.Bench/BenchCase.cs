@@ -163,5 +163,11 @@ internal sealed class RunOutcome
     /// <summary>User plus system CPU of an FtpTools child (runtime start-up included); null for peers.</summary>
     public double? CpuSeconds { get; init; }
 
+    /// <summary>
+    /// The CPU that counts for a row whose process does more than the timed run (FtpTools' warm row, measured by the
+    /// child itself); null where the run's processes are measured from outside (<see cref="ChildCpu"/>).
+    /// </summary>
+    public ChildCpu? TimedCpu { get; init; }
+
     public static RunOutcome Failed(string error, double seconds = 0) => new() { Ok = false, Error = error, Seconds = seconds, WallSeconds = seconds };
 }

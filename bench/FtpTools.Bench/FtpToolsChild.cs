@@ -43,18 +43,26 @@ internal static class FtpToolsChild
 
             var servers = ServerEnvironment.Load(envFile);
             var options = Options(servers, protocol, cipher, operationTimeout);
-            using var deadline = new CancellationTokenSource(timeout);
-            var clock = Stopwatch.StartNew();
-            var session = await RemoteSessionFactory.ConnectAsync(options, deadline.Token).ConfigureAwait(false);
-            await using (session.ConfigureAwait(false))
+            if (args.Contains("--warm-up"))
             {
-                result.Items = await RunCaseAsync(session, kind, local, remote, deadline.Token).ConfigureAwait(false);
-                var info = session.Info;
-                result.Negotiated = string.Join(", ", new[] { info.TlsProtocol, info.TlsCipher, info.SshKexAlgorithm, info.SshCipher, info.SshMac }.Where(x => !string.IsNullOrEmpty(x)));
-                await session.DisconnectAsync(deadline.Token).ConfigureAwait(false);
+                // The same case once before, on targets of its own, in a session of its own: the timed run below is
+                // then the second in this process, as in a PowerShell session that has used the module already.
+                using var warmUpDeadline = new CancellationTokenSource(timeout);
+                var (warmLocal, warmRemote) = WarmUpTargets(kind, local, remote);
+                await RunSessionAsync(options, kind, warmLocal, warmRemote, result, warmUpDeadline.Token).ConfigureAwait(false);
+                DeleteLocal(warmLocal, keep: local);
             }
 
+            using var deadline = new CancellationTokenSource(timeout);
+
+            var self = Process.GetCurrentProcess();
+            var (user, system) = (self.UserProcessorTime, self.PrivilegedProcessorTime);
+            var clock = Stopwatch.StartNew();
+            result.Items = await RunSessionAsync(options, kind, local, remote, result, deadline.Token).ConfigureAwait(false);
             result.Seconds = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            result.TimedUserCpuSeconds = (self.UserProcessorTime - user).TotalSeconds;
+            result.TimedSystemCpuSeconds = (self.PrivilegedProcessorTime - system).TotalSeconds;
             result.Ok = true;
         }
 #pragma warning disable CA1031 // Whatever went wrong is the row's result ("FtpTools: failed (...)"), not a crash of the harness.
@@ -73,6 +81,51 @@ internal static class FtpToolsChild
         result.Collections = GC.CollectionCount(0);
         Console.Out.WriteLine(ChildResult.Marker + JsonSerializer.Serialize(result, ChildResult.JsonOptions));
         return result.Ok ? 0 : 1;
+    }
+
+    /// <summary>Connect, the case, disconnect: what one run times.</summary>
+    private static async Task<int> RunSessionAsync(ConnectionOptions options, string kind, string local, string remote, ChildResult result, CancellationToken cancellationToken)
+    {
+        var session = await RemoteSessionFactory.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            var items = await RunCaseAsync(session, kind, local, remote, cancellationToken).ConfigureAwait(false);
+            var info = session.Info;
+            result.Negotiated = string.Join(", ", new[] { info.TlsProtocol, info.TlsCipher, info.SshKexAlgorithm, info.SshCipher, info.SshMac }.Where(x => !string.IsNullOrEmpty(x)));
+            await session.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+            return items;
+        }
+    }
+
+    /// <summary>
+    /// Where a warm-up run puts what it moves: next to the run's own targets, under other names. Downloads land
+    /// beside the local target and are deleted before the timed run; uploads stay on the server until the bench
+    /// resets the server root after the run.
+    /// </summary>
+    internal static (string Local, string Remote) WarmUpTargets(string kind, string local, string remote) => kind switch
+    {
+        "download-big" => (local + ".warm-up", remote),
+        "download-small" => (Directory.CreateDirectory(local.TrimEnd('/') + ".warm-up").FullName, remote),
+        "upload-big" => (local, remote + ".warm-up"),
+        "upload-small" => (local, remote.TrimEnd('/') + "-warm-up"),
+        _ => (local, remote),
+    };
+
+    private static void DeleteLocal(string path, string keep)
+    {
+        if (string.Equals(Path.GetFullPath(path).TrimEnd('/'), Path.GetFullPath(keep).TrimEnd('/'), StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            File.Delete(path);
+        }
     }
 
     internal static ConnectionOptions Options(ServerEnvironment servers, RemoteProtocol protocol, string? cipher, TimeSpan? operationTimeout) => new()

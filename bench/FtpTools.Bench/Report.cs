@@ -40,6 +40,13 @@ internal sealed class CaseSummary
     public double? RatioToBestPeer { get; init; }
 
     public double? RatioToBestSingleConnectionPeer { get; init; }
+
+    /// <summary>FtpTools' warm row (the run after a first one in the same process): not part of the ratios above.</summary>
+    public double? WarmRate { get; init; }
+
+    public double? WarmRatioToBestPeer { get; init; }
+
+    public double? WarmRatioToBestSingleConnectionPeer { get; init; }
 }
 
 internal sealed class Report
@@ -187,11 +194,11 @@ internal sealed class Report
             sb.Append(inv, $"| {r.Case.ProtocolName} | {r.Case.Describe(_data)} | {r.Contender.Label} | {r.Contender.ConnectionsFor(r.Case)} | {median} | {rate} | {cpu} | {(r.Ok ? Rss(r.PeakRssBytes) : "-")} |\n");
         }
 
-        sb.Append("\n| Protocol | Case | FtpTools | Best peer | FtpTools / best | Best single-connection peer | FtpTools / best single |\n|---|---|---|---|---:|---|---:|\n");
+        sb.Append("\n| Protocol | Case | FtpTools | Best peer | FtpTools / best | Best single-connection peer | FtpTools / best single | Warm / best single |\n|---|---|---|---|---:|---|---:|---:|\n");
         foreach (var s in _summaries)
         {
             var ft = s.FtpToolsFailure is not null ? "failed (" + Escape(s.FtpToolsFailure) + ")" : Rate(s.FtpToolsRate, s.Unit) + ", " + Rss(s.FtpToolsPeakRssBytes);
-            sb.Append(inv, $"| {s.Protocol} | {s.Description} | {ft} | {s.BestPeer} {Rate(s.BestPeerRate, s.Unit)} | {Ratio(s.RatioToBestPeer)} | {s.BestSingleConnectionPeer} {Rate(s.BestSingleConnectionPeerRate, s.Unit)} | {Ratio(s.RatioToBestSingleConnectionPeer)} |\n");
+            sb.Append(inv, $"| {s.Protocol} | {s.Description} | {ft} | {s.BestPeer} {Rate(s.BestPeerRate, s.Unit)} | {Ratio(s.RatioToBestPeer)} | {s.BestSingleConnectionPeer} {Rate(s.BestSingleConnectionPeerRate, s.Unit)} | {Ratio(s.RatioToBestSingleConnectionPeer)} | {Ratio(s.WarmRatioToBestSingleConnectionPeer)} |\n");
         }
 
         return sb.ToString();
@@ -199,12 +206,15 @@ internal sealed class Report
 
     private CaseSummary Summarise(BenchCase @case, List<Row> rows)
     {
-        var ours = rows.Where(r => r.Contender.IsFtpTools).ToList();
+        // The warm row is reported beside the ratios, not in them: they compare a fresh process with the peers'.
+        var ours = rows.Where(r => r.Contender is FtpToolsContender { IsWarm: false }).ToList();
+        var warm = rows.FirstOrDefault(r => r.Contender is FtpToolsContender { IsWarm: true } && r.Ok);
         var bestOurs = ours.Where(r => r.Ok).OrderByDescending(r => r.Rate(_data)).FirstOrDefault();
         var peers = rows.Where(r => !r.Contender.IsFtpTools && r.Ok).OrderByDescending(r => r.Rate(_data)).ToList();
         var bestPeer = peers.FirstOrDefault();
         var bestSingle = peers.FirstOrDefault(r => r.Contender.ConnectionsFor(@case) == 1);
-        double? Ratio(Row? peer) => bestOurs?.Rate(_data) is double a && peer?.Rate(_data) is double b && b > 0 ? a / b : null;
+        double? RatioOf(Row? row, Row? peer) => row?.Rate(_data) is double a && peer?.Rate(_data) is double b && b > 0 ? a / b : null;
+        double? Ratio(Row? peer) => RatioOf(bestOurs, peer);
         return new CaseSummary
         {
             Protocol = @case.ProtocolName,
@@ -221,6 +231,9 @@ internal sealed class Report
             BestSingleConnectionPeerRate = bestSingle?.Rate(_data),
             RatioToBestPeer = Ratio(bestPeer),
             RatioToBestSingleConnectionPeer = Ratio(bestSingle),
+            WarmRate = warm?.Rate(_data),
+            WarmRatioToBestPeer = RatioOf(warm, bestPeer),
+            WarmRatioToBestSingleConnectionPeer = RatioOf(warm, bestSingle),
         };
     }
 
@@ -240,7 +253,8 @@ internal sealed class Report
     {
         var inv = CultureInfo.InvariantCulture;
         var ours = s.FtpToolsFailure is not null ? $"FtpTools: failed ({s.FtpToolsFailure})" : $"{s.FtpTools} {Rate(s.FtpToolsRate, s.Unit)}, peak RSS {Rss(s.FtpToolsPeakRssBytes)}";
-        return string.Format(inv, "{0}; FtpTools / best peer ({1} {2}): {3}; / best single-connection peer ({4} {5}): {6}", ours, s.BestPeer ?? "none", Rate(s.BestPeerRate, s.Unit), Ratio(s.RatioToBestPeer), s.BestSingleConnectionPeer ?? "none", Rate(s.BestSingleConnectionPeerRate, s.Unit), Ratio(s.RatioToBestSingleConnectionPeer));
+        var line = string.Format(inv, "{0}; FtpTools / best peer ({1} {2}): {3}; / best single-connection peer ({4} {5}): {6}", ours, s.BestPeer ?? "none", Rate(s.BestPeerRate, s.Unit), Ratio(s.RatioToBestPeer), s.BestSingleConnectionPeer ?? "none", Rate(s.BestSingleConnectionPeerRate, s.Unit), Ratio(s.RatioToBestSingleConnectionPeer));
+        return s.WarmRate is null ? line : line + string.Format(inv, "; warm {0}: {1} / {2}", Rate(s.WarmRate, s.Unit), Ratio(s.WarmRatioToBestPeer), Ratio(s.WarmRatioToBestSingleConnectionPeer));
     }
 
     private static string Rate(double? rate, string unit) => rate is double r ? r.ToString("0.0", CultureInfo.InvariantCulture) + " " + unit : "-";

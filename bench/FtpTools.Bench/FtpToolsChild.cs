@@ -54,7 +54,6 @@ internal static class FtpToolsChild
             }
 
             using var deadline = new CancellationTokenSource(timeout);
-
             var self = Process.GetCurrentProcess();
             var (user, system) = (self.UserProcessorTime, self.PrivilegedProcessorTime);
             var clock = Stopwatch.StartNew();
@@ -98,9 +97,9 @@ internal static class FtpToolsChild
     }
 
     /// <summary>
-    /// Where a warm-up run puts what it moves: next to the run's own targets, under other names. Downloads land
-    /// beside the local target and are deleted before the timed run; uploads stay on the server until the bench
-    /// resets the server root after the run.
+    /// Where a warm-up run puts what it moves: next to the run's own targets, under other names (the directory a
+    /// small-file download needs is made here). Downloads land beside the local target and are deleted before the
+    /// timed run; uploads stay on the server until the bench resets the server root after the run.
     /// </summary>
     internal static (string Local, string Remote) WarmUpTargets(string kind, string local, string remote) => kind switch
     {

@@ -16,6 +16,7 @@ Describe 'Receive-FtpFile' {
             New-RandomFile -Path (Join-Path $work.Local 'a.csv') -Length 100
             New-RandomFile -Path (Join-Path $work.Local 'b.csv') -Length 200
             New-RandomFile -Path (Join-Path $work.Local 'dir/sub/c.txt') -Length 300
+            foreach ($i in 1..12) { New-RandomFile -Path (Join-Path $work.Local ('many/p{0:00}.bin' -f $i)) -Length (1000 + $i) }
             $stamp = [datetime]::new(2020, 1, 2, 3, 4, 5, [DateTimeKind]::Utc)
             (Get-Item -LiteralPath (Join-Path $work.Local 'a.csv')).LastWriteTimeUtc = $stamp
         }
@@ -44,6 +45,27 @@ Describe 'Receive-FtpFile' {
 
             @($results).Count | Should -Be 2
             Get-Sha256 (Join-Path $target 'b.csv') | Should -Be (Get-Sha256 (Join-Path $work.Local 'b.csv'))
+        }
+
+        It 'writes one result per piped file, in order, each once its file is in place' {
+            # Each file's flush and rename run while the next one transfers; its result must still come once, in
+            # order, and only when the file is under its final name.
+            $seen = Get-FtpItem -Path "$($work.Remote)/many/*" | Sort-Object Name | Receive-FtpFile -Destination $target | ForEach-Object {
+                $leaf = Split-Path -Leaf $_.Destination
+                [pscustomobject]@{
+                    Name    = $leaf
+                    Status  = $_.Status.ToString()
+                    InPlace = (Test-Path -LiteralPath $_.Destination -PathType Leaf) -and -not (Test-Path -LiteralPath (Join-Path $target ".$leaf.ftptools-part"))
+                }
+            }
+
+            $names = 1..12 | ForEach-Object { 'p{0:00}.bin' -f $_ }
+            (@($seen).Name -join ',') | Should -Be ($names -join ',')
+            @($seen | Where-Object { $_.Status -ne 'Completed' -or -not $_.InPlace }) | Should -BeNullOrEmpty
+            foreach ($name in $names) {
+                Get-Sha256 (Join-Path $target $name) | Should -Be (Get-Sha256 (Join-Path $work.Local "many/$name"))
+            }
+            Get-ChildItem -LiteralPath $target -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
         }
 
         It 'keeps the remote last write time' {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -164,14 +165,7 @@ internal static class FtpToolsChild
                 // As Receive-FtpFile -Recurse would: list the directory, then one transfer after another on this session,
                 // each of an item as listed (the engine does not look it up again).
                 var items = await session.ListDirectoryAsync(remote, cancellationToken).ConfigureAwait(false);
-                var count = 0;
-                foreach (var item in items.Where(i => i.Kind == RemoteItemKind.File))
-                {
-                    await DownloadItemAsync(session, item, Path.Combine(local, item.Name), cancellationToken).ConfigureAwait(false);
-                    count++;
-                }
-
-                return count;
+                return await DownloadItemsAsync(session, items.Where(i => i.Kind == RemoteItemKind.File), local, cancellationToken).ConfigureAwait(false);
             }
 
             case "upload-small":
@@ -204,8 +198,30 @@ internal static class FtpToolsChild
     private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken) =>
         Check(await TransferEngine.DownloadFileAsync(session, remotePath, localPath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
 
-    private static async Task DownloadItemAsync(IRemoteSession session, RemoteItem item, string localPath, CancellationToken cancellationToken) =>
-        Check(await TransferEngine.DownloadFileAsync(session, item, localPath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
+    // As Receive-FtpFile does: a DownloadQueue, so each file's flush and rename run while the next one transfers.
+    private static async Task<int> DownloadItemsAsync(IRemoteSession session, IEnumerable<RemoteItem> items, string localDirectory, CancellationToken cancellationToken)
+    {
+        var queue = new DownloadQueue(session, Transfer);
+        var count = 0;
+        foreach (var item in items)
+        {
+            var result = await queue.DownloadAsync(item, Path.Combine(localDirectory, item.Name), Progress, null, (earlier, _) => Check(earlier), cancellationToken).ConfigureAwait(false);
+            if (result is not null)
+            {
+                Check(result);
+            }
+
+            count++;
+        }
+
+        var last = await queue.CompleteAsync(null).ConfigureAwait(false);
+        if (last is not null)
+        {
+            Check(last);
+        }
+
+        return count;
+    }
 
     private static async Task UploadAsync(IRemoteSession session, string localPath, string remotePath, CancellationToken cancellationToken) =>
         Check(await TransferEngine.UploadFileAsync(session, localPath, remotePath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
@@ -241,8 +257,17 @@ internal static class FtpToolsChild
         }
     }
 
-    private static Task DownloadItemAsync(IRemoteSession session, RemoteItem item, string localPath, CancellationToken cancellationToken) =>
-        DownloadAsync(session, item.FullName, localPath, cancellationToken);
+    private static async Task<int> DownloadItemsAsync(IRemoteSession session, IEnumerable<RemoteItem> items, string localDirectory, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var item in items)
+        {
+            await DownloadAsync(session, item.FullName, Path.Combine(localDirectory, item.Name), cancellationToken).ConfigureAwait(false);
+            count++;
+        }
+
+        return count;
+    }
 
     private static async Task UploadAsync(IRemoteSession session, string localPath, string remotePath, CancellationToken cancellationToken)
     {

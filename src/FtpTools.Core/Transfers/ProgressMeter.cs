@@ -21,6 +21,7 @@ internal sealed class ProgressMeter
     private readonly TimeSpan _started;
     private TimeSpan _lastReport;
     private bool _reportedOnce;
+    private bool _finished;
 
     public ProgressMeter(
         TransferDirection direction,
@@ -69,7 +70,17 @@ internal sealed class ProgressMeter
         _progress.Report(Snapshot(now - _started, isFinal: false));
     }
 
-    public void Finish() => _progress?.Report(Snapshot(Elapsed, isFinal: true));
+    /// <summary>The final report; once only (a download reports it when its bytes are in, before its rename).</summary>
+    public void Finish()
+    {
+        if (_finished)
+        {
+            return;
+        }
+
+        _finished = true;
+        _progress?.Report(Snapshot(Elapsed, isFinal: true));
+    }
 
     internal TransferProgress Snapshot(TimeSpan elapsed, bool isFinal)
     {

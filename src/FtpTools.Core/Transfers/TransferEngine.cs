@@ -92,6 +92,29 @@ public static class TransferEngine
         IProgress<TransferProgress>? progress,
         CancellationToken cancellationToken)
     {
+        var started = await StartDownloadAsync(session, source, listed, localPath, options, progress, flushBehind: false, cancellationToken).ConfigureAwait(false);
+        return started.Final ?? await started.Committing!.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A download up to the point where the session is free again: the bytes are in the part file and the server
+    /// has confirmed the transfer. What is left (the part file's flush to disk, its last write time, the rename to
+    /// the final name) touches only local files: <see cref="DownloadStart.Committing"/>, already running. With
+    /// <paramref name="flushBehind"/> the flush runs on a pool thread and this returns without waiting for it, so the
+    /// caller can start the next transfer meanwhile (<see cref="DownloadQueue"/>); without, the flush runs while the
+    /// server confirms, as it always did. A download that ends before that point (refused, skipped, failed,
+    /// cancelled, or complete already) has its <see cref="DownloadStart.Final"/> result instead.
+    /// </summary>
+    internal static async Task<DownloadStart> StartDownloadAsync(
+        IRemoteSession session,
+        string source,
+        RemoteItem? listed,
+        string localPath,
+        TransferOptions? options,
+        IProgress<TransferProgress>? progress,
+        bool flushBehind,
+        CancellationToken cancellationToken)
+    {
         options ??= Defaults;
         options.Validate();
 
@@ -103,6 +126,8 @@ public static class TransferEngine
         ProgressMeter? meter = null;
         var partTouched = false;
         string? warning = null;
+        FileStream? local = null;
+        Task flushed = Task.CompletedTask;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -114,11 +139,11 @@ public static class TransferEngine
             if (item.Kind == RemoteItemKind.Directory
                 || (item.Kind == RemoteItemKind.SymbolicLink && await LeadsToDirectoryAsync(session, source, cancellationToken).ConfigureAwait(false)))
             {
-                return new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped)
+                return new DownloadStart(new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped)
                 {
                     Duration = clock.Elapsed,
                     Warning = $"The remote path '{source}' is a directory or a symbolic link to one; only files are downloaded.",
-                };
+                });
             }
 
             // A symbolic link's listed length is the link's own; the server follows it when the file is opened.
@@ -138,14 +163,14 @@ public static class TransferEngine
                         warning = SetLocalTime(destination, item);
                     }
 
-                    return Finish(
+                    return new DownloadStart(Finish(
                         new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Completed),
                         total,
                         complete,
                         resumed: true,
                         new ProgressMeter(TransferDirection.Download, source, destination, total, complete, progress, options.ProgressInterval),
                         clock,
-                        warning);
+                        warning));
                 }
 
                 if (!options.Overwrite)
@@ -170,27 +195,48 @@ public static class TransferEngine
 
             meter = new ProgressMeter(TransferDirection.Download, source, destination, total, offset, progress, options.ProgressInterval);
             partTouched = true;
-            using (var local = new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            local = new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+            local.SetLength(offset);
+            local.Seek(offset, SeekOrigin.Begin);
+            long received;
+            if (total is not long expectedLength || offset < expectedLength || offset == 0)
             {
-                local.SetLength(offset);
-                local.Seek(offset, SeekOrigin.Begin);
-                if (total is not long length || offset < length || offset == 0)
-                {
-                    var remote = await (session is IKnownLengthReader reader
-                        ? reader.OpenReadAsync(source, offset, total, cancellationToken)
-                        : session.OpenReadAsync(source, offset, cancellationToken)).ConfigureAwait(false);
+                var remote = await (session is IKnownLengthReader reader
+                    ? reader.OpenReadAsync(source, offset, total, cancellationToken)
+                    : session.OpenReadAsync(source, offset, cancellationToken)).ConfigureAwait(false);
 
-                    // The part file goes to disk while the server confirms the transfer (SFTP's CLOSE, FTP's 226 when it
-                    // is not in yet): for a small file each takes a few hundred microseconds.
-                    await CopyAndCompleteAsync(remote, from: remote, to: new WritebackFileStream(local), options.BufferSize, options.ProgressInterval, meter, () => local.Flush(flushToDisk: true), cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    local.Flush(flushToDisk: true);
-                }
+                // The part file goes to disk while the server confirms the transfer (SFTP's CLOSE, FTP's 226 when it
+                // is not in yet): for a small file each takes a few hundred microseconds. Behind, the flush may go
+                // on after that, while the next transfer starts.
+                var file = local;
+                received = 0;
+                await CopyAndCompleteAsync(
+                    remote,
+                    from: remote,
+                    to: new WritebackFileStream(file),
+                    options.BufferSize,
+                    options.ProgressInterval,
+                    meter,
+                    () =>
+                    {
+                        received = file.Length;
+                        if (flushBehind)
+                        {
+                            flushed = Task.Run(() => file.Flush(flushToDisk: true), CancellationToken.None);
+                        }
+                        else
+                        {
+                            file.Flush(flushToDisk: true);
+                        }
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                received = local.Length;
+                local.Flush(flushToDisk: true);
             }
 
-            var received = new FileInfo(partPath).Length;
             if (options.VerifyLength && total is long listedLength && received != listedLength && listed is not null)
             {
                 // The listing may be older than the file: what counts is the length the server gives now.
@@ -202,6 +248,60 @@ public static class TransferEngine
             if (options.VerifyLength && total is long expected && received != expected)
             {
                 throw new FtpToolsException($"The download of '{source}' ended after {received} bytes, but the server announced {expected}.");
+            }
+
+            // Every byte is in: the file's progress ends here, even when the rename comes later.
+            meter.Finish();
+            var committing = CommitDownloadAsync(flushed, local, partPath, source, destination, item, options, total, offset, meter, clock);
+            local = null;
+            return new DownloadStart(committing);
+        }
+#pragma warning disable CA1031 // Every per-file failure becomes a Failed result so the caller's batch goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (local is not null)
+            {
+                await CloseAfterFlushAsync(local, flushed).ConfigureAwait(false);
+            }
+
+            if (partTouched)
+            {
+                warning = CleanUpLocalPart(partPath, options.Resume);
+            }
+
+            return new DownloadStart(Failure(TransferDirection.Download, source, destination, total, offset, meter, clock, e, warning, cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// The end of a download whose bytes are all in and confirmed: waits for the part file's flush to disk, closes
+    /// it, gives it the remote last write time and renames it to its final name. Local work only; a failure here
+    /// (the disk's, or a destination that appeared meanwhile) is the result, never a cancellation.
+    /// </summary>
+    private static async Task<TransferResult> CommitDownloadAsync(
+        Task flushed,
+        FileStream local,
+        string partPath,
+        string source,
+        string destination,
+        RemoteItem item,
+        TransferOptions options,
+        long? total,
+        long offset,
+        ProgressMeter meter,
+        Stopwatch clock)
+    {
+        string? warning = null;
+        try
+        {
+            try
+            {
+                await flushed.ConfigureAwait(false);
+            }
+            finally
+            {
+                local.Dispose();
             }
 
             if (options.PreserveTimestamp)
@@ -219,17 +319,52 @@ public static class TransferEngine
                 clock,
                 warning);
         }
-#pragma warning disable CA1031 // Every per-file failure becomes a Failed result so the caller's batch goes on.
+#pragma warning disable CA1031 // As in StartDownloadAsync: the failure is the file's result.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            if (partTouched)
-            {
-                warning = CleanUpLocalPart(partPath, options.Resume);
-            }
-
-            return Failure(TransferDirection.Download, source, destination, total, offset, meter, clock, e, warning, cancellationToken);
+            return Failure(TransferDirection.Download, source, destination, total, offset, meter, clock, e, CleanUpLocalPart(partPath, options.Resume), CancellationToken.None);
         }
+    }
+
+    /// <summary>Closes a part file whose download failed, once a flush still running on it is over (its own failure no longer matters).</summary>
+    private static async Task CloseAfterFlushAsync(FileStream local, Task flushed)
+    {
+        try
+        {
+            await flushed.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The download has failed already; that failure is the one reported.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+        finally
+        {
+            local.Dispose();
+        }
+    }
+
+    /// <summary>What <see cref="StartDownloadAsync"/> gives: a final result, or the commit of a download that is under way.</summary>
+    internal readonly struct DownloadStart
+    {
+        public DownloadStart(TransferResult final)
+        {
+            Final = final;
+            Committing = null;
+        }
+
+        public DownloadStart(Task<TransferResult> committing)
+        {
+            Final = null;
+            Committing = committing;
+        }
+
+        /// <summary>The download's result, when it ended before its commit.</summary>
+        public TransferResult? Final { get; }
+
+        /// <summary>The commit, already running: its result is the download's.</summary>
+        public Task<TransferResult>? Committing { get; }
     }
 
     /// <summary>

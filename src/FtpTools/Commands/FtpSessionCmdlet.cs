@@ -14,6 +14,10 @@ namespace FtpTools.Commands;
 /// </summary>
 public abstract class FtpSessionCmdlet : FtpToolsCmdlet
 {
+    private DownloadQueue? _downloads;
+    private FtpToolsSession? _downloadSession;
+    private TransferOptions? _downloadOptions;
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [SessionTransformation]
     [ValidateNotNull]
@@ -112,11 +116,12 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             {
                 var sink = progress.For(channel);
                 result = download
-                    ? await (transfer.RemoteItem is { } item
-                        ? TransferEngine.DownloadFileAsync(session.Remote, item, transfer.Destination, options, sink, cancellationToken)
-                        : TransferEngine.DownloadFileAsync(session.Remote, transfer.Source, transfer.Destination, options, sink, cancellationToken)).ConfigureAwait(false)
+                    ? await DownloadAsync(session, transfer, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false)
                     : await TransferEngine.UploadFileAsync(session.Remote, transfer.Source, transfer.Destination, options, sink, cancellationToken).ConfigureAwait(false);
-                progress.Finished(result, transfer.Length);
+                if (result is not null)
+                {
+                    progress.Finished(result, transfer.Length);
+                }
             });
 
             if (result is not null)
@@ -126,5 +131,102 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         }
 
         CompleteProgress(progress);
+    }
+
+    /// <summary>Writes the result of the last download, once that file is in place (see <see cref="DownloadAsync"/>).</summary>
+    protected override void EndProcessing()
+    {
+        if (_downloads is { HasPending: true } queue && _downloadSession is { } session)
+        {
+            _downloads = null;
+            Run(session, null, async (channel, _) => await queue.CompleteAsync((result, state) => WriteFinished(channel, result, state)).ConfigureAwait(false));
+        }
+
+        base.EndProcessing();
+    }
+
+    /// <summary>A stopped or failed pipeline writes nothing more, but the last downloaded file still goes in place.</summary>
+    private protected override void OnDispose()
+    {
+        if (_downloads is { } queue)
+        {
+            _downloads = null;
+            queue.CompleteAsync(null).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>
+    /// Downloads through this command's <see cref="DownloadQueue"/>, which lives across pipeline records: each file's
+    /// flush to disk and rename run while the next file transfers. Returns the file's result when it is final now (a
+    /// failure, a refusal, a skip), null when the file is on its way into place; the result of the file before is
+    /// written here, through <paramref name="channel"/>, as soon as that file is in place.
+    /// </summary>
+    private async Task<TransferResult?> DownloadAsync(
+        FtpToolsSession session,
+        PlannedTransfer transfer,
+        TransferOptions options,
+        IProgress<TransferProgress> sink,
+        PlannedFile planned,
+        PipelineChannel channel,
+        CancellationToken cancellationToken)
+    {
+        void Earlier(TransferResult result, object? state) => WriteFinished(channel, result, state);
+        if (_downloads is { } open && (open.Session != session.Remote || !SameOptions(_downloadOptions!, options)))
+        {
+            _downloads = null;
+            await open.CompleteAsync(Earlier).ConfigureAwait(false);
+        }
+
+        if (_downloads is null)
+        {
+            _downloads = new DownloadQueue(session.Remote, options);
+            _downloadSession = session;
+            _downloadOptions = options;
+        }
+
+        return await (transfer.RemoteItem is { } item
+            ? _downloads.DownloadAsync(item, transfer.Destination, sink, planned, Earlier, cancellationToken)
+            : _downloads.DownloadAsync(transfer.Source, transfer.Destination, sink, planned, Earlier, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private static bool SameOptions(TransferOptions a, TransferOptions b) =>
+        a.Overwrite == b.Overwrite && a.Resume == b.Resume && a.PreserveTimestamp == b.PreserveTimestamp;
+
+    /// <summary>
+    /// Queues a download's result for the pipeline thread as <see cref="WriteTransferResult"/> writes it. Only
+    /// files that reached their commit come here: their failures are the local disk's, never the session's, and
+    /// never a cancellation.
+    /// </summary>
+    private static void WriteFinished(PipelineChannel channel, TransferResult result, object? state)
+    {
+        if (state is PlannedFile planned)
+        {
+            planned.Progress.Finished(result, planned.Length);
+        }
+
+        channel.WriteObject(result);
+        if (result.Warning is not null)
+        {
+            channel.WriteWarning(result.Warning);
+        }
+
+        if (result.Status == TransferStatus.Failed && result.Exception is not null)
+        {
+            channel.WriteError(result.Exception, result.Source);
+        }
+    }
+
+    /// <summary>What a queued download's result counts into: its plan's progress bars and planned length.</summary>
+    private sealed class PlannedFile
+    {
+        public PlannedFile(TransferProgressReporter progress, long? length)
+        {
+            Progress = progress;
+            Length = length;
+        }
+
+        public TransferProgressReporter Progress { get; }
+
+        public long? Length { get; }
     }
 }

@@ -25,10 +25,16 @@ public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
         if (!_disposed)
         {
             _disposed = true;
+            OnDispose();
             _stopping.Dispose();
         }
 
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>What a derived command must finish when PowerShell is done with it, whether its pipeline ended well or not.</summary>
+    private protected virtual void OnDispose()
+    {
     }
 
     protected override void StopProcessing() => _stopping.Cancel();

@@ -19,7 +19,7 @@ namespace FtpTools.Bench;
 internal static class Program
 {
 #if FTPTOOLS_TRANSFER_ENGINE
-    public const string TransferPath = "TransferEngine.DownloadFileAsync/UploadFileAsync";
+    public const string TransferPath = "TransferEngine.DownloadFileAsync/UploadFileAsync (small-file downloads through a DownloadQueue, as Receive-FtpFile)";
 #else
     public const string TransferPath = "IRemoteSession.OpenReadAsync/OpenWriteAsync + CompleteAsync (no transfer engine in this tree)";
 #endif

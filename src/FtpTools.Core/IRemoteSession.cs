@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using FtpTools.Core.Errors;
 
 namespace FtpTools.Core;
 
@@ -89,6 +90,16 @@ public abstract class RemoteFileStream : Stream
     /// request by request (SFTP), so nobody needs to ask again; null when the protocol does not acknowledge writes (FTP).
     /// </summary>
     internal virtual long? AcknowledgedLength => null;
+
+    /// <summary>
+    /// Asks a write stream to give the file these times as part of <see cref="CompleteAsync"/>, without a round trip
+    /// of its own (SFTP: SSH_FXP_FSETSTAT sent behind the last write, before the close). False when the stream cannot;
+    /// the caller then sets the time itself afterwards.
+    /// </summary>
+    internal virtual bool SetTimesOnComplete(DateTime lastWriteTimeUtc, DateTime lastAccessTimeUtc) => false;
+
+    /// <summary>After <see cref="CompleteAsync"/>: the server's refusal of the times asked for with <see cref="SetTimesOnComplete"/>, or null.</summary>
+    internal virtual CommandRefusedException? TimesRefusal => null;
 
     /// <summary>
     /// True when synchronous <see cref="Stream.Read(byte[], int, int)"/> is this stream's fast path (an FTP data

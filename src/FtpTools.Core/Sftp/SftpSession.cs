@@ -663,6 +663,10 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
         return ExpectOkAsync(SftpPacketType.SSH_FXP_EXTENDED, w => w.WriteString(SftpExtensionNames.Fsync).WriteString(handle), "fsync@openssh.com of", path, cancellationToken);
     }
 
+    /// <summary>SSH_FXP_FSETSTAT (draft-02 §6.9) on an open handle.</summary>
+    internal Task FSetStatAsync(byte[] handle, string path, SftpAttributes attributes, CancellationToken cancellationToken) =>
+        ExpectOkAsync(SftpPacketType.SSH_FXP_FSETSTAT, w => w.WriteString(handle).Also(attributes.Write), "SSH_FXP_FSETSTAT of", path, cancellationToken);
+
     internal Task CloseHandleAsync(byte[] handle, string path, CancellationToken cancellationToken) =>
         ExpectOkAsync(SftpPacketType.SSH_FXP_CLOSE, w => w.WriteString(handle), "SSH_FXP_CLOSE of", path, cancellationToken);
 

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
@@ -22,6 +23,8 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
     private readonly int _headerLength;
     private readonly bool _fsync;
     private WriteSlot? _filling;
+    private SftpAttributes? _times;
+    private CommandRefusedException? _timesRefusal;
     private long _offset;
     private long _position;
 
@@ -38,6 +41,15 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
 
     /// <summary>Every write was answered SSH_FX_OK and the handle closed: the file ends where the last write did.</summary>
     internal override long? AcknowledgedLength => Completed ? _position : null;
+
+    /// <summary>SSH_FXP_FSETSTAT on the handle behind the last write: the server applies it after the writes (it takes requests in order) and before the close.</summary>
+    internal override bool SetTimesOnComplete(DateTime lastWriteTimeUtc, DateTime lastAccessTimeUtc)
+    {
+        _times = new SftpAttributes { AccessTime = SftpAttributes.ToUnixSeconds(lastAccessTimeUtc), ModifyTime = SftpAttributes.ToUnixSeconds(lastWriteTimeUtc) };
+        return true;
+    }
+
+    internal override CommandRefusedException? TimesRefusal => _timesRefusal;
 
     public override bool CanWrite => !Finished;
 
@@ -72,7 +84,10 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
 
     public override void SetLength(long value) => throw new NotSupportedException("An SFTP write stream cannot change the file's length.");
 
-    /// <summary>Sends the last partial request, takes back every answer, then asks for fsync@openssh.com if wanted.</summary>
+    /// <summary>
+    /// Sends the last partial request and the times asked for, takes back every answer, then asks for
+    /// fsync@openssh.com if wanted. The times' answer comes right behind the last write's, so they cost no round trip.
+    /// </summary>
     protected override async Task DrainAsync(CancellationToken cancellationToken)
     {
         if (_filling is { DataLength: > 0 })
@@ -82,9 +97,23 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
             await IssueAsync(last, cancellationToken).ConfigureAwait(false);
         }
 
+        var settingTimes = _times is { } times ? SetTimesAsync(times, cancellationToken) : null;
         while (InFlight.Count > 0)
         {
             await RetireOldestAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settingTimes is not null)
+        {
+            switch (await settingTimes.ConfigureAwait(false))
+            {
+                case CommandRefusedException refused:
+                    _timesRefusal = refused;
+                    break;
+                case { } failed:
+                    ExceptionDispatchInfo.Capture(failed).Throw();
+                    break;
+            }
         }
 
         if (_fsync)
@@ -94,6 +123,23 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
     }
 
     protected override void ForgetSlots() => _filling = null;
+
+    /// <summary>
+    /// The FSETSTAT request. Never throws: its failure is returned, so a drain that fails first leaves nothing
+    /// unobserved; a refusal becomes the caller's warning, anything else the transfer's failure.
+    /// </summary>
+    private async Task<Exception?> SetTimesAsync(SftpAttributes times, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Session.FSetStatAsync(Handle, Path, times, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
+        {
+            return ex;
+        }
+    }
 
 #if NET8_0_OR_GREATER
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

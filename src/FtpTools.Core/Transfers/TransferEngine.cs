@@ -379,8 +379,10 @@ public static class TransferEngine
     /// <item>With Resume, an existing remote part file continues from its size (restarting when it is larger than
     /// the local file) and is kept after a failure; without Resume it is removed (on a separate token bounded by
     /// <see cref="TransferOptions.CleanupTimeout"/>, since the caller's may be the cancelled one).</item>
-    /// <item>PreserveTimestamp sets the remote last write time after the rename; a server that refuses
-    /// (<see cref="CommandRefusedException"/>, e.g. Unsupported) leaves a <see cref="TransferResult.Warning"/>, not a failure.</item>
+    /// <item>PreserveTimestamp sets the remote last write time: with the part file's close where the stream can
+    /// (<see cref="RemoteFileStream.SetTimesOnComplete"/>: SFTP, no round trip of its own; the rename keeps it), else
+    /// after the rename; a server that refuses (<see cref="CommandRefusedException"/>, e.g. Unsupported) leaves a
+    /// <see cref="TransferResult.Warning"/>, not a failure.</item>
     /// </list>
     /// </summary>
     public static async Task<TransferResult> UploadFileAsync(
@@ -405,6 +407,7 @@ public static class TransferEngine
         var partTouched = false;
         string? warning = null;
         long? acknowledgedLength = null;
+        var timeSet = false;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -470,7 +473,15 @@ public static class TransferEngine
                     // Set before the call: a server may create the file even when the open then fails.
                     partTouched = true;
                     var remote = await session.OpenWriteAsync(partPath, offset, cancellationToken).ConfigureAwait(false);
+
+                    // Where the stream can (SFTP), the part file gets its time with the close, at no round trip of
+                    // its own, and keeps it through the rename.
+                    timeSet = options.PreserveTimestamp && remote.SetTimesOnComplete(lastWriteTime, file.LastAccessTimeUtc);
                     acknowledgedLength = await CopyAndCompleteAsync(remote, from: local, to: remote, options.BufferSize, options.ProgressInterval, meter, alongsideCompletion: null, cancellationToken).ConfigureAwait(false);
+                    if (timeSet && remote.TimesRefusal is { } refusal)
+                    {
+                        warning = TimeWarning(refusal);
+                    }
                 }
             }
 
@@ -490,7 +501,7 @@ public static class TransferEngine
 
             await RenameIntoPlaceAsync(session, partPath, destination, options.Overwrite, cancellationToken).ConfigureAwait(false);
             partTouched = false;
-            if (options.PreserveTimestamp)
+            if (options.PreserveTimestamp && !timeSet)
             {
                 warning = await SetRemoteTimeAsync(session, destination, lastWriteTime, cancellationToken).ConfigureAwait(false);
             }
@@ -927,11 +938,14 @@ public static class TransferEngine
         }
         catch (CommandRefusedException e)
         {
-            return e.Kind == RemoteErrorKind.Unsupported
-                ? "The server cannot set a file's last write time; the remote file keeps the time of the upload."
-                : $"The server refused to set the last write time: {e.Message}";
+            return TimeWarning(e);
         }
     }
+
+    private static string TimeWarning(CommandRefusedException refusal) =>
+        refusal.Kind == RemoteErrorKind.Unsupported
+            ? "The server cannot set a file's last write time; the remote file keeps the time of the upload."
+            : $"The server refused to set the last write time: {refusal.Message}";
 
     private static void MoveIntoPlace(string partPath, string destination, bool overwrite)
     {

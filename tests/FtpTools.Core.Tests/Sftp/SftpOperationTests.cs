@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Sftp;
+using FtpTools.Core.Transfers;
 using Xunit;
 
 namespace FtpTools.Core.Tests.Sftp;
@@ -213,6 +214,38 @@ public sealed class SftpOperationTests : IAsyncLifetime
         Assert.Equal("new", await File.ReadAllTextAsync(_server.Local("dst")));
         Assert.False(File.Exists(_server.Local("src")));
         Assert.Contains(_log.Lines, l => l.Contains("posix-rename@openssh.com", StringComparison.Ordinal) && l.StartsWith("> ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_upload_that_keeps_the_local_times_sets_them_on_its_handle_before_the_close_and_asks_nothing_after()
+    {
+        var data = new byte[300_000];
+        new Random(61).NextBytes(data);
+        var source = Path.Combine(Path.GetTempPath(), "ftptools-times-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllBytesAsync(source, data);
+        var written = new DateTime(2003, 4, 5, 6, 7, 8, DateTimeKind.Utc);
+        var accessed = new DateTime(2004, 5, 6, 7, 8, 9, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(source, written);
+        File.SetLastAccessTimeUtc(source, accessed);
+        try
+        {
+            var before = _log.Lines.Count;
+            var result = await TransferEngine.UploadFileAsync(_session, source, "timed.bin", new TransferOptions { Overwrite = true, PreserveTimestamp = true }, null, None);
+
+            Assert.True(result.Status == TransferStatus.Completed, $"{result.Status}: {result.Exception}");
+            Assert.Null(result.Warning);
+            Assert.Equal(accessed, File.GetLastAccessTimeUtc(_server.Local("timed.bin")));
+            Assert.Equal(written, File.GetLastWriteTimeUtc(_server.Local("timed.bin")));
+            Assert.Equal(data, await File.ReadAllBytesAsync(_server.Local("timed.bin")));
+
+            // The writes are not logged: open the part, its times, close it, rename it. No STAT and SETSTAT after.
+            var sent = _log.Lines.Skip(before).Where(l => l.StartsWith("> ", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).ToArray();
+            Assert.Equal(new[] { "SSH_FXP_OPEN", "SSH_FXP_FSETSTAT", "SSH_FXP_CLOSE", "SSH_FXP_EXTENDED" }, sent);
+        }
+        finally
+        {
+            File.Delete(source);
+        }
     }
 
     [Fact]

@@ -191,17 +191,20 @@ internal static class FtpToolsChild
     }
 
 #if FTPTOOLS_TRANSFER_ENGINE
-    // Send-FtpFile -Force / Receive-FtpFile -Force: the same options and a progress sink, as the cmdlets pass one for Write-Progress.
+    // Send-FtpFile -Force / Receive-FtpFile -Force: the same options (Receive-FtpFile keeps the remote time unless
+    // -NoPreserveTimestamp, Send-FtpFile only with -PreserveTimestamp) and a progress sink, as the cmdlets pass one
+    // for Write-Progress.
     private static readonly TransferOptions Transfer = new() { Overwrite = true };
+    private static readonly TransferOptions Receive = new() { Overwrite = true, PreserveTimestamp = true };
     private static readonly ProgressSink Progress = new();
 
     private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken) =>
-        Check(await TransferEngine.DownloadFileAsync(session, remotePath, localPath, Transfer, Progress, cancellationToken).ConfigureAwait(false));
+        Check(await TransferEngine.DownloadFileAsync(session, remotePath, localPath, Receive, Progress, cancellationToken).ConfigureAwait(false));
 
     // As Receive-FtpFile does: a DownloadQueue, so each file's flush and rename run while the next one transfers.
     private static async Task<int> DownloadItemsAsync(IRemoteSession session, IEnumerable<RemoteItem> items, string localDirectory, CancellationToken cancellationToken)
     {
-        var queue = new DownloadQueue(session, Transfer);
+        var queue = new DownloadQueue(session, Receive);
         var count = 0;
         foreach (var item in items)
         {

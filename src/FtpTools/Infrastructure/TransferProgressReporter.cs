@@ -46,14 +46,28 @@ internal sealed class TransferProgressReporter : IProgress<TransferProgress>
         channel.WriteProgress(FileUpdate(_activity, value, _showBatch ? BatchActivityId : -1));
         if (_showBatch)
         {
-            channel.WriteProgress(BatchUpdate(_activity, _tracker.Update(value)));
+            BatchProgress batch;
+            lock (_tracker)
+            {
+                batch = _tracker.Update(value);
+            }
+
+            channel.WriteProgress(BatchUpdate(_activity, batch));
         }
     }
 
-    /// <summary>Counts a finished file (whatever its status) into the batch.</summary>
+    /// <summary>
+    /// Counts a finished file (whatever its status) into the batch. A download's result may come from a pool thread
+    /// while the next file reports progress (its rename runs behind that transfer), hence the lock.
+    /// </summary>
     public void Finished(TransferResult result, long? plannedLength)
     {
-        var batch = _tracker.Complete(result, plannedLength);
+        BatchProgress batch;
+        lock (_tracker)
+        {
+            batch = _tracker.Complete(result, plannedLength);
+        }
+
         if (_showBatch)
         {
             _channel?.WriteProgress(BatchUpdate(_activity, batch));

@@ -85,8 +85,9 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
     public override void SetLength(long value) => throw new NotSupportedException("An SFTP write stream cannot change the file's length.");
 
     /// <summary>
-    /// Sends the last partial request and the times asked for, takes back every answer, then asks for
-    /// fsync@openssh.com if wanted. The times' answer comes right behind the last write's, so they cost no round trip.
+    /// Sends the last partial request, the times asked for, fsync@openssh.com if wanted and the close, one behind the
+    /// other, then takes back every answer: the server handles them in that order, so the file is written, its times
+    /// set and flushed before it is closed, and all of it costs one round trip after the last write.
     /// </summary>
     protected override async Task DrainAsync(CancellationToken cancellationToken)
     {
@@ -98,6 +99,8 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
         }
 
         var settingTimes = _times is { } times ? SetTimesAsync(times, cancellationToken) : null;
+        var flushing = _fsync ? FsyncObservedAsync(cancellationToken) : null;
+        SendCloseNow(cancellationToken);
         while (InFlight.Count > 0)
         {
             await RetireOldestAsync(cancellationToken).ConfigureAwait(false);
@@ -116,13 +119,27 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
             }
         }
 
-        if (_fsync)
+        if (flushing is not null && await flushing.ConfigureAwait(false) is { } flushFailure)
         {
-            await Session.FsyncAsync(Handle, Path, cancellationToken).ConfigureAwait(false);
+            ExceptionDispatchInfo.Capture(flushFailure).Throw();
         }
     }
 
     protected override void ForgetSlots() => _filling = null;
+
+    /// <summary>The fsync@openssh.com request; like <see cref="SetTimesAsync"/> it returns its failure instead of throwing.</summary>
+    private async Task<Exception?> FsyncObservedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Session.FsyncAsync(Handle, Path, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
+        {
+            return ex;
+        }
+    }
 
     /// <summary>
     /// The FSETSTAT request. Never throws: its failure is returned, so a drain that fails first leaves nothing

@@ -81,6 +81,9 @@ fi
 base=$(mktemp -d "${FTPTOOLS_BENCH_TMP:-/var/tmp}/ftptools-bench.XXXXXX")
 # The servers drop to the test user, who must be able to walk down to its root.
 chmod 755 "$base"
+# Run from a copy, so that building the tree while a run goes on (it takes 40 minutes) cannot swap its binaries.
+cp -r "$(dirname "$bench_dll")" "$base/bench-bin"
+bench_dll=$base/bench-bin/$(basename "$bench_dll")
 cleanup() {
   bash tests/servers/ftptools-servers.sh down "$base/srv" || true
   if [ "$keep" = 1 ]; then echo "bench: kept $base" >&2; else rm -rf "$base"; fi

@@ -129,8 +129,9 @@ internal abstract class SftpPipelinedStream<TSlot> : RemoteFileStream
 
     /// <summary>
     /// For <see cref="DrainAsync"/> once its last request is sent: sends SSH_FXP_CLOSE right behind it, before any
-    /// answer is in, so that completing waits one round trip instead of two. The server takes a handle's requests in
-    /// the order they come (draft-ietf-secsh-filexfer-02 §6), so it closes after the last write; a write it refused is
+    /// answer is in, so that completing waits one round trip instead of two. The server takes a file's requests in
+    /// the order they come (the filexfer drafts ask it to; OpenSSH's sftp-server handles one request at a time), so it
+    /// closes after the last write; a write it refused is
     /// still reported from that write's own status, and the file is then closed once, by this request.
     /// <see cref="CompleteAsync"/> waits for the close's status after the drain.
     /// </summary>

@@ -76,6 +76,26 @@ Describe 'Connect-FtpSession' {
         }
     }
 
+    Context 'TLS versions' {
+        AfterEach {
+            Get-FtpSession | Disconnect-FtpSession -Confirm:$false
+        }
+
+        It 'offers only the version given with -TlsVersion <Version>' -ForEach @(@{ Version = 'Tls12'; Expected = 'TLS 1.2' }, @{ Version = 'Tls13'; Expected = 'TLS 1.3' }) {
+            $session = Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential (New-TestCredential) -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -TlsVersion $Version -ErrorAction Stop
+
+            $session.TlsProtocol | Should -Be $Expected
+            # A data connection under the same version: the listing of the start directory comes back.
+            { Get-FtpItem -Session $session -ErrorAction Stop } | Should -Not -Throw
+        }
+
+        It 'refuses -TlsVersion for a protocol without TLS, before connecting' {
+            { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTP_URI) -Credential (New-TestCredential) -TlsVersion Tls13 } |
+                Should -Throw -ErrorId 'FtpTools.InvalidArgument,FtpTools.Commands.ConnectFtpSessionCommand'
+            Get-FtpSession | Should -BeNullOrEmpty
+        }
+    }
+
     Context 'Trust' {
         It 'refuses an FTPES server whose certificate does not chain to a trusted root' {
             { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential (New-TestCredential) } |

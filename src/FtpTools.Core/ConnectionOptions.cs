@@ -77,8 +77,72 @@ public sealed class TlsOptions
     public string? TargetHostName { get; init; }
 
 #pragma warning disable CA5398 // TLS 1.2 and 1.3 are named on purpose: RFC 4217 servers still commonly stop at 1.2.
-    public SslProtocols Protocols { get; init; } = SslProtocols.Tls12 | (SslProtocols)12288;
+    /// <summary>The versions offered, to the control connection and every data connection; see <see cref="ProtocolsFor"/>.</summary>
+    public SslProtocols Protocols { get; init; } = SslProtocols.Tls12 | Tls13;
+
+    /// <summary>TLS 1.3, which netstandard2.0's enumeration does not name.</summary>
+    internal const SslProtocols Tls13 = (SslProtocols)12288;
+
+    /// <summary>
+    /// The <see cref="Protocols"/> value that offers exactly <paramref name="versions"/> (Connect-FtpSession -TlsVersion).
+    /// Nothing older than TLS 1.2 can be asked for.
+    /// </summary>
+    public static SslProtocols ProtocolsFor(IEnumerable<TlsVersion> versions)
+    {
+        if (versions is null)
+        {
+            throw new ArgumentNullException(nameof(versions));
+        }
+
+        var protocols = SslProtocols.None;
+        foreach (var version in versions)
+        {
+            protocols |= version switch
+            {
+                TlsVersion.Tls12 => SslProtocols.Tls12,
+                TlsVersion.Tls13 => Tls13,
+                _ => throw new ArgumentOutOfRangeException(nameof(versions), version, "Only TLS 1.2 and TLS 1.3 can be offered."),
+            };
+        }
+
+        return protocols == SslProtocols.None
+            ? throw new ArgumentException("Name at least one TLS version to offer (Tls12, Tls13).", nameof(versions))
+            : protocols;
+    }
+
+    /// <summary>"TLS 1.2 and TLS 1.3", "TLS 1.3": the versions a <see cref="Protocols"/> value offers, for messages.</summary>
+    public static string Describe(SslProtocols protocols)
+    {
+        var names = new List<string>();
+        if ((protocols & SslProtocols.Tls12) != 0)
+        {
+            names.Add("TLS 1.2");
+        }
+
+        if ((protocols & Tls13) != 0)
+        {
+            names.Add("TLS 1.3");
+        }
+
+        var other = protocols & ~(SslProtocols.Tls12 | Tls13);
+        if (other != SslProtocols.None)
+        {
+            names.Add(other.ToString());
+        }
+
+        return names.Count == 0 ? "no TLS version" : string.Join(" and ", names);
+    }
 #pragma warning restore CA5398
+}
+
+/// <summary>A TLS version a session may offer (Connect-FtpSession -TlsVersion).</summary>
+public enum TlsVersion
+{
+    /// <summary>TLS 1.2 (RFC 5246).</summary>
+    Tls12,
+
+    /// <summary>TLS 1.3 (RFC 8446).</summary>
+    Tls13,
 }
 
 public sealed class SshOptions

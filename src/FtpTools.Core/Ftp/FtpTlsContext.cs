@@ -151,7 +151,7 @@ internal sealed class FtpTlsContext
                 throw new ConnectionLostException($"The TLS handshake did not finish within {timeout.TotalSeconds:0.#} s.", ex);
             }
 
-            throw new ConnectionLostException($"The TLS handshake with the server failed: {ex.Message}", ex);
+            throw new ConnectionLostException($"The TLS handshake with the server failed ({TlsOptions.Describe(Protocols)} offered): {ex.Message}", ex);
         }
         finally
         {
@@ -184,7 +184,7 @@ internal sealed class FtpTlsContext
     public static string ProtocolName(SslStream ssl) => ssl.SslProtocol switch
     {
         SslProtocols.Tls12 => "TLS 1.2",
-        (SslProtocols)12288 => "TLS 1.3",
+        TlsOptions.Tls13 => "TLS 1.3",
         var other => other.ToString(),
     };
 }

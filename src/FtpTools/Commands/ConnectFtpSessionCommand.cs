@@ -74,6 +74,11 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? CaCertificatePath { get; set; }
 
+    /// <summary>The TLS versions to offer (FTPES and FTPS); absent: TLS 1.2 and TLS 1.3.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public TlsVersion[]? TlsVersion { get; set; }
+
     [Parameter]
     public FtpDataMode DataMode { get; set; } = FtpDataMode.Passive;
 
@@ -169,6 +174,15 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                 host);
         }
 
+        if (TlsVersion is not null && protocol is RemoteProtocol.Ftp or RemoteProtocol.Sftp)
+        {
+            Fail(
+                "InvalidArgument",
+                ErrorCategory.InvalidArgument,
+                $"-TlsVersion applies to FTPES and FTPS only; {protocol.ToString().ToUpperInvariant()} does not use TLS. Use an ftpes:// or ftps:// URI, or -Protocol Ftpes or Ftps.",
+                host);
+        }
+
         var keyFiles = (KeyFilePath ?? Array.Empty<string>()).Select(ResolveLocalPath).ToArray();
         var caFile = CaCertificatePath is null ? null : ResolveLocalPath(CaCertificatePath);
 
@@ -188,6 +202,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                 PinnedThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
                 ExtraCaFile = caFile,
                 SkipCertificateCheck = SkipCertificateCheck.IsPresent,
+                Protocols = TlsVersion is null ? new TlsOptions().Protocols : TlsOptions.ProtocolsFor(TlsVersion),
             },
             Ssh = new SshOptions
             {

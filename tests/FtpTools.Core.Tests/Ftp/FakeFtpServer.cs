@@ -3,6 +3,8 @@ using System.IO;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
@@ -46,6 +48,17 @@ internal sealed class FakeFtpServer : IAsyncDisposable
     /// <param name="address">Loopback address to listen on; 127.0.0.1 unless given.</param>
     public static FakeFtpServer Start(Func<FakeFtpConnection, string, Task<bool>> script, string greeting = "220 fake ready\r\n", string features = " EPSV\r\n PASV\r\n", IPAddress? address = null) =>
         new(address ?? IPAddress.Loopback, greeting, features, script);
+
+    /// <summary>A self-signed ECDSA certificate, valid from yesterday to tomorrow, that can serve TLS.</summary>
+    public static X509Certificate2 SelfSignedCertificate(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+
+        // A certificate with an ephemeral key cannot serve TLS on every platform; a round trip through PKCS#12 can.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -123,10 +136,12 @@ internal sealed class FakeFtpConnection
     }
 
     /// <summary>The server's side of the TLS handshake after its 234 reply to AUTH TLS (RFC 4217 §4).</summary>
-    public async Task StartTlsAsync(X509Certificate2 certificate)
+    /// <param name="certificate">The server's certificate.</param>
+    /// <param name="protocols">The versions the server speaks; None lets the system choose.</param>
+    public async Task StartTlsAsync(X509Certificate2 certificate, SslProtocols protocols = SslProtocols.None)
     {
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
-        await ssl.AuthenticateAsServerAsync(certificate);
+        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate, EnabledSslProtocols = protocols });
         _stream = ssl;
     }
 

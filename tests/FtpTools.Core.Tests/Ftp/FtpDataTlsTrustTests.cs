@@ -27,8 +27,8 @@ public sealed class FtpDataTlsTrustTests : IDisposable
     private readonly ITestOutputHelper _output;
     private readonly RecordingLog _log = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
-    private readonly X509Certificate2 _server = SelfSigned("CN=fake control");
-    private readonly X509Certificate2 _stranger = SelfSigned("CN=fake stranger");
+    private readonly X509Certificate2 _server = FakeFtpServer.SelfSignedCertificate("CN=fake control");
+    private readonly X509Certificate2 _stranger = FakeFtpServer.SelfSignedCertificate("CN=fake stranger");
     private TcpListener? _data;
 
     public FtpDataTlsTrustTests(ITestOutputHelper output)
@@ -124,15 +124,6 @@ public sealed class FtpDataTlsTrustTests : IDisposable
         return copy.ToArray();
     }
 
-    private static X509Certificate2 SelfSigned(string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-
-        // A certificate with an ephemeral key cannot serve TLS on every platform; a round trip through PKCS#12 can.
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
-    }
 
     private ConnectionOptions Options(FakeFtpServer server) => new()
     {

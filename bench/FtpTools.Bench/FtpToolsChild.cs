@@ -43,7 +43,9 @@ internal static class FtpToolsChild
                 : null;
 
             var servers = ServerEnvironment.Load(envFile);
-            var options = Options(servers, protocol, cipher, operationTimeout);
+            var tlsIndex = Array.IndexOf(args, "--tls-version");
+            TlsVersion? tls = tlsIndex >= 0 && tlsIndex + 1 < args.Length ? Enum.Parse<TlsVersion>(args[tlsIndex + 1]) : null;
+            var options = Options(servers, protocol, cipher, operationTimeout, tls);
             if (args.Contains("--warm-up"))
             {
                 // The same case once before, on targets of its own, in a session of its own: the timed run below is
@@ -52,6 +54,10 @@ internal static class FtpToolsChild
                 var (warmLocal, warmRemote) = WarmUpTargets(kind, local, remote);
                 await RunSessionAsync(options, kind, warmLocal, warmRemote, result, warmUpDeadline.Token).ConfigureAwait(false);
                 DeleteLocal(warmLocal, keep: local);
+
+                // As the harness does before every run: the warm-up's dirty pages (a 1 GiB upload's, on the server's
+                // disk) are written out now, not during the timed run.
+                await ProcessRunner.OutputOfAsync("sync").ConfigureAwait(false);
             }
 
             using var deadline = new CancellationTokenSource(timeout);
@@ -128,7 +134,7 @@ internal static class FtpToolsChild
         }
     }
 
-    internal static ConnectionOptions Options(ServerEnvironment servers, RemoteProtocol protocol, string? cipher, TimeSpan? operationTimeout) => new()
+    internal static ConnectionOptions Options(ServerEnvironment servers, RemoteProtocol protocol, string? cipher, TimeSpan? operationTimeout, TlsVersion? tls = null) => new()
     {
         Protocol = protocol,
         Log = Environment.GetEnvironmentVariable("FTPTOOLS_BENCH_PROTOCOL_LOG") == "1" ? new TimedLog() : null,
@@ -141,7 +147,11 @@ internal static class FtpToolsChild
         Credential = protocol == RemoteProtocol.Sftp
             ? new NetworkCredential(servers.UserName, (string?)null)
             : new NetworkCredential(servers.UserName, servers.Password),
-        Tls = new TlsOptions { ExtraCaFile = servers.CaPath },
+        Tls = new TlsOptions
+        {
+            ExtraCaFile = servers.CaPath,
+            Protocols = tls is TlsVersion version ? TlsOptions.ProtocolsFor(new[] { version }) : new TlsOptions().Protocols,
+        },
         Ssh = new SshOptions
         {
             HostKeyFingerprints = servers.HostKeyFingerprints,

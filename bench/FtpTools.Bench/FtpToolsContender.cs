@@ -18,11 +18,13 @@ namespace FtpTools.Bench;
 internal sealed class FtpToolsContender : Contender
 {
     private readonly string? _cipher;
+    private readonly TlsVersion? _tls;
 
-    public FtpToolsContender(string? cipher, bool warm = false)
-        : base("FtpTools", warm ? "FtpTools (warm)" : cipher is null ? "FtpTools" : "FtpTools (" + ShortCipher(cipher) + ")", 1)
+    public FtpToolsContender(string? cipher, bool warm = false, TlsVersion? tls = null)
+        : base("FtpTools", Describe(cipher, warm, tls), 1)
     {
         _cipher = cipher;
+        _tls = tls;
         IsWarm = warm;
     }
 
@@ -33,7 +35,14 @@ internal sealed class FtpToolsContender : Contender
     /// </summary>
     public bool IsWarm { get; }
 
-    public override bool Supports(BenchCase @case) => _cipher is null || (@case.Protocol == RemoteProtocol.Sftp && @case.IsBig);
+    /// <summary>
+    /// The cipher row runs SFTP big files only; the TLS 1.2 row (Connect-FtpSession -TlsVersion Tls12) FTPES small files
+    /// only, where a data connection's handshake is a large part of each file's cost.
+    /// </summary>
+    public override bool Supports(BenchCase @case) =>
+        _cipher is not null ? @case.Protocol == RemoteProtocol.Sftp && @case.IsBig
+        : _tls is not null ? @case.Protocol == RemoteProtocol.Ftpes && @case.IsSmall
+        : true;
 
     public override async Task<RunOutcome> RunAsync(Job job, CancellationToken cancellationToken)
     {
@@ -57,6 +66,11 @@ internal sealed class FtpToolsContender : Contender
         if (_cipher is not null)
         {
             args.AddRange(new[] { "--cipher", _cipher });
+        }
+
+        if (_tls is TlsVersion tls)
+        {
+            args.AddRange(new[] { "--tls-version", tls.ToString() });
         }
 
         if (IsWarm)
@@ -94,6 +108,12 @@ internal sealed class FtpToolsContender : Contender
             TimedCpu = IsWarm && child.TimedUserCpuSeconds is double user && child.TimedSystemCpuSeconds is double system ? new ChildCpu(user, system) : null,
         };
     }
+
+    private static string Describe(string? cipher, bool warm, TlsVersion? tls) =>
+        warm ? "FtpTools (warm)"
+        : cipher is not null ? "FtpTools (" + ShortCipher(cipher) + ")"
+        : tls is TlsVersion version ? "FtpTools (" + TlsOptions.Describe(TlsOptions.ProtocolsFor(new[] { version })) + ")"
+        : "FtpTools";
 
     private static string ShortCipher(string cipher)
     {

@@ -197,7 +197,9 @@ internal sealed class Report
         sb.Append("\n| Protocol | Case | FtpTools | Best peer | FtpTools / best | Best single-connection peer | FtpTools / best single | Warm / best single |\n|---|---|---|---|---:|---|---:|---:|\n");
         foreach (var s in _summaries)
         {
-            var ft = s.FtpToolsFailure is not null ? "failed (" + Escape(s.FtpToolsFailure) + ")" : Rate(s.FtpToolsRate, s.Unit) + ", " + Rss(s.FtpToolsPeakRssBytes);
+            // The row that counted is named when it is not the default one (e.g. "FtpTools (TLS 1.2)").
+            var variant = s.FtpTools is { } label && label != "FtpTools" ? label + " " : "";
+            var ft = s.FtpToolsFailure is not null ? "failed (" + Escape(s.FtpToolsFailure) + ")" : variant + Rate(s.FtpToolsRate, s.Unit) + ", " + Rss(s.FtpToolsPeakRssBytes);
             sb.Append(inv, $"| {s.Protocol} | {s.Description} | {ft} | {s.BestPeer} {Rate(s.BestPeerRate, s.Unit)} | {Ratio(s.RatioToBestPeer)} | {s.BestSingleConnectionPeer} {Rate(s.BestSingleConnectionPeerRate, s.Unit)} | {Ratio(s.RatioToBestSingleConnectionPeer)} | {Ratio(s.WarmRatioToBestSingleConnectionPeer)} |\n");
         }
 

@@ -382,9 +382,16 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                 throw new AuthenticationFailedException($"The server refused to start TLS (AUTH TLS): {FtpReplyParser.Printable(auth.ToString(), 300)}. It may not offer FTPES; plain FTP would send the password unprotected.");
             }
 
-            if (FtpServerQuirks.AvoidTls13(greeting.Message) && _tls!.LimitToTls12())
+            if (FtpServerQuirks.AvoidTls13(greeting.Message))
             {
-                Report("ProFTPD: offering TLS 1.2 only, so data connections can resume the TLS session after uploads.");
+                if (_tls!.LimitToTls12())
+                {
+                    Report("ProFTPD: offering TLS 1.2 only, so data connections can resume the TLS session after uploads.");
+                }
+                else if ((_tls.Protocols & System.Security.Authentication.SslProtocols.Tls12) == 0)
+                {
+                    Report("ProFTPD, TLS 1.3 only (-TlsVersion): it may refuse a data connection after an upload (425, no TLS session to resume); allowing TLS 1.2 avoids that.");
+                }
             }
 
             await _control.StartTlsAsync(_tls!, cancellationToken).ConfigureAwait(false);

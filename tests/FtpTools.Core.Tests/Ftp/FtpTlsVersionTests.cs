@@ -87,6 +87,20 @@ public sealed class ProftpdExplicitTlsVersionTests : FtpTlsVersionTests
     }
 
     protected override RemoteProtocol Protocol => RemoteProtocol.Ftpes;
+
+    [Theory]
+    [InlineData(new[] { TlsVersion.Tls12, TlsVersion.Tls13 }, "TLS 1.2", "* ProFTPD: offering TLS 1.2 only, so data connections can resume the TLS session after uploads.")]
+    [InlineData(new[] { TlsVersion.Tls13 }, "TLS 1.3", "* ProFTPD, TLS 1.3 only (-TlsVersion): it may refuse a data connection after an upload (425, no TLS session to resume); allowing TLS 1.2 avoids that.")]
+    [InlineData(new[] { TlsVersion.Tls12 }, "TLS 1.2", null)]
+    public async Task ProFTPD_gets_TLS_1_2_when_both_are_allowed_and_a_warning_when_only_TLS_1_3_is(TlsVersion[] versions, string expected, string? note)
+    {
+        await using var session = await RemoteSessionFactory.ConnectAsync(
+            Options(tls: new TlsOptions { ExtraCaFile = Server.CaCertificatePath, Protocols = TlsOptions.ProtocolsFor(versions) }),
+            Token);
+
+        Assert.Equal(expected, session.Info.TlsProtocol);
+        Assert.Equal(note is null ? Array.Empty<string>() : new[] { note }, Log.Lines.Where(l => l.StartsWith("* ProFTPD", StringComparison.Ordinal)).ToArray());
+    }
 }
 
 [Collection("pure-ftpd")]

@@ -183,14 +183,7 @@ internal static class FtpToolsChild
 #if FTPTOOLS_TRANSFER_ENGINE
                 await TransferEngine.EnsureRemoteDirectoryAsync(session, remote, cancellationToken).ConfigureAwait(false);
 #endif
-                var count = 0;
-                foreach (var file in Directory.EnumerateFiles(local).Order(StringComparer.Ordinal))
-                {
-                    await UploadAsync(session, file, remote + "/" + Path.GetFileName(file), cancellationToken).ConfigureAwait(false);
-                    count++;
-                }
-
-                return count;
+                return await UploadFilesAsync(session, Directory.EnumerateFiles(local).Order(StringComparer.Ordinal), remote, cancellationToken).ConfigureAwait(false);
             }
 
             case "list":
@@ -211,15 +204,20 @@ internal static class FtpToolsChild
     private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken) =>
         Check(await TransferEngine.DownloadFileAsync(session, remotePath, localPath, Receive, Progress, cancellationToken).ConfigureAwait(false));
 
-    // As Receive-FtpFile does: a DownloadQueue, so each file's flush and rename run while the next one transfers.
-    private static async Task<int> DownloadItemsAsync(IRemoteSession session, IEnumerable<RemoteItem> items, string localDirectory, CancellationToken cancellationToken)
+    // As Receive-FtpFile does: a TransferQueue, so each file's flush and rename run while the next one transfers.
+    private static Task<int> DownloadItemsAsync(IRemoteSession session, IEnumerable<RemoteItem> items, string localDirectory, CancellationToken cancellationToken) =>
+        QueueAsync(new TransferQueue(session, Receive), items, (queue, item) => queue.DownloadAsync(item, Path.Combine(localDirectory, item.Name), Progress, null, (earlier, _) => Check(earlier), cancellationToken));
+
+    // As Send-FtpFile -Force does: a TransferQueue, so on SFTP each file's rename runs while the next one is opened.
+    private static Task<int> UploadFilesAsync(IRemoteSession session, IEnumerable<string> files, string remoteDirectory, CancellationToken cancellationToken) =>
+        QueueAsync(new TransferQueue(session, Transfer), files, (queue, file) => queue.UploadAsync(file, remoteDirectory + "/" + Path.GetFileName(file), Progress, null, (earlier, _) => Check(earlier), cancellationToken));
+
+    private static async Task<int> QueueAsync<T>(TransferQueue queue, IEnumerable<T> files, Func<TransferQueue, T, Task<TransferResult?>> transfer)
     {
-        var queue = new DownloadQueue(session, Receive);
         var count = 0;
-        foreach (var item in items)
+        foreach (var file in files)
         {
-            var result = await queue.DownloadAsync(item, Path.Combine(localDirectory, item.Name), Progress, null, (earlier, _) => Check(earlier), cancellationToken).ConfigureAwait(false);
-            if (result is not null)
+            if (await transfer(queue, file).ConfigureAwait(false) is { } result)
             {
                 Check(result);
             }
@@ -227,8 +225,7 @@ internal static class FtpToolsChild
             count++;
         }
 
-        var last = await queue.CompleteAsync(null).ConfigureAwait(false);
-        if (last is not null)
+        if (await queue.CompleteAsync(null).ConfigureAwait(false) is { } last)
         {
             Check(last);
         }
@@ -276,6 +273,18 @@ internal static class FtpToolsChild
         foreach (var item in items)
         {
             await DownloadAsync(session, item.FullName, Path.Combine(localDirectory, item.Name), cancellationToken).ConfigureAwait(false);
+            count++;
+        }
+
+        return count;
+    }
+
+    private static async Task<int> UploadFilesAsync(IRemoteSession session, IEnumerable<string> files, string remoteDirectory, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var file in files)
+        {
+            await UploadAsync(session, file, remoteDirectory + "/" + Path.GetFileName(file), cancellationToken).ConfigureAwait(false);
             count++;
         }
 

@@ -19,7 +19,7 @@ namespace FtpTools.Bench;
 internal static class Program
 {
 #if FTPTOOLS_TRANSFER_ENGINE
-    public const string TransferPath = "TransferEngine.DownloadFileAsync/UploadFileAsync (small-file downloads through a DownloadQueue, as Receive-FtpFile)";
+    public const string TransferPath = "TransferEngine.DownloadFileAsync/UploadFileAsync (small files through a TransferQueue, as Receive-FtpFile and Send-FtpFile)";
 #else
     public const string TransferPath = "IRemoteSession.OpenReadAsync/OpenWriteAsync + CompleteAsync (no transfer engine in this tree)";
 #endif

@@ -99,13 +99,13 @@ public static class TransferEngine
     /// <summary>
     /// A download up to the point where the session is free again: the bytes are in the part file and the server
     /// has confirmed the transfer. What is left (the part file's flush to disk, its last write time, the rename to
-    /// the final name) touches only local files: <see cref="DownloadStart.Committing"/>, already running. With
+    /// the final name) touches only local files: <see cref="TransferStart.Committing"/>, already running. With
     /// <paramref name="flushBehind"/> the flush runs on a pool thread and this returns without waiting for it, so the
-    /// caller can start the next transfer meanwhile (<see cref="DownloadQueue"/>); without, the flush runs while the
+    /// caller can start the next transfer meanwhile (<see cref="TransferQueue"/>); without, the flush runs while the
     /// server confirms, as it always did. A download that ends before that point (refused, skipped, failed,
-    /// cancelled, or complete already) has its <see cref="DownloadStart.Final"/> result instead.
+    /// cancelled, or complete already) has its <see cref="TransferStart.Final"/> result instead.
     /// </summary>
-    internal static async Task<DownloadStart> StartDownloadAsync(
+    internal static async Task<TransferStart> StartDownloadAsync(
         IRemoteSession session,
         string source,
         RemoteItem? listed,
@@ -139,7 +139,7 @@ public static class TransferEngine
             if (item.Kind == RemoteItemKind.Directory
                 || (item.Kind == RemoteItemKind.SymbolicLink && await LeadsToDirectoryAsync(session, source, cancellationToken).ConfigureAwait(false)))
             {
-                return new DownloadStart(new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped)
+                return new TransferStart(new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped)
                 {
                     Duration = clock.Elapsed,
                     Warning = $"The remote path '{source}' is a directory or a symbolic link to one; only files are downloaded.",
@@ -163,7 +163,7 @@ public static class TransferEngine
                         warning = SetLocalTime(destination, item);
                     }
 
-                    return new DownloadStart(Finish(
+                    return new TransferStart(Finish(
                         new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Completed),
                         total,
                         complete,
@@ -254,7 +254,7 @@ public static class TransferEngine
             meter.Finish();
             var committing = CommitDownloadAsync(flushed, local, partPath, source, destination, item, options, total, offset, meter, clock);
             local = null;
-            return new DownloadStart(committing);
+            return new TransferStart(committing);
         }
 #pragma warning disable CA1031 // Every per-file failure becomes a Failed result so the caller's batch goes on.
         catch (Exception e)
@@ -270,7 +270,7 @@ public static class TransferEngine
                 warning = CleanUpLocalPart(partPath, options.Resume);
             }
 
-            return new DownloadStart(Failure(TransferDirection.Download, source, destination, total, offset, meter, clock, e, warning, cancellationToken));
+            return new TransferStart(Failure(TransferDirection.Download, source, destination, total, offset, meter, clock, e, warning, cancellationToken));
         }
     }
 
@@ -345,26 +345,66 @@ public static class TransferEngine
         }
     }
 
-    /// <summary>What <see cref="StartDownloadAsync"/> gives: a final result, or the commit of a download that is under way.</summary>
-    internal readonly struct DownloadStart
+    /// <summary>What <see cref="StartDownloadAsync"/> and <see cref="StartUploadAsync"/> give: a final result, or the commit of a transfer that is under way.</summary>
+    internal readonly struct TransferStart
     {
-        public DownloadStart(TransferResult final)
+        public TransferStart(TransferResult final)
         {
             Final = final;
             Committing = null;
         }
 
-        public DownloadStart(Task<TransferResult> committing)
+        public TransferStart(Task<TransferResult> committing)
         {
             Final = null;
             Committing = committing;
         }
 
-        /// <summary>The download's result, when it ended before its commit.</summary>
+        /// <summary>The transfer's result, when it ended before its commit (or its commit ran already).</summary>
         public TransferResult? Final { get; }
 
-        /// <summary>The commit, already running: its result is the download's.</summary>
+        /// <summary>The commit, already running: its result is the transfer's.</summary>
         public Task<TransferResult>? Committing { get; }
+    }
+
+    /// <summary>An uploaded part file the server has confirmed, and what its commit needs to know.</summary>
+    private sealed class UploadedPart
+    {
+        public UploadedPart(string source, string destination, string partPath, long length, DateTime lastWriteTimeUtc, long? acknowledgedLength, string? warning, bool timeSet, long offset)
+        {
+            Source = source;
+            Destination = destination;
+            PartPath = partPath;
+            Length = length;
+            LastWriteTimeUtc = lastWriteTimeUtc;
+            AcknowledgedLength = acknowledgedLength;
+            Warning = warning;
+            TimeSet = timeSet;
+            Offset = offset;
+        }
+
+        public string Source { get; }
+
+        public string Destination { get; }
+
+        public string PartPath { get; }
+
+        /// <summary>The local file's length: what the part file must hold.</summary>
+        public long Length { get; }
+
+        public DateTime LastWriteTimeUtc { get; }
+
+        /// <summary>The length the server acknowledged writing (SFTP), or null when it must be asked.</summary>
+        public long? AcknowledgedLength { get; }
+
+        /// <summary>The warning so far (a refused time on close).</summary>
+        public string? Warning { get; }
+
+        /// <summary>True when the close set the last write time already.</summary>
+        public bool TimeSet { get; }
+
+        /// <summary>Where the upload started (resume).</summary>
+        public long Offset { get; }
     }
 
     /// <summary>
@@ -394,6 +434,28 @@ public static class TransferEngine
         CancellationToken cancellationToken)
     {
         CheckArguments(session, remotePath, localPath);
+        var started = await StartUploadAsync(session, localPath, remotePath, options, progress, commitBehind: false, cancellationToken).ConfigureAwait(false);
+        return started.Final ?? await started.Committing!.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An upload up to the point where the server has confirmed the part file (SFTP's CLOSE, FTP's 226). What is left
+    /// (its length check, the rename to the final name, its last write time where the close could not set it) is
+    /// the commit. With <paramref name="commitBehind"/>, on a session that runs operations concurrently (SFTP), the
+    /// commit starts and this returns without waiting for it (<see cref="TransferStart.Committing"/>), so the
+    /// caller can open the next file meanwhile (<see cref="TransferQueue"/>): one round trip per file less. The
+    /// commit then runs on no caller's token (the file is complete and confirmed; the session's own request timeout
+    /// bounds it). Otherwise the commit runs here, on the caller's token, and the result is <see cref="TransferStart.Final"/>.
+    /// </summary>
+    internal static async Task<TransferStart> StartUploadAsync(
+        IRemoteSession session,
+        string localPath,
+        string remotePath,
+        TransferOptions? options,
+        IProgress<TransferProgress>? progress,
+        bool commitBehind,
+        CancellationToken cancellationToken)
+    {
         options ??= Defaults;
         options.Validate();
 
@@ -406,8 +468,6 @@ public static class TransferEngine
         ProgressMeter? meter = null;
         var partTouched = false;
         string? warning = null;
-        long? acknowledgedLength = null;
-        var timeSet = false;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -439,14 +499,14 @@ public static class TransferEngine
                         warning = await SetRemoteTimeAsync(session, destination, lastWriteTime, cancellationToken).ConfigureAwait(false);
                     }
 
-                    return Finish(
+                    return new TransferStart(Finish(
                         new TransferResult(TransferDirection.Upload, source, destination, TransferStatus.Completed),
                         total,
                         file.Length,
                         resumed: true,
                         new ProgressMeter(TransferDirection.Upload, source, destination, total, file.Length, progress, options.ProgressInterval),
                         clock,
-                        warning);
+                        warning));
                 }
 
                 if (!options.Overwrite)
@@ -465,6 +525,8 @@ public static class TransferEngine
             }
 
             meter = new ProgressMeter(TransferDirection.Upload, source, destination, total, offset, progress, options.ProgressInterval);
+            long? acknowledgedLength = null;
+            var timeSet = false;
             using (var local = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous))
             {
                 local.Seek(offset, SeekOrigin.Begin);
@@ -485,35 +547,17 @@ public static class TransferEngine
                 }
             }
 
-            partTouched = true;
-            if (options.VerifyLength)
+            // Every byte is confirmed: the file's progress ends here, even when the rename comes later.
+            meter.Finish();
+            var uploaded = new UploadedPart(source, destination, partPath, file.Length, lastWriteTime, acknowledgedLength, warning, timeSet, offset);
+            if (commitBehind && ConcurrentOperations(session))
             {
-                // SFTP acknowledged every write; FTP's 226 says nothing about the length, so ask.
-                var storedLength = acknowledgedLength
-                    ?? await StoredLengthAsync(session, partPath, cancellationToken).ConfigureAwait(false)
-                    ?? (await session.GetItemAsync(partPath, cancellationToken).ConfigureAwait(false)
-                        ?? throw new FtpToolsException($"The server accepted the upload of '{destination}' but its part file '{partPath}' is not there.")).Length;
-                if (storedLength is long stored && stored != file.Length)
-                {
-                    throw new FtpToolsException($"The upload to '{destination}' stored {stored} bytes of {file.Length}.");
-                }
+                partTouched = false;
+                return new TransferStart(CommitUploadAsync(session, uploaded, options, meter, clock, CancellationToken.None));
             }
 
-            await RenameIntoPlaceAsync(session, partPath, destination, options.Overwrite, cancellationToken).ConfigureAwait(false);
             partTouched = false;
-            if (options.PreserveTimestamp && !timeSet)
-            {
-                warning = await SetRemoteTimeAsync(session, destination, lastWriteTime, cancellationToken).ConfigureAwait(false);
-            }
-
-            return Finish(
-                new TransferResult(TransferDirection.Upload, source, destination, TransferStatus.Completed),
-                total,
-                offset,
-                resumed: offset > 0,
-                meter,
-                clock,
-                warning);
+            return new TransferStart(await CommitUploadAsync(session, uploaded, options, meter, clock, cancellationToken).ConfigureAwait(false));
         }
 #pragma warning disable CA1031 // Every per-file failure becomes a Failed result so the caller's batch goes on.
         catch (Exception e)
@@ -524,9 +568,69 @@ public static class TransferEngine
                 warning = await RemoveRemotePartAsync(session, partPath, options.CleanupTimeout).ConfigureAwait(false);
             }
 
-            return Failure(TransferDirection.Upload, source, destination, total, offset, meter, clock, e, warning, cancellationToken);
+            return new TransferStart(Failure(TransferDirection.Upload, source, destination, total, offset, meter, clock, e, warning, cancellationToken));
         }
     }
+
+    /// <summary>
+    /// The end of an upload whose part file the server has confirmed: checks its length, renames it to its final
+    /// name and gives it its last write time when the close could not. A failure is the result (the part file is
+    /// removed unless Resume), never an exception.
+    /// </summary>
+    private static async Task<TransferResult> CommitUploadAsync(
+        IRemoteSession session,
+        UploadedPart part,
+        TransferOptions options,
+        ProgressMeter meter,
+        Stopwatch clock,
+        CancellationToken cancellationToken)
+    {
+        var warning = part.Warning;
+        try
+        {
+            if (options.VerifyLength)
+            {
+                // SFTP acknowledged every write; FTP's 226 says nothing about the length, so ask.
+                var storedLength = part.AcknowledgedLength
+                    ?? await StoredLengthAsync(session, part.PartPath, cancellationToken).ConfigureAwait(false)
+                    ?? (await session.GetItemAsync(part.PartPath, cancellationToken).ConfigureAwait(false)
+                        ?? throw new FtpToolsException($"The server accepted the upload of '{part.Destination}' but its part file '{part.PartPath}' is not there.")).Length;
+                if (storedLength is long stored && stored != part.Length)
+                {
+                    throw new FtpToolsException($"The upload to '{part.Destination}' stored {stored} bytes of {part.Length}.");
+                }
+            }
+
+            await RenameIntoPlaceAsync(session, part.PartPath, part.Destination, options.Overwrite, cancellationToken).ConfigureAwait(false);
+            if (options.PreserveTimestamp && !part.TimeSet)
+            {
+                warning = await SetRemoteTimeAsync(session, part.Destination, part.LastWriteTimeUtc, cancellationToken).ConfigureAwait(false);
+            }
+
+            return Finish(
+                new TransferResult(TransferDirection.Upload, part.Source, part.Destination, TransferStatus.Completed),
+                part.Length,
+                part.Offset,
+                resumed: part.Offset > 0,
+                meter,
+                clock,
+                warning);
+        }
+#pragma warning disable CA1031 // As in StartUploadAsync: the failure is the file's result.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (!options.Resume)
+            {
+                warning = await RemoveRemotePartAsync(session, part.PartPath, options.CleanupTimeout).ConfigureAwait(false);
+            }
+
+            return Failure(TransferDirection.Upload, part.Source, part.Destination, part.Length, part.Offset, meter, clock, e, warning, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether the session runs several operations at once (SFTP), so a commit can overlap the next file; FTP's one control connection cannot.</summary>
+    private static bool ConcurrentOperations(IRemoteSession session) => session.Protocol == RemoteProtocol.Sftp;
 
     /// <summary>
     /// Makes sure a remote directory exists, creating it and its parents when missing. Returns true when it

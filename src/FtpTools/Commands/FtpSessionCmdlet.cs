@@ -14,9 +14,9 @@ namespace FtpTools.Commands;
 /// </summary>
 public abstract class FtpSessionCmdlet : FtpToolsCmdlet
 {
-    private DownloadQueue? _downloads;
-    private FtpToolsSession? _downloadSession;
-    private TransferOptions? _downloadOptions;
+    private TransferQueue? _queue;
+    private FtpToolsSession? _queueSession;
+    private TransferOptions? _queueOptions;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [SessionTransformation]
@@ -115,9 +115,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             Run(session, transfer.Source, async (channel, cancellationToken) =>
             {
                 var sink = progress.For(channel);
-                result = download
-                    ? await DownloadAsync(session, transfer, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false)
-                    : await TransferEngine.UploadFileAsync(session.Remote, transfer.Source, transfer.Destination, options, sink, cancellationToken).ConfigureAwait(false);
+                result = await TransferAsync(session, transfer, direction, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false);
                 if (result is not null)
                 {
                     progress.Finished(result, transfer.Length);
@@ -133,37 +131,39 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         CompleteProgress(progress);
     }
 
-    /// <summary>Writes the result of the last download, once that file is in place (see <see cref="DownloadAsync"/>).</summary>
+    /// <summary>Writes the result of the last transfer, once that file is in place (see <see cref="TransferAsync"/>).</summary>
     protected override void EndProcessing()
     {
-        if (_downloads is { HasPending: true } queue && _downloadSession is { } session)
+        if (_queue is { HasPending: true } queue && _queueSession is { } session)
         {
-            _downloads = null;
+            _queue = null;
             Run(session, null, async (channel, _) => await queue.CompleteAsync((result, state) => WriteFinished(channel, result, state)).ConfigureAwait(false));
         }
 
         base.EndProcessing();
     }
 
-    /// <summary>A stopped or failed pipeline writes nothing more, but the last downloaded file still goes in place.</summary>
+    /// <summary>A stopped or failed pipeline writes nothing more, but the last transferred file still goes in place.</summary>
     private protected override void OnDispose()
     {
-        if (_downloads is { } queue)
+        if (_queue is { } queue)
         {
-            _downloads = null;
+            _queue = null;
             queue.CompleteAsync(null).GetAwaiter().GetResult();
         }
     }
 
     /// <summary>
-    /// Downloads through this command's <see cref="DownloadQueue"/>, which lives across pipeline records: each file's
-    /// flush to disk and rename run while the next file transfers. Returns the file's result when it is final now (a
-    /// failure, a refusal, a skip), null when the file is on its way into place; the result of the file before is
-    /// written here, through <paramref name="channel"/>, as soon as that file is in place.
+    /// Transfers through this command's <see cref="TransferQueue"/>, which lives across pipeline records: each
+    /// downloaded file's flush to disk and rename, and each uploaded file's rename on an SFTP session, run while the
+    /// next file transfers. Returns the file's result when it is final now (a failure, a refusal, a skip, an FTP
+    /// upload), null when the file is on its way into place; the result of the file before is written here, through
+    /// <paramref name="channel"/>, as soon as that file is in place.
     /// </summary>
-    private async Task<TransferResult?> DownloadAsync(
+    private async Task<TransferResult?> TransferAsync(
         FtpToolsSession session,
         PlannedTransfer transfer,
+        TransferDirection direction,
         TransferOptions options,
         IProgress<TransferProgress> sink,
         PlannedFile planned,
@@ -171,31 +171,36 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         CancellationToken cancellationToken)
     {
         void Earlier(TransferResult result, object? state) => WriteFinished(channel, result, state);
-        if (_downloads is { } open && (open.Session != session.Remote || !SameOptions(_downloadOptions!, options)))
+        if (_queue is { } open && (open.Session != session.Remote || !SameOptions(_queueOptions!, options)))
         {
-            _downloads = null;
+            _queue = null;
             await open.CompleteAsync(Earlier).ConfigureAwait(false);
         }
 
-        if (_downloads is null)
+        if (_queue is null)
         {
-            _downloads = new DownloadQueue(session.Remote, options);
-            _downloadSession = session;
-            _downloadOptions = options;
+            _queue = new TransferQueue(session.Remote, options);
+            _queueSession = session;
+            _queueOptions = options;
+        }
+
+        if (direction == TransferDirection.Upload)
+        {
+            return await _queue.UploadAsync(transfer.Source, transfer.Destination, sink, planned, Earlier, cancellationToken).ConfigureAwait(false);
         }
 
         return await (transfer.RemoteItem is { } item
-            ? _downloads.DownloadAsync(item, transfer.Destination, sink, planned, Earlier, cancellationToken)
-            : _downloads.DownloadAsync(transfer.Source, transfer.Destination, sink, planned, Earlier, cancellationToken)).ConfigureAwait(false);
+            ? _queue.DownloadAsync(item, transfer.Destination, sink, planned, Earlier, cancellationToken)
+            : _queue.DownloadAsync(transfer.Source, transfer.Destination, sink, planned, Earlier, cancellationToken)).ConfigureAwait(false);
     }
 
     private static bool SameOptions(TransferOptions a, TransferOptions b) =>
         a.Overwrite == b.Overwrite && a.Resume == b.Resume && a.PreserveTimestamp == b.PreserveTimestamp;
 
     /// <summary>
-    /// Queues a download's result for the pipeline thread as <see cref="WriteTransferResult"/> writes it. Only
-    /// files that reached their commit come here: their failures are the local disk's, never the session's, and
-    /// never a cancellation.
+    /// Queues a transfer's result for the pipeline thread as <see cref="WriteTransferResult"/> writes it. Only
+    /// files that reached their commit come here: their failures are the local disk's or the rename's, never a
+    /// cancellation.
     /// </summary>
     private static void WriteFinished(PipelineChannel channel, TransferResult result, object? state)
     {
@@ -216,7 +221,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         }
     }
 
-    /// <summary>What a queued download's result counts into: its plan's progress bars and planned length.</summary>
+    /// <summary>What a queued transfer's result counts into: its plan's progress bars and planned length.</summary>
     private sealed class PlannedFile
     {
         public PlannedFile(TransferProgressReporter progress, long? length)

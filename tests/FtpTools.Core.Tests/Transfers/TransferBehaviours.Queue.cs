@@ -10,7 +10,8 @@ using Xunit;
 
 namespace FtpTools.Core.Tests.Transfers;
 
-// DownloadQueue: each file's flush and rename run while the next file transfers (what Receive-FtpFile uses).
+// TransferQueue: each downloaded file's flush and rename, and on SFTP each uploaded file's rename, run while the next
+// file transfers (what Receive-FtpFile and Send-FtpFile use).
 public abstract partial class TransferBehaviours
 {
     [Fact]
@@ -27,7 +28,7 @@ public abstract partial class TransferBehaviours
         var order = names.Take(25).Append("missing.bin").Concat(names.Skip(25)).ToList();
         var results = new List<(TransferResult Result, object? State)>();
         var notInPlace = new List<string>();
-        var queue = new DownloadQueue(Session, null);
+        var queue = new TransferQueue(Session, null);
         foreach (var name in order)
         {
             var target = Path.Combine(_local, name);
@@ -86,7 +87,7 @@ public abstract partial class TransferBehaviours
         var target = Path.Combine(_local, "same.bin");
         var results = new List<TransferResult>();
 
-        var queue = new DownloadQueue(Session, null);
+        var queue = new TransferQueue(Session, null);
         Assert.Null(await queue.DownloadAsync(RemoteDir + "/first.bin", target, null, null, (r, _) => results.Add(r), Timeout()));
         var refused = await queue.DownloadAsync(RemoteDir + "/second.bin", target, null, null, (r, _) => results.Add(r), Timeout());
 
@@ -97,7 +98,7 @@ public abstract partial class TransferBehaviours
         Assert.False(queue.HasPending);
         Assert.Equal(Sha(first), Sha(File.ReadAllBytes(target)));
 
-        var forced = new DownloadQueue(Session, new TransferOptions { Overwrite = true });
+        var forced = new TransferQueue(Session, new TransferOptions { Overwrite = true });
         Assert.Null(await forced.DownloadAsync(RemoteDir + "/first.bin", target, null, null, null, Timeout()));
         Assert.Null(await forced.DownloadAsync(RemoteDir + "/second.bin", target, null, null, (r, _) => results.Add(r), Timeout()));
         AssertCompleted(results[^1], TransferDirection.Download, RemoteDir + "/first.bin", target, first.Length);
@@ -114,7 +115,7 @@ public abstract partial class TransferBehaviours
         ServerFile("small.bin", small);
         ServerFile("big.bin", big);
         var earlier = new List<TransferResult>();
-        var queue = new DownloadQueue(Session, new TransferOptions { ProgressInterval = TimeSpan.Zero, BufferSize = 64 * 1024 });
+        var queue = new TransferQueue(Session, new TransferOptions { ProgressInterval = TimeSpan.Zero, BufferSize = 64 * 1024 });
 
         Assert.Null(await queue.DownloadAsync(RemoteDir + "/small.bin", Path.Combine(_local, "small.bin"), null, null, null, Timeout()));
         var cancelled = await CancelAfterAsync(1024 * 1024, async (p, t) =>
@@ -130,5 +131,206 @@ public abstract partial class TransferBehaviours
         Assert.Null(await queue.DownloadAsync(RemoteDir + "/big.bin", Path.Combine(_local, "big.bin"), null, null, null, Timeout()));
         AssertCompleted((await queue.CompleteAsync(null))!, TransferDirection.Download, RemoteDir + "/big.bin", Path.Combine(_local, "big.bin"), Big);
         Assert.Equal(Sha(big), Sha(File.ReadAllBytes(Path.Combine(_local, "big.bin"))));
+    }
+
+    [Fact]
+    public async Task An_upload_queue_puts_every_file_in_place_and_hands_out_each_result_once_in_upload_order()
+    {
+        var names = Enumerable.Range(0, 30).Select(i => $"u{i:00}.bin").ToList();
+        var data = names.Select((n, i) => Bytes(i == 4 ? 0 : i == 17 ? 1_500_000 : 500 + (i * 131), 600 + i)).ToList();
+        for (var i = 0; i < names.Count; i++)
+        {
+            LocalFile(names[i], data[i]);
+        }
+
+        var order = names.Take(12).Append("missing.bin").Concat(names.Skip(12)).ToList();
+        var results = new List<(TransferResult Result, object? State)>();
+        var notInPlace = new List<string>();
+        var deferred = 0;
+        var queue = new TransferQueue(Session, null);
+        foreach (var name in order)
+        {
+            var result = await queue.UploadAsync(Path.Combine(_local, name), RemoteDir + "/" + name, null, name, Earlier, Timeout());
+            if (result is null)
+            {
+                deferred++;
+            }
+            else
+            {
+                results.Add((result, name));
+            }
+        }
+
+        var last = await queue.CompleteAsync(Earlier);
+        Assert.False(queue.HasPending);
+        Assert.Null(await queue.CompleteAsync(Earlier));
+
+        // Each file once, in the order of the uploads, with the state it was queued with. On SFTP every
+        // successful file's rename overlapped the next call; on FTP (one control connection) none did.
+        Assert.Equal(order, results.Select(r => (string)r.State!));
+        Assert.Equal(Session.Protocol == RemoteProtocol.Sftp ? names.Count : 0, deferred);
+        Assert.Equal(Session.Protocol == RemoteProtocol.Sftp, last is not null);
+        Assert.Empty(notInPlace);
+        var missing = results.Single(r => (string)r.State! == "missing.bin").Result;
+        Assert.Equal(TransferStatus.Failed, missing.Status);
+        Assert.Equal(TransferRefusedReason.SourceNotFound, Assert.IsType<TransferRefusedException>(missing.Exception).Reason);
+        for (var i = 0; i < names.Count; i++)
+        {
+            var result = results.Single(r => (string)r.State! == names[i]).Result;
+            AssertCompleted(result, TransferDirection.Upload, Path.Combine(_local, names[i]), RemoteDir + "/" + names[i], data[i].Length);
+            Assert.Equal(Sha(data[i]), Sha(File.ReadAllBytes(Path.Combine(ServerDir, names[i]))));
+        }
+
+        Assert.Equal(names, Names(ServerDir));
+
+        void Earlier(TransferResult result, object? state)
+        {
+            // Handed out only once the file is under its final name on the server, its part file gone.
+            var name = (string)state!;
+            if (!File.Exists(Path.Combine(ServerDir, name)) || File.Exists(Path.Combine(ServerDir, "." + name + ".ftptools-part")))
+            {
+                notInPlace.Add(name);
+            }
+
+            lock (results)
+            {
+                results.Add((result, state));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_queued_upload_to_the_destination_of_the_file_before_it_waits_for_that_file_and_never_overwrites_it_unasked()
+    {
+        var first = LocalFile("first.bin", Bytes(200_000, 61));
+        var second = LocalFile("second.bin", Bytes(150_000, 62));
+        var target = RemoteDir + "/same.bin";
+
+        var queue = new TransferQueue(Session, null);
+        var results = await UploadAllAsync(queue, (first, target), (second, target));
+
+        Assert.Equal(2, results.Count);
+        AssertCompleted(results[0], TransferDirection.Upload, first, target, 200_000);
+        Assert.Equal(TransferStatus.Failed, results[1].Status);
+        Assert.Equal(TransferRefusedReason.DestinationExists, Assert.IsType<TransferRefusedException>(results[1].Exception).Reason);
+        Assert.False(queue.HasPending);
+        Assert.Equal(Sha(Bytes(200_000, 61)), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "same.bin"))));
+        Assert.Equal(new[] { "same.bin" }, Names(ServerDir));
+
+        results = await UploadAllAsync(new TransferQueue(Session, new TransferOptions { Overwrite = true }), (first, target), (second, target));
+
+        Assert.Equal(2, results.Count);
+        AssertCompleted(results[0], TransferDirection.Upload, first, target, 200_000);
+        AssertCompleted(results[1], TransferDirection.Upload, second, target, 150_000);
+        Assert.Equal(Sha(Bytes(150_000, 62)), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "same.bin"))));
+        Assert.Equal(new[] { "same.bin" }, Names(ServerDir));
+    }
+
+    [Fact]
+    public async Task A_queued_upload_whose_rename_fails_hands_out_that_failure_and_leaves_no_part_file()
+    {
+        // With Overwrite the engine does not look before it uploads; the rename onto the directory is what fails,
+        // on SFTP while the next file is on its way.
+        ServerFile("d/keep.txt", Bytes(10, 71));
+        var blocked = LocalFile("d", Bytes(3000, 72));
+        var next = LocalFile("next.bin", Bytes(4000, 73));
+
+        var results = await UploadAllAsync(new TransferQueue(Session, new TransferOptions { Overwrite = true }), (blocked, RemoteDir + "/d"), (next, RemoteDir + "/next.bin"));
+
+        Assert.Equal(2, results.Count);
+        Assert.Equal(TransferStatus.Failed, results[0].Status);
+        Assert.Equal(blocked, results[0].Source);
+        Assert.Equal($"The remote destination '{RemoteDir}/d' is a directory.", results[0].Error);
+        Assert.Equal(TransferRefusedReason.DestinationExists, Assert.IsType<TransferRefusedException>(results[0].Exception).Reason);
+        Assert.Null(results[0].Warning);
+        AssertCompleted(results[1], TransferDirection.Upload, next, RemoteDir + "/next.bin", 4000);
+        Assert.Equal(new[] { "d", "next.bin" }, Names(ServerDir));
+        Assert.Equal(new[] { "keep.txt" }, Names(Path.Combine(ServerDir, "d")));
+        Assert.Equal(Sha(Bytes(4000, 73)), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "next.bin"))));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_queued_upload_still_puts_the_file_before_it_in_place_and_removes_its_own_part()
+    {
+        var small = LocalFile("small.bin", Bytes(5000, 81));
+        var big = LocalFile("big.bin", Bytes(Big, 82));
+        var earlier = new List<TransferResult>();
+        var queue = new TransferQueue(Session, new TransferOptions { ProgressInterval = TimeSpan.Zero, BufferSize = 64 * 1024 });
+
+        var first = await queue.UploadAsync(small, RemoteDir + "/small.bin", null, null, null, Timeout());
+        var cancelled = await CancelAfterAsync(1024 * 1024, async (p, t) =>
+            await queue.UploadAsync(big, RemoteDir + "/big.bin", p, null, (r, _) => earlier.Add(r), t) ?? throw new InvalidOperationException("The cancelled upload was left pending."));
+
+        AssertCompleted(first ?? Assert.Single(earlier), TransferDirection.Upload, small, RemoteDir + "/small.bin", 5000);
+        Assert.Equal(TransferStatus.Cancelled, cancelled.Status);
+        Assert.True(cancelled.Warning is null, cancelled.Warning);
+        Assert.False(queue.HasPending);
+        Assert.Equal(Sha(Bytes(5000, 81)), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "small.bin"))));
+        Assert.Equal(new[] { "small.bin" }, Names(ServerDir));
+
+        // The session is still usable, and so is the queue.
+        var results = await UploadAllAsync(queue, (big, RemoteDir + "/big.bin"));
+        AssertCompleted(Assert.Single(results), TransferDirection.Upload, big, RemoteDir + "/big.bin", Big);
+        Assert.Equal(Sha(Bytes(Big, 82)), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "big.bin"))));
+    }
+
+    [Fact]
+    public async Task A_download_queued_after_an_upload_of_the_same_file_gets_the_uploaded_bytes_and_both_results_in_order()
+    {
+        var fresh = Bytes(70_000, 91);
+        ServerFile("both.bin", Bytes(30_000, 92));
+        var source = LocalFile("up/both.bin", fresh);
+        var target = Path.Combine(_local, "down", "both.bin");
+        var results = new List<TransferResult>();
+        void Add(TransferResult r, object? _)
+        {
+            lock (results)
+            {
+                results.Add(r);
+            }
+        }
+
+        var queue = new TransferQueue(Session, new TransferOptions { Overwrite = true });
+        if (await queue.UploadAsync(source, RemoteDir + "/both.bin", null, null, Add, Timeout()) is { } up)
+        {
+            Add(up, null);
+        }
+
+        if (await queue.DownloadAsync(RemoteDir + "/both.bin", target, null, null, Add, Timeout()) is { } down)
+        {
+            Add(down, null);
+        }
+
+        await queue.CompleteAsync(Add);
+
+        Assert.Equal(2, results.Count);
+        AssertCompleted(results[0], TransferDirection.Upload, source, RemoteDir + "/both.bin", fresh.Length);
+        AssertCompleted(results[1], TransferDirection.Download, RemoteDir + "/both.bin", target, fresh.Length);
+        Assert.Equal(Sha(fresh), Sha(File.ReadAllBytes(target)));
+        Assert.Equal(Sha(fresh), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "both.bin"))));
+    }
+
+    /// <summary>Uploads each pair through <paramref name="queue"/> and completes it; every result, in the order the queue hands them out.</summary>
+    private static async Task<List<TransferResult>> UploadAllAsync(TransferQueue queue, params (string Local, string Remote)[] files)
+    {
+        var results = new List<TransferResult>();
+        void Add(TransferResult result, object? state)
+        {
+            lock (results)
+            {
+                results.Add(result);
+            }
+        }
+
+        foreach (var (local, remote) in files)
+        {
+            if (await queue.UploadAsync(local, remote, null, null, Add, Timeout()) is { } now)
+            {
+                Add(now, null);
+            }
+        }
+
+        await queue.CompleteAsync(Add);
+        return results;
     }
 }

@@ -1,0 +1,219 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Paths;
+
+namespace FtpTools.Core.Transfers;
+
+/// <summary>
+/// Transfers files one after another on one session, as <see cref="TransferEngine"/> does, except that each file's
+/// last step runs while the next file transfers:
+/// <list type="bullet">
+/// <item>a download's flush to disk, last write time and rename to the final name, all local. For many small files
+/// that step is a good part of each file's time (an fsync takes longer than the server's confirmation on most
+/// disks), and the session is free during it;</item>
+/// <item>an upload's rename to the final name (and its last write time where the close could not set it), on a
+/// session that runs several operations at once (SFTP): the rename's round trip overlaps the next file's open, one
+/// round trip of three per small file. On FTP (one control connection) an upload commits before its call returns.</item>
+/// </list>
+/// <list type="bullet">
+/// <item>The guarantees are the engine's: a file reaches its final name only once all of it is confirmed (on the
+/// local disk, or by the server), a failed file leaves nothing under its final name, nothing is overwritten without
+/// <see cref="TransferOptions.Overwrite"/>.</item>
+/// <item>Results come in the order of the transfers, each exactly once: a file whose transfer ended without a
+/// commit ahead (failed, refused, skipped, cancelled, or committed already) is returned by its own call; a file on
+/// its way to its final name is handed to the <c>finished</c> callback of the next call (as soon as it is in
+/// place, while that call's transfer runs, and always before that call returns) or of <see cref="CompleteAsync"/>.</item>
+/// <item>A transfer to the same destination as the file before it (or one a case-insensitive file system takes
+/// for it), or in the other direction, waits until that file is in place.</item>
+/// <item>One call at a time, like the session's own transfers. Cancelling a call cancels its own file only: the
+/// file before it is complete and confirmed, so it is still put in place.</item>
+/// </list>
+/// Callers must end with <see cref="CompleteAsync"/>, or the last file's result is never handed out (the file itself
+/// is put in place either way).
+/// </summary>
+public sealed class TransferQueue
+{
+    private readonly TransferOptions _options;
+    private Pending? _pending;
+
+    public TransferQueue(IRemoteSession session, TransferOptions? options)
+    {
+        Session = session ?? throw new ArgumentNullException(nameof(session));
+        _options = options ?? new TransferOptions();
+        _options.Validate();
+    }
+
+    /// <summary>The session every transfer of this queue uses.</summary>
+    public IRemoteSession Session { get; }
+
+    /// <summary>True while a transfer's result has not been handed out (its commit may still be under way).</summary>
+    public bool HasPending => _pending is not null;
+
+    /// <summary>
+    /// Downloads <paramref name="remoteItem"/>, an item as listed, to <paramref name="localPath"/>. Returns this file's
+    /// result when its download ended without a commit ahead; null when the file is on its way to its final name
+    /// (its result goes, with <paramref name="state"/>, to the next call's callback or <see cref="CompleteAsync"/>'s).
+    /// <paramref name="earlierFinished"/> receives the result of the file before, and its state; it may run on a
+    /// pool thread and must not throw.
+    /// </summary>
+    public Task<TransferResult?> DownloadAsync(
+        RemoteItem remoteItem,
+        string localPath,
+        IProgress<TransferProgress>? progress,
+        object? state,
+        Action<TransferResult, object?>? earlierFinished,
+        CancellationToken cancellationToken)
+    {
+        if (remoteItem is null)
+        {
+            throw new ArgumentNullException(nameof(remoteItem));
+        }
+
+        CheckPath(localPath, nameof(localPath), "A local path is required.");
+        var source = RemotePath.Combine(Session.CurrentDirectory, remoteItem.FullName);
+        return RunAsync(
+            TransferDirection.Download,
+            Path.GetFullPath(localPath),
+            () => TransferEngine.StartDownloadAsync(Session, source, remoteItem, localPath, _options, progress, flushBehind: true, cancellationToken),
+            state,
+            earlierFinished);
+    }
+
+    /// <summary>As the other overload, for a path (relative paths resolve against the session's current directory) that the server is asked about first.</summary>
+    public Task<TransferResult?> DownloadAsync(
+        string remotePath,
+        string localPath,
+        IProgress<TransferProgress>? progress,
+        object? state,
+        Action<TransferResult, object?>? earlierFinished,
+        CancellationToken cancellationToken)
+    {
+        CheckPath(remotePath, nameof(remotePath), "A remote path is required.");
+        CheckPath(localPath, nameof(localPath), "A local path is required.");
+        var source = RemotePath.Combine(Session.CurrentDirectory, remotePath);
+        return RunAsync(
+            TransferDirection.Download,
+            Path.GetFullPath(localPath),
+            () => TransferEngine.StartDownloadAsync(Session, source, null, localPath, _options, progress, flushBehind: true, cancellationToken),
+            state,
+            earlierFinished);
+    }
+
+    /// <summary>
+    /// Uploads the local file <paramref name="localPath"/> to <paramref name="remotePath"/> (relative paths resolve
+    /// against the session's current directory), as <see cref="TransferEngine.UploadFileAsync"/> does. Returns this
+    /// file's result when its upload ended without a commit ahead; null when its rename is still on its way (its
+    /// result goes, with <paramref name="state"/>, to the next call's callback or <see cref="CompleteAsync"/>'s).
+    /// </summary>
+    public Task<TransferResult?> UploadAsync(
+        string localPath,
+        string remotePath,
+        IProgress<TransferProgress>? progress,
+        object? state,
+        Action<TransferResult, object?>? earlierFinished,
+        CancellationToken cancellationToken)
+    {
+        CheckPath(localPath, nameof(localPath), "A local path is required.");
+        CheckPath(remotePath, nameof(remotePath), "A remote path is required.");
+        return RunAsync(
+            TransferDirection.Upload,
+            RemotePath.Combine(Session.CurrentDirectory, remotePath),
+            () => TransferEngine.StartUploadAsync(Session, localPath, remotePath, _options, progress, commitBehind: true, cancellationToken),
+            state,
+            earlierFinished);
+    }
+
+    /// <summary>
+    /// Waits until the last file is in place (or has failed) and hands its result to <paramref name="finished"/>,
+    /// returning it as well; null when no result was pending. Not cancellable: it waits for one flush to disk or one
+    /// rename (bounded by the session's request timeout) at most.
+    /// </summary>
+    public async Task<TransferResult?> CompleteAsync(Action<TransferResult, object?>? finished)
+    {
+        if (_pending is not { } pending)
+        {
+            return null;
+        }
+
+        _pending = null;
+        return await ReportAsync(pending, finished).ConfigureAwait(false);
+    }
+
+    private async Task<TransferResult?> RunAsync(
+        TransferDirection direction,
+        string destination,
+        Func<Task<TransferEngine.TransferStart>> start,
+        object? state,
+        Action<TransferResult, object?>? earlierFinished)
+    {
+        Task? reporting = null;
+        if (_pending is { } before)
+        {
+            _pending = null;
+            reporting = ReportAsync(before, earlierFinished);
+            if (before.Direction != direction || string.Equals(before.Destination, destination, StringComparison.OrdinalIgnoreCase))
+            {
+                // Its part file is this one's (or this transfer may read what it is putting in place): the earlier
+                // file must be in place before this one starts.
+                await reporting.ConfigureAwait(false);
+            }
+        }
+
+        TransferEngine.TransferStart started;
+        try
+        {
+            started = await start().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (reporting is not null)
+            {
+                await reporting.ConfigureAwait(false);
+            }
+        }
+
+        if (started.Final is { } final)
+        {
+            return final;
+        }
+
+        _pending = new Pending(direction, destination, started.Committing!, state);
+        return null;
+    }
+
+    private static async Task<TransferResult> ReportAsync(Pending pending, Action<TransferResult, object?>? finished)
+    {
+        var result = await pending.Committing.ConfigureAwait(false);
+        finished?.Invoke(result, pending.State);
+        return result;
+    }
+
+    private static void CheckPath(string path, string name, string message)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new ArgumentException(message, name);
+        }
+    }
+
+    private sealed class Pending
+    {
+        public Pending(TransferDirection direction, string destination, Task<TransferResult> committing, object? state)
+        {
+            Direction = direction;
+            Destination = destination;
+            Committing = committing;
+            State = state;
+        }
+
+        public TransferDirection Direction { get; }
+
+        public string Destination { get; }
+
+        public Task<TransferResult> Committing { get; }
+
+        public object? State { get; }
+    }
+}

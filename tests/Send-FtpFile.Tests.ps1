@@ -49,6 +49,30 @@ Describe 'Send-FtpFile' {
             (Get-Item -LiteralPath (Join-Path $work.Local 'three.csv')).Length | Should -Be 0
         }
 
+        It 'writes one result per piped file, in order, each once its file is in place on the server' {
+            # On SFTP each file's rename runs while the next one is opened; its result must still come once, in
+            # order, and only when the file is under its final name on the server.
+            $many = Join-Path $TestDrive "many-$Protocol"
+            $names = 1..12 | ForEach-Object { 'p{0:00}.bin' -f $_ }
+            foreach ($name in $names) { New-RandomFile -Path (Join-Path $many $name) -Length (1000 * $names.IndexOf($name)) }
+
+            $seen = Get-ChildItem -LiteralPath $many | Sort-Object Name | Send-FtpFile -Destination $work.Remote | ForEach-Object {
+                $leaf = ($_.Destination -split '/')[-1]
+                [pscustomobject]@{
+                    Name    = $leaf
+                    Status  = $_.Status.ToString()
+                    InPlace = (Test-Path -LiteralPath (Join-Path $work.Local $leaf) -PathType Leaf) -and -not (Test-Path -LiteralPath (Join-Path $work.Local ".$leaf.ftptools-part"))
+                }
+            }
+
+            (@($seen).Name -join ',') | Should -Be ($names -join ',')
+            @($seen | Where-Object { $_.Status -ne 'Completed' -or -not $_.InPlace }) | Should -BeNullOrEmpty
+            foreach ($name in $names) {
+                Get-Sha256 (Join-Path $work.Local $name) | Should -Be (Get-Sha256 (Join-Path $many $name))
+            }
+            Get-ChildItem -LiteralPath $work.Local -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
+        }
+
         It 'uploads a folder with -Recurse' {
             $null = Send-FtpFile -Path (Join-Path $source 'tree') -Destination $work.Remote -Recurse
 

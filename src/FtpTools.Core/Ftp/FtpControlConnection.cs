@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 using ProtocolViolationException = FtpTools.Core.Errors.ProtocolViolationException;
 using FtpTools.Core.Logging;
 
@@ -56,8 +57,11 @@ internal sealed class FtpControlConnection : IDisposable
     public static async Task<FtpControlConnection> ConnectAsync(ConnectionOptions options, CancellationToken cancellationToken)
     {
         var socket = await FtpSockets.ConnectAsync(options.Host, options.EffectivePort, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+
+        // Idle while a data connection carries a file: kept known to NAT gateways and firewalls along the way.
+        TcpKeepAlive.Enable(socket);
         var connection = new FtpControlConnection(socket, options.OperationTimeout, options.Log);
-        connection.Log(LogDirection.Info, $"Connected to {connection.RemoteEndPoint}.");
+        connection.Log(LogDirection.Info, $"Connected to {connection.RemoteEndPoint} from {connection.LocalEndPoint}.");
         return connection;
     }
 

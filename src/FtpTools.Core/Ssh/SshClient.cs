@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 using FtpTools.Core.Ssh.Channels;
 using FtpTools.Core.Ssh.Transport;
 
@@ -298,6 +299,10 @@ internal sealed class SshClient : IAsyncDisposable
                     await socket.ConnectAsync(new IPEndPoint(address, port)).ConfigureAwait(false);
                 }
 #endif
+
+                // Idle between a script's commands: kept known to NAT gateways and firewalls along the way.
+                TcpKeepAlive.Enable(socket);
+                options.Log?.Write(Logging.LogDirection.Info, $"Connected to {socket.RemoteEndPoint} from {socket.LocalEndPoint}.");
                 return new NetworkStream(socket, ownsSocket: true);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)

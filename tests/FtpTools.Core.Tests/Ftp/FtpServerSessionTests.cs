@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Ftp;
+using FtpTools.Core.Tests.IO;
 using FtpTools.Core.Tests.Servers;
 using Xunit;
 using Xunit.Abstractions;
@@ -20,6 +21,19 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     protected FtpServerSessionTests(FtpServerFixture server, ITestOutputHelper output)
         : base(server, output)
     {
+    }
+
+    [Fact]
+    public async Task The_idle_control_connection_has_TCP_keep_alive_probes_due_within_a_minute()
+    {
+        // Idle while a data connection carries a file: NAT gateways and firewalls must keep seeing it.
+        await using var session = await ConnectAsync();
+        await session.KeepAliveAsync(Token);
+
+        var (timer, seconds) = KernelTcpTimer.FromLog(Log);
+
+        Assert.Equal(KernelTcpTimer.KeepAlive, timer);
+        Assert.InRange(seconds, 45, 60);
     }
 
     [Fact]

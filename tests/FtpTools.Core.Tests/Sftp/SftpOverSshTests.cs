@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.Tests.IO;
 using FtpTools.Core.Tests.Servers;
 using Xunit;
 
@@ -21,8 +22,9 @@ public sealed class SftpOverSshTests
         _sshd = sshd;
     }
 
-    private ConnectionOptions Options(string? user = null, string? keyPath = null) => new()
+    private ConnectionOptions Options(string? user = null, string? keyPath = null, RecordingLog? log = null) => new()
     {
+        Log = log,
         Protocol = RemoteProtocol.Sftp,
         Host = _sshd.Host,
         Port = _sshd.Port,
@@ -34,6 +36,20 @@ public sealed class SftpOverSshTests
             PrivateKeyPaths = keyPath is null ? Array.Empty<string>() : new[] { keyPath },
         },
     };
+
+    [Fact]
+    public async Task The_idle_connection_has_TCP_keep_alive_probes_due_within_a_minute()
+    {
+        // Idle between a script's commands: NAT gateways and firewalls must keep seeing it.
+        var log = new RecordingLog();
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(log: log), CancellationToken.None);
+        await session.KeepAliveAsync(CancellationToken.None);
+
+        var (timer, seconds) = KernelTcpTimer.FromLog(log);
+
+        Assert.Equal(KernelTcpTimer.KeepAlive, timer);
+        Assert.InRange(seconds, 45, 60);
+    }
 
     [Fact]
     public async Task Password_user_lists_uploads_and_downloads_byte_exact()

@@ -31,8 +31,9 @@ internal sealed class UserAuthenticationResult
 /// The transport does not request the "ssh-userauth" service; this class does (SSH_MSG_SERVICE_REQUEST and
 /// SERVICE_ACCEPT, RFC 4253 §10), so the transport stays ignorant of the layers above it.
 ///
-/// Order: "none" (RFC 4252 §5.2) to learn the allowed methods; then, among what the server still allows,
-/// publickey (key files in the given order, then agent keys; each queried first, RFC 4252 §7), password
+/// Order: publickey (key files in the given order, then agent keys; each queried first, RFC 4252 §7), whose first
+/// refusal also names the methods the server allows; "none" (RFC 4252 §5.2) to learn them when no key was offered;
+/// then, among what the server still allows, password
 /// (RFC 4252 §8), keyboard-interactive (RFC 4256) answering password prompts. A partial success
 /// (AuthenticationMethods publickey,password) continues with what the server names next.
 /// </summary>
@@ -128,14 +129,12 @@ internal sealed class UserAuthenticator
 
         Log(LogDirection.Received, $"SSH_MSG_SERVICE_ACCEPT {UserAuthMessages.UserAuthService}");
 
-        await SendAsync(UserAuthMessages.NoneRequest(_user), $"SSH_MSG_USERAUTH_REQUEST user '{_user}' method none").ConfigureAwait(false);
-        var (outcome, allowed) = await ReadResultAsync("none").ConfigureAwait(false);
-        if (outcome == Outcome.Success)
-        {
-            _succeeded.Add("none");
-            return new UserAuthenticationResult(_succeeded);
-        }
-
+        // Until the server has named the methods that can continue, any may: a key's query goes first, and its
+        // refusal names them just as an answer to "none" does (RFC 4252 §5.2 lets a client start with any method),
+        // so a key login saves the round trip of "none". A password is never sent before the server has named
+        // "password": without a key, or once every key was skipped here, "none" asks first.
+        IReadOnlyList<string> allowed = new[] { PublicKey, Password, KeyboardInteractive };
+        var listed = false;
         while (true)
         {
             _cancellationToken.ThrowIfCancellationRequested();
@@ -145,6 +144,11 @@ internal sealed class UserAuthenticator
             if (allowed.Contains(PublicKey) && (key = await NextKeyAsync().ConfigureAwait(false)) is not null)
             {
                 (result, next) = await TryPublicKeyAsync(key).ConfigureAwait(false);
+            }
+            else if (!listed)
+            {
+                await SendAsync(UserAuthMessages.NoneRequest(_user), $"SSH_MSG_USERAUTH_REQUEST user '{_user}' method none").ConfigureAwait(false);
+                (result, next) = await ReadResultAsync("none").ConfigureAwait(false);
             }
             else if (allowed.Contains(Password) && _password is not null && !_passwordTried)
             {
@@ -169,6 +173,7 @@ internal sealed class UserAuthenticator
             if (next is not null)
             {
                 allowed = next;
+                listed = true;
             }
         }
     }

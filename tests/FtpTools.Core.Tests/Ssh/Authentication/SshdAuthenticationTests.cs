@@ -121,11 +121,7 @@ public sealed class SshdAuthenticationTests : IDisposable
         using var agent = Process.Start(start)!;
         try
         {
-            for (var i = 0; i < 100 && !File.Exists(socket); i++)
-            {
-                await Task.Delay(50);
-            }
-
+            Assert.True(await KeygenTool.WaitForAgentAsync(socket), "ssh-agent did not listen on its socket within 5 s");
             var (code, _, error) = await KeygenTool.RunAsync("ssh-add", new[] { _sshd.ClientKeyPath }, null, ("SSH_AUTH_SOCK", socket));
             Assert.True(code == 0, "ssh-add failed: " + error);
             var options = Options(_sshd.KeyUserName, null, ssh: new SshOptions { HostKeyFingerprints = _sshd.HostKeyFingerprints, UseAgent = true });

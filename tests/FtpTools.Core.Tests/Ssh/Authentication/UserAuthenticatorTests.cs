@@ -60,7 +60,7 @@ public sealed class UserAuthenticatorTests : IDisposable
 
         var algorithm = type switch { "ed25519" => "ssh-ed25519", "ecdsa" => "ecdsa-sha2-nistp384", _ => "rsa-sha2-512" };
         Assert.Equal(new[] { "publickey" }, result.Methods);
-        Assert.Equal(new[] { "none", "publickey-query " + algorithm, "publickey " + algorithm }, server.Attempts);
+        Assert.Equal(new[] { "publickey-query " + algorithm, "publickey " + algorithm }, server.Attempts);
         Assert.Equal(new[] { algorithm }, server.SignedAlgorithms);
     }
 
@@ -86,7 +86,7 @@ public sealed class UserAuthenticatorTests : IDisposable
 
         await Authenticate(server, null, keys: new[] { path });
 
-        Assert.Equal(new[] { "none", "publickey-query rsa-sha2-512", "publickey-query rsa-sha2-256", "publickey rsa-sha2-256" }, server.Attempts);
+        Assert.Equal(new[] { "publickey-query rsa-sha2-512", "publickey-query rsa-sha2-256", "publickey rsa-sha2-256" }, server.Attempts);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class UserAuthenticatorTests : IDisposable
         var result = await Authenticate(server, Secret, keys: new[] { unknown });
 
         Assert.Equal(new[] { "password" }, result.Methods);
-        Assert.Equal(new[] { "none", "publickey-query ssh-ed25519", "password" }, server.Attempts);
+        Assert.Equal(new[] { "publickey-query ssh-ed25519", "password" }, server.Attempts);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class UserAuthenticatorTests : IDisposable
         var result = await Authenticate(server, Secret, keys: new[] { path });
 
         Assert.Equal(new[] { "publickey", "password" }, result.Methods);
-        Assert.Equal(new[] { "none", "publickey-query ssh-ed25519", "publickey ssh-ed25519", "password" }, server.Attempts);
+        Assert.Equal(new[] { "publickey-query ssh-ed25519", "publickey ssh-ed25519", "password" }, server.Attempts);
         Assert.Contains(_log.Lines, l => l.EndsWith("allowed: password (partial success)", StringComparison.Ordinal));
     }
 
@@ -162,6 +162,19 @@ public sealed class UserAuthenticatorTests : IDisposable
         Assert.Equal(new[] { "keyboard-interactive" }, result.Methods);
         Assert.Equal(new[] { "none", "keyboard-interactive", "info-response" }, server.Attempts);
         Assert.DoesNotContain(_log.Lines, l => l.Contains(Secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_refused_key_names_the_methods_and_the_password_goes_only_where_the_server_asks_for_it()
+    {
+        // The key's query replaces "none"; its refusal says keyboard-interactive, so no password request is sent.
+        var unknown = await KeygenTool.GenerateAsync(_directory, "ed25519", 0);
+        var server = new ScriptedAuthServer { Steps = new() { new[] { "publickey", "keyboard-interactive" } } };
+
+        var result = await Authenticate(server, Secret, keys: new[] { unknown });
+
+        Assert.Equal(new[] { "keyboard-interactive" }, result.Methods);
+        Assert.Equal(new[] { "publickey-query ssh-ed25519", "keyboard-interactive", "info-response" }, server.Attempts);
     }
 
     [Fact]

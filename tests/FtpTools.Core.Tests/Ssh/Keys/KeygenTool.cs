@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Threading.Tasks;
 
 namespace FtpTools.Core.Tests.Ssh.Keys;
@@ -107,5 +108,33 @@ internal static class KeygenTool
         var path = Path.Combine(Path.GetTempPath(), "ftptools-ssh-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(path);
         return path;
+    }
+
+    /// <summary>
+    /// Waits until the ssh-agent started on <paramref name="socket"/> takes connections: it creates the socket file
+    /// (bind) before it listens, and a client that comes in between is refused.
+    /// </summary>
+    public static async Task<bool> WaitForAgentAsync(string socket)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (File.Exists(socket))
+            {
+                using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await probe.ConnectAsync(new UnixDomainSocketEndPoint(socket));
+                    return true;
+                }
+                catch (SocketException)
+                {
+                    // Bound, not listening yet.
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
     }
 }

@@ -28,7 +28,7 @@ public sealed class SftpHandleLimitTests : IAsyncLifetime
         var session = await _peer.OpenSessionAsync(TimeSpan.FromSeconds(30), limits: TwoHandles);
         var listings = new[] { "a", "b", "c" }.Select(d => session.ListDirectoryAsync(d, CancellationToken.None)).ToList();
 
-        // Two opens go out. Both listings then read their directories (two READDIRs each) and close their handles,
+        // Two opens go out. Both listings then read their directories (the first READDIRs of each) and close their handles,
         // and no third open comes before a close is answered.
         var opened = new[] { await NextAsync(SftpPacketType.SSH_FXP_OPENDIR), await NextAsync(SftpPacketType.SSH_FXP_OPENDIR) };
         Assert.Equal(new[] { "/home/fake/a", "/home/fake/b" }, opened.Select(r => r.Reader().ReadString()).Order(StringComparer.Ordinal));
@@ -37,7 +37,7 @@ public sealed class SftpHandleLimitTests : IAsyncLifetime
             await SendHandleAsync(open);
         }
 
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < 2 * SftpSession.InitialReadDirDepth; i++)
         {
             var readDir = await NextAsync(SftpPacketType.SSH_FXP_READDIR);
             await _peer.SendStatusAsync(readDir.Id, SftpStatusCode.SSH_FX_EOF);
@@ -63,7 +63,7 @@ public sealed class SftpHandleLimitTests : IAsyncLifetime
             await SendHandleAsync(open);
         }
 
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 2 * (SftpSession.InitialReadDirDepth + 1); i++)
         {
             var request = await _peer.ReadRequestAsync().WaitAsync(NoHang);
             await _peer.SendStatusAsync(request.Id, request.Type == SftpPacketType.SSH_FXP_CLOSE ? SftpStatusCode.SSH_FX_OK : SftpStatusCode.SSH_FX_EOF);

@@ -47,6 +47,21 @@ internal sealed class CaseSummary
     public double? WarmRatioToBestPeer { get; init; }
 
     public double? WarmRatioToBestSingleConnectionPeer { get; init; }
+
+    /// <summary>SFTP cases: FtpTools against each OpenSSH <c>sftp -b</c> row of the run (issue 5's comparison), fastest first.</summary>
+    public IReadOnlyList<PeerRatio>? OpenSshSftp { get; init; }
+}
+
+/// <summary>FtpTools' best fresh row (and its warm row) divided by one peer row of the same case.</summary>
+internal sealed class PeerRatio
+{
+    public string Peer { get; init; } = "";
+
+    public double Rate { get; init; }
+
+    public double? Ratio { get; init; }
+
+    public double? WarmRatio { get; init; }
 }
 
 internal sealed class Report
@@ -203,6 +218,20 @@ internal sealed class Report
             sb.Append(inv, $"| {s.Protocol} | {s.Description} | {ft} | {s.BestPeer} {Rate(s.BestPeerRate, s.Unit)} | {Ratio(s.RatioToBestPeer)} | {s.BestSingleConnectionPeer} {Rate(s.BestSingleConnectionPeerRate, s.Unit)} | {Ratio(s.RatioToBestSingleConnectionPeer)} | {Ratio(s.WarmRatioToBestSingleConnectionPeer)} |\n");
         }
 
+        // Issue 5's own comparison: FtpTools against OpenSSH's sftp in the same run, row by row.
+        var openSshCases = _summaries.Where(s => s.OpenSshSftp is { Count: > 0 }).ToList();
+        if (openSshCases.Count > 0)
+        {
+            sb.Append("\n| Protocol | Case | FtpTools | OpenSSH sftp row | FtpTools / it | Warm / it |\n|---|---|---|---|---:|---:|\n");
+            foreach (var s in openSshCases)
+            {
+                foreach (var openSsh in s.OpenSshSftp!)
+                {
+                    sb.Append(inv, $"| {s.Protocol} | {s.Description} | {Rate(s.FtpToolsRate, s.Unit)} | {openSsh.Peer} {Rate(openSsh.Rate, s.Unit)} | {Ratio(openSsh.Ratio)} | {Ratio(openSsh.WarmRatio)} |\n");
+                }
+            }
+        }
+
         return sb.ToString();
     }
 
@@ -236,6 +265,11 @@ internal sealed class Report
             WarmRate = warm?.Rate(_data),
             WarmRatioToBestPeer = RatioOf(warm, bestPeer),
             WarmRatioToBestSingleConnectionPeer = RatioOf(warm, bestSingle),
+            OpenSshSftp = peers.Any(r => r.Contender is OpenSshSftpContender)
+                ? peers.Where(r => r.Contender is OpenSshSftpContender)
+                    .Select(r => new PeerRatio { Peer = r.Contender.Label, Rate = r.Rate(_data) ?? 0, Ratio = Ratio(r), WarmRatio = RatioOf(warm, r) })
+                    .ToList()
+                : null,
         };
     }
 
@@ -256,7 +290,17 @@ internal sealed class Report
         var inv = CultureInfo.InvariantCulture;
         var ours = s.FtpToolsFailure is not null ? $"FtpTools: failed ({s.FtpToolsFailure})" : $"{s.FtpTools} {Rate(s.FtpToolsRate, s.Unit)}, peak RSS {Rss(s.FtpToolsPeakRssBytes)}";
         var line = string.Format(inv, "{0}; FtpTools / best peer ({1} {2}): {3}; / best single-connection peer ({4} {5}): {6}", ours, s.BestPeer ?? "none", Rate(s.BestPeerRate, s.Unit), Ratio(s.RatioToBestPeer), s.BestSingleConnectionPeer ?? "none", Rate(s.BestSingleConnectionPeerRate, s.Unit), Ratio(s.RatioToBestSingleConnectionPeer));
-        return s.WarmRate is null ? line : line + string.Format(inv, "; warm {0}: {1} / {2}", Rate(s.WarmRate, s.Unit), Ratio(s.WarmRatioToBestPeer), Ratio(s.WarmRatioToBestSingleConnectionPeer));
+        if (s.WarmRate is not null)
+        {
+            line += string.Format(inv, "; warm {0}: {1} / {2}", Rate(s.WarmRate, s.Unit), Ratio(s.WarmRatioToBestPeer), Ratio(s.WarmRatioToBestSingleConnectionPeer));
+        }
+
+        foreach (var openSsh in s.OpenSshSftp ?? Array.Empty<PeerRatio>())
+        {
+            line += string.Format(inv, "; / {0} ({1}): {2}", openSsh.Peer, Rate(openSsh.Rate, s.Unit), Ratio(openSsh.Ratio));
+        }
+
+        return line;
     }
 
     private static string Rate(double? rate, string unit) => rate is double r ? r.ToString("0.0", CultureInfo.InvariantCulture) + " " + unit : "-";

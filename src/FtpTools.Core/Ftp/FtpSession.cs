@@ -65,6 +65,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             throw new ArgumentNullException(nameof(options));
         }
 
+        if (options.Protocol is RemoteProtocol.Ftpes or RemoteProtocol.Ftps)
+        {
+            // The handshake comes a few round trips from now; the system's roots can be read meanwhile.
+            _ = TrustStoreWarmup.Start();
+        }
+
         var control = await FtpControlConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
         var session = new FtpSession(options, control);
         try

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -446,10 +447,37 @@ internal sealed partial class FtpSession
         }
 
         pending.StartAccepting();
+
+        // A passive data connection is connected already, so its TLS handshake starts now, alongside the command,
+        // instead of after the server's 150: the client speaks first in TLS, and the ClientHello waits in the
+        // server's socket buffer until the server turns to the data connection. That saves a round trip per transfer
+        // (per file, for many small ones) whichever the server does first, its 1yz reply or its side of the handshake.
+        EarlyHandshake? early = null;
+        if (_tls is not null && pending.IsConnected)
+        {
+            early = StartDataHandshake(await pending.TakeSocketAsync(PeerAddress, checkPeer: false, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false), blockingReads, cancellationToken);
+        }
+
         var command = path is null ? verb : verb + " " + path;
-        var reply = await CommandAsync(command, cancellationToken).ConfigureAwait(false);
+        FtpReply reply;
+        try
+        {
+            reply = await CommandAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await AbandonAsync(early).ConfigureAwait(false);
+            throw;
+        }
+
         if (!reply.Code.IsPositivePreliminary())
         {
+            if (await AbandonAsync(early).ConfigureAwait(false) is TrustFailureException refusedCertificate)
+            {
+                // A server that judged the handshake before it answered: the certificate is the cause.
+                throw DataTrustFailure(command, refusedCertificate, reply);
+            }
+
             if (reply.Code.IsPositiveCompletion())
             {
                 throw _control.Lost(new ProtocolViolationException($"The server answered {verb} with {FtpReplyParser.Printable(reply.ToString(), 200)} before opening the data connection."));
@@ -462,18 +490,19 @@ internal sealed partial class FtpSession
         // caller learns what the server said and the session stays in step.
         try
         {
-            var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-            System.IO.Stream stream = new NetworkStream(socket, ownsSocket: true);
-            ReadAheadStream? readAhead = null;
-            if (_tls is not null)
+            early ??= _tls is null ? null : StartDataHandshake(
+                await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false),
+                blockingReads,
+                cancellationToken);
+            if (early is not null)
             {
-                readAhead = new ReadAheadStream(stream, DataReadAheadBytes);
-                var ssl = await _tls.AuthenticateAsync(readAhead, socket, _options.OperationTimeout, cancellationToken, blockingReads).ConfigureAwait(false);
+                var ssl = await early.Secured.ConfigureAwait(false);
                 Report($"Data connection secured: {FtpTlsContext.ProtocolName(ssl)}.");
-                stream = ssl;
+                return new FtpDataConnection(early.Socket, ssl, _options.OperationTimeout, early.ReadAhead, blockingReads);
             }
 
-            return new FtpDataConnection(socket, stream, _options.OperationTimeout, readAhead, blockingReads);
+            var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            return new FtpDataConnection(socket, new NetworkStream(socket, ownsSocket: true), _options.OperationTimeout, null, blockingReads);
         }
         catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
         {
@@ -495,13 +524,51 @@ internal sealed partial class FtpSession
                 throw _control.Lost(FtpErrors.ControlLostToo(verb, path, untrusted, lost));
             }
 
-            throw new TrustFailureException(
-                $"The data connection for {command} was closed: {untrusted.Message} " +
-                $"The server then said: {FtpReplyParser.Printable(answer.ToString(), 200)}",
-                untrusted.Fingerprint,
-                untrusted.Reason);
+            throw DataTrustFailure(command, untrusted, answer);
         }
     }
+
+    private static TrustFailureException DataTrustFailure(string command, TrustFailureException untrusted, FtpReply answer) => new(
+        $"The data connection for {command} was closed: {untrusted.Message} " +
+        $"The server then said: {FtpReplyParser.Printable(answer.ToString(), 200)}",
+        untrusted.Fingerprint,
+        untrusted.Reason);
+
+    /// <summary>Starts the TLS handshake on a data connection; the returned handshake owns the socket.</summary>
+    private EarlyHandshake StartDataHandshake(Socket socket, bool blocking, CancellationToken cancellationToken)
+    {
+        var readAhead = new ReadAheadStream(new NetworkStream(socket, ownsSocket: true), DataReadAheadBytes);
+        return new EarlyHandshake(socket, readAhead, _tls!.AuthenticateAsync(readAhead, socket, _options.OperationTimeout, cancellationToken, blocking));
+    }
+
+    /// <summary>
+    /// Ends a data connection whose transfer command was refused or failed: closing the socket ends a handshake still
+    /// waiting for the server. Returns how the handshake failed, if it did (the caller's error is the command's, or
+    /// the certificate's when it was refused); a handshake that succeeded is closed.
+    /// </summary>
+    private static async Task<Exception?> AbandonAsync(EarlyHandshake? early)
+    {
+        if (early is null)
+        {
+            return null;
+        }
+
+        early.Socket.Dispose();
+        try
+        {
+            (await early.Secured.ConfigureAwait(false)).Dispose();
+            return null;
+        }
+#pragma warning disable CA1031 // The handshake's failure is expected here (its socket was closed under it) and handed to the caller.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ex;
+        }
+    }
+
+    /// <summary>A data connection's TLS handshake under way, and what it runs on.</summary>
+    private sealed record EarlyHandshake(Socket Socket, ReadAheadStream ReadAhead, Task<SslStream> Secured);
 
     private async Task<PendingDataConnection> PrepareDataConnectionAsync(bool blocking, CancellationToken cancellationToken)
     {
@@ -624,6 +691,9 @@ internal sealed partial class FtpSession
             _connected = connected;
             _listener = listener;
         }
+
+        /// <summary>True for a passive data connection, connected before the transfer command.</summary>
+        public bool IsConnected => _connected is not null;
 
         /// <summary>Active mode: starts accepting before the transfer command, since servers may connect before they reply.</summary>
         public void StartAccepting()

@@ -18,7 +18,8 @@ namespace FtpTools.Core.Tests.Ftp;
 /// <summary>
 /// FTPES where a data connection presents another certificate than the control connection did (a hijacked passive
 /// port, or a misconfigured server): the transfer fails with the trust failure and that certificate's thumbprint,
-/// the server's reply to the failed handshake is read, and the next command gets its own answer.
+/// the server's reply to the failed handshake is read, and the next command gets its own answer. Also the order of a
+/// passive data connection's handshake and the transfer command's replies, which real servers do not vary.
 /// </summary>
 public sealed class FtpDataTlsTrustTests : IDisposable
 {
@@ -89,6 +90,100 @@ public sealed class FtpDataTlsTrustTests : IDisposable
         Assert.True(session.IsConnected);
 
         // In step: EPSV gets its own 229, not the 425 owed by the failed transfer.
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(Good)), Convert.ToHexString(SHA256.HashData(await ReadAllAsync(session, "/good.bin"))));
+    }
+
+    [Fact]
+    public async Task The_data_handshake_does_not_wait_for_the_1yz_reply()
+    {
+        // A server that secures the data connection before it answers RETR: a client that waited for the 150 before
+        // its ClientHello would wait for ever (until its timeout) here.
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "AUTH TLS":
+                    await connection.SendAsync("234 Proceed with negotiation.\r\n");
+                    await connection.StartTlsAsync(_server);
+                    return true;
+                case "EPSV":
+                    _data?.Stop();
+                    _data = connection.ListenForData();
+                    await connection.SendAsync($"229 Entering Extended Passive Mode (|||{((IPEndPoint)_data.LocalEndpoint).Port}|)\r\n");
+                    return true;
+                case "RETR /tls-first.bin":
+                    using (var client = await _data!.AcceptTcpClientAsync(Token))
+                    await using (var ssl = new SslStream(client.GetStream(), leaveInnerStreamOpen: false))
+                    {
+                        await ssl.AuthenticateAsServerAsync(_server).WaitAsync(TimeSpan.FromSeconds(5), Token);
+                        await connection.SendAsync("150 Opening BINARY mode data connection.\r\n");
+                        await ssl.WriteAsync(Good, Token);
+                        await ssl.ShutdownAsync();
+                        client.Client.Shutdown(SocketShutdown.Send);
+                    }
+
+                    await connection.SendAsync("226 Transfer complete.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var read = await ReadAllAsync(session, "/tls-first.bin").WaitAsync(TimeSpan.FromSeconds(8), Token);
+
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(Good)), Convert.ToHexString(SHA256.HashData(read)));
+    }
+
+    [Fact]
+    public async Task A_refused_transfer_ends_the_handshake_it_started_and_the_session_stays_in_step()
+    {
+        var refused = 0;
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "AUTH TLS":
+                    await connection.SendAsync("234 Proceed with negotiation.\r\n");
+                    await connection.StartTlsAsync(_server);
+                    return true;
+                case "EPSV":
+                    _data?.Stop();
+                    _data = connection.ListenForData();
+                    await connection.SendAsync($"229 Entering Extended Passive Mode (|||{((IPEndPoint)_data.LocalEndpoint).Port}|)\r\n");
+                    return true;
+                case "RETR /missing.bin":
+                    // Refused without ever turning to the data connection (whose ClientHello is waiting).
+                    refused++;
+                    await connection.SendAsync("550 Failed to open file.\r\n");
+                    return true;
+                case "RETR /stranger-first.bin":
+                    // Secures the data connection with another certificate before answering, then gives up on it.
+                    await ServeDataAsync(_stranger, Good);
+                    await connection.SendAsync("425 Failed to establish connection.\r\n");
+                    return true;
+                case "RETR /good.bin":
+                    await connection.SendAsync("150 Opening BINARY mode data connection.\r\n");
+                    await ServeDataAsync(_server, Good);
+                    await connection.SendAsync("226 Transfer complete.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => ReadAllAsync(session, "/missing.bin"));
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+        Assert.Contains("550 Failed to open file.", missing.Message, StringComparison.Ordinal);
+        Assert.Equal(1, refused);
+
+        // The certificate, not the 425, is what the caller learns when the server judged the handshake first.
+        var untrusted = await Assert.ThrowsAsync<TrustFailureException>(() => ReadAllAsync(session, "/stranger-first.bin"));
+        Assert.Equal(FtpCertificateValidator.Sha256Thumbprint(_stranger), untrusted.Fingerprint);
+        Assert.EndsWith("The server then said: 425 Failed to establish connection.", untrusted.Message, StringComparison.Ordinal);
+
+        Assert.True(session.IsConnected);
         Assert.Equal(Convert.ToHexString(SHA256.HashData(Good)), Convert.ToHexString(SHA256.HashData(await ReadAllAsync(session, "/good.bin"))));
     }
 

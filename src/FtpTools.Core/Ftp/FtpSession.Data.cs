@@ -137,45 +137,13 @@ internal sealed partial class FtpSession
         else
         {
             // LIST's argument goes to ls-like code on most servers (options, globs, and silence for a
-            // missing path), so enter the directory, list it without an argument, and come back.
-            var reply = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
-            if (!reply.Code.IsPositiveCompletion())
-            {
-                throw FtpErrors.Refused(reply, "LIST", full, targetMustExist: true);
-            }
-
-            try
-            {
-                await ReadListingAsync(_quirks.ListCommand, null, listing, cancellationToken).ConfigureAwait(false);
-            }
-            catch (FtpToolsException ex) when (ex is CommandRefusedException or DataConnectionFailedException)
-            {
-                await TryRestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
-                throw;
-            }
-
-            await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
+            // missing path), so enter the directory and list it without an argument. The server stays there
+            // (see _away): a walk lists one directory after another, and coming back each time cost a round trip.
+            await EnterDirectoryAsync(full, "LIST", cancellationToken).ConfigureAwait(false);
+            await ReadListingAsync(_quirks.ListCommand, null, listing, cancellationToken).ConfigureAwait(false);
         }
 
         return FtpListingAdapter.Complete(listing, full, Report);
-    }
-
-    /// <summary>Goes back to the working directory after a failed listing, keeping the listing's error as the one reported.</summary>
-    private async Task TryRestoreDirectoryAsync(CancellationToken cancellationToken)
-    {
-        if (_control.IsClosed)
-        {
-            return;
-        }
-
-        try
-        {
-            await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (FtpToolsException ex)
-        {
-            Report("Could not return to the working directory: " + ex.Message);
-        }
     }
 
     private async Task<RemoteItem?> GetItemCoreAsync(string full, CancellationToken cancellationToken)

@@ -24,6 +24,14 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private readonly SemaphoreSlim _lock = new(1, 1);
     private FtpServerQuirks _quirks;
     private string _currentDirectory = "/";
+
+    /// <summary>
+    /// True when the server's working directory may not be <see cref="CurrentDirectory"/>: after a listing or a
+    /// directory test entered another one (<see cref="EnterDirectoryAsync"/>). Every other command names an absolute
+    /// path, so only RMD and RNFR go back first (<see cref="ReturnToWorkingDirectoryAsync"/>): a server may refuse to
+    /// remove or rename the directory it is in, or one above it.
+    /// </summary>
+    private bool _away;
     private const int MaxPreliminaryReplies = 16;
 
     private bool _abortPending;
@@ -125,6 +133,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             async ct =>
             {
                 var full = Resolve(path);
+                await ReturnToWorkingDirectoryAsync(ct).ConfigureAwait(false);
                 var reply = await CommandAsync("RMD " + full, ct).ConfigureAwait(false);
                 if (!reply.Code.IsPositiveCompletion())
                 {
@@ -147,6 +156,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                 }
 
                 // RFC 959 §4.1.3: RNFR answers 350 and must be followed directly by RNTO.
+                await ReturnToWorkingDirectoryAsync(ct).ConfigureAwait(false);
                 var reply = await CommandAsync("RNFR " + from, ct).ConfigureAwait(false);
                 if (reply.Code != FtpReplyCode.FileActionPendingFurtherInformation)
                 {
@@ -523,27 +533,51 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         }
 
         _currentDirectory = await PrintWorkingDirectoryAsync(cancellationToken).ConfigureAwait(false) ?? full;
+        _away = false;
     }
 
-    /// <summary>True when <paramref name="full"/> is a directory we may enter; the working directory is restored.</summary>
+    /// <summary>True when <paramref name="full"/> is a directory we may enter (the server stays there: see <see cref="_away"/>).</summary>
     private async Task<bool> IsDirectoryAsync(string full, CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
+        _away |= reply.Code.IsPositiveCompletion();
+        return reply.Code.IsPositiveCompletion();
+    }
+
+    /// <summary>
+    /// Makes <paramref name="full"/> the server's working directory, for a command that works on it (<paramref
+    /// name="verb"/>, named in the error when it does not exist). Always sent, even when the server is there already:
+    /// the path is looked up again, so a directory renamed and replaced meanwhile (by another client, say) is not
+    /// mistaken for its successor.
+    /// </summary>
+    private async Task EnterDirectoryAsync(string full, string verb, CancellationToken cancellationToken)
     {
         var reply = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
         if (!reply.Code.IsPositiveCompletion())
         {
-            return false;
+            throw FtpErrors.Refused(reply, verb, full, targetMustExist: true);
         }
 
-        await RestoreDirectoryAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+        _away = true;
     }
 
-    private async Task RestoreDirectoryAsync(CancellationToken cancellationToken)
+    /// <summary>Brings the server back to <see cref="CurrentDirectory"/> when a listing left it elsewhere.</summary>
+    private async Task ReturnToWorkingDirectoryAsync(CancellationToken cancellationToken)
     {
-        var reply = await CommandAsync("CWD " + _currentDirectory, cancellationToken).ConfigureAwait(false);
-        if (!reply.Code.IsPositiveCompletion())
+        if (!_away)
         {
-            throw FtpErrors.Refused(reply, "CWD", _currentDirectory, targetMustExist: true);
+            return;
+        }
+
+        var reply = await CommandAsync("CWD " + _currentDirectory, cancellationToken).ConfigureAwait(false);
+        if (reply.Code.IsPositiveCompletion())
+        {
+            _away = false;
+        }
+        else
+        {
+            // The working directory itself is gone (removed by someone else): the command that follows says what it says.
+            Report($"Could not return to the working directory {_currentDirectory}: {FtpReplyParser.Printable(reply.ToString(), 200)}");
         }
     }
 

@@ -219,7 +219,8 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         Assert.Contains("The server said: " + Aborted, ex.Message, StringComparison.Ordinal);
         Assert.True(session.IsConnected);
         await session.KeepAliveAsync(Token);
-        Assert.EndsWith("LIST -a\nABOR\nNOOP\nCWD /\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+        // The session stays in the listed directory (every other command names an absolute path): no CWD back.
+        Assert.EndsWith("CWD /dir\nEPSV\nLIST -a\nABOR\nNOOP\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -263,7 +264,8 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         Assert.Equal("The listing has more than 1000000 lines; it was not read to its end.", ex.Message);
         Assert.True(session.IsConnected);
         await session.KeepAliveAsync(Token);
-        Assert.EndsWith("LIST -a\nABOR\nNOOP\nCWD /\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+        // The session stays in the listed directory (every other command names an absolute path): no CWD back.
+        Assert.EndsWith("CWD /dir\nEPSV\nLIST -a\nABOR\nNOOP\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -274,6 +274,49 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     }
 
     [Fact]
+    public async Task Directories_are_listed_afresh_and_can_be_renamed_and_removed_right_after_their_listing()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        await using var session = await ConnectAsync();
+        var home = session.CurrentDirectory;
+        await session.CreateDirectoryAsync(dir + "/d", false, Token);
+        await session.CreateDirectoryAsync(dir + "/other", false, Token);
+        await UploadAsync(session, dir + "/d/old.txt", new byte[] { 1 });
+
+        // One listing after another: a server without MLSD is sent into each directory and not brought back between.
+        var before = Log.Lines.Count;
+        Assert.Equal(new[] { "old.txt" }, (await session.ListDirectoryAsync(dir + "/d", Token)).Select(i => i.Name));
+        Assert.Empty(await session.ListDirectoryAsync(dir + "/other", Token));
+        Assert.All(
+            Log.Lines.Skip(before).Where(line => line.StartsWith("> CWD ", StringComparison.Ordinal)),
+            line => Assert.Contains(line, new[] { $"> CWD {dir}/d", $"> CWD {dir}/other" }));
+
+        // Rotated by someone else, the way log directories are: renamed on the server's disk and replaced. The path is
+        // looked up again, so the new directory is listed, not the one a server without MLSD was left in.
+        await session.ListDirectoryAsync(dir + "/d", Token);
+        Directory.Move(Local(dir, "d"), Local(dir, "d.1"));
+        Directory.CreateDirectory(Local(dir, "d"));
+        await File.WriteAllBytesAsync(Local(dir, "d/new.txt"), new byte[] { 2, 3 }, Token);
+        TestServers.GiveToTestUser(Local(dir, "d"));
+        Assert.Equal(new[] { "new.txt" }, (await session.ListDirectoryAsync(dir + "/d", Token)).Select(i => i.Name));
+
+        // Renamed, emptied and removed right after being listed, where the server may still be.
+        await session.RenameAsync(dir + "/d", dir + "/e", overwrite: false, Token);
+        Assert.False(Directory.Exists(Local(dir, "d")));
+        Assert.Equal(new byte[] { 2, 3 }, await File.ReadAllBytesAsync(Local(dir, "e/new.txt"), Token));
+        Assert.Equal(new[] { "new.txt" }, (await session.ListDirectoryAsync(dir + "/e", Token)).Select(i => i.Name));
+        await session.RemoveFileAsync(dir + "/e/new.txt", Token);
+        Assert.Empty(await session.ListDirectoryAsync(dir + "/e", Token));
+        await session.RemoveDirectoryAsync(dir + "/e", Token);
+        Assert.False(Directory.Exists(Local(dir, "e")));
+
+        var gone = await Assert.ThrowsAsync<CommandRefusedException>(() => session.ListDirectoryAsync(dir + "/e", Token));
+        Assert.Equal(RemoteErrorKind.NotFound, gone.Kind);
+        Assert.Equal(home, session.CurrentDirectory);
+        Assert.Equal(new[] { "d.1", "other" }, (await session.ListDirectoryAsync(dir, Token)).Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Missing_file_download_is_not_found_and_the_session_stays_usable()
     {
         var dir = "/" + Server.NewTestDirectory();

@@ -33,13 +33,13 @@ internal sealed class DelayRelay : IAsyncDisposable
     private readonly List<Task> _pumps = new();
     private readonly Task _accepting;
 
-    private DelayRelay(IPEndPoint target, TimeSpan oneWayDelay, double? bytesPerSecond)
+    private DelayRelay(IPEndPoint target, TimeSpan oneWayDelay, double? bytesPerSecond, int listenPort)
     {
         _target = target;
         _delay = oneWayDelay;
         _bytesPerSecond = bytesPerSecond;
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, listenPort));
         _listener.Listen(16);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
@@ -63,7 +63,8 @@ internal sealed class DelayRelay : IAsyncDisposable
     /// <param name="target">Where every accepted connection is relayed to.</param>
     /// <param name="oneWayDelay">How long each chunk waits in each direction.</param>
     /// <param name="bytesPerSecond">The rate cap of each direction, or null for none.</param>
-    public static DelayRelay Start(IPEndPoint target, TimeSpan oneWayDelay, double? bytesPerSecond)
+    /// <param name="listenPort">The port on 127.0.0.1 to listen on; 0 (the default) for any free one.</param>
+    public static DelayRelay Start(IPEndPoint target, TimeSpan oneWayDelay, double? bytesPerSecond, int listenPort = 0)
     {
         if (oneWayDelay < TimeSpan.Zero)
         {
@@ -75,7 +76,7 @@ internal sealed class DelayRelay : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(bytesPerSecond), "The rate cap must be positive.");
         }
 
-        return new DelayRelay(target, oneWayDelay, bytesPerSecond);
+        return new DelayRelay(target, oneWayDelay, bytesPerSecond, listenPort);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -14,6 +15,7 @@ namespace FtpTools.Bench;
 ///                    [--wan-delay-ms MS [--wan-rate-mbit MBIT]]   (SFTP only, through DelayRelay)
 /// FtpTools.Bench child ...   (one FtpTools run; started by "run" itself)
 /// FtpTools.Bench relay --to PORT --delay-ms MS [--rate-mbit MBIT]   (the WAN relay alone, for trying a tool by hand)
+/// FtpTools.Bench relay --to-host ADDRESS --ports LIST --delay-ms MS  (one relay per port, for FTP by hand)
 /// bench/run.sh starts the servers, makes the data and calls "run"; see bench/README.md.
 /// </summary>
 internal static class Program
@@ -95,15 +97,65 @@ internal static class Program
     /// <summary>
     /// relay --to PORT --delay-ms MS [--rate-mbit MBIT]: a <see cref="DelayRelay"/> to 127.0.0.1:PORT on its own, for
     /// trying one tool by hand over a slow link; prints the port it listens on and runs until Ctrl+C.
+    /// relay --to-host ADDRESS --ports LIST --delay-ms MS [--rate-mbit MBIT]: one relay per port of LIST (e.g.
+    /// "56000,41000-41040"), each from 127.0.0.1:PORT to ADDRESS:PORT. An FTP server listening on 127.0.0.2 with its
+    /// passive ports in LIST is then reached through the relay on 127.0.0.1, data connections included: EPSV names only
+    /// a port, which the client connects to on the control connection's address (bench/README, "Measured by hand").
     /// </summary>
     private static async Task<int> RelayAsync(string[] args)
     {
-        var to = int.Parse(Value(args, "--to") ?? throw new ArgumentException("--to is required."), CultureInfo.InvariantCulture);
         var delay = TimeSpan.FromMilliseconds(double.Parse(Value(args, "--delay-ms") ?? throw new ArgumentException("--delay-ms is required."), CultureInfo.InvariantCulture));
         double? rate = Value(args, "--rate-mbit") is string mbit ? double.Parse(mbit, CultureInfo.InvariantCulture) * 1e6 / 8 : null;
-        await using var relay = DelayRelay.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, to), delay, rate);
-        Console.Out.WriteLine(relay.Port.ToString(CultureInfo.InvariantCulture));
-        Console.Error.WriteLine("relay: 127.0.0.1:" + relay.Port + " -> 127.0.0.1:" + to + ", " + relay.Description + "; Ctrl+C stops it");
+        var relays = new List<DelayRelay>();
+        try
+        {
+            if (Value(args, "--ports") is string ports)
+            {
+                var host = System.Net.IPAddress.Parse(Value(args, "--to-host") ?? throw new ArgumentException("--to-host is required with --ports."));
+                foreach (var port in PortList(ports))
+                {
+                    relays.Add(DelayRelay.Start(new System.Net.IPEndPoint(host, port), delay, rate, listenPort: port));
+                }
+
+                Console.Error.WriteLine($"relay: 127.0.0.1:PORT -> {host}:PORT for {relays.Count} ports ({ports}), {relays[0].Description}; Ctrl+C stops it");
+            }
+            else
+            {
+                var to = int.Parse(Value(args, "--to") ?? throw new ArgumentException("--to or --ports is required."), CultureInfo.InvariantCulture);
+                relays.Add(DelayRelay.Start(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, to), delay, rate));
+                Console.Out.WriteLine(relays[0].Port.ToString(CultureInfo.InvariantCulture));
+                Console.Error.WriteLine("relay: 127.0.0.1:" + relays[0].Port + " -> 127.0.0.1:" + to + ", " + relays[0].Description + "; Ctrl+C stops it");
+            }
+
+            await WaitForStopAsync().ConfigureAwait(false);
+            return 0;
+        }
+        finally
+        {
+            foreach (var relay in relays)
+            {
+                await relay.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>"56000,41000-41040" as the ports it names.</summary>
+    private static IEnumerable<int> PortList(string list)
+    {
+        foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var dash = part.IndexOf('-', StringComparison.Ordinal);
+            var first = int.Parse(dash < 0 ? part : part[..dash], CultureInfo.InvariantCulture);
+            var last = dash < 0 ? first : int.Parse(part[(dash + 1)..], CultureInfo.InvariantCulture);
+            for (var port = first; port <= last; port++)
+            {
+                yield return port;
+            }
+        }
+    }
+
+    private static async Task WaitForStopAsync()
+    {
         var stopped = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -112,7 +164,6 @@ internal static class Program
         };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();
         await stopped.Task.ConfigureAwait(false);
-        return 0;
     }
 
     private static bool Has(string[] args, string name) => Array.IndexOf(args, name) >= 0;

@@ -60,6 +60,12 @@ internal sealed class FtpCertificateValidator
     /// <summary>Why the last handshake's certificate was refused; null when it was accepted.</summary>
     public TrustFailureException? Failure { get; private set; }
 
+    /// <summary>
+    /// Forgets the last refusal before a handshake starts: a handshake that ends before its certificate is judged
+    /// (its socket closed under it) must not report an earlier connection's certificate.
+    /// </summary>
+    public void BeginHandshake() => Failure = null;
+
     /// <summary>The callback for a handshake whose chain SslStream built with the system's trust (the first one).</summary>
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
         Validate(certificate, chain, errors, chainHasSystemTrust: true);

@@ -91,6 +91,7 @@ internal sealed class FtpTlsContext
 #else
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false, Validator.Validate);
 #endif
+        Validator.BeginHandshake();
         var watchdog = new FtpIoWatchdog(socket.Dispose);
         using var registration = cancellationToken.Register(static state => ((Socket)state!).Dispose(), socket);
         watchdog.Arm(timeout);

@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
 using FtpTools.Core.IO;
@@ -63,7 +62,9 @@ internal static class TrustStoreWarmup
                 certificate.Dispose();
             }
         }
-        catch (CryptographicException)
+#pragma warning disable CA1031 // Only a head start: whatever fails here happens again, and is reported, in the handshake.
+        catch (Exception)
+#pragma warning restore CA1031
         {
         }
     }

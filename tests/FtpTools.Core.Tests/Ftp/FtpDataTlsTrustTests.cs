@@ -183,6 +183,11 @@ public sealed class FtpDataTlsTrustTests : IDisposable
         Assert.Equal(FtpCertificateValidator.Sha256Thumbprint(_stranger), untrusted.Fingerprint);
         Assert.EndsWith("The server then said: 425 Failed to establish connection.", untrusted.Message, StringComparison.Ordinal);
 
+        // The next refusal is the command's own, not the earlier certificate's.
+        var again = await Assert.ThrowsAsync<CommandRefusedException>(() => ReadAllAsync(session, "/missing.bin"));
+        Assert.Equal(RemoteErrorKind.NotFound, again.Kind);
+        Assert.Equal(2, refused);
+
         Assert.True(session.IsConnected);
         Assert.Equal(Convert.ToHexString(SHA256.HashData(Good)), Convert.ToHexString(SHA256.HashData(await ReadAllAsync(session, "/good.bin"))));
     }

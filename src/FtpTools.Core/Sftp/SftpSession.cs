@@ -546,17 +546,24 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
         return ExpectOkAsync(SftpPacketType.SSH_FXP_SETSTAT, w => w.WriteString(full).Also(attributes.Write), "SSH_FXP_SETSTAT of", full, cancellationToken);
     }
 
-    public async Task ChangeDirectoryAsync(string path, CancellationToken cancellationToken)
+    public async Task ChangeDirectoryAsync(string path, CancellationToken cancellationToken) =>
+        Volatile.Write(ref _currentDirectory, await LookUpDirectoryAsync(Resolve(path), cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// The canonical path of the directory <paramref name="full"/> (an absolute path): SSH_FXP_REALPATH and
+    /// SSH_FXP_STAT go out together, one round trip for both. When both are refused, REALPATH's refusal is thrown.
+    /// </summary>
+    private async Task<string> LookUpDirectoryAsync(string full, CancellationToken cancellationToken)
     {
-        var full = Resolve(path);
-        var resolved = await RealPathAsync(full, cancellationToken).ConfigureAwait(false);
-        var attributes = await StatAsync(SftpPacketType.SSH_FXP_STAT, resolved, cancellationToken).ConfigureAwait(false);
-        if (attributes.Kind != RemoteItemKind.Directory)
+        var resolved = RealPathAsync(full, cancellationToken);
+        var attributes = StatAsync(SftpPacketType.SSH_FXP_STAT, full, cancellationToken);
+        await Task.WhenAll(resolved, attributes).ConfigureAwait(false);
+        if ((await attributes.ConfigureAwait(false)).Kind != RemoteItemKind.Directory)
         {
             throw new CommandRefusedException($"Cannot change to {full}: it is not a directory.", RemoteErrorKind.Failure, path: full);
         }
 
-        Volatile.Write(ref _currentDirectory, resolved);
+        return await resolved.ConfigureAwait(false);
     }
 
     public async Task KeepAliveAsync(CancellationToken cancellationToken) =>
@@ -699,12 +706,13 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
 
     private async Task InitializeAsync(string? startPath, CancellationToken cancellationToken)
     {
-        // The start directory does not depend on the limits: both questions go out at once, one round trip for the
-        // two (on a far-away server, 40 ms of every connect).
+        // The start directory does not depend on the limits: the questions go out at once, one round trip for all
+        // (on a far-away server, 40 ms of every connect). An absolute start path needs no login directory to resolve.
+        var absoluteStart = startPath is { Length: > 0 } && startPath[0] == '/';
         var limitsRequest = Extensions.ContainsKey(SftpExtensionNames.Limits)
             ? _channel.RequestAsync(SftpPacketType.SSH_FXP_EXTENDED, w => w.WriteString(SftpExtensionNames.Limits), SftpExtensionNames.Limits, cancellationToken)
             : null;
-        var start = RealPathAsync(".", cancellationToken);
+        var start = absoluteStart ? LookUpDirectoryAsync(RemotePath.Normalize(startPath!), cancellationToken) : RealPathAsync(".", cancellationToken);
         await Task.WhenAll(limitsRequest is null ? new Task[] { start } : new Task[] { limitsRequest, start }).ConfigureAwait(false);
         if (limitsRequest is not null)
         {
@@ -724,7 +732,7 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
         }
 
         Volatile.Write(ref _currentDirectory, await start.ConfigureAwait(false));
-        if (!string.IsNullOrEmpty(startPath))
+        if (!absoluteStart && !string.IsNullOrEmpty(startPath))
         {
             await ChangeDirectoryAsync(startPath!, cancellationToken).ConfigureAwait(false);
         }

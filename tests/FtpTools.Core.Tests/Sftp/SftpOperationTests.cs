@@ -52,6 +52,36 @@ public sealed class SftpOperationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_absolute_start_path_is_looked_up_in_one_round_trip_and_must_be_a_directory()
+    {
+        Directory.CreateDirectory(_server.Local("abs/dir"));
+        File.CreateSymbolicLink(_server.Local("abs/link"), "dir");
+        await File.WriteAllTextAsync(_server.Local("abs/file"), "x");
+        var log = new RecordingLog();
+
+        await using (var session = await _server.ConnectAsync(log: log, startPath: _server.Local("abs/link")))
+        {
+            // The server's canonical path: the link resolved.
+            Assert.Equal(_server.Local("abs/dir"), session.CurrentDirectory);
+        }
+
+        // REALPATH and STAT of the start path go out before either answer comes back; "." is not asked for.
+        var sent = log.Lines.Where(l => l.StartsWith("> SSH_FXP_REALPATH", StringComparison.Ordinal) || l.StartsWith("> SSH_FXP_STAT", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, sent.Count);
+        Assert.All(sent, l => Assert.EndsWith(" " + _server.Local("abs/link"), l, StringComparison.Ordinal));
+        var lines = log.Lines.ToList();
+        var firstAnswer = lines.FindIndex(l => l.StartsWith("< #", StringComparison.Ordinal));
+        Assert.True(lines.IndexOf(sent[1]) < firstAnswer, log.ToString());
+
+        var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => _server.ConnectAsync(startPath: _server.Local("abs/none")));
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+        Assert.Contains(_server.Local("abs/none"), missing.Message, StringComparison.Ordinal);
+
+        var file = await Assert.ThrowsAsync<CommandRefusedException>(() => _server.ConnectAsync(startPath: _server.Local("abs/file")));
+        Assert.Equal($"Cannot change to {_server.Local("abs/file")}: it is not a directory.", file.Message);
+    }
+
+    [Fact]
     public async Task Listing_reports_kinds_sizes_times_permissions_owners_and_link_targets()
     {
         await File.WriteAllBytesAsync(_server.Local("file.txt"), new byte[1234]);

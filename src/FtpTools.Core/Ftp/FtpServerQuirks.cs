@@ -69,6 +69,14 @@ internal sealed class FtpServerQuirks
     /// </summary>
     public static bool AvoidTls13(string greeting) => Contains(greeting, "ProFTPD");
 
+    /// <summary>
+    /// vsftpd, ProFTPD and Pure-FTPd read the control connection one command line at a time, so commands sent
+    /// together (without waiting for each answer) are answered in turn; the tests hold each of them to it. Servers
+    /// that cannot be told from their greeting (a changed banner, anything else) are sent one command at a time.
+    /// </summary>
+    public static bool ReadsPipelinedCommands(string greeting) =>
+        Contains(greeting, "vsFTPd") || Contains(greeting, "ProFTPD") || Contains(greeting, "Pure-FTPd");
+
     public static FtpServerQuirks Detect(string banner, string? system, FtpFeatures features)
     {
         var kind = FtpServerKind.Unknown;

@@ -147,6 +147,12 @@ internal sealed class FakeFtpConnection
 
     public Task SendAsync(string raw) => _stream.WriteAsync(Encoding.UTF8.GetBytes(raw)).AsTask();
 
+    /// <summary>
+    /// Bytes the client has sent that the server has not read yet (plain connections: lines are read a byte at a
+    /// time, so after a command line this is what the client sent behind it without waiting for the answer).
+    /// </summary>
+    public int UnreadBytes => _socket.Available;
+
     public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
         var bytes = new MemoryStream();

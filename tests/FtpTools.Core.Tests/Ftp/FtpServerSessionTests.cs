@@ -317,6 +317,73 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     }
 
     [Fact]
+    public async Task The_login_questions_go_out_together_and_each_answer_is_read_in_turn()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        await using var session = await ConnectAsync();
+
+        // After the login: data protection (TLS), SYST and FEAT in one write; then OPTS UTF8 (where offered), TYPE and
+        // PWD in another. The protocol log has a write's commands in a row, before any answer.
+        var lines = Log.Lines.ToList();
+        var first = (Protocol == RemoteProtocol.Ftp ? new[] { "SYST", "FEAT" } : new[] { "PBSZ 0", "PROT P", "SYST", "FEAT" }).Select(c => "> " + c).ToArray();
+        var start = lines.IndexOf(first[0]);
+        Assert.StartsWith("< 230", lines[start - 1], StringComparison.Ordinal);
+        Assert.Equal(first, lines.Skip(start).Take(first.Length));
+        var type = lines.IndexOf("> TYPE I");
+        Assert.Equal("> PWD", lines[type + 1]);
+        Assert.True(lines[type - 1] == "> OPTS UTF8 ON" || lines[type - 1].StartsWith("< ", StringComparison.Ordinal), lines[type - 1]);
+
+        // Each answer went to its own question: the system type, the features, the login directory, binary mode
+        // (ProFTPD converts line ends in ASCII mode, so these bytes would not come back as sent).
+        Assert.Contains("UNIX", session.Info.ServerSystem, StringComparison.Ordinal);
+        Assert.Contains("EPSV", session.Info.Features);
+        Assert.Equal("/", session.CurrentDirectory);
+        var data = new byte[] { (byte)'a', (byte)'\n', (byte)'b', (byte)'\r', (byte)'\n', 0, 0xFF, (byte)'\r' };
+        await UploadAsync(session, dir + "/bytes.bin", data);
+        Assert.Equal(data, await File.ReadAllBytesAsync(Local(dir, "bytes.bin"), Token));
+        Assert.Equal(data, await DownloadAsync(session, dir + "/bytes.bin"));
+    }
+
+    [Fact]
+    public async Task A_start_path_is_where_relative_paths_start_and_a_missing_one_fails_the_connect()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        string home;
+        await using (var setup = await ConnectAsync())
+        {
+            home = setup.CurrentDirectory;
+            await setup.CreateDirectoryAsync(dir + "/in", false, Token);
+        }
+
+        // Every test server locks its user into the root it serves; a relative start path starts there.
+        Assert.Equal("/", home);
+
+        // Absolute: CWD there and PWD after it; the login directory is not asked for first.
+        var before = Log.Lines.Count;
+        await using (var session = await RemoteSessionFactory.ConnectAsync(Options(startPath: dir + "//in/"), Token))
+        {
+            Assert.Equal(dir + "/in", session.CurrentDirectory);
+            await UploadAsync(session, "a.txt", new byte[] { 1, 2, 3 });
+        }
+
+        var commands = Log.Lines.Skip(before).Where(l => l.StartsWith("> CWD ", StringComparison.Ordinal) || l == "> PWD").ToList();
+        Assert.Equal(new[] { $"> CWD {dir}/in", "> PWD" }, commands.Take(2));
+        Assert.Single(commands, "> PWD");
+        Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(Local(dir, "in/a.txt"), Token));
+
+        // Relative: from the login directory.
+        await using (var session = await RemoteSessionFactory.ConnectAsync(Options(startPath: dir.TrimStart('/') + "/in"), Token))
+        {
+            Assert.Equal(dir + "/in", session.CurrentDirectory);
+            Assert.Equal(new byte[] { 1, 2, 3 }, await DownloadAsync(session, "a.txt"));
+        }
+
+        var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => RemoteSessionFactory.ConnectAsync(Options(startPath: dir + "/none"), Token));
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+        Assert.Contains(dir + "/none", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Missing_file_download_is_not_found_and_the_session_stays_usable()
     {
         var dir = "/" + Server.NewTestDirectory();

@@ -39,7 +39,7 @@ public abstract class FtpSessionTestBase : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    protected ConnectionOptions Options(FtpDataMode mode = FtpDataMode.Passive, string? password = null, TlsOptions? tls = null, int? port = null) => new()
+    protected ConnectionOptions Options(FtpDataMode mode = FtpDataMode.Passive, string? password = null, TlsOptions? tls = null, int? port = null, string? startPath = null) => new()
     {
         Protocol = Protocol,
         Host = Server.Host,
@@ -50,6 +50,7 @@ public abstract class FtpSessionTestBase : IDisposable
         Ftp = new FtpOptions { DataMode = mode },
         Tls = tls ?? new TlsOptions { ExtraCaFile = Server.CaCertificatePath },
         Log = Log,
+        StartPath = startPath,
     };
 
     protected Task<IRemoteSession> ConnectAsync(FtpDataMode mode = FtpDataMode.Passive) => RemoteSessionFactory.ConnectAsync(Options(mode), Token);

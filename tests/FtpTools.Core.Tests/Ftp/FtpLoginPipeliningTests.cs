@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FtpTools.Core.Tests.Ftp;
+
+/// <summary>
+/// Which login questions go out without waiting for the answer before: all of those that do not depend on each other,
+/// to the servers known to read one command line at a time; one at a time to every other server.
+/// </summary>
+public sealed class FtpLoginPipeliningTests : IDisposable
+{
+    private readonly ITestOutputHelper _output;
+    private readonly RecordingLog _log = new();
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+
+    public FtpLoginPipeliningTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    public void Dispose()
+    {
+        _output.WriteLine(_log.ToString());
+        _timeout.Dispose();
+    }
+
+    [Theory]
+    [InlineData("220 (vsFTPd 3.0.3)\r\n", true)]
+    [InlineData("220 ProFTPD Server (Debian) [127.0.0.1]\r\n", true)]
+    [InlineData("220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\r\n220 You will be disconnected after 15 minutes of inactivity.\r\n", true)]
+    [InlineData("220 fake ready\r\n", false)]
+    [InlineData("220 Microsoft FTP Service\r\n", false)]
+    public async Task Login_questions_go_together_only_to_servers_known_to_read_one_line_at_a_time(string greeting, bool together)
+    {
+        var seen = new List<(string Command, int UnreadBehind)>();
+        await using var server = FakeFtpServer.Start(
+            (connection, command) =>
+            {
+                lock (seen)
+                {
+                    seen.Add((command, connection.UnreadBytes));
+                }
+
+                return Task.FromResult(false);
+            },
+            greeting: greeting,
+            features: " EPSV\r\n UTF8\r\n");
+
+        await using (var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token))
+        {
+            // Each answer went to its own question.
+            Assert.Equal("/", session.CurrentDirectory);
+            Assert.Equal("UNIX Type: L8", session.Info.ServerSystem);
+            Assert.Contains("UTF8", session.Info.Features);
+        }
+
+        List<(string Command, int UnreadBehind)> login;
+        lock (seen)
+        {
+            login = seen.Take(7).ToList();
+        }
+
+        Assert.Equal(new[] { "USER user", "PASS secret", "SYST", "FEAT", "OPTS UTF8 ON", "TYPE I", "PWD" }, login.Select(s => s.Command));
+
+        // A command with more of the client's bytes behind it, unread by the server, was sent before its answer.
+        var sentAhead = login.Where(s => s.UnreadBehind > 0).Select(s => s.Command).ToArray();
+        Assert.Equal(together ? new[] { "SYST", "OPTS UTF8 ON", "TYPE I" } : Array.Empty<string>(), sentAhead);
+    }
+
+    private ConnectionOptions Options(FakeFtpServer server) => new()
+    {
+        Protocol = RemoteProtocol.Ftp,
+        Host = "127.0.0.1",
+        Port = server.Port,
+        Credential = new NetworkCredential("user", "secret"),
+        OperationTimeout = TimeSpan.FromSeconds(10),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        Log = _log,
+    };
+}

@@ -32,6 +32,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     /// remove or rename the directory it is in, or one above it.
     /// </summary>
     private bool _away;
+
+    /// <summary>
+    /// True when the server reads one command line at a time (<see cref="FtpServerQuirks.ReadsPipelinedCommands"/>),
+    /// so commands that do not wait on each other's answers go out in one write: the login's questions, RNFR and RNTO.
+    /// </summary>
+    private bool _pipelined;
     private const int MaxPreliminaryReplies = 16;
 
     private bool _abortPending;
@@ -155,18 +161,30 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                     throw new CommandRefusedException($"Cannot rename {from} to {to}: the target already exists.", RemoteErrorKind.AlreadyExists, path: to);
                 }
 
-                // RFC 959 §4.1.3: RNFR answers 350 and must be followed directly by RNTO.
+                // RFC 959 §4.1.3: RNFR answers 350 and must be followed directly by RNTO. A server that reads one
+                // command line at a time gets both in one write (one round trip); an RNTO after a refused RNFR is
+                // refused in turn (503), and that reply is read too. Other servers get RNTO only after RNFR's 350.
                 await ReturnToWorkingDirectoryAsync(ct).ConfigureAwait(false);
-                var reply = await CommandAsync("RNFR " + from, ct).ConfigureAwait(false);
-                if (reply.Code != FtpReplyCode.FileActionPendingFurtherInformation)
+                FtpReply rnfr, rnto;
+                if (_pipelined)
                 {
-                    throw FtpErrors.Refused(reply, "RNFR", from, targetMustExist: true);
+                    var replies = await AskAsync(new[] { "RNFR " + from, "RNTO " + to }, together: true, ct).ConfigureAwait(false);
+                    (rnfr, rnto) = (replies[0], replies[1]);
+                }
+                else
+                {
+                    rnfr = await CommandAsync("RNFR " + from, ct).ConfigureAwait(false);
+                    rnto = rnfr.Code == FtpReplyCode.FileActionPendingFurtherInformation ? await CommandAsync("RNTO " + to, ct).ConfigureAwait(false) : rnfr;
                 }
 
-                reply = await CommandAsync("RNTO " + to, ct).ConfigureAwait(false);
-                if (!reply.Code.IsPositiveCompletion())
+                if (rnfr.Code != FtpReplyCode.FileActionPendingFurtherInformation)
                 {
-                    throw FtpErrors.Refused(reply, "RNTO", to, targetMustExist: false);
+                    throw FtpErrors.Refused(rnfr, "RNFR", from, targetMustExist: true);
+                }
+
+                if (!rnto.Code.IsPositiveCompletion())
+                {
+                    throw FtpErrors.Refused(rnto, "RNTO", to, targetMustExist: false);
                 }
 
                 return true;
@@ -418,7 +436,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         // After the login, the questions that do not depend on each other's answers go to a server known to read one
         // command line at a time together: two round trips instead of up to seven (each 40 ms over a far-away link).
         // Other servers are asked one question at a time, as some lose commands sent before the previous answer.
-        var together = FtpServerQuirks.ReadsPipelinedCommands(greeting.Message);
+        _pipelined = FtpServerQuirks.ReadsPipelinedCommands(greeting.Message);
         var first = new List<string>(4);
         if (_tls is not null)
         {
@@ -429,7 +447,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
 
         first.Add("SYST");
         first.Add("FEAT");
-        var answers = await AskAsync(first, together, cancellationToken).ConfigureAwait(false);
+        var answers = await AskAsync(first, _pipelined, cancellationToken).ConfigureAwait(false);
         if (_tls is not null)
         {
             var refused = answers[0].Code.IsPositiveCompletion() ? answers[1] : answers[0];
@@ -465,7 +483,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             second.Add("PWD");
         }
 
-        answers = await AskAsync(second, together, cancellationToken).ConfigureAwait(false);
+        answers = await AskAsync(second, _pipelined, cancellationToken).ConfigureAwait(false);
         var typed = answers[second.IndexOf(type)];
         if (!typed.Code.IsPositiveCompletion())
         {

@@ -259,12 +259,19 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         Assert.False(File.Exists(Local(dir, "a.txt")));
         Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(Local(dir, "b.txt"), Token));
 
+        // Every test server reads one command line at a time: RNTO goes out with RNFR, before its answer.
+        var lines = Log.Lines.ToList();
+        Assert.Equal($"> RNTO {dir}/b.txt", lines[lines.IndexOf($"> RNFR {dir}/a.txt") + 1]);
+
         await session.CreateDirectoryAsync(dir + "/moved", false, Token);
         await session.RenameAsync(dir + "/b.txt", dir + "/moved/c.txt", overwrite: false, Token);
         Assert.True(File.Exists(Local(dir, "moved/c.txt")));
 
+        // RNFR's refusal is the error; RNTO's refusal (no RNFR pending) is read too, so the next command gets its own answer.
         var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => session.RenameAsync(dir + "/nope", dir + "/x", false, Token));
         Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+        Assert.StartsWith($"The server refused RNFR {dir}/nope: 550", missing.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Local(dir, "x")));
 
         await session.RemoveFileAsync(dir + "/moved/c.txt", Token);
         Assert.False(File.Exists(Local(dir, "moved/c.txt")));

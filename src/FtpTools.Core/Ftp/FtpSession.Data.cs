@@ -183,10 +183,24 @@ internal sealed partial class FtpSession
             // Without MLST, a regular file answers SIZE (RFC 3659 §4) and a directory CWD: a few round trips
             // whatever the size of the parent directory. Batches stat every file, and listing a parent of
             // thousands of entries for each one made them quadratic. (In ASCII mode SIZE counts converted bytes.)
-            var size = await SizeAsync(full, cancellationToken).ConfigureAwait(false);
+            // A server that reads one command line at a time gets SIZE and MDTM in one write; MDTM's answer is
+            // dropped when SIZE's says it is no file.
+            long? size;
+            DateTime? time = null;
+            if (_pipelined && _quirks.HasMdtm)
+            {
+                var replies = await AskAsync(new[] { "SIZE " + full, "MDTM " + full }, together: true, cancellationToken).ConfigureAwait(false);
+                size = SizeOf(replies[0]);
+                time = size is null ? null : ModificationTimeOf(replies[1]);
+            }
+            else
+            {
+                size = await SizeAsync(full, cancellationToken).ConfigureAwait(false);
+                time = size is not null && _quirks.HasMdtm ? await ModificationTimeAsync(full, cancellationToken).ConfigureAwait(false) : null;
+            }
+
             if (size is not null)
             {
-                var time = _quirks.HasMdtm ? await ModificationTimeAsync(full, cancellationToken).ConfigureAwait(false) : null;
                 return new RemoteItem(name, full, RemoteItemKind.File) { Length = size, LastWriteTimeUtc = time };
             }
 
@@ -249,18 +263,17 @@ internal sealed partial class FtpSession
     };
 
     /// <summary>SIZE (RFC 3659 §4); null when the server does not tell (no such file, a directory, no SIZE).</summary>
-    private async Task<long?> SizeAsync(string full, CancellationToken cancellationToken)
-    {
-        var reply = await CommandAsync("SIZE " + full, cancellationToken).ConfigureAwait(false);
-        return reply.Code == FtpReplyCode.FileStatus ? FtpReplyText.ParseSize(reply) : null;
-    }
+    private async Task<long?> SizeAsync(string full, CancellationToken cancellationToken) =>
+        SizeOf(await CommandAsync("SIZE " + full, cancellationToken).ConfigureAwait(false));
+
+    private static long? SizeOf(FtpReply reply) => reply.Code == FtpReplyCode.FileStatus ? FtpReplyText.ParseSize(reply) : null;
 
     /// <summary>MDTM (RFC 3659 §3); null when the server does not tell.</summary>
-    private async Task<DateTime?> ModificationTimeAsync(string full, CancellationToken cancellationToken)
-    {
-        var reply = await CommandAsync("MDTM " + full, cancellationToken).ConfigureAwait(false);
-        return reply.Code == FtpReplyCode.FileStatus ? FtpReplyText.ParseModificationTime(reply) : null;
-    }
+    private async Task<DateTime?> ModificationTimeAsync(string full, CancellationToken cancellationToken) =>
+        ModificationTimeOf(await CommandAsync("MDTM " + full, cancellationToken).ConfigureAwait(false));
+
+    private static DateTime? ModificationTimeOf(FtpReply reply) =>
+        reply.Code == FtpReplyCode.FileStatus ? FtpReplyText.ParseModificationTime(reply) : null;
 
     /// <summary>
     /// Runs a listing command and hands its lines, decoded and without line ends, to <paramref name="listing"/> as

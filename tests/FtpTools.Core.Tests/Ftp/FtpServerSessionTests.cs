@@ -207,6 +207,17 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         Assert.Equal(1234, file.Length);
         Assert.Equal(stamp, file.LastWriteTimeUtc);
 
+        // One question to a server with MLST; to one without (vsftpd), SIZE and MDTM in one write.
+        var lines = Log.Lines.ToList();
+        if (lines.Contains($"> MLST /{dir}/a file.txt"))
+        {
+            Assert.DoesNotContain($"> SIZE /{dir}/a file.txt", lines);
+        }
+        else
+        {
+            Assert.Equal($"> MDTM /{dir}/a file.txt", lines[lines.IndexOf($"> SIZE /{dir}/a file.txt") + 1]);
+        }
+
         var sub = await session.GetItemAsync($"/{dir}/sub dir", Token);
         Assert.Equal(RemoteItemKind.Directory, sub!.Kind);
         Assert.Null(await session.GetItemAsync($"/{dir}/missing", Token));

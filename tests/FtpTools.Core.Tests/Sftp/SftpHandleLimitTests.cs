@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -37,13 +38,24 @@ public sealed class SftpHandleLimitTests : IAsyncLifetime
             await SendHandleAsync(open);
         }
 
-        for (var i = 0; i < 2 * SftpSession.InitialReadDirDepth; i++)
+        // The two listings' requests interleave as their answers come: one may close its handle before the other's
+        // READDIRs are all in. Anything but READDIR and CLOSE here (a third OPENDIR) fails the test.
+        var closes = new List<FakeSftpPeer.Request>();
+        for (var readDirs = 0; readDirs < 2 * SftpSession.InitialReadDirDepth || closes.Count < 2;)
         {
-            var readDir = await NextAsync(SftpPacketType.SSH_FXP_READDIR);
-            await _peer.SendStatusAsync(readDir.Id, SftpStatusCode.SSH_FX_EOF);
+            var request = await _peer.ReadRequestAsync().WaitAsync(NoHang);
+            if (request.Type == SftpPacketType.SSH_FXP_READDIR)
+            {
+                await _peer.SendStatusAsync(request.Id, SftpStatusCode.SSH_FX_EOF);
+                readDirs++;
+            }
+            else
+            {
+                Assert.Equal(SftpPacketType.SSH_FXP_CLOSE, request.Type);
+                closes.Add(request);
+            }
         }
 
-        var closes = new[] { await NextAsync(SftpPacketType.SSH_FXP_CLOSE), await NextAsync(SftpPacketType.SSH_FXP_CLOSE) };
         await _peer.SendStatusAsync(closes[0].Id, SftpStatusCode.SSH_FX_OK);
         var third = await NextAsync(SftpPacketType.SSH_FXP_OPENDIR);
         Assert.Equal("/home/fake/c", third.Reader().ReadString());

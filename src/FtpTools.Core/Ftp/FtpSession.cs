@@ -557,9 +557,6 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         return userName;
     }
 
-    private async Task<string?> PrintWorkingDirectoryAsync(CancellationToken cancellationToken) =>
-        WorkingDirectory(await CommandAsync("PWD", cancellationToken).ConfigureAwait(false));
-
     /// <summary>The directory a PWD reply names; null when it names none or not an absolute one.</summary>
     private static string? WorkingDirectory(FtpReply reply)
     {
@@ -572,15 +569,31 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         return path is { Length: > 0 } && path[0] == '/' ? RemotePath.Normalize(path) : null;
     }
 
+    /// <summary>
+    /// CWD, then PWD for the server's own name of the directory; in one write to a server that reads one command line
+    /// at a time (a refused CWD leaves the server where it was, and that PWD answer is dropped).
+    /// </summary>
     private async Task ChangeDirectoryCoreAsync(string full, CancellationToken cancellationToken)
     {
-        var reply = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
-        if (!reply.Code.IsPositiveCompletion())
+        FtpReply cwd;
+        FtpReply? pwd = null;
+        if (_pipelined)
         {
-            throw FtpErrors.Refused(reply, "CWD", full, targetMustExist: true);
+            var replies = await AskAsync(new[] { "CWD " + full, "PWD" }, together: true, cancellationToken).ConfigureAwait(false);
+            (cwd, pwd) = (replies[0], replies[1]);
+        }
+        else
+        {
+            cwd = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
         }
 
-        _currentDirectory = await PrintWorkingDirectoryAsync(cancellationToken).ConfigureAwait(false) ?? full;
+        if (!cwd.Code.IsPositiveCompletion())
+        {
+            throw FtpErrors.Refused(cwd, "CWD", full, targetMustExist: true);
+        }
+
+        pwd ??= await CommandAsync("PWD", cancellationToken).ConfigureAwait(false);
+        _currentDirectory = WorkingDirectory(pwd) ?? full;
         _away = false;
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
@@ -378,15 +379,28 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
 
         // Absolute: CWD there and PWD after it; the login directory is not asked for first.
         var before = Log.Lines.Count;
+        List<string> lines;
         await using (var session = await RemoteSessionFactory.ConnectAsync(Options(startPath: dir + "//in/"), Token))
         {
+            lines = Log.Lines.Skip(before).ToList();
             Assert.Equal(dir + "/in", session.CurrentDirectory);
             await UploadAsync(session, "a.txt", new byte[] { 1, 2, 3 });
+
+            // A refused CWD leaves the session where it was, and in step: the next commands get their own answers.
+            var refused = await Assert.ThrowsAsync<CommandRefusedException>(() => session.ChangeDirectoryAsync("none", Token));
+            Assert.Equal(RemoteErrorKind.NotFound, refused.Kind);
+            Assert.Equal(dir + "/in", session.CurrentDirectory);
+            Assert.Equal(3, (await session.GetItemAsync("a.txt", Token))!.Length);
+            await session.ChangeDirectoryAsync("..", Token);
+            Assert.Equal(dir, session.CurrentDirectory);
         }
 
-        var commands = Log.Lines.Skip(before).Where(l => l.StartsWith("> CWD ", StringComparison.Ordinal) || l == "> PWD").ToList();
+        var commands = lines.Where(l => l.StartsWith("> CWD ", StringComparison.Ordinal) || l == "> PWD").ToList();
         Assert.Equal(new[] { $"> CWD {dir}/in", "> PWD" }, commands.Take(2));
         Assert.Single(commands, "> PWD");
+
+        // Every test server reads one command line at a time: the PWD goes out with the CWD, before its answer.
+        Assert.Equal("> PWD", lines[lines.IndexOf($"> CWD {dir}/in") + 1]);
         Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(Local(dir, "in/a.txt"), Token));
 
         // Relative: from the login directory.

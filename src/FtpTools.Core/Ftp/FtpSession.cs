@@ -35,7 +35,8 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
 
     /// <summary>
     /// True when the server reads one command line at a time (<see cref="FtpServerQuirks.ReadsPipelinedCommands"/>),
-    /// so commands that do not wait on each other's answers go out in one write: the login's questions, RNFR and RNTO.
+    /// so commands that do not wait on each other's answers go out in one write: the login's questions, RNFR and RNTO,
+    /// SIZE and MDTM, CWD and PWD.
     /// </summary>
     private bool _pipelined;
     private const int MaxPreliminaryReplies = 16;

@@ -139,8 +139,7 @@ internal sealed partial class FtpSession
             // LIST's argument goes to ls-like code on most servers (options, globs, and silence for a
             // missing path), so enter the directory and list it without an argument. The server stays there
             // (see _away): a walk lists one directory after another, and coming back each time cost a round trip.
-            await EnterDirectoryAsync(full, "LIST", cancellationToken).ConfigureAwait(false);
-            await ReadListingAsync(_quirks.ListCommand, null, listing, cancellationToken).ConfigureAwait(false);
+            await ReadListingAsync(_quirks.ListCommand, null, listing, cancellationToken, enter: full).ConfigureAwait(false);
         }
 
         return FtpListingAdapter.Complete(listing, full, Report);
@@ -277,13 +276,13 @@ internal sealed partial class FtpSession
 
     /// <summary>
     /// Runs a listing command and hands its lines, decoded and without line ends, to <paramref name="listing"/> as
-    /// they arrive.
+    /// they arrive. With <paramref name="enter"/>, that directory is entered first (for a bare LIST).
     /// </summary>
-    private async Task ReadListingAsync(string verb, string? path, Listing.FtpListingBuilder listing, CancellationToken cancellationToken)
+    private async Task ReadListingAsync(string verb, string? path, Listing.FtpListingBuilder listing, CancellationToken cancellationToken, string? enter = null)
     {
         DataConnectionFailedException? failure = null;
         CommandRefusedException? tooLong = null;
-        using (var data = await OpenTransferAsync(verb, path, 0, targetMustExist: true, cancellationToken).ConfigureAwait(false))
+        using (var data = await OpenTransferAsync(verb, path, 0, targetMustExist: true, cancellationToken, enter: enter).ConfigureAwait(false))
         {
             // Buffers: both rented here and returned in the finally below; nothing else holds them.
             var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
@@ -403,13 +402,13 @@ internal sealed partial class FtpSession
     /// reads (<see cref="FtpDataConnection.ReadsBlocking"/>): connected, and TLS-secured, with synchronous calls. An
     /// active one is accepted asynchronously, so it is as usual.
     /// </summary>
-    private async Task<FtpDataConnection> OpenTransferAsync(string verb, string? path, long restartOffset, bool targetMustExist, CancellationToken cancellationToken, bool blockingReads = false)
+    private async Task<FtpDataConnection> OpenTransferAsync(string verb, string? path, long restartOffset, bool targetMustExist, CancellationToken cancellationToken, bool blockingReads = false, string? enter = null)
     {
         blockingReads &= _options.Ftp.DataMode != FtpDataMode.Active;
         PendingDataConnection pending;
         try
         {
-            pending = await PrepareDataConnectionAsync(blockingReads, cancellationToken).ConfigureAwait(false);
+            pending = await PrepareDataConnectionAsync(blockingReads, verb, enter, cancellationToken).ConfigureAwait(false);
         }
         catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
         {
@@ -551,26 +550,45 @@ internal sealed partial class FtpSession
     /// <summary>A data connection's TLS handshake under way, and what it runs on.</summary>
     private sealed record EarlyHandshake(Socket Socket, ReadAheadStream ReadAhead, Task<SslStream> Secured);
 
-    private async Task<PendingDataConnection> PrepareDataConnectionAsync(bool blocking, CancellationToken cancellationToken)
+    /// <summary>
+    /// Enters <paramref name="enter"/> first when given (see <see cref="EnterDirectoryAsync"/>; a server that reads one
+    /// command line at a time gets that CWD and the EPSV in one write, and EPSV's answer is dropped when the CWD is
+    /// refused), then opens a passive data connection or listens for an active one.
+    /// </summary>
+    private async Task<PendingDataConnection> PrepareDataConnectionAsync(bool blocking, string verb, string? enter, CancellationToken cancellationToken)
     {
-        if (_options.Ftp.DataMode == FtpDataMode.Active)
+        var passive = _options.Ftp.DataMode != FtpDataMode.Active;
+        FtpReply? epsv = null;
+        if (enter is not null && _pipelined && passive && _quirks.UseEpsv)
+        {
+            var replies = await AskAsync(new[] { "CWD " + enter, "EPSV" }, together: true, cancellationToken).ConfigureAwait(false);
+            Entered(replies[0], enter, verb);
+            epsv = replies[1];
+        }
+        else if (enter is not null)
+        {
+            await EnterDirectoryAsync(enter, verb, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!passive)
         {
             return await PrepareActiveAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var target = await EnterPassiveModeAsync(cancellationToken).ConfigureAwait(false);
+        var target = await EnterPassiveModeAsync(epsv, cancellationToken).ConfigureAwait(false);
         Report($"Data connection to {target}.");
         var socket = await FtpSockets.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking).ConfigureAwait(false);
         return new PendingDataConnection(socket, null);
     }
 
-    private async Task<IPEndPoint> EnterPassiveModeAsync(CancellationToken cancellationToken)
+    /// <summary>Where to open a passive data connection; <paramref name="epsv"/> is the answer to an EPSV sent already, if one was.</summary>
+    private async Task<IPEndPoint> EnterPassiveModeAsync(FtpReply? epsv, CancellationToken cancellationToken)
     {
         var peer = PeerAddress;
         if (_quirks.UseEpsv)
         {
             // RFC 2428 §3: EPSV gives only a port; the address is the control connection's peer.
-            var reply = await CommandAsync("EPSV", cancellationToken).ConfigureAwait(false);
+            var reply = epsv ?? await CommandAsync("EPSV", cancellationToken).ConfigureAwait(false);
             if (reply.Code == FtpReplyCode.EnteringExtendedPassiveMode)
             {
                 return new IPEndPoint(peer, FtpReplyText.ParseExtendedPassive(reply));

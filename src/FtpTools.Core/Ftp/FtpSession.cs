@@ -612,9 +612,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     /// the path is looked up again, so a directory renamed and replaced meanwhile (by another client, say) is not
     /// mistaken for its successor.
     /// </summary>
-    private async Task EnterDirectoryAsync(string full, string verb, CancellationToken cancellationToken)
+    private async Task EnterDirectoryAsync(string full, string verb, CancellationToken cancellationToken) =>
+        Entered(await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false), full, verb);
+
+    /// <summary>Takes the answer to CWD <paramref name="full"/>: the server is there now, or <paramref name="verb"/> is refused.</summary>
+    private void Entered(FtpReply reply, string full, string verb)
     {
-        var reply = await CommandAsync("CWD " + full, cancellationToken).ConfigureAwait(false);
         if (!reply.Code.IsPositiveCompletion())
         {
             throw FtpErrors.Refused(reply, verb, full, targetMustExist: true);

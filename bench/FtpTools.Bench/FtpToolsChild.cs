@@ -63,9 +63,11 @@ internal static class FtpToolsChild
             using var deadline = new CancellationTokenSource(timeout);
             var self = Process.GetCurrentProcess();
             var (user, system) = (self.UserProcessorTime, self.PrivilegedProcessorTime);
+            var workItems = ThreadPool.CompletedWorkItemCount;
             var clock = Stopwatch.StartNew();
             result.Items = await RunSessionAsync(options, kind, local, remote, result, deadline.Token).ConfigureAwait(false);
             result.Seconds = clock.Elapsed.TotalSeconds;
+            result.TimedWorkItems = ThreadPool.CompletedWorkItemCount - workItems;
             self.Refresh();
             result.TimedUserCpuSeconds = (self.UserProcessorTime - user).TotalSeconds;
             result.TimedSystemCpuSeconds = (self.PrivilegedProcessorTime - system).TotalSeconds;

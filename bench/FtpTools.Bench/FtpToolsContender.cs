@@ -155,4 +155,11 @@ internal sealed class ChildResult
     public long? AllocatedBytes { get; set; }
 
     public int? Collections { get; set; }
+
+    /// <summary>
+    /// Thread-pool work items completed during the timed part: each is a hand-over from one thread to another (an
+    /// awaited socket or file operation that did not complete at once, a continuation posted by the core), and on this
+    /// machine each wakes a worker that then spins before it sleeps, which costs CPU the server could use.
+    /// </summary>
+    public long? TimedWorkItems { get; set; }
 }

@@ -74,8 +74,9 @@ internal static class SshAlgorithms
     public static readonly IReadOnlyList<string> SupportedHostKey = DefaultHostKey.Concat(new[] { SshRsa }).ToArray();
 
     /// <summary>
-    /// With .NET's AES-GCM (hardware AES) the GCM modes come first; chacha20-poly1305 runs on
-    /// BouncyCastle's managed code and is next; CTR with an encrypt-then-MAC HMAC last. Within each,
+    /// With .NET's AES-GCM (hardware AES) the GCM modes come first; chacha20-poly1305 runs on the
+    /// module's own managed code (<see cref="ChaCha20"/>, <see cref="Poly1305"/>) and is next; CTR with an
+    /// encrypt-then-MAC HMAC last. Within each,
     /// 128-bit keys first, as OpenSSH orders them: AES-128 has no known weakness, and a 1 GiB SFTP download
     /// ran at 436 MB/s with aes128-gcm against 346 MB/s with aes256-gcm (bench/README.md).
     /// </summary>

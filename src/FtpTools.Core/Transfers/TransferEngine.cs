@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
@@ -667,6 +668,8 @@ public static class TransferEngine
     /// on a slow link a buffer is written when it has waited for a progress interval, however full it is.
     /// Progress counts bytes once written, so what a report says has arrived is in the destination (a part file
     /// that a resume continues from). Both buffers are rented and returned here; nothing else holds them.
+    /// A local file is read or written inline where the system has no asynchronous file I/O
+    /// (<see cref="LocalFileCallsInline"/>).
     /// </summary>
     internal static async Task CopyAsync(Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
@@ -676,15 +679,20 @@ public static class TransferEngine
             return;
         }
 
+        var readInline = LocalFileCallsInline(from);
+        var writeInline = LocalFileCallsInline(to);
         var filling = ArrayPool<byte>.Shared.Rent(bufferSize);
         var writing = ArrayPool<byte>.Shared.Rent(bufferSize);
         var pendingWrite = Task.CompletedTask;
         var pendingBytes = 0;
+        var ended = false;
         try
         {
             while (true)
             {
-                var filled = await FillAsync(from, filling, bufferSize, flushInterval, cancellationToken).ConfigureAwait(false);
+                var filled = ended ? 0
+                    : readInline ? FillInline(from, filling, bufferSize, out ended)
+                    : await FillAsync(from, filling, bufferSize, flushInterval, cancellationToken).ConfigureAwait(false);
                 await pendingWrite.ConfigureAwait(false);
                 if (pendingBytes > 0)
                 {
@@ -701,6 +709,15 @@ public static class TransferEngine
                 // for good (the server drops it, and the session with it), where a cancellation between two writes
                 // leaves a clean part file. The connection's operation timeout still bounds a write that stalls.
                 cancellationToken.ThrowIfCancellationRequested();
+                if (writeInline)
+                {
+                    // Meanwhile the kernel goes on receiving into the socket's buffer (and an SFTP stream keeps its
+                    // reads in flight), as in CopyBlocking.
+                    to.Write(filling, 0, filled);
+                    meter.Add(filled);
+                    continue;
+                }
+
                 pendingWrite = to.WriteAsync(filling, 0, filled, CancellationToken.None);
                 pendingBytes = filled;
                 (filling, writing) = (writing, filling);
@@ -857,6 +874,43 @@ public static class TransferEngine
             {
                 break;
             }
+        }
+
+        return filled;
+    }
+
+    /// <summary>
+    /// True for a local file (a download's part file, an upload's source) on a system without asynchronous file
+    /// I/O: everywhere but Windows, .NET runs an asynchronous read or write of a file as the same blocking call on a
+    /// pool thread and then hands the result back. Made inline, the call costs no thread hand-overs, which for many
+    /// small files are a good part of the client's CPU time (bench/README, "Measured by hand"). What it gives up is
+    /// one buffer's overlap with the network, which the socket's buffer (or an SFTP stream's reads in flight)
+    /// provides anyway; and the page cache makes most writes a copy. On Windows a file's asynchronous I/O is
+    /// overlapped I/O, where no thread waits: there it stays asynchronous.
+    /// </summary>
+    internal static bool LocalFileCallsInline(Stream stream) =>
+        !OnWindows && stream is FileStream or WritebackFileStream;
+
+    private static readonly bool OnWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+
+    /// <summary>
+    /// Reads a local file inline until <paramref name="count"/> bytes are in <paramref name="buffer"/> or the file
+    /// ends (<paramref name="ended"/>: the copy need not ask again).
+    /// </summary>
+    private static int FillInline(Stream from, byte[] buffer, int count, out bool ended)
+    {
+        ended = false;
+        var filled = 0;
+        while (filled < count)
+        {
+            var read = from.Read(buffer, filled, count - filled);
+            if (read == 0)
+            {
+                ended = true;
+                break;
+            }
+
+            filled += read;
         }
 
         return filled;

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 using FtpTools.Core.Transfers;
 using Xunit;
 
@@ -74,6 +76,61 @@ public class CopyAndCompleteTests
         Assert.Equal(new[] { "complete started", "complete ended", "disposed" }, events);
     }
 
+    [Fact]
+    public async Task A_part_file_is_written_inline_where_files_have_no_asynchronous_io()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "ftptools-copy-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var remote = new ScriptedRemote(Content, new List<string>(), () => Task.CompletedTask);
+            using var file = new RecordingFileStream(path, FileMode.CreateNew, FileAccess.Write);
+            var meter = Meter();
+
+            await TransferEngine.CopyAndCompleteAsync(remote, from: remote, to: new WritebackFileStream(file), 64 * 1024, TimeSpan.FromSeconds(1), meter, null, CancellationToken.None);
+            file.Dispose();
+
+            Assert.Equal(Content, File.ReadAllBytes(path));
+            Assert.Equal(Content.Length, meter.BytesTransferred);
+
+            // Five buffers of 64 KiB, the last one short; each one call of the kind the platform calls for.
+            var expected = OperatingSystem.IsWindows() ? "WriteAsync" : "Write";
+            Assert.Equal(Enumerable.Repeat(expected, 5), file.Calls);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task An_uploaded_file_is_read_inline_where_files_have_no_asynchronous_io()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "ftptools-copy-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllBytes(path, Content);
+        try
+        {
+            using var file = new RecordingFileStream(path, FileMode.Open, FileAccess.Read);
+            var sent = new MemoryStream();
+            var meter = Meter();
+
+            await TransferEngine.CopyAsync(from: file, to: sent, 64 * 1024, TimeSpan.FromSeconds(1), meter, CancellationToken.None);
+
+            Assert.Equal(Content, sent.ToArray());
+            Assert.Equal(Content.Length, meter.BytesTransferred);
+
+            // Inline: four full buffers, then the short fifth one and the read that finds the end, and no read after
+            // it. Asynchronous (Windows): the same, and the next fill's read, which finds the end again.
+            Assert.Equal(
+                OperatingSystem.IsWindows() ? Enumerable.Repeat("ReadAsync", 7) : Enumerable.Repeat("Read", 6),
+                file.Calls);
+            Assert.False(TransferEngine.LocalFileCallsInline(sent));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static ProgressMeter Meter() => new(TransferDirection.Download, "/r", "/l", Content.Length, 0, null, TimeSpan.FromSeconds(1));
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -91,6 +148,41 @@ public class CopyAndCompleteTests
         var bytes = new byte[length];
         new Random(7).NextBytes(bytes);
         return bytes;
+    }
+
+    /// <summary>A local file that records which of its read and write calls the copy makes.</summary>
+    private sealed class RecordingFileStream : FileStream
+    {
+        public RecordingFileStream(string path, FileMode mode, FileAccess access)
+            : base(path, mode, access, FileShare.None, 1, FileOptions.Asynchronous)
+        {
+        }
+
+        public List<string> Calls { get; } = new();
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Calls.Add("Read");
+            return base.Read(buffer, offset, count);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Calls.Add("ReadAsync");
+            return base.ReadAsync(buffer, offset, count, cancellationToken);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            Calls.Add("Write");
+            base.Write(buffer, offset, count);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Calls.Add("WriteAsync");
+            return base.WriteAsync(buffer, offset, count, cancellationToken);
+        }
     }
 
     /// <summary>A remote file that reads from memory and completes as scripted, recording what happens.</summary>

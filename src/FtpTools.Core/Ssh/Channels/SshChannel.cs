@@ -51,6 +51,10 @@ internal sealed class SshChannel
     private int _ringCount;
     private uint _receiveCredit;
     private uint _consumedSinceAdjust;
+    /// <summary>
+    /// The reader's wait for data. Completed outside <see cref="_gate"/> and after it is cleared, since a reader's
+    /// continuation may run on the completing thread (<see cref="ReadAsync"/>) and wait again at once.
+    /// </summary>
     private TaskCompletionSource<bool>? _dataWaiter;
 
     private uint _remoteWindow;
@@ -168,7 +172,13 @@ internal sealed class SshChannel
                 }
                 else
                 {
-                    _dataWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    // A reader with no timeout and no cancellation (the SFTP reader, which only cuts packets and hands
+                    // each to its request, whose own completion is asynchronous) continues on the receive loop's
+                    // thread: one thread hand-over less per batch of data. Any other reader is resumed on the pool, so
+                    // that no caller's code runs on the receive loop.
+                    _dataWaiter ??= new TaskCompletionSource<bool>(timeout < TimeSpan.Zero && !cancellationToken.CanBeCanceled
+                        ? TaskCreationOptions.None
+                        : TaskCreationOptions.RunContinuationsAsynchronously);
                     wait = _dataWaiter.Task;
                 }
             }
@@ -305,6 +315,7 @@ internal sealed class SshChannel
     /// <summary>Returns the ring buffer to the pool and stops accepting data. Idempotent.</summary>
     public void Release()
     {
+        TaskCompletionSource<bool>? dataWaiter;
         lock (_gate)
         {
             if (_released)
@@ -320,9 +331,12 @@ internal sealed class SshChannel
             }
 
             _ringCount = 0;
-            _dataWaiter?.TrySetResult(true);
+            dataWaiter = _dataWaiter;
+            _dataWaiter = null;
             _windowWaiter?.TrySetResult(true);
         }
+
+        dataWaiter?.TrySetResult(true);
     }
 
     /// <summary>The collected stderr (extended data type 1) and its full length.</summary>
@@ -405,6 +419,7 @@ internal sealed class SshChannel
             case SshMessageNumber.SSH_MSG_CHANNEL_DATA:
             {
                 var data = reader.ReadStringBytes().Span;
+                TaskCompletionSource<bool>? waiter;
                 lock (_gate)
                 {
                     ConsumeCreditLocked(data.Length);
@@ -423,10 +438,11 @@ internal sealed class SshChannel
                     data.Slice(0, first).CopyTo(_ring.AsSpan(tail));
                     data.Slice(first).CopyTo(_ring.AsSpan(0));
                     _ringCount += data.Length;
-                    _dataWaiter?.TrySetResult(true);
+                    waiter = _dataWaiter;
                     _dataWaiter = null;
                 }
 
+                waiter?.TrySetResult(true);
                 return 0;
             }
 
@@ -462,16 +478,22 @@ internal sealed class SshChannel
             }
 
             case SshMessageNumber.SSH_MSG_CHANNEL_EOF:
+            {
+                TaskCompletionSource<bool>? waiter;
                 lock (_gate)
                 {
                     _eofReceived = true;
-                    _dataWaiter?.TrySetResult(true);
+                    waiter = _dataWaiter;
                     _dataWaiter = null;
                 }
 
+                waiter?.TrySetResult(true);
                 return 0;
+            }
 
             case SshMessageNumber.SSH_MSG_CHANNEL_CLOSE:
+            {
+                TaskCompletionSource<bool>? waiter;
                 lock (_gate)
                 {
                     _closeReceived = true;
@@ -482,15 +504,17 @@ internal sealed class SshChannel
                         reply = Header(SshMessageNumber.SSH_MSG_CHANNEL_CLOSE);
                     }
 
-                    _dataWaiter?.TrySetResult(true);
+                    waiter = _dataWaiter;
                     _dataWaiter = null;
                     _windowWaiter?.TrySetResult(true);
                     _windowWaiter = null;
                     FailRequestsLocked(new CommandRefusedException("The SSH server closed the channel before answering the request.", RemoteErrorKind.Failure));
                 }
 
+                waiter?.TrySetResult(true);
                 _closed.TrySetResult(true);
                 return 0;
+            }
 
             case SshMessageNumber.SSH_MSG_CHANNEL_REQUEST:
             {
@@ -539,16 +563,18 @@ internal sealed class SshChannel
 
     internal void OnConnectionFailed(Exception failure)
     {
+        TaskCompletionSource<bool>? waiter;
         lock (_gate)
         {
             _failure ??= failure;
-            _dataWaiter?.TrySetResult(true);
+            waiter = _dataWaiter;
             _dataWaiter = null;
             _windowWaiter?.TrySetResult(true);
             _windowWaiter = null;
             FailRequestsLocked(failure);
         }
 
+        waiter?.TrySetResult(true);
         _opened.TrySetException(failure);
         _closed.TrySetResult(true);
     }

@@ -14,7 +14,8 @@ namespace FtpTools.Core.Tests.Ssh.Channels;
 
 /// <summary>
 /// The receive window of a session channel (RFC 4254 §5.2) against a scripted peer that sends exactly what a test
-/// says: the window announced, the ring that starts small and grows while the reader is behind, and the adjustments.
+/// says: the window announced, the ring that starts small and grows while the reader is behind, and the adjustments;
+/// and on which thread a waiting reader goes on when data arrives.
 /// </summary>
 public sealed class SshChannelWindowTests
 {
@@ -96,6 +97,46 @@ public sealed class SshChannelWindowTests
         }
     }
 
+    [Fact]
+    public async Task A_reader_without_timeout_or_cancellation_goes_on_in_the_receive_loop_and_any_other_on_the_pool()
+    {
+        await using var peer = new ScriptedConnectionPeer();
+        var (connection, channel) = await peer.OpenAsync();
+        await using (connection)
+        {
+            // The SFTP reader's kind of wait: resumed by the receive loop itself, while it handles the data message.
+            var reading = ReadAndTellIfInLoopAsync(channel, Timeout.InfiniteTimeSpan, peer);
+            await Task.Delay(50);
+            Assert.False(reading.IsCompleted);
+            await peer.SendDataAsync(new byte[] { 1, 2, 3 });
+            Assert.Equal((3, true), await reading.WaitAsync(TimeSpan.FromSeconds(10)));
+
+            // A reader with a timeout (or a token) runs caller code after its wait: it goes on on the pool, never in
+            // the receive loop. Several rounds, since a pool thread could be the loop's own after it moved on.
+            for (var round = 0; round < 5; round++)
+            {
+                reading = ReadAndTellIfInLoopAsync(channel, TimeSpan.FromSeconds(10), peer);
+                await Task.Delay(20);
+                await peer.SendDataAsync(new byte[] { 4, 5 });
+                Assert.Equal((2, false), await reading.WaitAsync(TimeSpan.FromSeconds(10)));
+            }
+
+            // The reader that went on in the loop waits again there; data after it still arrives in order.
+            reading = ReadAndTellIfInLoopAsync(channel, Timeout.InfiniteTimeSpan, peer);
+            await Task.Delay(20);
+            await peer.SendDataAsync(new byte[] { 6 });
+            Assert.Equal((1, true), await reading.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.True(connection.IsConnected);
+        }
+    }
+
+    /// <summary>One read; true when it went on on the thread that is handling the data message that ended its wait.</summary>
+    private static async Task<(int Read, bool InLoop)> ReadAndTellIfInLoopAsync(SshChannel channel, TimeSpan timeout, ScriptedConnectionPeer peer)
+    {
+        var read = await channel.ReadAsync(new byte[64], timeout, CancellationToken.None).ConfigureAwait(false);
+        return (read, peer.DispatchingThread == Environment.CurrentManagedThreadId);
+    }
+
     private static async Task<byte[]> ReadExactlyAsync(SshChannel channel, int count)
     {
         var buffer = new byte[count];
@@ -119,6 +160,7 @@ public sealed class SshChannelWindowTests
         private int _queued;
         private int _delivered;
         private uint _clientChannel;
+        private int _dispatchingThread = -1;
 
         public ReadOnlyMemory<byte> SessionId => new byte[32];
 
@@ -129,6 +171,9 @@ public sealed class SshChannelWindowTests
         public uint AnnouncedWindow { get; private set; }
 
         public List<uint> Adjustments { get; } = new();
+
+        /// <summary>The receive loop's thread while it handles the message it was last given; -1 once it asks for the next.</summary>
+        public int DispatchingThread => Volatile.Read(ref _dispatchingThread);
 
         public async Task<(SshConnection Connection, SshChannel Channel)> OpenAsync()
         {
@@ -206,12 +251,15 @@ public sealed class SshChannelWindowTests
 
         public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync(CancellationToken cancellationToken)
         {
-            var message = await _toClient.Reader.ReadAsync(cancellationToken);
+            Volatile.Write(ref _dispatchingThread, -1);
+            var message = await _toClient.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (message[0] == (byte)SshMessageNumber.SSH_MSG_CHANNEL_DATA)
             {
                 Interlocked.Increment(ref _delivered);
             }
 
+            // The loop goes on handling this message on this thread (its await of this call resumes here).
+            Volatile.Write(ref _dispatchingThread, Environment.CurrentManagedThreadId);
             return message;
         }
 

@@ -29,6 +29,7 @@ internal sealed class FtpControlConnection : IDisposable
     private readonly TimeSpan _timeout;
     private readonly IProtocolLog? _log;
     private readonly FtpIoWatchdog _watchdog;
+    private readonly ShortPoll _poll;
     private Stream _stream;
     private byte[] _buffer = new byte[4096];
     private int _start;
@@ -42,6 +43,7 @@ internal sealed class FtpControlConnection : IDisposable
         _log = log;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _watchdog = new FtpIoWatchdog(socket.Dispose);
+        _poll = new ShortPoll(socket);
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
     }
@@ -53,6 +55,9 @@ internal sealed class FtpControlConnection : IDisposable
     public SslStream? Tls => _stream as SslStream;
 
     public bool IsClosed => _closed;
+
+    /// <summary>The server's last reply came within <see cref="ShortPoll.LimitMicroseconds"/>: it is near (loopback, a LAN).</summary>
+    public bool AnswersQuickly => _stream is NetworkStream && _poll.AnsweredQuickly;
 
     public TimeSpan Timeout => _timeout;
 
@@ -243,6 +248,12 @@ internal sealed class FtpControlConnection : IDisposable
                 Buffer.BlockCopy(_buffer, 0, larger, 0, _end);
                 _buffer = larger;
             }
+        }
+
+        if (_stream is NetworkStream)
+        {
+            // Only where nothing is buffered above the socket: a TLS stream may hold a record already received.
+            _poll.Wait();
         }
 
         int read;

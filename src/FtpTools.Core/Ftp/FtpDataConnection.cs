@@ -23,6 +23,7 @@ internal sealed class FtpDataConnection : IDisposable
     private readonly TimeSpan _timeout;
     private readonly FtpIoWatchdog _watchdog;
     private readonly ReadAheadStream? _gate;
+    private readonly ShortPoll? _poll;
     private int _disposed;
     private Task? _drain;
 
@@ -31,7 +32,12 @@ internal sealed class FtpDataConnection : IDisposable
     /// <param name="timeout">The operation timeout for every wait.</param>
     /// <param name="tlsGate">Under a TLS <paramref name="stream"/>: the read-ahead that keeps it to one operation at a time.</param>
     /// <param name="readsBlocking">The socket was connected synchronously and is meant for <see cref="Read"/> alone.</param>
-    public FtpDataConnection(Socket socket, Stream stream, TimeSpan timeout, ReadAheadStream? tlsGate = null, bool readsBlocking = false)
+    /// <param name="pollFirst">
+    /// A near server, a plain <paramref name="stream"/>: each asynchronous read first waits a moment in poll(2)
+    /// (<see cref="ShortPoll"/>), so that a small file's data, which follows the 150 reply at once, is read without
+    /// the runtime's event loop.
+    /// </param>
+    public FtpDataConnection(Socket socket, Stream stream, TimeSpan timeout, ReadAheadStream? tlsGate = null, bool readsBlocking = false, bool pollFirst = false)
     {
         _socket = socket;
         _stream = stream;
@@ -40,13 +46,14 @@ internal sealed class FtpDataConnection : IDisposable
         _gate = tlsGate;
         _gate?.EnableGate();
         ReadsBlocking = readsBlocking;
+        _poll = pollFirst && stream is NetworkStream ? new ShortPoll(socket) : null;
     }
 
     public bool IsTls => _stream is SslStream;
 
     /// <summary>
     /// True when the socket has never been in non-blocking mode, so that <see cref="Read"/> is one blocking system
-    /// call (see <see cref="FtpSockets.ConnectAsync(System.Net.IPEndPoint, TimeSpan, CancellationToken, bool)"/>).
+    /// call (see <see cref="FtpSockets.ConnectAsync(System.Net.IPEndPoint, TimeSpan, CancellationToken, bool, bool)"/>).
     /// The first asynchronous call on the connection ends that for good.
     /// </summary>
     public bool ReadsBlocking { get; }
@@ -74,6 +81,7 @@ internal sealed class FtpDataConnection : IDisposable
             await EnterAsync().ConfigureAwait(false);
             try
             {
+                _poll?.Wait();
                 return await _stream.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -125,6 +133,7 @@ internal sealed class FtpDataConnection : IDisposable
             await EnterAsync().ConfigureAwait(false);
             try
             {
+                _poll?.Wait();
                 return await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             }
             finally

@@ -482,7 +482,7 @@ internal sealed partial class FtpSession
             }
 
             var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-            return new FtpDataConnection(socket, new NetworkStream(socket, ownsSocket: true), _options.OperationTimeout, null, blockingReads);
+            return new FtpDataConnection(socket, new NetworkStream(socket, ownsSocket: true), _options.OperationTimeout, null, blockingReads, pollFirst: !blockingReads && _control.AnswersQuickly);
         }
         catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
         {
@@ -577,7 +577,7 @@ internal sealed partial class FtpSession
 
         var target = await EnterPassiveModeAsync(epsv, cancellationToken).ConfigureAwait(false);
         Report($"Data connection to {target}.");
-        var socket = await FtpSockets.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking).ConfigureAwait(false);
+        var socket = await FtpSockets.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline: !blocking && _control.AnswersQuickly).ConfigureAwait(false);
         return new PendingDataConnection(socket, null);
     }
 

@@ -55,9 +55,10 @@ internal static class FtpSockets
     /// own, see <see cref="BlockingCall"/>) and leaves a socket that .NET has never put in non-blocking mode: on Unix,
     /// once an asynchronous call has touched a socket, even its synchronous reads go through the runtime's event
     /// loop, and a bulk download reads such a socket with plain blocking reads instead (see
-    /// <see cref="FtpDataConnection.ReadsBlocking"/>).
+    /// <see cref="FtpDataConnection.ReadsBlocking"/>). With <paramref name="inline"/> (a near server) the connect is
+    /// waited for in poll(2) first (<see cref="ConnectQuicklyAsync"/>).
     /// </summary>
-    public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false)
+    public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false, bool inline = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var attempt = new Attempt(new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true });
@@ -65,7 +66,11 @@ internal static class FtpSockets
         using var registration = cancellationToken.Register(static state => ((Attempt)state!).Abort(Attempt.Cancelled), attempt);
         try
         {
-            if (blocking)
+            if (inline)
+            {
+                await ConnectQuicklyAsync(attempt.Socket, endPoint).ConfigureAwait(false);
+            }
+            else if (blocking)
             {
                 await BlockingCall.RunAsync(() => attempt.Socket.Connect(endPoint)).ConfigureAwait(false);
             }
@@ -85,7 +90,7 @@ internal static class FtpSockets
             cancellationToken.ThrowIfCancellationRequested();
             if (attempt.State != Attempt.TimedOut)
             {
-                throw new ConnectionLostException($"Connecting to {endPoint} failed: {ex.Message}", ex);
+                throw new ConnectionLostException($"Connecting to {endPoint} failed: {Describe(ex)}", ex);
             }
         }
 
@@ -93,6 +98,59 @@ internal static class FtpSockets
         cancellationToken.ThrowIfCancellationRequested();
         throw new ConnectionLostException($"Connecting to {endPoint} timed out after {timeout.TotalSeconds:0.#} s.");
     }
+
+    /// <summary>
+    /// A connect for a near server (see <see cref="ShortPoll"/>): started without blocking, then waited for in poll(2)
+    /// for up to <see cref="ShortPoll.LimitMicroseconds"/> on the calling thread, so that the socket never goes through
+    /// the runtime's event loop (on Unix every socket event there costs a thread-pool work item, whether a read waits
+    /// or not). A connect that takes longer is waited for on a thread of its own, never a pool thread, in slices that
+    /// end when the deadline or cancellation closes the socket. The socket is left in blocking mode, as a connected
+    /// socket starts; its first asynchronous call makes it non-blocking.
+    /// </summary>
+    private static async Task ConnectQuicklyAsync(Socket socket, IPEndPoint endPoint)
+    {
+        socket.Blocking = false;
+        try
+        {
+            socket.Connect(endPoint);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            if (!ConnectEnded(socket, ShortPoll.LimitMicroseconds))
+            {
+                await BlockingCall.RunAsync(() =>
+                {
+                    while (!ConnectEnded(socket, 50_000))
+                    {
+                    }
+                }).ConfigureAwait(false);
+            }
+
+            // Before anything asks Connected: .NET takes a refused connect's POLLOUT for success.
+            var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+        }
+
+        socket.Blocking = true;
+        if (!socket.Connected)
+        {
+            throw new SocketException((int)SocketError.NotConnected);
+        }
+    }
+
+    /// <summary>Whether a connect started without blocking has ended, either way (Windows reports a failure as an error, not as writable).</summary>
+    private static bool ConnectEnded(Socket socket, int microseconds) =>
+        socket.Poll(microseconds, SelectMode.SelectWrite) || socket.Poll(0, SelectMode.SelectError);
+
+    /// <summary>
+    /// What went wrong, without the end point that a synchronous connect's message repeats ("Connection refused
+    /// 127.0.0.1:21"): the same words whichever way the socket was connected.
+    /// </summary>
+    private static string Describe(Exception ex) =>
+        ex is SocketException socketError ? new SocketException((int)socketError.SocketErrorCode).Message : ex.Message;
 
     /// <summary>One connect, ended by whichever comes first: success, the deadline or cancellation.</summary>
     private sealed class Attempt

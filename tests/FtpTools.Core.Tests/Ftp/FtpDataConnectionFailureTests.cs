@@ -681,15 +681,17 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task A_bulk_download_whose_passive_connection_hangs_in_connect_fails_at_the_connect_timeout()
+    [Theory]
+    [InlineData(BulkLength)] // blocking reads: connected on a thread of its own
+    [InlineData(4096)] // a near server: connected in line (FtpQuickAnswerTests)
+    public async Task A_download_whose_passive_connection_hangs_in_connect_fails_at_the_connect_timeout(int length)
     {
         // A listener whose accept queue is full: the kernel drops further SYNs, so a connect waits rather than fails.
         using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         full.Listen(1);
         var port = ((IPEndPoint)full.LocalEndPoint!).Port;
-        var fillers = await FillAcceptQueueAsync(full.LocalEndPoint!);
+        var fillers = await FillAcceptQueueAsync(full.LocalEndPoint!, Token);
         try
         {
             await using var server = FakeFtpServer.Start(
@@ -701,7 +703,7 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
                             await connection.SendAsync($"229 Entering Extended Passive Mode (|||{port}|)\r\n");
                             return true;
                         case "SIZE /x.bin":
-                            await connection.SendAsync($"213 {BulkLength}\r\n");
+                            await connection.SendAsync($"213 {length}\r\n");
                             return true;
                         default:
                             return false;
@@ -738,15 +740,15 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     }
 
     /// <summary>Connects to <paramref name="endPoint"/> until a connect no longer completes: its accept queue is then full.</summary>
-    private async Task<System.Collections.Generic.List<Socket>> FillAcceptQueueAsync(EndPoint endPoint)
+    internal static async Task<System.Collections.Generic.List<Socket>> FillAcceptQueueAsync(EndPoint endPoint, CancellationToken cancellationToken)
     {
         var fillers = new System.Collections.Generic.List<Socket>();
         for (var i = 0; i < 16; i++)
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             fillers.Add(socket);
-            var connect = socket.ConnectAsync(endPoint, Token).AsTask();
-            if (await Task.WhenAny(connect, Task.Delay(TimeSpan.FromMilliseconds(300), Token)) != connect)
+            var connect = socket.ConnectAsync(endPoint, cancellationToken).AsTask();
+            if (await Task.WhenAny(connect, Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken)) != connect)
             {
                 return fillers;
             }

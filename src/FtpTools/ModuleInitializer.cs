@@ -8,7 +8,7 @@ namespace FtpTools;
 
 /// <summary>
 /// Runs when the module is imported. The cmdlet assembly is netstandard2.0 and sits at the module root;
-/// the core comes in several builds (lib/netstandard2.0 for Windows PowerShell 5.1, lib/net8.0 for PowerShell 7,
+/// the core comes in several builds (lib/netstandard2.0 for Windows PowerShell 5.1, lib/net8.0 for PowerShell 7.4+,
 /// and lib/net10.0-&lt;os&gt;-x64, the core precompiled for .NET 10 on x64 Windows or Linux).
 /// None of these folders is on PowerShell's probing path, so resolve our own dependencies from the right ones.
 /// This class must not touch any FtpTools.Core type: it runs before the core can be loaded.
@@ -40,8 +40,24 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
             : new[] { Path.Combine(lib, "net8.0") };
     }
 
+    /// <summary>
+    /// Why the module cannot run on this runtime, or null. PowerShell 7.0 to 7.3 (.NET Core 3.1 to .NET 7) pass the
+    /// manifest's checks (it cannot ask one edition for more than the other), but the core's net8.0 build does not
+    /// load there: refused at import with what to use instead, rather than failing at the first cmdlet.
+    /// </summary>
+    internal static string? UnsupportedRuntime(string frameworkDescription, Version runtimeVersion) =>
+        frameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal) || runtimeVersion.Major >= 8
+            ? null
+            : $"FtpTools needs PowerShell 7.4 or later (on .NET 8 or later) or Windows PowerShell 5.1; this PowerShell runs on {frameworkDescription}.";
+
     public void OnImport()
     {
+        var unsupported = UnsupportedRuntime(RuntimeInformation.FrameworkDescription, Environment.Version);
+        if (unsupported is not null)
+        {
+            throw new PlatformNotSupportedException(unsupported);
+        }
+
         AppDomain.CurrentDomain.AssemblyResolve += ResolveFromLib;
     }
 

@@ -126,6 +126,17 @@ public class ModuleLayoutTests
         Assert.Equal(folders.Split(' ').Select(f => Path.Combine("/m", "lib", f)), chosen);
     }
 
+    [Theory]
+    [InlineData(".NET Framework 4.8.9290.0", "4.0.30319", null)]
+    [InlineData(".NET 8.0.22", "8.0.22", null)]
+    [InlineData(".NET 10.0.12", "10.0.12", null)]
+    [InlineData(".NET 7.0.20", "7.0.20", "FtpTools needs PowerShell 7.4 or later (on .NET 8 or later) or Windows PowerShell 5.1; this PowerShell runs on .NET 7.0.20.")]
+    [InlineData(".NET Core 3.1.32", "3.1.32", "FtpTools needs PowerShell 7.4 or later (on .NET 8 or later) or Windows PowerShell 5.1; this PowerShell runs on .NET Core 3.1.32.")]
+    public void PowerShell_on_a_dotnet_older_than_8_is_refused_at_import_with_what_to_use_instead(string description, string version, string? expected)
+    {
+        Assert.Equal(expected, ModuleInitializer.UnsupportedRuntime(description, Version.Parse(version)));
+    }
+
     [Fact]
     public void The_copied_manifest_is_the_repository_manifest_and_versions_agree()
     {

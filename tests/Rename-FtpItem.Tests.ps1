@@ -44,6 +44,20 @@ Describe 'Rename-FtpItem' {
             (Get-ChildItem -LiteralPath (Join-Path $work.Local 'archive')).Name | Sort-Object | Should -Be @('old.txt', 'other.txt')
         }
 
+        It 'refuses to move piped items into a directory that does not exist, even with -Force' {
+            Get-FtpItem -Path "$($work.Remote)/*.txt" |
+                Rename-FtpItem -NewName "$($work.Remote)/missing/" -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            $failures.Count | Should -Be 2
+            $failures.FullyQualifiedErrorId | Should -Be @(
+                'FtpTools.DestinationDirectoryNotFound,FtpTools.Commands.RenameFtpItemCommand'
+                'FtpTools.DestinationDirectoryNotFound,FtpTools.Commands.RenameFtpItemCommand'
+            )
+            Test-Path -LiteralPath (Join-Path $work.Local 'missing') | Should -BeFalse
+            (Get-Item -LiteralPath (Join-Path $work.Local 'old.txt')).Length | Should -Be 42
+            (Get-Item -LiteralPath (Join-Path $work.Local 'other.txt')).Length | Should -Be 7
+        }
+
         It 'refuses to replace an existing item without -Force' {
             Rename-FtpItem -Path "$($work.Remote)/old.txt" -NewName 'other.txt' -ErrorVariable failures -ErrorAction SilentlyContinue
 

@@ -29,6 +29,7 @@ public class ErrorMappingTests
         { new TransferRefusedException("..", TransferRefusedReason.UnsafeRemoteName), "FtpTools.UnsafeRemoteName", ErrorCategory.SecurityError, false },
         { new TransferRefusedException("missing", TransferRefusedReason.SourceNotFound), "FtpTools.SourceNotFound", ErrorCategory.ObjectNotFound, false },
         { new TransferRefusedException("nothing", TransferRefusedReason.NothingToResume), "FtpTools.NothingToResume", ErrorCategory.InvalidOperation, false },
+        { new TransferRefusedException("no /archive", TransferRefusedReason.DestinationDirectoryNotFound), "FtpTools.DestinationDirectoryNotFound", ErrorCategory.ObjectNotFound, false },
         { new FtpToolsException("other"), "FtpTools.Failed", ErrorCategory.NotSpecified, false },
         { new SocketException((int)SocketError.ConnectionRefused), "FtpTools.ConnectFailed", ErrorCategory.ConnectionError, true },
         { new ConnectFailedException("refused"), "FtpTools.ConnectFailed", ErrorCategory.ConnectionError, true },

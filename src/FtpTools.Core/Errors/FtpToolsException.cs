@@ -164,4 +164,5 @@ public enum TransferRefusedReason
     UnsafeRemoteName,
     SourceNotFound,
     NothingToResume,
+    DestinationDirectoryNotFound,
 }

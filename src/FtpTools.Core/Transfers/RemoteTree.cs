@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
@@ -5,9 +6,40 @@ using FtpTools.Core.Paths;
 
 namespace FtpTools.Core.Transfers;
 
-/// <summary>Removal of remote items, the same on every protocol (Remove-FtpItem calls this).</summary>
+/// <summary>Removal and moves of remote items, the same on every protocol (Remove-FtpItem and Rename-FtpItem call this).</summary>
 public static class RemoteTree
 {
+    /// <summary>
+    /// Where a move of <paramref name="item"/> to the full path <paramref name="target"/> puts it: into
+    /// <paramref name="target"/> when that is an existing directory, otherwise at that name. With
+    /// <paramref name="intoDirectory"/> (a new name that ends in '/') the target must be an existing directory:
+    /// otherwise items piped to "/archive/" would make the first of them a file named /archive, and with -Force each
+    /// next one would replace it.
+    /// </summary>
+    public static async Task<string> MoveTargetAsync(IRemoteSession session, RemoteItem item, string target, bool intoDirectory, CancellationToken cancellationToken)
+    {
+        if (session is null || item is null || target is null)
+        {
+            throw new ArgumentNullException(session is null ? nameof(session) : item is null ? nameof(item) : nameof(target));
+        }
+
+        var there = await session.GetItemAsync(target, cancellationToken).ConfigureAwait(false);
+        if (there?.Kind == RemoteItemKind.Directory && there.FullName != item.FullName)
+        {
+            return RemotePath.Combine(target, item.Name);
+        }
+
+        if (intoDirectory)
+        {
+            throw new TransferRefusedException(
+                $"Cannot move '{item.FullName}' into '{target}': there is no such directory. Create it first (New-FtpDirectory -Force), or give the new name without a trailing '/'.",
+                TransferRefusedReason.DestinationDirectoryNotFound,
+                target);
+        }
+
+        return target;
+    }
+
     /// <summary>How deep <see cref="RemoveAsync"/> descends; deeper is refused, since a server could nest without end.</summary>
     public const int MaxDepth = 256;
 

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using FtpTools.Core;
 using FtpTools.Core.Paths;
+using FtpTools.Core.Transfers;
 
 namespace FtpTools.Commands;
 
@@ -18,7 +19,8 @@ public sealed class RenameFtpItemCommand : FtpSessionCmdlet
 
     /// <summary>
     /// A new name in the same directory, or a path (with '/') to move the item: absolute, or relative to the
-    /// session's current directory. A path naming an existing directory moves the item into it.
+    /// session's current directory. A path naming an existing directory moves the item into it; one that ends in '/'
+    /// must be an existing directory.
     /// </summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -54,11 +56,7 @@ public sealed class RenameFtpItemCommand : FtpSessionCmdlet
                 ?? throw new Core.Errors.TransferRefusedException($"Cannot find remote path '{source}' because it does not exist.", Core.Errors.TransferRefusedReason.SourceNotFound, source);
             if (isMove && target != source)
             {
-                var there = await session.Remote.GetItemAsync(target, cancellationToken).ConfigureAwait(false);
-                if (there?.Kind == RemoteItemKind.Directory)
-                {
-                    target = RemotePath.Combine(target, item.Name);
-                }
+                target = await RemoteTree.MoveTargetAsync(session.Remote, item, target, NewName.EndsWith("/", StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
             }
 
             // ShouldProcess must run on the pipeline thread; the decision is taken after this lookup, below.

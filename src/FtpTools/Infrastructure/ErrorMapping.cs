@@ -88,6 +88,7 @@ internal static class ErrorMapping
         TransferRefusedReason.UnsafeRemoteName => new(Prefix + "UnsafeRemoteName", ErrorCategory.SecurityError, false),
         TransferRefusedReason.SourceNotFound => new(Prefix + "SourceNotFound", ErrorCategory.ObjectNotFound, false),
         TransferRefusedReason.NothingToResume => new(Prefix + "NothingToResume", ErrorCategory.InvalidOperation, false),
+        TransferRefusedReason.DestinationDirectoryNotFound => new(Prefix + "DestinationDirectoryNotFound", ErrorCategory.ObjectNotFound, false),
         _ => new(Prefix + "TransferRefused", ErrorCategory.InvalidOperation, false),
     };
 }

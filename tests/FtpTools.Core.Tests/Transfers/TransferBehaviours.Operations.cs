@@ -152,4 +152,30 @@ public abstract partial class TransferBehaviours
         Assert.Equal(Sha(first), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "dest", "moved name é.bin"))));
         Assert.Equal(new[] { "dest" }, Names(ServerDir));
     }
+    [Fact]
+    public async Task A_move_goes_into_an_existing_directory_and_a_trailing_slash_demands_one()
+    {
+        ServerFile("m.bin", Bytes(10, 37));
+        ServerFile("file.bin", Bytes(11, 38));
+        Directory.CreateDirectory(Path.Combine(ServerDir, "dir"));
+        Target.GiveToServer(ServerDir);
+        var item = await Session.GetItemAsync(RemoteDir + "/m.bin", Timeout());
+
+        var into = await RemoteTree.MoveTargetAsync(Session, item!, RemoteDir + "/dir", intoDirectory: true, Timeout());
+        var renamed = await RemoteTree.MoveTargetAsync(Session, item!, RemoteDir + "/new.bin", intoDirectory: false, Timeout());
+        var onFile = await RemoteTree.MoveTargetAsync(Session, item!, RemoteDir + "/file.bin", intoDirectory: false, Timeout());
+        var missing = await Assert.ThrowsAsync<TransferRefusedException>(() => RemoteTree.MoveTargetAsync(Session, item!, RemoteDir + "/missing", intoDirectory: true, Timeout()));
+        var notDirectory = await Assert.ThrowsAsync<TransferRefusedException>(() => RemoteTree.MoveTargetAsync(Session, item!, RemoteDir + "/file.bin", intoDirectory: true, Timeout()));
+
+        Assert.Equal(RemoteDir + "/dir/m.bin", into);
+        Assert.Equal(RemoteDir + "/new.bin", renamed);
+        Assert.Equal(RemoteDir + "/file.bin", onFile);
+        Assert.Equal(
+            $"Cannot move '{RemoteDir}/m.bin' into '{RemoteDir}/missing': there is no such directory. Create it first (New-FtpDirectory -Force), or give the new name without a trailing '/'.",
+            missing.Message);
+        Assert.Equal((TransferRefusedReason.DestinationDirectoryNotFound, RemoteDir + "/missing"), (missing.Reason, missing.Path));
+        Assert.Equal(TransferRefusedReason.DestinationDirectoryNotFound, notDirectory.Reason);
+        Assert.Equal(new[] { "dir", "file.bin", "m.bin" }, Names(ServerDir));
+        Assert.True(Session.IsConnected);
+    }
 }

@@ -9,8 +9,8 @@ namespace FtpTools.Commands;
 
 /// <summary>
 /// Base of the cmdlets that work on an open session. Owns -Session: a session object or its Id, bound by
-/// property name from the items and results this module writes, so a pipeline keeps using the session its
-/// objects came from. Without -Session the runspace's newest session is used.
+/// property name from the items this module writes (FtpToolsItem.Session), so a pipeline of items keeps using the
+/// session they came from; transfer results carry no session. Without -Session the runspace's newest session is used.
 /// </summary>
 public abstract class FtpSessionCmdlet : FtpToolsCmdlet
 {

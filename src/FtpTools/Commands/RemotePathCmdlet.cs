@@ -10,7 +10,8 @@ using FtpTools.Core.Transfers;
 namespace FtpTools.Commands;
 
 /// <summary>
-/// Base of the session cmdlets that take remote paths the same way, Receive-FtpFile and Remove-FtpItem: a mandatory
+/// Base of the session cmdlets that take remote paths the same way (Receive-FtpFile, Remove-FtpItem, Set-FtpItem and
+/// Get-FtpFileHash): a mandatory
 /// -Path (wildcards, position 0, from the pipeline) or -LiteralPath (taken as it is, bound from FullName of
 /// Get-FtpItem output), in the parameter sets <see cref="PathSet"/> and <see cref="LiteralPathSet"/>.
 /// </summary>

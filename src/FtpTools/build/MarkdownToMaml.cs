@@ -287,6 +287,11 @@ public sealed class MarkdownToMaml : Task
                 throw new FormatException(name + ": example '" + block.Key + "' has no code block.");
             }
 
+            if (string.IsNullOrWhiteSpace(Text(remarks)))
+            {
+                throw new FormatException(name + ": example '" + block.Key + "' says nothing about its code (no remarks after the code block).");
+            }
+
             examples.Add(new XElement(Command + "example",
                 new XElement(Maml + "title", "-------------------------- " + block.Key.Trim() + " --------------------------"),
                 new XElement(Dev + "code", string.Join("\n", code).Trim('\n')),
@@ -349,11 +354,14 @@ public sealed class MarkdownToMaml : Task
 
     private static string Text(IEnumerable<string> lines) => string.Join("\n", lines).Trim();
 
-    /// <summary>Blank-line separated paragraphs; lines inside a paragraph are joined with spaces.</summary>
+    /// <summary>
+    /// Blank-line separated paragraphs; lines inside a paragraph are joined with spaces, and Markdown's inline code
+    /// marks (`...`) are dropped, since Get-Help shows text as it is.
+    /// </summary>
     private static IEnumerable<XElement> Paras(string text)
     {
         return Regex.Split(text, @"\n\s*\n")
-            .Select(p => Regex.Replace(p.Trim(), @"\s*\n\s*", " "))
+            .Select(p => Regex.Replace(Regex.Replace(p.Trim(), @"\s*\n\s*", " "), "`([^`\n]+)`", "$1"))
             .Where(p => p.Length > 0)
             .Select(p => new XElement(Maml + "para", p));
     }

@@ -51,6 +51,8 @@ try {
         finally {
             if ($started) {
                 & bash tests/servers/ftptools-servers.sh down $servers
+                # Its keys, certificates and server roots are of no use once the servers are down.
+                Remove-Item -LiteralPath $servers -Recurse -Force -ErrorAction SilentlyContinue
                 # The variables name servers that are gone now; left set, the next run in this session would use them.
                 Get-ChildItem env:FTPTOOLS_TEST_* | Remove-Item
             }
@@ -69,7 +71,8 @@ try {
             Invoke-PesterSuite
         }
         'Pester' {
-            if (-not (Test-Path $module)) { Invoke-Native dotnet @('build', 'FtpTools.sln', '-c', $Configuration) }
+            # Always (it is incremental): a module left in out/ by an older build would be tested otherwise.
+            Invoke-Native dotnet @('build', 'FtpTools.sln', '-c', $Configuration)
             Invoke-PesterSuite
         }
     }

@@ -90,13 +90,18 @@ Describe 'Connect-FtpSession' {
         }
 
         It 'refuses -TlsVersion for a protocol without TLS, before connecting' {
-            { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTP_URI) -Credential (New-TestCredential) -TlsVersion Tls13 } |
+            # Nothing listens on port 1: a connect attempt would fail as FtpTools.ConnectFailed instead.
+            { Connect-FtpSession -Uri 'ftp://127.0.0.1:1' -Credential (New-TestCredential) -TlsVersion Tls13 } |
                 Should -Throw -ErrorId 'FtpTools.InvalidArgument,FtpTools.Commands.ConnectFtpSessionCommand'
             Get-FtpSession | Should -BeNullOrEmpty
         }
     }
 
     Context 'Trust' {
+        AfterEach {
+            Get-FtpSession | Disconnect-FtpSession -Confirm:$false
+        }
+
         It 'refuses an FTPES server whose certificate does not chain to a trusted root' {
             { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential (New-TestCredential) } |
                 Should -Throw -ErrorId 'FtpTools.TrustFailure,FtpTools.Commands.ConnectFtpSessionCommand'

@@ -1,6 +1,8 @@
 # Shared by the tests/*.Tests.ps1 Pester files: imports the built module and opens sessions to the test servers
 # that tests/servers/ftptools-servers.sh starts (build.ps1 -Task Test starts them and sets the variables).
 # A missing variable fails the tests with a message saying what to do; nothing is skipped.
+# Run as root, as the servers are: the tests write files straight into the servers' directories, which the servers'
+# account owns.
 
 function Get-TestSetting {
     param([Parameter(Mandatory)] [string] $Name)

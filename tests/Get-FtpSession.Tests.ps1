@@ -39,6 +39,7 @@ Describe 'Get-FtpSession' {
                 $null = $other.AddScript("Import-Module '$manifest'; @(Get-FtpSession).Count")
                 $count = $other.Invoke()
 
+                $other.HadErrors | Should -BeFalse -Because ($other.Streams.Error -join [Environment]::NewLine)
                 $count[0] | Should -Be 0
                 @(Get-FtpSession).Count | Should -Be 1
             }

@@ -62,6 +62,8 @@ Describe 'Rename-FtpItem' {
             Rename-FtpItem -Path "$($work.Remote)/old.txt" -NewName 'other.txt' -ErrorVariable failures -ErrorAction SilentlyContinue
 
             $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.RemoteExists,FtpTools.Commands.RenameFtpItemCommand'
+            (Get-Item -LiteralPath (Join-Path $work.Local 'old.txt')).Length | Should -Be 42
             (Get-Item -LiteralPath (Join-Path $work.Local 'other.txt')).Length | Should -Be 7
         }
 
@@ -69,6 +71,7 @@ Describe 'Rename-FtpItem' {
             Rename-FtpItem -Path "$($work.Remote)/old.txt" -NewName 'new.txt' -WhatIf
 
             Test-Path -LiteralPath (Join-Path $work.Local 'old.txt') | Should -BeTrue
+            Test-Path -LiteralPath (Join-Path $work.Local 'new.txt') | Should -BeFalse
         }
     }
 }

@@ -54,6 +54,7 @@ Describe 'Send-FtpFile' {
             # order, and only when the file is under its final name on the server.
             $many = Join-Path $TestDrive "many-$Protocol"
             $names = 1..12 | ForEach-Object { 'p{0:00}.bin' -f $_ }
+            # Lengths 0, 1000, ... 11000: the first file is empty on purpose (an empty upload is a file too).
             foreach ($name in $names) { New-RandomFile -Path (Join-Path $many $name) -Length (1000 * $names.IndexOf($name)) }
 
             $seen = Get-ChildItem -LiteralPath $many | Sort-Object Name | Send-FtpFile -Destination $work.Remote | ForEach-Object {

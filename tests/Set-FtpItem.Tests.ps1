@@ -51,6 +51,7 @@ Describe 'Set-FtpItem' {
         }
 
         It 'changes nothing with -WhatIf' {
+            Set-FtpItem -Path "$($work.Remote)/a.sh" -Permission 750
             Set-FtpItem -Path "$($work.Remote)/a.sh" -Permission 777 -WhatIf
 
             & $mode 'a.sh' | Should -Be ([Convert]::ToInt32('750', 8))

@@ -181,7 +181,23 @@ public class ModuleLayoutTests
             Assert.Equal(first.Aliases.Count == 0 ? "none" : string.Join(", ", first.Aliases), doc.Attribute("aliases")!.Value);
             // Get-Help shows an optional value type (DateTime?) by its value type, as PowerShell's own help does.
             Assert.Equal((Nullable.GetUnderlyingType(first.Type) ?? first.Type).Name, doc.Element(Command + "parameterValue")?.Value ?? "SwitchParameter");
+            Assert.Equal(AcceptedValues(type, name), doc.Element(Command + "parameterValueGroup")?.Elements(Command + "parameterValue").Select(v => v.Value).ToList() ?? new List<string>());
         }
+    }
+
+    /// <summary>What Get-Help should list as a parameter's values: its ValidateSet, or its enum's names (also of an array or a nullable).</summary>
+    private static List<string> AcceptedValues(Type cmdlet, string parameter)
+    {
+        var property = cmdlet.GetProperty(parameter)!;
+        var validateSet = property.GetCustomAttributesData().SingleOrDefault(a => a.AttributeType.Name == "ValidateSetAttribute");
+        if (validateSet is not null)
+        {
+            return ((System.Collections.ObjectModel.ReadOnlyCollection<CustomAttributeTypedArgument>)validateSet.ConstructorArguments[0].Value!).Select(a => (string)a.Value!).ToList();
+        }
+
+        var type = property.PropertyType.IsArray ? property.PropertyType.GetElementType()! : property.PropertyType;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsEnum ? Enum.GetNames(type).ToList() : new List<string>();
     }
 
     [Theory]

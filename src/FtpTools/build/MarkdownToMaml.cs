@@ -1,6 +1,7 @@
 // MSBuild inline task (RoslynCodeTaskFactory), compiled by the build, not part of the FtpTools assembly.
 // Turns docs/cmdlets/<Cmdlet>.md (platyPS-style markdown: SYNOPSIS, DESCRIPTION, EXAMPLES, PARAMETERS with a
-// yaml block per parameter, INPUTS, OUTPUTS, NOTES, RELATED LINKS) into one MAML file for Get-Help.
+// yaml block per parameter, "Accepted values" for a set or an enum, INPUTS, OUTPUTS, NOTES, RELATED LINKS) into one
+// MAML file for Get-Help.
 // Syntax blocks are derived from the parameters' yaml (sets, positions, required), so they cannot drift from
 // the parameter docs; tests/FtpTools.Tests checks those against the cmdlet classes.
 using System;
@@ -72,6 +73,7 @@ public sealed class MarkdownToMaml : Task
         public string DefaultValue = "None";
         public string PipelineInput = "False";
         public bool Globbing;
+        public List<string> AcceptedValues = new List<string>();
     }
 
     private static XElement ConvertCommand(string markdown)
@@ -183,6 +185,9 @@ public sealed class MarkdownToMaml : Task
                     case "Default value": parameter.DefaultValue = value.Length == 0 ? "None" : value; break;
                     case "Accept pipeline input": parameter.PipelineInput = value.Length == 0 ? "False" : value; break;
                     case "Accept wildcard characters": parameter.Globbing = string.Equals(value, "True", StringComparison.OrdinalIgnoreCase); break;
+                    case "Accepted values":
+                        parameter.AcceptedValues = value.Split(',').Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
+                        break;
                     default: throw new FormatException(name + " -" + parameter.Name + ": unknown yaml key '" + key + "'.");
                 }
             }
@@ -236,6 +241,13 @@ public sealed class MarkdownToMaml : Task
             new XAttribute("aliases", p.Aliases),
             new XElement(Maml + "name", p.Name),
             new XElement(Maml + "description", Paras(p.Description)));
+        if (p.AcceptedValues.Count > 0)
+        {
+            // Get-Help shows these in the syntax as -Name {A | B | C}.
+            element.Add(new XElement(Command + "parameterValueGroup", p.AcceptedValues.Select(v =>
+                new XElement(Command + "parameterValue", new XAttribute("required", "false"), new XAttribute(Command + "variableLength", "false"), v))));
+        }
+
         if (!isSwitch)
         {
             element.Add(new XElement(Command + "parameterValue", new XAttribute("required", "true"), new XAttribute("variableLength", "false"), p.Type));

@@ -250,17 +250,20 @@ internal sealed class FtpControlConnection : IDisposable
             }
         }
 
-        if (_stream is NetworkStream)
-        {
-            // Only where nothing is buffered above the socket: a TLS stream may hold a record already received.
-            _poll.Wait();
-        }
-
         int read;
         using var registration = cancellationToken.Register(static state => ((FtpControlConnection)state!).Close(), this);
         _watchdog.Arm(timeout);
         try
         {
+            // Only where nothing is buffered above the socket: a TLS stream may hold a record already received. A near
+            // server's reply that is late this once is waited for on a thread of its own, so that the socket stays out
+            // of the runtime's event loop (where each of its events would cost a pool work item); the deadline and
+            // cancellation close the socket, which ends that wait too.
+            if (_stream is NetworkStream && _poll.Wait() == ShortPollOutcome.Late)
+            {
+                await _poll.WaitOnOwnThreadAsync().ConfigureAwait(false);
+            }
+
             read = await _stream.ReadAsync(_buffer, _end, _buffer.Length - _end, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsIoFailure(ex))

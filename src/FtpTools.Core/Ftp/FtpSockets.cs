@@ -35,7 +35,8 @@ internal static class FtpSockets
         {
             try
             {
-                return await ConnectAsync(new IPEndPoint(address, port), timeout, cancellationToken).ConfigureAwait(false);
+                // Connected without the runtime's event loop, which a near server's control connection then never joins.
+                return await ConnectAsync(new IPEndPoint(address, port), timeout, cancellationToken, inline: true).ConfigureAwait(false);
             }
             catch (ConnectionLostException ex)
             {

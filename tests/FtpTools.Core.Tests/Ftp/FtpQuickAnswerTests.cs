@@ -53,6 +53,40 @@ public sealed class FtpQuickAnswerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_near_server_that_stops_answering_is_given_up_at_the_operation_timeout()
+    {
+        var (control, peer) = await NearControlAsync(TimeSpan.FromSeconds(1));
+        using (control)
+        using (peer)
+        {
+            var watch = Stopwatch.StartNew();
+            var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => control.ReadReplyAsync(Token));
+
+            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+            Assert.Equal("The server did not respond within 1 s (waiting for a reply).", lost.Message);
+            Assert.True(control.IsClosed);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_the_wait_for_a_near_servers_late_reply_ends_it_at_once()
+    {
+        var (control, peer) = await NearControlAsync(TimeSpan.FromSeconds(30));
+        using (control)
+        using (peer)
+        using (var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token))
+        {
+            cancel.CancelAfter(TimeSpan.FromMilliseconds(200));
+            var watch = Stopwatch.StartNew();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => control.ReadReplyAsync(cancel.Token));
+
+            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.15), TimeSpan.FromSeconds(5));
+            Assert.True(control.IsClosed);
+        }
+    }
+
+    [Fact]
     public async Task An_inline_connect_returns_a_connected_socket_without_waiting_for_the_event_loop()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -103,6 +137,28 @@ public sealed class FtpQuickAnswerTests : IDisposable
                 filler.Dispose();
             }
         }
+    }
+
+    /// <summary>A control connection whose server has answered once, at once (so it counts as near), and then says nothing.</summary>
+    private async Task<(FtpControlConnection Control, Socket Peer)> NearControlAsync(TimeSpan operationTimeout)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var options = new ConnectionOptions
+        {
+            Protocol = RemoteProtocol.Ftp,
+            Host = "127.0.0.1",
+            Port = ((IPEndPoint)listener.LocalEndPoint!).Port,
+            OperationTimeout = operationTimeout,
+        };
+        var control = await FtpControlConnection.ConnectAsync(options, Token);
+        var peer = await listener.AcceptAsync(Token);
+        await peer.SendAsync(Encoding.ASCII.GetBytes("220 ready\r\n"), SocketFlags.None, Token);
+        await Task.Delay(50, Token);
+        Assert.Equal("220 ready", (await control.ReadReplyAsync(Token)).ToString());
+        Assert.True(control.AnswersQuickly);
+        return (control, peer);
     }
 
     private static IPEndPoint ClosedPort()

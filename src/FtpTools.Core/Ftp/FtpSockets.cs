@@ -56,8 +56,8 @@ internal static class FtpSockets
     /// own, see <see cref="BlockingCall"/>) and leaves a socket that .NET has never put in non-blocking mode: on Unix,
     /// once an asynchronous call has touched a socket, even its synchronous reads go through the runtime's event
     /// loop, and a bulk download reads such a socket with plain blocking reads instead (see
-    /// <see cref="FtpDataConnection.ReadsBlocking"/>). With <paramref name="inline"/> (a near server) the connect is
-    /// waited for in poll(2) first (<see cref="ConnectQuicklyAsync"/>).
+    /// <see cref="FtpDataConnection.ReadsBlocking"/>). With <paramref name="inline"/> (every control connection, and a
+    /// near server's data connections) the socket is kept out of the runtime's event loop (<see cref="ConnectQuicklyAsync"/>).
     /// </summary>
     public static async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false, bool inline = false)
     {
@@ -101,12 +101,12 @@ internal static class FtpSockets
     }
 
     /// <summary>
-    /// A connect for a near server (see <see cref="ShortPoll"/>): started without blocking, then waited for in poll(2)
-    /// for up to <see cref="ShortPoll.LimitMicroseconds"/> on the calling thread, so that the socket never goes through
-    /// the runtime's event loop (on Unix every socket event there costs a thread-pool work item, whether a read waits
-    /// or not). A connect that takes longer is waited for on a thread of its own, never a pool thread, in slices that
-    /// end when the deadline or cancellation closes the socket. The socket is left in blocking mode, as a connected
-    /// socket starts; its first asynchronous call makes it non-blocking.
+    /// A connect that keeps the socket out of the runtime's event loop (on Unix every event of a socket there costs a
+    /// thread-pool work item, whether a read waits or not; see <see cref="ShortPoll"/>): started without blocking, then
+    /// waited for in poll(2) for up to <see cref="ShortPoll.LimitMicroseconds"/> on the calling thread (a near server
+    /// answers within it), and beyond that on a thread of its own, never a pool thread, in slices that end when the
+    /// deadline or cancellation closes the socket. The socket is left in blocking mode, as a connected socket starts;
+    /// its first asynchronous call makes it non-blocking.
     /// </summary>
     private static async Task ConnectQuicklyAsync(Socket socket, IPEndPoint endPoint)
     {

@@ -683,7 +683,7 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
 
     [Theory]
     [InlineData(BulkLength)] // blocking reads: connected on a thread of its own
-    [InlineData(4096)] // a near server: connected in line (FtpQuickAnswerTests)
+    [InlineData(4096)] // a near server: connected without blocking, then waited for (FtpQuickAnswerTests)
     public async Task A_download_whose_passive_connection_hangs_in_connect_fails_at_the_connect_timeout(int length)
     {
         // A listener whose accept queue is full: the kernel drops further SYNs, so a connect waits rather than fails.

@@ -12,9 +12,9 @@ using Xunit;
 namespace FtpTools.Core.Tests.Ftp;
 
 /// <summary>
-/// A near server (replies within a millisecond) gets its replies waited for in poll(2) and its data connections
-/// connected in line, so that neither socket goes through the runtime's event loop; a far one keeps the asynchronous
-/// path. Either way the deadlines hold.
+/// A near server (replies within a millisecond) gets its replies waited for in poll(2), a late one on a thread of its
+/// own, and its connections connected without blocking and waited for the same way, so that no socket of the session
+/// goes through the runtime's event loop; a far one keeps the asynchronous path. Either way the deadlines hold.
 /// </summary>
 public sealed class FtpQuickAnswerTests : IDisposable
 {

@@ -51,6 +51,15 @@ Describe 'Get-FtpItem' {
             $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceNotFound,FtpTools.Commands.GetFtpItemCommand'
         }
 
+        It 'shows an item in a list with what it is and where it came from, not its internals' {
+            $text = Get-FtpItem -Path "$($work.Remote)/a.txt" | Format-List | Out-String
+
+            $text | Should -Match "(?m)^FullName\s*: /(.*/)?$([regex]::Escape("$($work.Remote)/a.txt"))\s*$"
+            $text | Should -Match "(?m)^Length\s*: 10\s*$"
+            $text | Should -Match "(?m)^Session\s*: $($session.Id) \($($Protocol.ToLowerInvariant())://"
+            $text | Should -Not -Match '(?m)^(Item|PermissionBits|IsDirectory)\s*:'
+        }
+
         It 'lists piped items by their full name' {
             (Get-FtpItem -Path $work.Remote -Directory | Get-FtpItem).Name | Should -Be 'c.txt'
         }

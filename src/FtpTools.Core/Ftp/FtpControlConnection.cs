@@ -35,6 +35,8 @@ internal sealed class FtpControlConnection : IDisposable
     private int _start;
     private int _end;
     private bool _closed;
+    private int _closedReported;
+    private ConnectionLostException? _lostBecause;
 
     private FtpControlConnection(Socket socket, TimeSpan timeout, IProtocolLog? log)
     {
@@ -189,11 +191,21 @@ internal sealed class FtpControlConnection : IDisposable
 
     public void Log(LogDirection direction, string message) => _log?.Write(direction, message);
 
+    /// <summary>
+    /// Called once, when the connection is first closed (lost, cut by a cancellation, or ended after QUIT), with the
+    /// reason when it was lost (<see cref="Lost"/>).
+    /// </summary>
+    public Action<ConnectionLostException?>? Closed { get; set; }
+
     /// <summary>Marks the connection dead and closes it; further use throws <see cref="ConnectionLostException"/>.</summary>
     public void Close()
     {
         _closed = true;
         _socket.Dispose();
+        if (Interlocked.Exchange(ref _closedReported, 1) == 0)
+        {
+            Closed?.Invoke(_lostBecause);
+        }
     }
 
     public void Dispose()
@@ -206,6 +218,7 @@ internal sealed class FtpControlConnection : IDisposable
     /// <summary>Closes the connection and returns the exception to throw.</summary>
     public ConnectionLostException Lost(ConnectionLostException exception)
     {
+        _lostBecause ??= exception;
         Close();
         Log(LogDirection.Info, exception.Message);
         return exception;

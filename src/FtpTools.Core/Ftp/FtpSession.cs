@@ -16,7 +16,7 @@ namespace FtpTools.Core.Ftp;
 /// connection. Operations are serialised by one lock, because the control connection carries one
 /// conversation; a transfer stream keeps the lock until it is completed or disposed.
 /// </summary>
-internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader
+internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader, IRenameBehind
 {
     private readonly ConnectionOptions _options;
     private readonly FtpControlConnection _control;
@@ -42,6 +42,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private const int MaxPreliminaryReplies = 16;
 
     private bool _abortPending;
+
+    /// <summary>
+    /// Renames sent whose answers are not read yet (<see cref="SendRenameAsync"/>), oldest first: the next reply read
+    /// (<see cref="ReadReplyAsync"/>) reads theirs first. Changed under the operation lock, and by <see cref="FailOwed"/>.
+    /// </summary>
+    private readonly Queue<OwedRename> _owed = new();
     private FtpDataConnection? _abortedUpload;
     private FtpDataConnection? _abortedDownload;
     private Timer? _keepAlive;
@@ -52,6 +58,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         _options = options;
         _control = control;
         _quirks = FtpServerQuirks.Detect("", null, FtpFeatures.None);
+        _control.Closed = lost => FailOwed(lost ?? new ConnectionLostException("The FTP session's control connection was closed."));
         if (options.Protocol is RemoteProtocol.Ftpes or RemoteProtocol.Ftps)
         {
             _tls = new FtpTlsContext(options.Tls, options.Host, options.EffectivePort);
@@ -155,17 +162,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         RunAsync(
             async ct =>
             {
-                var from = Resolve(oldPath);
-                var to = Resolve(newPath);
-                if (!overwrite && await GetItemCoreAsync(to, ct).ConfigureAwait(false) is not null)
-                {
-                    throw new CommandRefusedException($"Cannot rename {from} to {to}: the target already exists.", RemoteErrorKind.AlreadyExists, path: to);
-                }
+                var (from, to) = (Resolve(oldPath), Resolve(newPath));
+                await CheckRenameTargetAsync(from, to, overwrite, ct).ConfigureAwait(false);
 
                 // RFC 959 §4.1.3: RNFR answers 350 and must be followed directly by RNTO. A server that reads one
                 // command line at a time gets both in one write (one round trip); an RNTO after a refused RNFR is
                 // refused in turn (503), and that reply is read too. Other servers get RNTO only after RNFR's 350.
-                await ReturnToWorkingDirectoryAsync(ct).ConfigureAwait(false);
                 FtpReply rnfr, rnto;
                 if (_pipelined)
                 {
@@ -178,19 +180,108 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                     rnto = rnfr.Code == FtpReplyCode.FileActionPendingFurtherInformation ? await CommandAsync("RNTO " + to, ct).ConfigureAwait(false) : rnfr;
                 }
 
-                if (rnfr.Code != FtpReplyCode.FileActionPendingFurtherInformation)
+                if (RenameRefusal(rnfr, rnto, from, to) is { } refusal)
                 {
-                    throw FtpErrors.Refused(rnfr, "RNFR", from, targetMustExist: true);
-                }
-
-                if (!rnto.Code.IsPositiveCompletion())
-                {
-                    throw FtpErrors.Refused(rnto, "RNTO", to, targetMustExist: false);
+                    throw refusal;
                 }
 
                 return true;
             },
             cancellationToken);
+
+    /// <summary>
+    /// To a server that reads one command line at a time, RNFR and RNTO go out in one write and their answers are
+    /// read with the next command's (<see cref="ReadOwedAsync"/>); to others this is <see cref="RenameAsync"/>.
+    /// </summary>
+    public Task<Task> SendRenameAsync(string oldPath, string newPath, bool overwrite, CancellationToken cancellationToken)
+    {
+        if (!_pipelined)
+        {
+            return Done(RenameAsync(oldPath, newPath, overwrite, cancellationToken));
+        }
+
+        return RunAsync(
+            async ct =>
+            {
+                var (from, to) = (Resolve(oldPath), Resolve(newPath));
+                try
+                {
+                    await CheckRenameTargetAsync(from, to, overwrite, ct).ConfigureAwait(false);
+                    var owed = new OwedRename(from, to);
+                    await _control.SendAsync(new[] { "RNFR " + from, "RNTO " + to }, ct).ConfigureAwait(false);
+                    lock (_owed)
+                    {
+                        _owed.Enqueue(owed);
+                    }
+
+                    return owed.Answered;
+                }
+                catch (FtpToolsException ex)
+                {
+                    return Task.FromException(ex);
+                }
+            },
+            cancellationToken);
+
+        static async Task<Task> Done(Task rename)
+        {
+            try
+            {
+                await rename.ConfigureAwait(false);
+            }
+            catch (FtpToolsException)
+            {
+                // The returned task carries it.
+            }
+
+            return rename;
+        }
+    }
+
+    public async Task ReadOwedAnswersAsync()
+    {
+        if (!HasOwed)
+        {
+            return;
+        }
+
+        try
+        {
+            await RunAsync(
+                async ct =>
+                {
+                    await ReadOwedAsync(ct).ConfigureAwait(false);
+                    return true;
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FtpToolsException or ObjectDisposedException or OperationCanceledException)
+        {
+            FailOwed(ex);
+        }
+    }
+
+    /// <summary>Without <paramref name="overwrite"/>, refuses a rename onto an existing name; then goes back to the working directory (RNFR may be refused from inside the directory it renames).</summary>
+    private async Task CheckRenameTargetAsync(string from, string to, bool overwrite, CancellationToken cancellationToken)
+    {
+        if (!overwrite && await GetItemCoreAsync(to, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new CommandRefusedException($"Cannot rename {from} to {to}: the target already exists.", RemoteErrorKind.AlreadyExists, path: to);
+        }
+
+        await ReturnToWorkingDirectoryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What the answers to RNFR and RNTO mean: null when the rename is done, else the exception that says why not.</summary>
+    private static CommandRefusedException? RenameRefusal(FtpReply rnfr, FtpReply rnto, string from, string to)
+    {
+        if (rnfr.Code != FtpReplyCode.FileActionPendingFurtherInformation)
+        {
+            return FtpErrors.Refused(rnfr, "RNFR", from, targetMustExist: true);
+        }
+
+        return rnto.Code.IsPositiveCompletion() ? null : FtpErrors.Refused(rnto, "RNTO", to, targetMustExist: false);
+    }
 
     public Task SetLastWriteTimeAsync(string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken) =>
         RunAsync(
@@ -726,8 +817,10 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     {
         await DrainPendingRepliesAsync(cancellationToken).ConfigureAwait(false);
 
-        // RFC 959 §4.1.1: QUIT, answered by 221, then the server closes.
-        await _control.ExecuteAsync("QUIT", cancellationToken).ConfigureAwait(false);
+        // RFC 959 §4.1.1: QUIT, answered by 221, then the server closes. Answers still owed to renames come first.
+        await _control.SendAsync("QUIT", cancellationToken).ConfigureAwait(false);
+        await ReadOwedAsync(cancellationToken).ConfigureAwait(false);
+        await _control.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
         _control.Close();
     }
 
@@ -932,7 +1025,87 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         return replies;
     }
 
+    /// <summary>The reply to the command sent last, read after the answers still owed to renames sent before it (<see cref="ReadOwedAsync"/>).</summary>
     private async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        if (HasOwed)
+        {
+            await ReadOwedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await ReadOneReplyAsync(cancellationToken, timeout).ConfigureAwait(false);
+    }
+
+    private bool HasOwed
+    {
+        get
+        {
+            lock (_owed)
+            {
+                return _owed.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the answers owed to renames sent behind and ends their tasks. A failure to read them closes the
+    /// session (as any reply not read does), so every rename still owed fails with it, and it is thrown on.
+    /// </summary>
+    private async Task ReadOwedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            OwedRename owed;
+            lock (_owed)
+            {
+                if (_owed.Count == 0)
+                {
+                    return;
+                }
+
+                owed = _owed.Peek();
+            }
+
+            FtpReply rnto;
+            try
+            {
+                owed.Rnfr ??= await ReadOneReplyAsync(cancellationToken).ConfigureAwait(false);
+                rnto = await ReadOneReplyAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException or ObjectDisposedException)
+            {
+                FailOwed(ex);
+                throw;
+            }
+
+            lock (_owed)
+            {
+                _owed.Dequeue();
+            }
+
+            owed.Answer(RenameRefusal(owed.Rnfr, rnto, owed.From, owed.To));
+        }
+    }
+
+    /// <summary>Ends every rename still owed an answer: the session cannot read it any more.</summary>
+    private void FailOwed(Exception cause)
+    {
+        OwedRename[] failed;
+        lock (_owed)
+        {
+            failed = _owed.ToArray();
+            _owed.Clear();
+        }
+
+        foreach (var owed in failed)
+        {
+            owed.Fail(new ConnectionLostException(
+                $"The server's answer to the rename of {owed.From} to {owed.To} was not read, so it may or may not have been done: {cause.Message}",
+                cause));
+        }
+    }
+
+    private async Task<FtpReply> ReadOneReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var reply = await _control.ReadReplyAsync(cancellationToken, timeout).ConfigureAwait(false);
         if (reply.Code == FtpReplyCode.ServiceNotAvailable)
@@ -956,4 +1129,44 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private void Report(string message) => _control.Log(LogDirection.Info, message);
 
     private IPAddress PeerAddress => _control.RemoteEndPoint.Address;
+
+    /// <summary>A rename whose RNFR and RNTO went out together and whose answers are still to be read.</summary>
+    private sealed class OwedRename
+    {
+        // Continuations run where the answer is read (inside the next command's read, under the operation lock): the
+        // upload's commit ends there and hands its result on without a thread-pool hand-over per file; what it may do
+        // with the session afterwards (a refused rename's fallback, removing the part file) waits for the lock
+        // asynchronously, never blocking the reader.
+        private readonly TaskCompletionSource<bool> _answered = new();
+
+        public OwedRename(string from, string to)
+        {
+            From = from;
+            To = to;
+        }
+
+        public string From { get; }
+
+        public string To { get; }
+
+        /// <summary>RNFR's answer, once read (RNTO's may not be there yet).</summary>
+        public FtpReply? Rnfr { get; set; }
+
+        /// <summary>Ends when both answers are read: done, or the refusal (<see cref="RenameRefusal"/>).</summary>
+        public Task Answered => _answered.Task;
+
+        public void Answer(CommandRefusedException? refusal)
+        {
+            if (refusal is null)
+            {
+                _answered.TrySetResult(true);
+            }
+            else
+            {
+                _answered.TrySetException(refusal);
+            }
+        }
+
+        public void Fail(ConnectionLostException lost) => _answered.TrySetException(lost);
+    }
 }

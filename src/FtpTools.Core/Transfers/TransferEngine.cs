@@ -446,7 +446,9 @@ public static class TransferEngine
     /// commit starts and this returns without waiting for it (<see cref="TransferStart.Committing"/>), so the
     /// caller can open the next file meanwhile (<see cref="TransferQueue"/>): one round trip per file less. The
     /// commit then runs on no caller's token (the file is complete and confirmed; the session's own request timeout
-    /// bounds it). Otherwise the commit runs here, on the caller's token, and the result is <see cref="TransferStart.Final"/>.
+    /// bounds it). On an FTP session (<see cref="IRenameBehind"/>) the length check runs here and only the rename's
+    /// answer, and what follows it, comes later (<see cref="CommitUploadBehindAsync"/>). Otherwise the commit runs
+    /// here, on the caller's token, and the result is <see cref="TransferStart.Final"/>.
     /// </summary>
     internal static async Task<TransferStart> StartUploadAsync(
         IRemoteSession session,
@@ -557,6 +559,12 @@ public static class TransferEngine
                 return new TransferStart(CommitUploadAsync(session, uploaded, options, meter, clock, CancellationToken.None));
             }
 
+            if (commitBehind && session is IRenameBehind behind)
+            {
+                partTouched = false;
+                return await CommitUploadBehindAsync(session, behind, uploaded, options, meter, clock, cancellationToken).ConfigureAwait(false);
+            }
+
             partTouched = false;
             return new TransferStart(await CommitUploadAsync(session, uploaded, options, meter, clock, cancellationToken).ConfigureAwait(false));
         }
@@ -576,7 +584,8 @@ public static class TransferEngine
     /// <summary>
     /// The end of an upload whose part file the server has confirmed: checks its length, renames it to its final
     /// name and gives it its last write time when the close could not. A failure is the result (the part file is
-    /// removed unless Resume), never an exception.
+    /// removed unless Resume), never an exception. <c>renameSent</c> is the answer to a rename already sent
+    /// (<see cref="CommitUploadBehindAsync"/>, which checked the length first), or null to do both here.
     /// </summary>
     private static async Task<TransferResult> CommitUploadAsync(
         IRemoteSession session,
@@ -584,25 +593,18 @@ public static class TransferEngine
         TransferOptions options,
         ProgressMeter meter,
         Stopwatch clock,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Task? renameSent = null)
     {
         var warning = part.Warning;
         try
         {
-            if (options.VerifyLength)
+            if (renameSent is null)
             {
-                // SFTP acknowledged every write; FTP's 226 says nothing about the length, so ask.
-                var storedLength = part.AcknowledgedLength
-                    ?? await StoredLengthAsync(session, part.PartPath, cancellationToken).ConfigureAwait(false)
-                    ?? (await session.GetItemAsync(part.PartPath, cancellationToken).ConfigureAwait(false)
-                        ?? throw new FtpToolsException($"The server accepted the upload of '{part.Destination}' but its part file '{part.PartPath}' is not there.")).Length;
-                if (storedLength is long stored && stored != part.Length)
-                {
-                    throw new FtpToolsException($"The upload to '{part.Destination}' stored {stored} bytes of {part.Length}.");
-                }
+                await VerifyStoredLengthAsync(session, part, options, cancellationToken).ConfigureAwait(false);
             }
 
-            await RenameIntoPlaceAsync(session, part.PartPath, part.Destination, options.Overwrite, cancellationToken).ConfigureAwait(false);
+            await RenameIntoPlaceAsync(session, part.PartPath, part.Destination, options.Overwrite, cancellationToken, renameSent).ConfigureAwait(false);
             if (options.PreserveTimestamp && !part.TimeSet)
             {
                 warning = await SetRemoteTimeAsync(session, part.Destination, part.LastWriteTimeUtc, cancellationToken).ConfigureAwait(false);
@@ -621,12 +623,68 @@ public static class TransferEngine
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            if (!options.Resume)
-            {
-                warning = await RemoveRemotePartAsync(session, part.PartPath, options.CleanupTimeout).ConfigureAwait(false);
-            }
+            return await CommitFailedAsync(session, part, options, meter, clock, e, warning, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-            return Failure(TransferDirection.Upload, part.Source, part.Destination, part.Length, part.Offset, meter, clock, e, warning, cancellationToken);
+    /// <summary>An upload whose commit failed: its part file is removed unless Resume, and the failure is the result.</summary>
+    private static async Task<TransferResult> CommitFailedAsync(IRemoteSession session, UploadedPart part, TransferOptions options, ProgressMeter meter, Stopwatch clock, Exception e, string? warning, CancellationToken cancellationToken)
+    {
+        if (!options.Resume)
+        {
+            warning = await RemoveRemotePartAsync(session, part.PartPath, options.CleanupTimeout).ConfigureAwait(false);
+        }
+
+        return Failure(TransferDirection.Upload, part.Source, part.Destination, part.Length, part.Offset, meter, clock, e, warning, cancellationToken);
+    }
+
+    /// <summary>
+    /// The commit of an FTP upload in a <see cref="TransferQueue"/>: the length is checked now (the part file is not
+    /// renamed before its answer), the rename is sent and its answer read with the next file's first command
+    /// (<see cref="IRenameBehind"/>), and the rest of the commit (<see cref="CommitUploadAsync"/>) follows that answer:
+    /// one round trip per file less, as on SFTP.
+    /// </summary>
+    private static async Task<TransferStart> CommitUploadBehindAsync(
+        IRemoteSession session,
+        IRenameBehind behind,
+        UploadedPart part,
+        TransferOptions options,
+        ProgressMeter meter,
+        Stopwatch clock,
+        CancellationToken cancellationToken)
+    {
+        Task renamed;
+        try
+        {
+            await VerifyStoredLengthAsync(session, part, options, cancellationToken).ConfigureAwait(false);
+            renamed = await behind.SendRenameAsync(part.PartPath, part.Destination, options.Overwrite, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // As in StartUploadAsync: the failure is the file's result.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return new TransferStart(await CommitFailedAsync(session, part, options, meter, clock, e, part.Warning, cancellationToken).ConfigureAwait(false));
+        }
+
+        return new TransferStart(CommitUploadAsync(session, part, options, meter, clock, CancellationToken.None, renamed));
+    }
+
+    /// <summary>With <see cref="TransferOptions.VerifyLength"/>, fails unless the part file holds the local file's length.</summary>
+    private static async Task VerifyStoredLengthAsync(IRemoteSession session, UploadedPart part, TransferOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.VerifyLength)
+        {
+            return;
+        }
+
+        // SFTP acknowledged every write; FTP's 226 says nothing about the length, so ask.
+        var storedLength = part.AcknowledgedLength
+            ?? await StoredLengthAsync(session, part.PartPath, cancellationToken).ConfigureAwait(false)
+            ?? (await session.GetItemAsync(part.PartPath, cancellationToken).ConfigureAwait(false)
+                ?? throw new FtpToolsException($"The server accepted the upload of '{part.Destination}' but its part file '{part.PartPath}' is not there.")).Length;
+        if (storedLength is long stored && stored != part.Length)
+        {
+            throw new FtpToolsException($"The upload to '{part.Destination}' stored {stored} bytes of {part.Length}.");
         }
     }
 
@@ -1132,11 +1190,11 @@ public static class TransferEngine
     private static Task<long?> StoredLengthAsync(IRemoteSession session, string path, CancellationToken cancellationToken) =>
         session is IStoredLengthProbe probe ? probe.GetStoredLengthAsync(path, cancellationToken) : Task.FromResult<long?>(null);
 
-    private static async Task RenameIntoPlaceAsync(IRemoteSession session, string partPath, string destination, bool overwrite, CancellationToken cancellationToken)
+    private static async Task RenameIntoPlaceAsync(IRemoteSession session, string partPath, string destination, bool overwrite, CancellationToken cancellationToken, Task? renameSent = null)
     {
         try
         {
-            await session.RenameAsync(partPath, destination, overwrite, cancellationToken).ConfigureAwait(false);
+            await (renameSent ?? session.RenameAsync(partPath, destination, overwrite, cancellationToken)).ConfigureAwait(false);
         }
         catch (CommandRefusedException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -13,9 +13,11 @@ namespace FtpTools.Core.Transfers;
 /// <item>a download's flush to disk, last write time and rename to the final name, all local. For many small files
 /// that step is a good part of each file's time (an fsync takes longer than the server's confirmation on most
 /// disks), and the session is free during it;</item>
-/// <item>an upload's rename to the final name (and its last write time where the close could not set it), on a
-/// session that runs several operations at once (SFTP): the rename's round trip overlaps the next file's open, one
-/// round trip of three per small file. On FTP (one control connection) an upload commits before its call returns.</item>
+/// <item>an upload's rename to the final name (and its last write time where the close could not set it): on a
+/// session that runs several operations at once (SFTP) the rename's round trip overlaps the next file's open, one
+/// round trip of three per small file; on FTP (one control connection) the length check comes first, then RNFR and
+/// RNTO are sent and their answers read with the next file's first command (<see cref="IRenameBehind"/>), one round
+/// trip of five.</item>
 /// </list>
 /// <list type="bullet">
 /// <item>The guarantees are the engine's: a file reaches its final name only once all of it is confirmed (on the
@@ -138,7 +140,9 @@ public sealed class TransferQueue
         }
 
         _pending = null;
-        return await ReportAsync(pending, finished).ConfigureAwait(false);
+        var reporting = ReportAsync(pending, finished);
+        await AnswersReadAsync(reporting).ConfigureAwait(false);
+        return await reporting.ConfigureAwait(false);
     }
 
     private async Task<TransferResult?> RunAsync(
@@ -157,11 +161,12 @@ public sealed class TransferQueue
             {
                 // Its part file is this one's (or this transfer may read what it is putting in place): the earlier
                 // file must be in place before this one starts.
+                await AnswersReadAsync(reporting).ConfigureAwait(false);
                 await reporting.ConfigureAwait(false);
             }
         }
 
-        TransferEngine.TransferStart started;
+        TransferEngine.TransferStart started = default;
         try
         {
             started = await start().ConfigureAwait(false);
@@ -170,6 +175,13 @@ public sealed class TransferQueue
         {
             if (reporting is not null)
             {
+                // A transfer that reached its commit asked the server something, and so read the earlier file's
+                // rename answer (FTP); one that failed before may not have.
+                if (started.Committing is null)
+                {
+                    await AnswersReadAsync(reporting).ConfigureAwait(false);
+                }
+
                 await reporting.ConfigureAwait(false);
             }
         }
@@ -182,6 +194,13 @@ public sealed class TransferQueue
         _pending = new Pending(direction, destination, started.Committing!, state);
         return null;
     }
+
+    /// <summary>
+    /// Before waiting for an earlier file's commit where no command of the next file will read the answer to its rename
+    /// (<see cref="IRenameBehind"/>): reads it.
+    /// </summary>
+    private Task AnswersReadAsync(Task reporting) =>
+        !reporting.IsCompleted && Session is IRenameBehind behind ? behind.ReadOwedAnswersAsync() : Task.CompletedTask;
 
     private static async Task<TransferResult> ReportAsync(Pending pending, Action<TransferResult, object?>? finished)
     {

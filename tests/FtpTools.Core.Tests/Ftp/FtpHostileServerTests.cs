@@ -70,6 +70,45 @@ public sealed class FtpHostileServerTests : IDisposable
         Assert.False(session.IsConnected);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_rename_sent_behind_whose_answer_never_comes_fails_and_says_it_may_have_been_done(bool sendsNoMore)
+    {
+        // The server takes RNFR and RNTO, then ends the connection without a word: the rename may or may not have
+        // happened, and the task of the rename says so whichever way the session learns of it (the next command's
+        // read, or the session being closed).
+        await using var server = FakeFtpServer.Start(
+            (connection, command) =>
+            {
+                if (command.StartsWith("RNTO ", StringComparison.Ordinal))
+                {
+                    connection.Close();
+                }
+
+                return Task.FromResult(command.StartsWith("RN", StringComparison.Ordinal));
+            },
+            greeting: "220 (vsFTPd 3.0.3)\r\n");
+        var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        var renamed = await ((IRenameBehind)session).SendRenameAsync("/in/a.csv", "/done/a.csv", overwrite: true, _timeout.Token);
+        Assert.False(renamed.IsCompleted);
+
+        if (sendsNoMore)
+        {
+            await session.DisposeAsync();
+        }
+        else
+        {
+            await Assert.ThrowsAsync<ConnectionLostException>(() => session.GetItemAsync("/done/a.csv", _timeout.Token));
+        }
+
+        var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => renamed.WaitAsync(_timeout.Token));
+        Assert.StartsWith("The server's answer to the rename of /in/a.csv to /done/a.csv was not read, so it may or may not have been done: ", lost.Message, StringComparison.Ordinal);
+        Assert.False(session.IsConnected);
+        Assert.Contains("RNFR /in/a.csv\nRNTO /done/a.csv\n", server.Received.ToString(), StringComparison.Ordinal);
+        await session.DisposeAsync();
+    }
+
     [Fact]
     public async Task A_passive_reply_naming_another_host_is_ignored_and_unsafe_listing_names_are_dropped_and_logged()
     {

@@ -73,6 +73,39 @@ public sealed class FtpLoginPipeliningTests : IDisposable
         Assert.Equal(together ? new[] { "SYST", "OPTS UTF8 ON", "TYPE I" } : Array.Empty<string>(), sentAhead);
     }
 
+    [Theory]
+    [InlineData("220 (vsFTPd 3.0.3)\r\n", true)]
+    [InlineData("220 ProFTPD Server (Debian) [127.0.0.1]\r\n", true)]
+    [InlineData("220 fake ready\r\n", false)]
+    [InlineData("220 Microsoft FTP Service\r\n", false)]
+    public async Task A_rename_is_left_to_be_answered_later_only_by_servers_known_to_read_one_line_at_a_time(string greeting, bool behind)
+    {
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                var answer = command.StartsWith("RNFR ", StringComparison.Ordinal) ? "350 go on\r\n"
+                    : command.StartsWith("RNTO ", StringComparison.Ordinal) ? "250 renamed\r\n"
+                    : null;
+                if (answer is not null)
+                {
+                    await connection.SendAsync(answer);
+                }
+
+                return answer is not null;
+            },
+            greeting: greeting);
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+
+        var renamed = await ((IRenameBehind)session).SendRenameAsync("/in/a.csv", "/done/a.csv", overwrite: true, _timeout.Token);
+
+        // Sent behind: answered with the next command. Otherwise done before the call returned.
+        Assert.Equal(!behind, renamed.IsCompleted);
+        await session.KeepAliveAsync(_timeout.Token);
+        Assert.True(renamed.IsCompletedSuccessfully);
+        Assert.Contains("RNFR /in/a.csv\nRNTO /done/a.csv\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+        Assert.Equal(behind, _log.Lines.ToList().IndexOf("> NOOP") < _log.Lines.ToList().IndexOf("< 250 renamed"));
+    }
+
     private ConnectionOptions Options(FakeFtpServer server) => new()
     {
         Protocol = RemoteProtocol.Ftp,

@@ -293,6 +293,56 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     }
 
     [Fact]
+    public async Task A_rename_sent_behind_is_answered_with_the_next_command_and_each_answer_reaches_its_own_rename()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        await using var session = await ConnectAsync();
+        var behind = (IRenameBehind)session;
+        await UploadAsync(session, dir + "/a.txt", new byte[] { 1, 2, 3 });
+        await UploadAsync(session, dir + "/c.txt", new byte[] { 5 });
+
+        // Sent, not answered yet: a refused one (no such file) between two that are done.
+        var first = await behind.SendRenameAsync(dir + "/a.txt", dir + "/b.txt", overwrite: false, Token);
+        var refused = await behind.SendRenameAsync(dir + "/nope", dir + "/x", overwrite: true, Token);
+        var third = await behind.SendRenameAsync(dir + "/c.txt", dir + "/d.txt", overwrite: true, Token);
+        Assert.False(first.IsCompleted);
+        Assert.False(third.IsCompleted);
+
+        // The next command reads the three answers first, then its own.
+        var item = await session.GetItemAsync(dir + "/b.txt", Token);
+        Assert.Equal(3, item?.Length);
+        await first;
+        await third;
+        var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => refused);
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+        Assert.StartsWith($"The server refused RNFR {dir}/nope: 550", missing.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { "b.txt", "d.txt" }, Directory.GetFiles(Local(dir)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(Local(dir, "b.txt"), Token));
+
+        // On the wire: the next command went out before the first rename's answer came back.
+        var lines = Log.Lines.ToList();
+        var rnto = lines.IndexOf($"> RNTO {dir}/d.txt");
+        var next = lines.FindIndex(rnto + 1, l => l.StartsWith("> ", StringComparison.Ordinal));
+        var firstAnswer = lines.FindIndex(lines.IndexOf($"> RNTO {dir}/b.txt"), l => l.StartsWith("< 250", StringComparison.Ordinal));
+        Assert.True(next > rnto && next < firstAnswer, string.Join("\n", lines.Skip(rnto - 6)));
+
+        // Without -Force the target is looked at first, as RenameAsync does.
+        var clash = await behind.SendRenameAsync(dir + "/b.txt", dir + "/d.txt", overwrite: false, Token);
+        Assert.Equal(RemoteErrorKind.AlreadyExists, (await Assert.ThrowsAsync<CommandRefusedException>(() => clash)).Kind);
+
+        // With no next command, the answers are read on request, or before QUIT.
+        var asked = await behind.SendRenameAsync(dir + "/b.txt", dir + "/e.txt", overwrite: true, Token);
+        await behind.ReadOwedAnswersAsync();
+        Assert.True(asked.IsCompletedSuccessfully);
+        Assert.True(File.Exists(Local(dir, "e.txt")));
+        var last = await behind.SendRenameAsync(dir + "/e.txt", dir + "/f.txt", overwrite: true, Token);
+        await session.DisconnectAsync(Token);
+        await last;
+        Assert.Equal(new[] { "d.txt", "f.txt" }, Directory.GetFiles(Local(dir)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Contains(Log.Lines, l => l.StartsWith("< 221", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Directories_are_listed_afresh_and_can_be_renamed_and_removed_right_after_their_listing()
     {
         var dir = "/" + Server.NewTestDirectory();

@@ -526,20 +526,41 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         var userName = await LoginAsync(cancellationToken).ConfigureAwait(false);
 
         // After the login, the questions that do not depend on each other's answers go to a server known to read one
-        // command line at a time together: two round trips instead of up to seven (each 40 ms over a far-away link).
-        // Other servers are asked one question at a time, as some lose commands sent before the previous answer.
+        // command line at a time together, in one write: one round trip instead of up to seven (each 40 ms over a
+        // far-away link). Other servers are asked one question at a time, as some lose commands sent before the
+        // previous answer.
         _pipelined = FtpServerQuirks.ReadsPipelinedCommands(greeting.Message);
-        var first = new List<string>(4);
+        var questions = new List<string>(7);
         if (_tls is not null)
         {
             // RFC 4217 §9: PBSZ 0 then PROT P protects every data connection with TLS.
-            first.Add("PBSZ 0");
-            first.Add("PROT P");
+            questions.Add("PBSZ 0");
+            questions.Add("PROT P");
         }
 
-        first.Add("SYST");
-        first.Add("FEAT");
-        var answers = await AskAsync(first, _pipelined, cancellationToken).ConfigureAwait(false);
+        questions.Add("SYST");
+        questions.Add("FEAT");
+
+        // RFC 2640 §3.2 / draft-ietf-ftpext-utf-8-option: turn on UTF-8 paths where the server needs asking, before
+        // the first path is read; a server asked one question at a time is asked only when FEAT lists UTF8, the
+        // servers known to read ahead (which all answer it, 200 or a refusal that changes nothing) with the rest.
+        // RFC 959 §3.1.1: TYPE I moves bytes unchanged; TYPE A converts line ends, only when asked for. An absolute
+        // start path does not depend on the login directory: its CWD and the PWD after it set the current directory,
+        // so the login directory (PWD) is asked for only without one.
+        var type = _options.Ftp.AsciiMode ? "TYPE A" : "TYPE I";
+        var absoluteStart = _options.StartPath is { Length: > 0 } startPath && startPath[0] == '/';
+        var later = new List<string>(3) { "OPTS UTF8 ON", type };
+        if (!absoluteStart)
+        {
+            later.Add("PWD");
+        }
+
+        if (_pipelined)
+        {
+            questions.AddRange(later);
+        }
+
+        var answers = await AskAsync(questions, _pipelined, cancellationToken).ConfigureAwait(false);
         if (_tls is not null)
         {
             var refused = answers[0].Code.IsPositiveCompletion() ? answers[1] : answers[0];
@@ -549,34 +570,26 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             }
         }
 
-        var syst = answers[answers.Length - 2];
+        var syst = answers[questions.IndexOf("SYST")];
         var system = syst.Code == FtpReplyCode.SystemType ? syst.Message : null;
 
         // RFC 2389 §3: FEAT answers 211 with one feature per line; 500/502 means no extensions.
-        var feat = answers[answers.Length - 1];
+        var feat = answers[questions.IndexOf("FEAT")];
         var features = feat.Code == FtpReplyCode.SystemStatus ? FtpFeatures.Parse(feat) : FtpFeatures.None;
         _quirks = FtpServerQuirks.Detect(greeting.Message, system, features);
 
-        // RFC 2640 §3.2 / draft-ietf-ftpext-utf-8-option: turn on UTF-8 paths where the server needs asking, before
-        // the first path is read. RFC 959 §3.1.1: TYPE I moves bytes unchanged; TYPE A converts line ends, only when
-        // asked for. An absolute start path does not depend on the login directory: its CWD and the PWD after it set
-        // the current directory, so the login directory (PWD) is asked for only without one.
-        var second = new List<string>(3);
-        if (features.Has("UTF8"))
+        if (!_pipelined)
         {
-            second.Add("OPTS UTF8 ON");
+            if (!features.Has("UTF8"))
+            {
+                later.Remove("OPTS UTF8 ON");
+            }
+
+            questions = later;
+            answers = await AskAsync(later, together: false, cancellationToken).ConfigureAwait(false);
         }
 
-        var type = _options.Ftp.AsciiMode ? "TYPE A" : "TYPE I";
-        second.Add(type);
-        var absoluteStart = _options.StartPath is { Length: > 0 } startPath && startPath[0] == '/';
-        if (!absoluteStart)
-        {
-            second.Add("PWD");
-        }
-
-        answers = await AskAsync(second, _pipelined, cancellationToken).ConfigureAwait(false);
-        var typed = answers[second.IndexOf(type)];
+        var typed = answers[questions.IndexOf(type)];
         if (!typed.Code.IsPositiveCompletion())
         {
             throw FtpErrors.Refused(typed, type, null, targetMustExist: false);

@@ -70,7 +70,49 @@ public sealed class FtpLoginPipeliningTests : IDisposable
 
         // A command with more of the client's bytes behind it, unread by the server, was sent before its answer.
         var sentAhead = login.Where(s => s.UnreadBehind > 0).Select(s => s.Command).ToArray();
-        Assert.Equal(together ? new[] { "SYST", "OPTS UTF8 ON", "TYPE I" } : Array.Empty<string>(), sentAhead);
+        Assert.Equal(together ? new[] { "SYST", "FEAT", "OPTS UTF8 ON", "TYPE I" } : Array.Empty<string>(), sentAhead);
+    }
+
+    [Theory]
+    [InlineData("220 (vsFTPd 3.0.3)\r\n", true)]
+    [InlineData("220 fake ready\r\n", false)]
+    public async Task OPTS_UTF8_goes_with_the_login_questions_to_servers_that_read_ahead_and_a_refusal_changes_nothing(string greeting, bool asked)
+    {
+        // FEAT does not list UTF8 here: a server asked one question at a time is not asked; one that reads ahead was
+        // asked before FEAT's answer came, and refuses.
+        var commands = new List<string>();
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                lock (commands)
+                {
+                    commands.Add(command);
+                }
+
+                if (command == "OPTS UTF8 ON")
+                {
+                    await connection.SendAsync("501 no such option\r\n");
+                    return true;
+                }
+
+                return false;
+            },
+            greeting: greeting,
+            features: " EPSV\r\n");
+
+        await using (var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token))
+        {
+            Assert.Equal("/", session.CurrentDirectory);
+            Assert.Equal("UNIX Type: L8", session.Info.ServerSystem);
+            Assert.Equal(new[] { "EPSV" }, session.Info.Features);
+        }
+
+        lock (commands)
+        {
+            Assert.Equal(
+                asked ? new[] { "USER user", "PASS secret", "SYST", "FEAT", "OPTS UTF8 ON", "TYPE I", "PWD" } : new[] { "USER user", "PASS secret", "SYST", "FEAT", "TYPE I", "PWD" },
+                commands.Take(asked ? 7 : 6));
+        }
     }
 
     [Theory]

@@ -687,48 +687,43 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     public async Task A_download_whose_passive_connection_hangs_in_connect_fails_at_the_connect_timeout(int length)
     {
         // A listener whose accept queue is full: the kernel drops further SYNs, so a connect waits rather than fails.
+        // Linux drops them only while the queue's requests are young (before their first SYN-ACK retransmission,
+        // about 1 s), so the queue is filled right before the download, not before the login.
         using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         full.Listen(1);
         var port = ((IPEndPoint)full.LocalEndPoint!).Port;
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command)
+                {
+                    case "EPSV":
+                        await connection.SendAsync($"229 Entering Extended Passive Mode (|||{port}|)\r\n");
+                        return true;
+                    case "SIZE /x.bin":
+                        await connection.SendAsync($"213 {length}\r\n");
+                        return true;
+                    default:
+                        return false;
+                }
+            },
+            features: " EPSV\r\n SIZE\r\n REST STREAM\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, connectTimeout: TimeSpan.FromSeconds(1)), Token);
+        var directory = Directory.CreateTempSubdirectory("ftptools-blocking-");
         var fillers = await FillAcceptQueueAsync(full.LocalEndPoint!, Token);
         try
         {
-            await using var server = FakeFtpServer.Start(
-                async (connection, command) =>
-                {
-                    switch (command)
-                    {
-                        case "EPSV":
-                            await connection.SendAsync($"229 Entering Extended Passive Mode (|||{port}|)\r\n");
-                            return true;
-                        case "SIZE /x.bin":
-                            await connection.SendAsync($"213 {length}\r\n");
-                            return true;
-                        default:
-                            return false;
-                    }
-                },
-                features: " EPSV\r\n SIZE\r\n REST STREAM\r\n");
-            await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, connectTimeout: TimeSpan.FromSeconds(1)), Token);
-            var directory = Directory.CreateTempSubdirectory("ftptools-blocking-");
-            try
-            {
-                var watch = Stopwatch.StartNew();
-                var result = await TransferEngine.DownloadFileAsync(session, "/x.bin", Path.Combine(directory.FullName, "x.bin"), null, null, Token);
+            var watch = Stopwatch.StartNew();
+            var result = await TransferEngine.DownloadFileAsync(session, "/x.bin", Path.Combine(directory.FullName, "x.bin"), null, null, Token);
 
-                Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
-                Assert.Equal(TransferStatus.Failed, result.Status);
-                var ex = Assert.IsType<DataConnectionFailedException>(result.Exception);
-                Assert.Equal($"RETR /x.bin failed: Connecting to 127.0.0.1:{port} timed out after 1 s.", ex.Message);
-                Assert.Empty(directory.GetFileSystemInfos());
-                await session.KeepAliveAsync(Token);
-                Assert.DoesNotContain("RETR", server.Received.ToString(), StringComparison.Ordinal);
-            }
-            finally
-            {
-                directory.Delete(recursive: true);
-            }
+            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+            Assert.Equal(TransferStatus.Failed, result.Status);
+            var ex = Assert.IsType<DataConnectionFailedException>(result.Exception);
+            Assert.Equal($"RETR /x.bin failed: Connecting to 127.0.0.1:{port} timed out after 1 s.", ex.Message);
+            Assert.Empty(directory.GetFileSystemInfos());
+            await session.KeepAliveAsync(Token);
+            Assert.DoesNotContain("RETR", server.Received.ToString(), StringComparison.Ordinal);
         }
         finally
         {
@@ -736,6 +731,8 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
             {
                 filler.Dispose();
             }
+
+            directory.Delete(recursive: true);
         }
     }
 

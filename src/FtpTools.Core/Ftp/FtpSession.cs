@@ -523,13 +523,13 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             await _control.StartTlsAsync(_tls!, cancellationToken).ConfigureAwait(false);
         }
 
-        var userName = await LoginAsync(cancellationToken).ConfigureAwait(false);
-
-        // After the login, the questions that do not depend on each other's answers go to a server known to read one
-        // command line at a time together, in one write: one round trip instead of up to seven (each 40 ms over a
+        // The questions that do not depend on each other's answers go to a server known to read one command line at a
+        // time together, in one write: after the login, one round trip instead of up to seven (each 40 ms over a
         // far-away link). Other servers are asked one question at a time, as some lose commands sent before the
         // previous answer.
         _pipelined = FtpServerQuirks.ReadsPipelinedCommands(greeting.Message);
+        var userName = await LoginAsync(cancellationToken).ConfigureAwait(false);
+
         var questions = new List<string>(7);
         if (_tls is not null)
         {
@@ -635,12 +635,24 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         var anonymous = credential is null || string.IsNullOrEmpty(credential.UserName);
         var userName = anonymous ? "anonymous" : credential!.UserName;
 
-        var reply = await CommandAsync("USER " + userName, cancellationToken).ConfigureAwait(false);
-        if (reply.Code == FtpReplyCode.NeedPassword)
+        // RFC 1635: anonymous users give an e-mail-like password.
+        var password = anonymous ? "anonymous@" : credential!.Password ?? "";
+        FtpReply reply;
+        if (_pipelined)
         {
-            // RFC 1635: anonymous users give an e-mail-like password.
-            var password = anonymous ? "anonymous@" : credential!.Password ?? "";
-            reply = await CommandAsync("PASS " + password, cancellationToken).ConfigureAwait(false);
+            // A server that reads one command line at a time gets USER and PASS in one write (one round trip less).
+            // PASS counts only when USER asked for it (331): after a USER that needed none (230) or was refused, its
+            // answer is read and dropped. The password goes to the server the session logs in to either way.
+            var replies = await AskAsync(new[] { "USER " + userName, "PASS " + password }, together: true, cancellationToken).ConfigureAwait(false);
+            reply = replies[0].Code == FtpReplyCode.NeedPassword ? replies[1] : replies[0];
+        }
+        else
+        {
+            reply = await CommandAsync("USER " + userName, cancellationToken).ConfigureAwait(false);
+            if (reply.Code == FtpReplyCode.NeedPassword)
+            {
+                reply = await CommandAsync("PASS " + password, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (reply.Code == FtpReplyCode.NeedAccount)

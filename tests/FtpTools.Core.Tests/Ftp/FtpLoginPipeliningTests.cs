@@ -4,13 +4,14 @@ using System.Linq;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
+using FtpTools.Core.Errors;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace FtpTools.Core.Tests.Ftp;
 
 /// <summary>
-/// Which login questions go out without waiting for the answer before: all of those that do not depend on each other,
+/// Which login commands go out without waiting for the answer before: all of those that do not depend on each other,
 /// to the servers known to read one command line at a time; one at a time to every other server.
 /// </summary>
 public sealed class FtpLoginPipeliningTests : IDisposable
@@ -70,7 +71,57 @@ public sealed class FtpLoginPipeliningTests : IDisposable
 
         // A command with more of the client's bytes behind it, unread by the server, was sent before its answer.
         var sentAhead = login.Where(s => s.UnreadBehind > 0).Select(s => s.Command).ToArray();
-        Assert.Equal(together ? new[] { "SYST", "FEAT", "OPTS UTF8 ON", "TYPE I" } : Array.Empty<string>(), sentAhead);
+        Assert.Equal(together ? new[] { "USER user", "SYST", "FEAT", "OPTS UTF8 ON", "TYPE I" } : Array.Empty<string>(), sentAhead);
+    }
+
+    [Theory]
+    [InlineData("220 (vsFTPd 3.0.3)\r\n", "230 no password needed", true)]
+    [InlineData("220 fake ready\r\n", "230 no password needed", false)]
+    [InlineData("220 (vsFTPd 3.0.3)\r\n", "530 not allowed here", true)]
+    [InlineData("220 fake ready\r\n", "530 not allowed here", false)]
+    public async Task PASS_counts_only_when_USER_asked_for_it_whether_it_went_out_with_USER_or_not(string greeting, string userAnswer, bool together)
+    {
+        var commands = new List<string>();
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                lock (commands)
+                {
+                    commands.Add(command);
+                }
+
+                var answer = command.StartsWith("USER ", StringComparison.Ordinal) ? userAnswer
+                    : command.StartsWith("PASS ", StringComparison.Ordinal) ? "503 Login with USER first"
+                    : null;
+                if (answer is not null)
+                {
+                    await connection.SendAsync(answer + "\r\n");
+                }
+
+                return answer is not null;
+            },
+            greeting: greeting);
+
+        if (userAnswer.StartsWith("230", StringComparison.Ordinal))
+        {
+            await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+            Assert.Equal("UNIX Type: L8", session.Info.ServerSystem);
+            Assert.Equal("/", session.CurrentDirectory);
+        }
+        else
+        {
+            var refused = await Assert.ThrowsAsync<AuthenticationFailedException>(() => RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token));
+            Assert.Equal("The server refused the login of user 'user': 530 not allowed here", refused.Message);
+        }
+
+        lock (commands)
+        {
+            // The password went out only with USER, to a server that reads ahead; never after a USER that did not ask.
+            Assert.Equal(together, commands.Contains("PASS secret"));
+            Assert.Equal("USER user", commands[0]);
+        }
+
+        Assert.DoesNotContain(_log.Lines, l => l.Contains("secret", StringComparison.Ordinal));
     }
 
     [Theory]

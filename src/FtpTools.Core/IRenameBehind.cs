@@ -11,6 +11,12 @@ namespace FtpTools.Core;
 internal interface IRenameBehind
 {
     /// <summary>
+    /// Whether <see cref="SendRenameAsync"/> leaves the answer for later: only to a server known to read one command
+    /// line at a time (<see cref="Ftp.FtpServerQuirks.ReadsPipelinedCommands"/>); to others it renames at once.
+    /// </summary>
+    bool SendsRenameBehind { get; }
+
+    /// <summary>
     /// Renames as <see cref="IRemoteSession.RenameAsync"/> does, but returns once the rename is sent (or, where the
     /// server cannot take commands ahead of answers, done): the task returned ends when the server has answered, and
     /// fails as <see cref="IRemoteSession.RenameAsync"/> would (a refusal, or the connection lost before the answer

@@ -298,9 +298,12 @@ internal sealed class FtpControlConnection : IDisposable
 
     private Exception Failed(Exception ex, string activity, CancellationToken cancellationToken, TimeSpan? waited = null)
     {
-        Close();
+        // Lost() records why before it closes, so that what waited on the connection (renames whose answers are owed)
+        // learns the cause.
         if (cancellationToken.IsCancellationRequested)
         {
+            _lostBecause ??= new ConnectionLostException("The operation was cancelled, so the FTP session was closed.", ex);
+            Close();
             return new OperationCanceledException("The operation was cancelled; the FTP session is closed because its reply was not read.", ex, cancellationToken);
         }
 

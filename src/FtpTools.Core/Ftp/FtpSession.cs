@@ -47,7 +47,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     /// Renames sent whose answers are not read yet (<see cref="SendRenameAsync"/>), oldest first: the next reply read
     /// (<see cref="ReadReplyAsync"/>) reads theirs first. Changed under the operation lock, and by <see cref="FailOwed"/>.
     /// </summary>
-    private readonly Queue<OwedRename> _owed = new();
+    private readonly List<OwedRename> _owed = new();
     private FtpDataConnection? _abortedUpload;
     private FtpDataConnection? _abortedDownload;
     private Timer? _keepAlive;
@@ -207,19 +207,46 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                 try
                 {
                     await CheckRenameTargetAsync(from, to, overwrite, ct).ConfigureAwait(false);
-                    var owed = new OwedRename(from, to);
-                    await _control.SendAsync(new[] { "RNFR " + from, "RNTO " + to }, ct).ConfigureAwait(false);
-                    lock (_owed)
-                    {
-                        _owed.Enqueue(owed);
-                    }
-
-                    return owed.Answered;
                 }
                 catch (FtpToolsException ex)
                 {
                     return Task.FromException(ex);
                 }
+
+                // Owed before it is sent: a connection lost while sending fails it (FailOwed, from the close).
+                var owed = new OwedRename(from, to);
+                lock (_owed)
+                {
+                    _owed.Add(owed);
+                }
+
+                try
+                {
+                    await _control.SendAsync(new[] { "RNFR " + from, "RNTO " + to }, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!_control.IsClosed)
+                {
+                    // Refused before anything was written (a path with a line break): nothing is owed.
+                    lock (_owed)
+                    {
+                        _owed.Remove(owed);
+                    }
+
+                    if (ex is FtpToolsException)
+                    {
+                        return Task.FromException(ex);
+                    }
+
+                    throw;
+                }
+                catch (FtpToolsException)
+                {
+                    // The connection was lost while sending: the rename may or may not have reached the server, as
+                    // its task (failed by the close) says.
+                    return owed.Answered;
+                }
+
+                return owed.Answered;
             },
             cancellationToken);
 
@@ -237,6 +264,8 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             return rename;
         }
     }
+
+    public bool SendsRenameBehind => _pipelined;
 
     public async Task ReadOwedAnswersAsync()
     {
@@ -1055,7 +1084,9 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     {
         if (HasOwed)
         {
-            await ReadOwedAsync(cancellationToken).ConfigureAwait(false);
+            // On no caller's token: the renames are earlier files' (complete and checked), and cancelling this command
+            // must not cost them their answers. The operation timeout still bounds the wait.
+            await ReadOwedAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         return await ReadOneReplyAsync(cancellationToken, timeout).ConfigureAwait(false);
@@ -1088,7 +1119,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                     return;
                 }
 
-                owed = _owed.Peek();
+                owed = _owed[0];
             }
 
             FtpReply rnto;
@@ -1105,7 +1136,8 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
 
             lock (_owed)
             {
-                _owed.Dequeue();
+                // FailOwed (a close on another thread) may have emptied the list meanwhile; it failed this one too.
+                _owed.Remove(owed);
             }
 
             owed.Answer(RenameRefusal(owed.Rnfr, rnto, owed.From, owed.To));

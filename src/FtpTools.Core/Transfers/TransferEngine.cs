@@ -559,7 +559,7 @@ public static class TransferEngine
                 return new TransferStart(CommitUploadAsync(session, uploaded, options, meter, clock, CancellationToken.None));
             }
 
-            if (commitBehind && session is IRenameBehind behind)
+            if (commitBehind && session is IRenameBehind { SendsRenameBehind: true } behind)
             {
                 partTouched = false;
                 return await CommitUploadBehindAsync(session, behind, uploaded, options, meter, clock, cancellationToken).ConfigureAwait(false);
@@ -607,7 +607,7 @@ public static class TransferEngine
             await RenameIntoPlaceAsync(session, part.PartPath, part.Destination, options.Overwrite, cancellationToken, renameSent).ConfigureAwait(false);
             if (options.PreserveTimestamp && !part.TimeSet)
             {
-                warning = await SetRemoteTimeAsync(session, part.Destination, part.LastWriteTimeUtc, cancellationToken).ConfigureAwait(false);
+                warning = await SetRemoteTimeAsync(session, part.Destination, part.LastWriteTimeUtc, cancellationToken, inPlace: renameSent is not null).ConfigureAwait(false);
             }
 
             return Finish(
@@ -1145,7 +1145,13 @@ public static class TransferEngine
         return null;
     }
 
-    private static async Task<string?> SetRemoteTimeAsync(IRemoteSession session, string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets a remote file's last write time; a refusal is a warning. With <c>inPlace</c> (the file is under its final
+    /// name already and this runs behind the next file: an FTP upload in a <see cref="TransferQueue"/>, whose time is
+    /// set once the next file's transfer leaves the session free) a session lost or closed meanwhile is a warning
+    /// too, never the file's failure.
+    /// </summary>
+    private static async Task<string?> SetRemoteTimeAsync(IRemoteSession session, string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken, bool inPlace = false)
     {
         try
         {
@@ -1155,6 +1161,10 @@ public static class TransferEngine
         catch (CommandRefusedException e)
         {
             return TimeWarning(e);
+        }
+        catch (Exception e) when (inPlace && e is FtpToolsException or ObjectDisposedException or OperationCanceledException)
+        {
+            return $"The file is in place, but its last write time was not set: {e.Message}";
         }
     }
 
@@ -1196,8 +1206,9 @@ public static class TransferEngine
         {
             await (renameSent ?? session.RenameAsync(partPath, destination, overwrite, cancellationToken)).ConfigureAwait(false);
         }
-        catch (CommandRefusedException) when (!cancellationToken.IsCancellationRequested)
+        catch (CommandRefusedException) when (!cancellationToken.IsCancellationRequested && session.IsConnected)
         {
+            // (A refusal read as the session closed, after a rename sent behind, is reported as it is.)
             var target = await session.GetItemAsync(destination, cancellationToken).ConfigureAwait(false);
             if (target is null)
             {

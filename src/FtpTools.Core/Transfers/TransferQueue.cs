@@ -58,7 +58,8 @@ public sealed class TransferQueue
     /// result when its download ended without a commit ahead; null when the file is on its way to its final name
     /// (its result goes, with <paramref name="state"/>, to the next call's callback or <see cref="CompleteAsync"/>'s).
     /// <paramref name="earlierFinished"/> receives the result of the file before, and its state; it may run on a
-    /// pool thread and must not throw.
+    /// pool thread, or (FTP) where the session reads the server's answer to that file's rename, under the session's
+    /// lock, so it must not throw nor wait for the session.
     /// </summary>
     public Task<TransferResult?> DownloadAsync(
         RemoteItem remoteItem,

@@ -155,9 +155,10 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
 
     /// <summary>
     /// Transfers through this command's <see cref="TransferQueue"/>, which lives across pipeline records: each
-    /// downloaded file's flush to disk and rename, and each uploaded file's rename on an SFTP session, run while the
-    /// next file transfers. Returns the file's result when it is final now (a failure, a refusal, a skip, an FTP
-    /// upload), null when the file is on its way into place; the result of the file before is written here, through
+    /// downloaded file's flush to disk and rename, and each uploaded file's rename (on FTP to vsftpd, ProFTPD or
+    /// Pure-FTPd, the rename's answer), run while the next file transfers. Returns the file's result when it is final
+    /// now (a failure, a refusal, a skip, an FTP upload to another server), null when the file is on its way into
+    /// place; the result of the file before is written here, through
     /// <paramref name="channel"/>, as soon as that file is in place.
     /// </summary>
     private async Task<TransferResult?> TransferAsync(

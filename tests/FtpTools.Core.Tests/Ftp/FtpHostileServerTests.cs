@@ -110,6 +110,58 @@ public sealed class FtpHostileServerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rename_sent_behind_to_a_server_that_falls_silent_fails_with_the_cause()
+    {
+        await using var server = FakeFtpServer.Start(
+            (_, command) => Task.FromResult(command.StartsWith("RN", StringComparison.Ordinal) || command == "NOOP"),
+            greeting: "220 (vsFTPd 3.0.3)\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, operationTimeout: TimeSpan.FromSeconds(1)), _timeout.Token);
+        var renamed = await ((IRenameBehind)session).SendRenameAsync("/in/a.csv", "/done/a.csv", overwrite: true, _timeout.Token);
+
+        var next = await Assert.ThrowsAsync<ConnectionLostException>(() => session.KeepAliveAsync(_timeout.Token));
+
+        Assert.Equal("The server did not respond within 1 s (waiting for a reply).", next.Message);
+        var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => renamed.WaitAsync(_timeout.Token));
+        Assert.Equal("The server's answer to the rename of /in/a.csv to /done/a.csv was not read, so it may or may not have been done: The server did not respond within 1 s (waiting for a reply).", lost.Message);
+    }
+
+    [Fact]
+    public async Task Cancelling_the_command_after_a_rename_sent_behind_still_reads_the_renames_answer()
+    {
+        // The rename's answers come 300 ms late, NOOP's later still; NOOP is cancelled after 100 ms. The rename is an
+        // earlier file's, complete and checked: its answer is read whatever happens to the command after it.
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                switch (command.Split(' ')[0])
+                {
+                    case "RNFR":
+                        return true;
+                    case "RNTO":
+                        await Task.Delay(300);
+                        await connection.SendAsync("350 go on\r\n250 renamed\r\n");
+                        return true;
+                    case "NOOP":
+                        await Task.Delay(300);
+                        await connection.SendAsync("200 ok\r\n");
+                        return true;
+                    default:
+                        return false;
+                }
+            },
+            greeting: "220 (vsFTPd 3.0.3)\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        var renamed = await ((IRenameBehind)session).SendRenameAsync("/in/a.csv", "/done/a.csv", overwrite: true, _timeout.Token);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.KeepAliveAsync(cancel.Token));
+
+        await renamed.WaitAsync(_timeout.Token);
+        Assert.False(session.IsConnected);
+        Assert.Contains("< 250 renamed", _log.Lines);
+    }
+
+    [Fact]
     public async Task A_passive_reply_naming_another_host_is_ignored_and_unsafe_listing_names_are_dropped_and_logged()
     {
         TcpListener? data = null;

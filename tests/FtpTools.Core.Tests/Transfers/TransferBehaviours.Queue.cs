@@ -250,6 +250,36 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    public async Task Queued_uploads_that_keep_the_local_time_get_it_once_in_place_even_when_it_is_set_behind_the_next_file()
+    {
+        // On FTP each file's time is set (MFMT) after its rename's answer, which the next file's first command reads.
+        var names = new[] { "t1.txt", "t2.txt", "t3.txt" };
+        var files = names.Select((n, i) => LocalFile(n, Bytes(3000 + i, 110 + i))).ToArray();
+        for (var i = 0; i < files.Length; i++)
+        {
+            File.SetLastWriteTimeUtc(files[i], OldTime.AddMinutes(i));
+        }
+
+        var results = await UploadAllAsync(
+            new TransferQueue(Session, new TransferOptions { PreserveTimestamp = true }),
+            files.Select((f, i) => (f, RemoteDir + "/" + names[i])).ToArray());
+
+        Assert.Equal(files, results.Select(r => r.Source));
+        for (var i = 0; i < names.Length; i++)
+        {
+            AssertCompleted(results[i], TransferDirection.Upload, files[i], RemoteDir + "/" + names[i], 3000 + i);
+            Assert.Equal(Sha(Bytes(3000 + i, 110 + i)), Sha(File.ReadAllBytes(Path.Combine(ServerDir, names[i]))));
+            if (Target.CanSetRemoteTime)
+            {
+                Assert.Null(results[i].Warning);
+                Assert.Equal(OldTime.AddMinutes(i), File.GetLastWriteTimeUtc(Path.Combine(ServerDir, names[i])));
+            }
+        }
+
+        Assert.Equal(names, Names(ServerDir));
+    }
+
+    [Fact]
     public async Task Cancelling_a_queued_upload_still_puts_the_file_before_it_in_place_and_removes_its_own_part()
     {
         var small = LocalFile("small.bin", Bytes(5000, 81));

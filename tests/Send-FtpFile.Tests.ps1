@@ -50,8 +50,9 @@ Describe 'Send-FtpFile' {
         }
 
         It 'writes one result per piped file, in order, each once its file is in place on the server' {
-            # On SFTP each file's rename runs while the next one is opened; its result must still come once, in
-            # order, and only when the file is under its final name on the server.
+            # On SFTP each file's rename runs while the next one is opened, and on FTP and FTPES the rename's answer
+            # is read with the next file's first command; each result must still come once, in order, and only when
+            # the file is under its final name on the server.
             $many = Join-Path $TestDrive "many-$Protocol"
             $names = 1..12 | ForEach-Object { 'p{0:00}.bin' -f $_ }
             # Lengths 0, 1000, ... 11000: the first file is empty on purpose (an empty upload is a file too).

@@ -52,6 +52,17 @@ public abstract class FtpPortableTests
         }
     }
 
+    protected async Task QueueAsync(ConnectionOptions options)
+    {
+        using var deadline = new CancellationTokenSource(RoundTrip.Deadline);
+        var session = await RemoteSessionFactory.ConnectAsync(options, deadline.Token);
+        await using (session)
+        {
+            await RoundTrip.QueueAsync(session, _server);
+            await session.DisconnectAsync(deadline.Token);
+        }
+    }
+
     protected async Task Untrusted_certificate_fails_with_its_thumbprint_and_connects_once_pinned(RemoteProtocol protocol, int port)
     {
         using var deadline = new CancellationTokenSource(RoundTrip.Deadline);
@@ -98,6 +109,12 @@ public sealed class VsftpdPortableTests : FtpPortableTests
     public Task A_file_goes_up_and_comes_back_byte_for_byte(RemoteProtocol protocol, string host) =>
         RoundTripAsync(Options(protocol, host), 5 * 1024 * 1024 + 3);
 
+    [Theory]
+    [InlineData(RemoteProtocol.Ftp)]
+    [InlineData(RemoteProtocol.Ftpes)]
+    public Task Files_queued_up_and_down_arrive_whole_each_reported_once_in_order(RemoteProtocol protocol) =>
+        QueueAsync(Options(protocol, "localhost"));
+
     [Fact]
     public Task Implicit_FTPS_carries_a_file_up_and_back() =>
         RoundTripAsync(Options(RemoteProtocol.Ftps, "localhost", _server.ImplicitTlsPort), 300_001);
@@ -131,6 +148,10 @@ public sealed class ProftpdPortableTests : FtpPortableTests
     [InlineData(RemoteProtocol.Ftpes)]
     public Task A_file_goes_up_and_comes_back_byte_for_byte(RemoteProtocol protocol) =>
         RoundTripAsync(Options(protocol, "localhost"), 1024 * 1024 + 1);
+
+    [Fact]
+    public Task Files_queued_up_and_down_over_FTPES_arrive_whole_each_reported_once_in_order() =>
+        QueueAsync(Options(RemoteProtocol.Ftpes, "localhost"));
 }
 
 [Collection("pure-ftpd")]

@@ -55,5 +55,86 @@ internal static class RoundTrip
         }
     }
 
+    /// <summary>
+    /// Twelve files (empty to 300 KB) up through one <see cref="TransferQueue"/> and down through another, as
+    /// Send-FtpFile and Receive-FtpFile queue them: every result once, in order, Completed; SHA-256 on both disks.
+    /// </summary>
+    public static async Task QueueAsync(IRemoteSession session, ServerFixture server)
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        var token = deadline.Token;
+        var directory = server.NewTestDirectory("nsq");
+        var local = Path.Combine(Path.GetTempPath(), "ftptools-nsq-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(local, "down"));
+        try
+        {
+            var lengths = new[] { 0, 1, 4096, 70_000, 300_000, 17, 65_536, 65_537, 3, 200_000, 10, 1000 };
+            var names = lengths.Select((_, i) => $"f{i:00}.bin").ToArray();
+            var contents = lengths.Select(RandomNumberGenerator.GetBytes).ToArray();
+            for (var i = 0; i < names.Length; i++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(local, names[i]), contents[i], token);
+            }
+
+            var results = new System.Collections.Generic.List<(TransferResult Result, object? State)>();
+            void Finished(TransferResult result, object? state) => results.Add((result, state));
+            var uploads = new TransferQueue(session, null);
+            foreach (var name in names)
+            {
+                if (await uploads.UploadAsync(Path.Combine(local, name), server.RemotePath(directory + "/" + name), null, name, Finished, token) is { } result)
+                {
+                    results.Add((result, name));
+                }
+            }
+
+            if (await uploads.CompleteAsync(Finished) is null)
+            {
+                Assert.Fail("The upload queue had no last result to hand out.");
+            }
+
+            AssertAllCompleted(results, names);
+            for (var i = 0; i < names.Length; i++)
+            {
+                Assert.Equal(Sha256(contents[i]), Sha256(await File.ReadAllBytesAsync(Path.Combine(server.RootDirectory, directory, names[i]), token)));
+            }
+
+            Assert.Equal(names, Directory.GetFiles(Path.Combine(server.RootDirectory, directory)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+            results.Clear();
+            var listing = await session.ListDirectoryAsync(server.RemotePath(directory), token);
+            var downloads = new TransferQueue(session, null);
+            foreach (var name in names)
+            {
+                var item = listing.Single(i => i.Name == name);
+                if (await downloads.DownloadAsync(item, Path.Combine(local, "down", name), null, name, Finished, token) is { } result)
+                {
+                    results.Add((result, name));
+                }
+            }
+
+            await downloads.CompleteAsync(Finished);
+            AssertAllCompleted(results, names);
+            for (var i = 0; i < names.Length; i++)
+            {
+                Assert.Equal(Sha256(contents[i]), Sha256(await File.ReadAllBytesAsync(Path.Combine(local, "down", names[i]), token)));
+            }
+
+            Assert.Equal(names, Directory.GetFiles(Path.Combine(local, "down")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            TestServers.DeleteDirectory(local);
+        }
+    }
+
     public static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
+
+    private static void AssertAllCompleted(System.Collections.Generic.List<(TransferResult Result, object? State)> results, string[] names)
+    {
+        Assert.Equal(names, results.Select(r => (string)r.State!));
+        foreach (var (result, _) in results)
+        {
+            Assert.True(result.Status == TransferStatus.Completed, $"{result}: {result.Error}");
+        }
+    }
 }

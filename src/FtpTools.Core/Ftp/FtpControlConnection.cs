@@ -63,6 +63,12 @@ internal sealed class FtpControlConnection : IDisposable
 
     public TimeSpan Timeout => _timeout;
 
+    /// <summary>Reads of this connection whose bytes were there within the short poll (tests).</summary>
+    internal int QuickReads => _poll.Hits;
+
+    /// <summary>Reads of this connection that waited longer than the short poll (tests).</summary>
+    internal int LateReads => _poll.Misses;
+
     public static async Task<FtpControlConnection> ConnectAsync(ConnectionOptions options, CancellationToken cancellationToken)
     {
         var socket = await FtpSockets.ConnectAsync(options.Host, options.EffectivePort, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -85,7 +91,13 @@ internal sealed class FtpControlConnection : IDisposable
 
         try
         {
-            _stream = await tls.AuthenticateAsync(_stream, _socket, _timeout, cancellationToken).ConfigureAwait(false);
+#if NET8_0_OR_GREATER
+            // The TLS stream reads through a short poll, as the plain connection does (see PolledReadStream).
+            var inner = new PolledReadStream(_stream, _poll);
+#else
+            var inner = _stream;
+#endif
+            _stream = await tls.AuthenticateAsync(inner, _socket, _timeout, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -268,9 +280,10 @@ internal sealed class FtpControlConnection : IDisposable
         _watchdog.Arm(timeout);
         try
         {
-            // Only where nothing is buffered above the socket: a TLS stream may hold a record already received. A near
-            // server's reply that is late this once is waited for on a thread of its own, so that the socket stays out
-            // of the runtime's event loop (where each of its events would cost a pool work item); the deadline and
+            // Only where nothing is buffered above the socket: a TLS stream may hold a record already received, so
+            // under TLS the wait is the stream's own, below the TLS layer (PolledReadStream). A near server's reply
+            // that is late this once is waited for on a thread of its own, so that the socket stays out of the
+            // runtime's event loop (where each of its events would cost a pool work item); the deadline and
             // cancellation close the socket, which ends that wait too.
             if (_stream is NetworkStream && _poll.Wait() == ShortPollOutcome.Late)
             {

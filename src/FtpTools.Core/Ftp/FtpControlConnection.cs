@@ -69,6 +69,9 @@ internal sealed class FtpControlConnection : IDisposable
     /// <summary>Reads of this connection that waited longer than the short poll (tests).</summary>
     internal int LateReads => _poll.Misses;
 
+    /// <summary>Bytes received on the socket and not yet read from it, TLS records included (tests).</summary>
+    internal int BytesWaitingOnSocket => _socket.Available;
+
     public static async Task<FtpControlConnection> ConnectAsync(ConnectionOptions options, CancellationToken cancellationToken)
     {
         var socket = await FtpSockets.ConnectAsync(options.Host, options.EffectivePort, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);

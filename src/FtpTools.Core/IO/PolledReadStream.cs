@@ -13,6 +13,12 @@ namespace FtpTools.Core.IO;
 /// reads from it only when it needs bytes that are not yet above the socket, so a record already received is never
 /// waited for. Writes go straight through.
 /// <para>
+/// SslStream (.NET 8 and later) asks for each record it lacks with a zero-byte read first, then reads. The zero-byte
+/// read is where the wait happens, once per record, and it returns without going below once the socket is readable;
+/// the read that follows then goes straight to the socket. One wait per record keeps <see cref="ShortPoll"/>'s count
+/// of late replies, and so its back-off from a far server, as on a plain connection.
+/// </para>
+/// <para>
 /// .NET 8 and later only: .NET Framework's SslStream reads through BeginRead, which a wrapper would turn into a
 /// blocking read on a pool thread.
 /// </para>
@@ -21,6 +27,9 @@ internal sealed class PolledReadStream : Stream
 {
     private readonly Stream _inner;
     private readonly ShortPoll _poll;
+
+    // A zero-byte read found the socket readable: the read that follows needs no wait of its own.
+    private bool _readable;
 
     public PolledReadStream(Stream inner, ShortPoll poll)
     {
@@ -49,8 +58,27 @@ internal sealed class PolledReadStream : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var waiting = WaitAsync();
-        return waiting.IsCompleted ? _inner.ReadAsync(buffer, cancellationToken) : ReadAfterAsync(waiting, buffer, cancellationToken);
+        if (_readable && buffer.Length > 0)
+        {
+            _readable = false;
+            return _inner.ReadAsync(buffer, cancellationToken);
+        }
+
+        var outcome = _poll.Wait();
+        if (buffer.Length == 0)
+        {
+            // Ready: nothing to wait for. Late: waited for on a thread of its own. Far (backed off): the runtime's own
+            // zero-byte read waits, as an unwrapped stream would.
+            _readable = true;
+            return outcome switch
+            {
+                ShortPollOutcome.Ready => new ValueTask<int>(0),
+                ShortPollOutcome.Late => ZeroAfterAsync(_poll.WaitOnOwnThreadAsync()),
+                _ => _inner.ReadAsync(buffer, cancellationToken),
+            };
+        }
+
+        return outcome == ShortPollOutcome.Late ? ReadAfterAsync(_poll.WaitOnOwnThreadAsync(), buffer, cancellationToken) : _inner.ReadAsync(buffer, cancellationToken);
     }
 
     public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
@@ -79,13 +107,17 @@ internal sealed class PolledReadStream : Stream
         base.Dispose(disposing);
     }
 
+    /// <summary>After a late answer, waited for on a thread of its own (the deadline or cancellation closes the socket, which ends it).</summary>
     private async ValueTask<int> ReadAfterAsync(Task waiting, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         await waiting.ConfigureAwait(false);
         return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A late answer is waited for on a thread of its own; the deadline or cancellation closes the socket, which ends it.</summary>
-    private Task WaitAsync() => _poll.Wait() == ShortPollOutcome.Late ? _poll.WaitOnOwnThreadAsync() : Task.CompletedTask;
+    private static async ValueTask<int> ZeroAfterAsync(Task waiting)
+    {
+        await waiting.ConfigureAwait(false);
+        return 0;
+    }
 }
 #endif

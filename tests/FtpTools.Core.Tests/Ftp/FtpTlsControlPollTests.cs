@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Ftp;
+using FtpTools.Core.IO;
 using Xunit;
 
 namespace FtpTools.Core.Tests.Ftp;
@@ -37,13 +38,34 @@ public sealed class FtpTlsControlPollTests : IDisposable
         for (var i = 0; i < 5; i++)
         {
             await control.SendAsync("NOOP", Token);
-            await Task.Delay(50, Token);
+            await ReplyArrivedAsync(control);
             Assert.Equal("200 ok", (await control.ReadReplyAsync(Token)).ToString());
         }
 
-        // Each reply was in before the read: each was found by the poll (one read or more per TLS record), none waited.
-        Assert.InRange(control.QuickReads - quick, 5, 20);
+        // Each reply was in before the read: each was found by the poll (one wait per TLS record needed: SslStream's
+        // zero-byte read; the TLS 1.3 session tickets ride with the first reply), none waited.
+        Assert.InRange(control.QuickReads - quick, 5, 10);
         Assert.Equal(late, control.LateReads);
+    }
+
+    [Fact]
+    public async Task A_far_server_under_TLS_is_backed_off_from_after_four_late_replies_as_a_plain_one_is()
+    {
+        await using var server = StartServer();
+        using var control = await SecuredControlAsync(server, TimeSpan.FromSeconds(30));
+        await control.SendAsync("NOOP", Token);
+        await ReplyArrivedAsync(control);
+        Assert.Equal("200 ok", (await control.ReadReplyAsync(Token)).ToString());
+        var late = control.LateReads;
+
+        for (var i = 0; i < ShortPoll.MissesBeforeBackOff + 2; i++)
+        {
+            await control.SendAsync("SLOW", Token);
+            Assert.Equal("200 slow but sure", (await control.ReadReplyAsync(Token)).ToString());
+        }
+
+        // One wait per reply: four late ones in a row make the server far, and the next replies are not waited for.
+        Assert.Equal(ShortPoll.MissesBeforeBackOff, control.LateReads - late);
     }
 
     [Fact]
@@ -67,6 +89,7 @@ public sealed class FtpTlsControlPollTests : IDisposable
         await control.SendAsync("NOOP", Token);
         Assert.Equal("200 ok", (await control.ReadReplyAsync(Token)).ToString());
 
+        var late = control.LateReads;
         await control.SendAsync("HANG", Token);
         var watch = Stopwatch.StartNew();
         var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => control.ReadReplyAsync(Token));
@@ -74,6 +97,7 @@ public sealed class FtpTlsControlPollTests : IDisposable
         Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
         Assert.Equal("The server did not respond within 1 s (waiting for a reply).", lost.Message);
         Assert.True(control.IsClosed);
+        Assert.Equal(late + 1, control.LateReads);
     }
 
     [Fact]
@@ -81,6 +105,7 @@ public sealed class FtpTlsControlPollTests : IDisposable
     {
         await using var server = StartServer();
         using var control = await SecuredControlAsync(server, TimeSpan.FromSeconds(30));
+        var late = control.LateReads;
         await control.SendAsync("HANG", Token);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
         cancel.CancelAfter(TimeSpan.FromMilliseconds(200));
@@ -90,6 +115,18 @@ public sealed class FtpTlsControlPollTests : IDisposable
 
         Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.15), TimeSpan.FromSeconds(5));
         Assert.True(control.IsClosed);
+        Assert.Equal(late + 1, control.LateReads);
+    }
+
+    /// <summary>Waits until the reply's bytes are on the socket, so that the read that follows finds them at once.</summary>
+    private async Task ReplyArrivedAsync(FtpControlConnection control)
+    {
+        var watch = Stopwatch.StartNew();
+        while (control.BytesWaitingOnSocket == 0)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "The fake server did not answer within 10 s.");
+            await Task.Delay(5, Token);
+        }
     }
 
     /// <summary>A fake server that secures the control connection after AUTH TLS, answers SLOW after 100 ms and HANG never.</summary>
@@ -125,8 +162,11 @@ public sealed class FtpTlsControlPollTests : IDisposable
         var control = await FtpControlConnection.ConnectAsync(options, Token);
         try
         {
+            // Replies read once they are in, so that no late one before the tests' own counts toward a back-off.
+            await ReplyArrivedAsync(control);
             Assert.Equal("220 fake ready", (await control.ReadReplyAsync(Token)).ToString());
             await control.SendAsync("AUTH TLS", Token);
+            await ReplyArrivedAsync(control);
             Assert.Equal(234, (int)(await control.ReadReplyAsync(Token)).Code);
             await control.StartTlsAsync(new FtpTlsContext(options.Tls, options.Host, options.Port), Token);
             Assert.NotNull(control.Tls);

@@ -43,10 +43,36 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts KIND in DIR on a free loopback port and waits until it answers with <paramref name="bannerPrefix"/> (null: TCP connect is enough).</summary>
+    /// <summary>
+    /// Starts KIND in DIR on a free loopback port and waits until it answers with <paramref name="bannerPrefix"/> (null:
+    /// TCP connect is enough). A server that exits before it answers (its port taken after all, by something that
+    /// is not a test process) is started again on another port, twice at most.
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(string kind, string directory, string? bannerPrefix, params string[] extraArguments)
     {
         TestServers.EnsureInstalled();
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = Start(kind, directory, extraArguments);
+            try
+            {
+                await server.WaitUntilAnsweringAsync(bannerPrefix, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+                return server;
+            }
+            catch (ExitedEarlyException) when (attempt < 3)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    private static ServerProcess Start(string kind, string directory, string[] extraArguments)
+    {
         var port = TestServers.FreePort();
         var psi = new ProcessStartInfo("bash")
         {
@@ -64,22 +90,22 @@ public sealed class ServerProcess : IAsyncDisposable
             psi.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {kind}.");
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {kind}.");
+        }
+        catch
+        {
+            TestServers.ReleasePort(port);
+            throw;
+        }
+
         var server = new ServerProcess(process, kind, port);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        try
-        {
-            await server.WaitUntilAnsweringAsync(bannerPrefix, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        }
-        catch
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
         return server;
     }
 
@@ -99,6 +125,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        TestServers.ReleasePort(Port);
     }
 
     private void Append(string? line)
@@ -122,7 +149,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{Kind} exited with code {_process.ExitCode} before answering on port {Port}:\n{Output}");
+                throw new ExitedEarlyException($"{Kind} exited with code {_process.ExitCode} before answering on port {Port}:\n{Output}");
             }
 
             try
@@ -155,5 +182,14 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"{Kind} did not answer on port {Port} within {timeout.TotalSeconds} s ({last?.Message}):\n{Output}");
+    }
+
+    /// <summary>The server process ended before it answered.</summary>
+    private sealed class ExitedEarlyException : InvalidOperationException
+    {
+        public ExitedEarlyException(string message)
+            : base(message)
+        {
+        }
     }
 }

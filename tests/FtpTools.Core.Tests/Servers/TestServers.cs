@@ -61,11 +61,116 @@ public static class TestServers
         }
     }
 
+    /// <summary>
+    /// A loopback port that nothing listens on, reserved against the other test processes of this machine until
+    /// <see cref="ReleasePort"/> or this process's exit. The kernel picks a free port; between that and a server
+    /// binding it another test assembly (they run side by side) could be handed the same one, so each port is also
+    /// claimed by creating a file named after it (an atomic create) in a directory all test processes share, and a
+    /// port already claimed is skipped.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            int port;
+            using (var listener = new TcpListener(IPAddress.Loopback, 0))
+            {
+                listener.Start();
+                port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+
+            if (TryReserve(port))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port could be reserved in {PortReservations}.");
+    }
+
+    /// <summary>Gives back a port from <see cref="FreePort"/> (a server on it has stopped).</summary>
+    public static void ReleasePort(int port)
+    {
+        lock (Reserved)
+        {
+            if (!Reserved.Remove(port))
+            {
+                return;
+            }
+        }
+
+        TryDelete(ReservationPath(port));
+    }
+
+    /// <summary>Where the ports are claimed: one empty file per port, named after it.</summary>
+    public static string PortReservations { get; } = Path.Combine(Path.GetTempPath(), "ftptools-test-ports");
+
+    private static readonly System.Collections.Generic.HashSet<int> Reserved = new();
+    private static bool _reservationsReady;
+
+    private static string ReservationPath(int port) => Path.Combine(PortReservations, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Claims <paramref name="port"/> for this process; false when another test process (or this one) holds it.</summary>
+    internal static bool TryReserve(int port)
+    {
+        lock (Reserved)
+        {
+            if (!_reservationsReady)
+            {
+                _reservationsReady = true;
+                Directory.CreateDirectory(PortReservations);
+
+                // A test process that was killed leaves its claims behind; a day later nothing can still use them.
+                foreach (var stale in Directory.EnumerateFiles(PortReservations))
+                {
+                    if (File.GetLastWriteTimeUtc(stale) < DateTime.UtcNow.AddDays(-1))
+                    {
+                        TryDelete(stale);
+                    }
+                }
+
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    int[] ports;
+                    lock (Reserved)
+                    {
+                        ports = new int[Reserved.Count];
+                        Reserved.CopyTo(ports);
+                    }
+
+                    foreach (var port in ports)
+                    {
+                        ReleasePort(port);
+                    }
+                };
+            }
+
+            try
+            {
+                new FileStream(ReservationPath(port), FileMode.CreateNew, FileAccess.Write).Dispose();
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+
+            Reserved.Add(port);
+            return true;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     /// <summary>A fresh directory for one server instance, removed by the fixture.</summary>

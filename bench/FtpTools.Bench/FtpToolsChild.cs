@@ -55,6 +55,16 @@ internal static class FtpToolsChild
                 await RunSessionAsync(options, kind, warmLocal, warmRemote, result, warmUpDeadline.Token).ConfigureAwait(false);
                 DeleteLocal(warmLocal, keep: local);
 
+                // What the warm-up uploaded goes too, as the harness takes every upload off the server root before
+                // each run: a timed 1 GiB upload that starts right after another 1 GiB file was written takes about
+                // twice as long whichever tool writes either (by hand, 2026-11-23: 1.31-1.35 s against 0.50-0.65 s
+                // for the same FtpTools upload after `cat` wrote a 1 GiB file or after one was deleted), which is
+                // how the warm upload rows came out slower than the fresh ones until then.
+                if (kind.StartsWith("upload-", StringComparison.Ordinal))
+                {
+                    DeleteLocal(Path.Combine(servers.RootFor(protocol), warmRemote), keep: Path.Combine(servers.RootFor(protocol), remote));
+                }
+
                 // As the harness does before every run: the warm-up's dirty pages (a 1 GiB upload's, on the server's
                 // disk) are written out now, not during the timed run.
                 await ProcessRunner.OutputOfAsync("sync").ConfigureAwait(false);
@@ -107,8 +117,8 @@ internal static class FtpToolsChild
 
     /// <summary>
     /// Where a warm-up run puts what it moves: next to the run's own targets, under other names (the directory a
-    /// small-file download needs is made here). Downloads land beside the local target and are deleted before the
-    /// timed run; uploads stay on the server until the bench resets the server root after the run.
+    /// small-file download needs is made here). Downloads land beside the local target, uploads beside the remote one
+    /// in the server's root; both are deleted before the timed run.
     /// </summary>
     internal static (string Local, string Remote) WarmUpTargets(string kind, string local, string remote) => kind switch
     {

@@ -131,16 +131,16 @@ public static class TestServers
 
                 AppDomain.CurrentDomain.ProcessExit += (_, _) =>
                 {
-                    int[] ports;
+                    int[] held;
                     lock (Reserved)
                     {
-                        ports = new int[Reserved.Count];
-                        Reserved.CopyTo(ports);
+                        held = new int[Reserved.Count];
+                        Reserved.CopyTo(held);
                     }
 
-                    foreach (var port in ports)
+                    foreach (var claimed in held)
                     {
-                        ReleasePort(port);
+                        ReleasePort(claimed);
                     }
                 };
             }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -11,12 +12,12 @@ namespace FtpTools.Core.IO;
 /// thread of its own, never on a thread-pool thread: a blocked pool thread would hold up the timers and continuations
 /// that every session's timeouts run on until the pool adds threads (on 2 cores, after half a second and more).
 /// <para>
-/// The threads are kept for a while once their call is done (at most <see cref="MaxIdleThreads"/> of them, each for
-/// <see cref="IdleLifetime"/>) and take the next call, so that a session that waits for a late reply on every file
-/// does not start a thread for each: starting one cost more than the wait it replaced, and a thread that ends takes
-/// with it the buffer that <c>ArrayPool.Shared</c> keeps for it, which the next transfer then allocated anew (a
-/// 2,000-file FTP upload started 600-1,500 threads and allocated 130-370 MB, every collection a full one).
-/// As before, what awaits the call goes on on the call's thread when the call ends.
+/// The threads are kept for a while once their call is done (<see cref="BlockingCallThreads"/>: at most
+/// <see cref="MaxIdleThreads"/> of them, each for <see cref="IdleLifetime"/>) and take the next call, so that a session
+/// that waits for a late reply on every file does not start a thread for each: starting one cost more than the wait it
+/// replaced, and a thread that ends takes with it the buffer that <c>ArrayPool.Shared</c> keeps for it, which the next
+/// transfer then allocated anew (a 2,000-file FTP upload started 450-1,400 threads and allocated 100-260 MB, every
+/// collection a full one). As before, what awaits the call goes on on the call's thread when the call ends.
 /// </para>
 /// </summary>
 internal static class BlockingCall
@@ -27,26 +28,48 @@ internal static class BlockingCall
     /// <summary>How long a thread waits for another call before it ends.</summary>
     internal static readonly TimeSpan IdleLifetime = TimeSpan.FromSeconds(5);
 
-    private static readonly object Gate = new();
-    private static readonly Stack<Worker> Idle = new();
-    private static int _started;
+    /// <summary>The process's threads for blocking calls.</summary>
+    internal static BlockingCallThreads Threads { get; } = new(MaxIdleThreads, IdleLifetime);
+
+    public static Task RunAsync(Action call) => Threads.RunAsync(call);
+}
+
+/// <summary>
+/// Threads that run blocking calls and are kept for the next one (see <see cref="BlockingCall"/>). A call goes to the
+/// thread that went idle last, or to a new thread when none waits. The call runs in its caller's execution context
+/// (its AsyncLocals), never in the one of whoever started the thread; it fails its task with what it throws; what
+/// awaits it runs on its thread afterwards, outside any handler of the call's.
+/// </summary>
+internal sealed class BlockingCallThreads
+{
+    private readonly object _gate = new();
+    private readonly Stack<Worker> _idle = new();
+    private readonly int _maxIdle;
+    private readonly TimeSpan _idleLifetime;
+    private int _started;
+
+    public BlockingCallThreads(int maxIdle, TimeSpan idleLifetime)
+    {
+        _maxIdle = maxIdle;
+        _idleLifetime = idleLifetime;
+    }
 
     /// <summary>Threads started so far (tests).</summary>
-    internal static int ThreadsStarted => Volatile.Read(ref _started);
+    internal int ThreadsStarted => Volatile.Read(ref _started);
 
     /// <summary>Threads waiting for a call now (tests).</summary>
-    internal static int IdleThreads
+    internal int IdleThreads
     {
         get
         {
-            lock (Gate)
+            lock (_gate)
             {
-                return Idle.Count;
+                return _idle.Count;
             }
         }
     }
 
-    public static Task RunAsync(Action call)
+    public Task RunAsync(Action call)
     {
         if (call is null)
         {
@@ -54,33 +77,50 @@ internal static class BlockingCall
         }
 
         var work = new Work(call, ExecutionContext.Capture());
-        Worker? idle = null;
-        lock (Gate)
+        lock (_gate)
         {
-            if (Idle.Count > 0)
+            if (_idle.Count > 0)
             {
-                idle = Idle.Pop();
+                var idle = _idle.Pop();
                 idle.Assigned = work;
+                idle.Wake.Release();
+                return work.Completion.Task;
             }
         }
 
-        if (idle is not null)
+        Interlocked.Increment(ref _started);
+        StartThread(new Worker(this) { Assigned = work });
+        return work.Completion.Task;
+    }
+
+    /// <summary>Starts a worker's thread without the starter's execution context, which would otherwise be its base for life.</summary>
+    private static void StartThread(Worker worker)
+    {
+        var thread = new Thread(worker.Run) { IsBackground = true, Name = "FtpTools blocking call" };
+#if NET8_0_OR_GREATER
+        thread.UnsafeStart();
+#else
+        if (ExecutionContext.IsFlowSuppressed())
         {
-            idle.Wake.Release();
-        }
-        else
-        {
-            Interlocked.Increment(ref _started);
-            var worker = new Worker { Assigned = work };
-            new Thread(worker.Run) { IsBackground = true, Name = "FtpTools blocking call" }.Start();
+            thread.Start();
+            return;
         }
 
-        return work.Completion.Task;
+        using (ExecutionContext.SuppressFlow())
+        {
+            thread.Start();
+        }
+#endif
     }
 
     private sealed class Work
     {
-        private static readonly ContextCallback Invoke = state => ((Action)state!)();
+        private static readonly ContextCallback Invoke = state =>
+        {
+            // .NET Framework's ExecutionContext carries the caller's SynchronizationContext; a blocking call has none.
+            SynchronizationContext.SetSynchronizationContext(null);
+            ((Action)state!)();
+        };
 
         private readonly Action _call;
         private readonly ExecutionContext? _context;
@@ -96,6 +136,7 @@ internal static class BlockingCall
 
         public void Run()
         {
+            Exception? failure = null;
             try
             {
                 if (_context is null)
@@ -111,70 +152,91 @@ internal static class BlockingCall
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                Completion.SetException(e);
-                return;
+                failure = e;
             }
 
-            Completion.SetResult(true);
+            // Outside the handler: what awaits the call runs now, on this thread, and should not run inside it.
+            if (failure is null)
+            {
+                Completion.SetResult(true);
+            }
+            else
+            {
+                Completion.SetException(failure);
+            }
         }
     }
 
     private sealed class Worker
     {
+        private readonly BlockingCallThreads _owner;
+
+        public Worker(BlockingCallThreads owner) => _owner = owner;
+
         public SemaphoreSlim Wake { get; } = new(0);
 
-        /// <summary>The call to run next; set under <see cref="Gate"/> only.</summary>
+        /// <summary>The call to run next; set under the owner's gate only.</summary>
         public Work? Assigned { get; set; }
 
         public void Run()
         {
             while (true)
             {
-                Work work;
-                lock (Gate)
+                RunAssigned();
+                lock (_owner._gate)
                 {
-                    work = Assigned!;
-                    Assigned = null;
-                }
-
-                work.Run();
-                lock (Gate)
-                {
-                    if (Idle.Count >= MaxIdleThreads)
+                    if (_owner._idle.Count >= _owner._maxIdle)
                     {
                         return;
                     }
 
-                    Idle.Push(this);
+                    _owner._idle.Push(this);
                 }
 
-                if (Wake.Wait(IdleLifetime))
+                if (Wake.Wait(_owner._idleLifetime))
                 {
                     continue;
                 }
 
-                lock (Gate)
+                lock (_owner._gate)
                 {
-                    // A call was handed over just as the wait ran out: its release is taken below, then it runs.
                     if (Assigned is null)
                     {
-                        RemoveIdle(this);
+                        RemoveIdle();
                         Wake.Dispose();
                         return;
                     }
                 }
 
+                // A call was handed over just as the wait ran out: its release is taken here, then it runs.
                 Wake.Wait();
             }
         }
 
-        private static void RemoveIdle(Worker worker)
+        /// <summary>
+        /// Takes the call handed over and runs it; a method of its own so that nothing of the call (its closure, its
+        /// task, its caller's context) stays reachable from this thread's frame while it waits for the next.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void RunAssigned()
         {
-            var kept = new List<Worker>(Idle.Count);
-            while (Idle.Count > 0)
+            Work work;
+            lock (_owner._gate)
             {
-                var next = Idle.Pop();
-                if (!ReferenceEquals(next, worker))
+                work = Assigned!;
+                Assigned = null;
+            }
+
+            work.Run();
+        }
+
+        private void RemoveIdle()
+        {
+            var kept = new List<Worker>(_owner._idle.Count);
+            while (_owner._idle.Count > 0)
+            {
+                var next = _owner._idle.Pop();
+                if (!ReferenceEquals(next, this))
                 {
                     kept.Add(next);
                 }
@@ -182,7 +244,7 @@ internal static class BlockingCall
 
             for (var i = kept.Count - 1; i >= 0; i--)
             {
-                Idle.Push(kept[i]);
+                _owner._idle.Push(kept[i]);
             }
         }
     }

@@ -124,6 +124,9 @@ internal static class BenchRunner
         Console.Error.WriteLine("bench: hashing the data set");
         var data = DataSet.Load(settings.DataDirectory, servers);
         var machine = await MachineInfo.CollectAsync().ConfigureAwait(false);
+        using var held = GuestMemory.HoldFreedPages(out var memory);
+        machine.Memory = memory;
+        Console.Error.WriteLine("bench: " + memory);
 
         var configDirectory = Path.Combine(settings.DataDirectory, "config");
         Directory.CreateDirectory(configDirectory);
@@ -245,6 +248,7 @@ internal static class BenchRunner
         // Dirty pages of the previous run are written now, not during this one.
         await ProcessRunner.OutputOfAsync("sync").ConfigureAwait(false);
         ReadSources(job);
+        GuestMemory.Touch(TouchBytes(job.Data));
         RunOutcome outcome;
         var cpuBefore = ChildCpu.Now();
         try
@@ -320,6 +324,9 @@ internal static class BenchRunner
                 break;
         }
     }
+
+    /// <summary>What <see cref="GuestMemory.Touch"/> takes before each run: the big file and room for the processes.</summary>
+    internal static long TouchBytes(DataSet data) => data.BigSize + (512L << 20);
 
     private static void ReadWhole(string path, byte[] buffer)
     {

@@ -29,6 +29,9 @@ internal sealed class MachineInfo
 
     public string LoadAtEnd { get; set; } = "";
 
+    /// <summary>What the run did about a virtual machine's free page reporting (<see cref="GuestMemory"/>).</summary>
+    public string Memory { get; set; } = "";
+
     /// <summary>Versions of the peers and servers (dpkg), and of openssl.</summary>
     public IReadOnlyDictionary<string, string> Versions { get; init; } = new Dictionary<string, string>();
 
@@ -144,6 +147,7 @@ internal static class MachineLimits
     {
         var target = Path.Combine(data.WorkDirectory, "cp-limit.bin");
         await ProcessRunner.OutputOfAsync("sync").ConfigureAwait(false);
+        GuestMemory.Touch(BenchRunner.TouchBytes(data));
         var result = await ProcessRunner.RunAsync(new ProcessSpec("cp", new[] { data.BigPath, target }), TimeSpan.FromMinutes(10), CancellationToken.None).ConfigureAwait(false);
         File.Delete(target);
         return new Limit

@@ -248,7 +248,7 @@ internal static class BenchRunner
         // Dirty pages of the previous run are written now, not during this one.
         await ProcessRunner.OutputOfAsync("sync").ConfigureAwait(false);
         ReadSources(job);
-        GuestMemory.Touch(TouchBytes(job.Data));
+        GuestMemory.Touch(job.Data.WorkDirectory, TouchBytes(job.Data));
         RunOutcome outcome;
         var cpuBefore = ChildCpu.Now();
         try
@@ -325,7 +325,7 @@ internal static class BenchRunner
         }
     }
 
-    /// <summary>What <see cref="GuestMemory.Touch"/> takes before each run: the big file and room for the processes.</summary>
+    /// <summary>What <see cref="GuestMemory.Touch"/> writes before each run: the big file and room for the processes.</summary>
     internal static long TouchBytes(DataSet data) => data.BigSize + (512L << 20);
 
     private static void ReadWhole(string path, byte[] buffer)

@@ -147,7 +147,7 @@ internal static class MachineLimits
     {
         var target = Path.Combine(data.WorkDirectory, "cp-limit.bin");
         await ProcessRunner.OutputOfAsync("sync").ConfigureAwait(false);
-        GuestMemory.Touch(BenchRunner.TouchBytes(data));
+        GuestMemory.Touch(data.WorkDirectory, BenchRunner.TouchBytes(data));
         var result = await ProcessRunner.RunAsync(new ProcessSpec("cp", new[] { data.BigPath, target }), TimeSpan.FromMinutes(10), CancellationToken.None).ConfigureAwait(false);
         File.Delete(target);
         return new Limit

@@ -101,7 +101,7 @@ internal sealed class Report
         output.WriteLine(string.Format(inv, "FtpTools benchmark, {0:yyyy-MM-dd HH:mm zzz}: {1} run(s) per row{2}", _started, _settings.Runs, _settings.Quick ? " (--quick: smaller data, smoke run)" : ""));
         output.WriteLine(string.Format(inv, "machine: {0} x {1}, {2:0.0} GiB; load average {3} at start, {4} at end", _machine.Processors, _machine.CpuModel, _machine.MemoryBytes / (double)(1L << 30), _machine.LoadAtStart, _machine.LoadAtEnd));
         output.WriteLine("FtpTools core: " + Program.CoreBuild);
-        output.WriteLine("memory: " + _machine.Memory + "; memory of the run's size touched and freed before each run");
+        output.WriteLine("memory: " + _machine.Memory + "; a file of the run's size written and deleted before each run");
         if (_settings.Link is not null)
         {
             output.WriteLine("link: " + _settings.Link);
@@ -183,7 +183,7 @@ internal sealed class Report
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(inv, $"Command: `{_settings.Command}`, {_settings.Runs} run(s) per row (median), started {_started:yyyy-MM-dd HH:mm zzz}.\n");
-        sb.Append(inv, $"Machine: {_machine.Processors} x {_machine.CpuModel}, {_machine.MemoryBytes / (double)(1L << 30):0.0} GiB, load average {_machine.LoadAtStart} at start, {_machine.LoadAtEnd} at end. FtpTools transfers: {Program.TransferPath}. FtpTools core: {Program.CoreBuild}. Memory: {_machine.Memory}; memory of the run's size touched and freed before each run.\n");
+        sb.Append(inv, $"Machine: {_machine.Processors} x {_machine.CpuModel}, {_machine.MemoryBytes / (double)(1L << 30):0.0} GiB, load average {_machine.LoadAtStart} at start, {_machine.LoadAtEnd} at end. FtpTools transfers: {Program.TransferPath}. FtpTools core: {Program.CoreBuild}. Memory: {_machine.Memory}; a file of the run's size written and deleted before each run.\n");
         if (_settings.Link is not null)
         {
             sb.Append(inv, $"Link: {_settings.Link}.\n");

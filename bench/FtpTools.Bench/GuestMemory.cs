@@ -61,13 +61,13 @@ internal static class GuestMemory
     }
 
     /// <summary>
-    /// Writes a file of <paramref name="bytes"/> into <paramref name="directory"/> and deletes it at once, so that
-    /// its page cache pages are taken and freed (deleted before write-back starts, so nothing reaches the disk).
-    /// Memory taken and freed by a process (a mapping of its own, touched page by page) did not do: on the machine
-    /// of 2026-11-23, with the parameters held and after memory had been free for 14 s, a 1 GiB <c>dd</c> 2 s after
-    /// 1.5 GiB of it took 2.25-2.48 s of system time (2.30-2.64 s with nothing before it), 2 s after a 1.5 GiB file
-    /// 0.27-0.29 s; and a process taking 512 MiB of its own memory 0.68 s of system time after the mapping, 0.47 s
-    /// after the file.
+    /// Writes a file of <paramref name="bytes"/> into <paramref name="directory"/> and deletes it at once (after a
+    /// <c>sync</c>, before write-back of its pages would normally start), so that page cache pages are taken and
+    /// freed. Memory that a process maps, touches page by page and unmaps did not do: on the machine of 2026-11-23,
+    /// with the parameters held and after memory had been free for 14 s, a 1 GiB <c>dd</c> 2 s after a process had
+    /// done so with 1.5 GiB took 2.25-2.48 s of system time (2.30-2.64 s with nothing before it), 2 s after a 1.5 GiB
+    /// file was written and deleted 0.27-0.29 s; a process mapping and touching 512 MiB took 0.68 s of system time
+    /// after the first, 0.47 s after the file.
     /// </summary>
     public static void Touch(string directory, long bytes)
     {

@@ -160,17 +160,24 @@ internal static class BenchRunner
 
         var rows = BuildRows(settings);
         Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "bench: {0} rows x {1} run(s); big file {2}, {3} small files, listing of {4}", rows.Count, settings.Runs, BenchCase.Size(data.BigSize), data.SmallFiles.Count, data.ListCount));
-        for (var run = 1; run <= settings.Runs; run++)
+        try
         {
-            foreach (var row in InRunOrder(rows, run).Where(r => r.Failure is null))
+            for (var run = 1; run <= settings.Runs; run++)
             {
-                var job = new Job(row.Case, servers, data, configDirectory, settings.Timeout)
+                foreach (var row in InRunOrder(rows, run).Where(r => r.Failure is null))
                 {
-                    // A smoke run should not sit 60 s on every transfer a session cannot finish yet.
-                    OperationTimeout = settings.Quick ? TimeSpan.FromSeconds(15) : null,
-                };
-                await OneRunAsync(row, job, run, cancellationToken).ConfigureAwait(false);
+                    var job = new Job(row.Case, servers, data, configDirectory, settings.Timeout)
+                    {
+                        // A smoke run should not sit 60 s on every transfer a session cannot finish yet.
+                        OperationTimeout = settings.Quick ? TimeSpan.FromSeconds(15) : null,
+                    };
+                    await OneRunAsync(row, job, run, cancellationToken).ConfigureAwait(false);
+                }
             }
+        }
+        finally
+        {
+            Trash.Empty(data.TrashDirectory);
         }
 
         machine.LoadAtEnd = MachineInfo.LoadAverage();
@@ -336,13 +343,17 @@ internal static class BenchRunner
         }
     }
 
-    /// <summary>Empties the download area and takes every upload (and any part or temporary file) off the server roots.</summary>
+    /// <summary>
+    /// Empties the download area and takes every upload (and any part or temporary file) off the server roots:
+    /// directories into the trash, files deleted (<see cref="Trash"/>), and the remote upload directory made anew.
+    /// </summary>
     private static async Task ResetAsync(Job job)
     {
+        var trash = job.Data.TrashDirectory;
         var work = job.Data.WorkDirectory;
         foreach (var entry in new DirectoryInfo(work).EnumerateFileSystemInfos())
         {
-            Delete(entry);
+            Trash.Discard(entry, trash);
         }
 
         if (job.Case.Kind == CaseKind.DownloadSmall)
@@ -355,34 +366,25 @@ internal static class BenchRunner
         {
             if (!KeptInRoot.Contains(entry.Name, StringComparer.Ordinal))
             {
-                Delete(entry);
+                Trash.Discard(entry, trash);
             }
         }
 
-        var uploads = new DirectoryInfo(Path.Combine(root, DataSet.UploadSmallName));
+        var uploadsPath = Path.Combine(root, DataSet.UploadSmallName);
+        var uploads = new DirectoryInfo(uploadsPath);
+        if (uploads.Exists && uploads.EnumerateFileSystemInfos().Any())
+        {
+            // (MoveTo points the DirectoryInfo at the trash.)
+            Trash.Discard(uploads, trash);
+            uploads = new DirectoryInfo(uploadsPath);
+        }
+
         if (!uploads.Exists)
         {
             uploads.Create();
 
             // The server writes here as the test user, who owns the root.
             await ProcessRunner.OutputOfAsync("chown", "--reference=" + root, uploads.FullName).ConfigureAwait(false);
-        }
-
-        foreach (var entry in uploads.EnumerateFileSystemInfos())
-        {
-            Delete(entry);
-        }
-    }
-
-    private static void Delete(FileSystemInfo entry)
-    {
-        if (entry is DirectoryInfo d && (d.Attributes & FileAttributes.ReparsePoint) == 0)
-        {
-            d.Delete(recursive: true);
-        }
-        else
-        {
-            entry.Delete();
         }
     }
 }

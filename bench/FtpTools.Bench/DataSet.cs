@@ -37,6 +37,9 @@ internal sealed class DataSet
     /// <summary>Scratch space on the same disk for downloads; emptied before every run.</summary>
     public string WorkDirectory => Path.Combine(Directory, "work");
 
+    /// <summary>Where the runs' left-over directories go until the benchmark ends (<see cref="Trash"/>).</summary>
+    public string TrashDirectory => Path.Combine(Directory, "trash");
+
     public long BigSize { get; }
 
     public string BigSha256 { get; }

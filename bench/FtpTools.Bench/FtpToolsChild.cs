@@ -46,6 +46,8 @@ internal static class FtpToolsChild
             var tlsIndex = Array.IndexOf(args, "--tls-version");
             TlsVersion? tls = tlsIndex >= 0 && tlsIndex + 1 < args.Length ? Enum.Parse<TlsVersion>(args[tlsIndex + 1]) : null;
             var options = Options(servers, protocol, cipher, operationTimeout, tls);
+            var trashIndex = Array.IndexOf(args, "--trash");
+            var trash = trashIndex >= 0 && trashIndex + 1 < args.Length ? args[trashIndex + 1] : null;
             if (args.Contains("--warm-up"))
             {
                 // The same case once before, on targets of its own, in a session of its own: the timed run below is
@@ -53,7 +55,7 @@ internal static class FtpToolsChild
                 using var warmUpDeadline = new CancellationTokenSource(timeout);
                 var (warmLocal, warmRemote) = WarmUpTargets(kind, local, remote);
                 await RunSessionAsync(options, kind, warmLocal, warmRemote, result, warmUpDeadline.Token).ConfigureAwait(false);
-                DeleteLocal(warmLocal, keep: local);
+                DeleteLocal(warmLocal, keep: local, trash);
 
                 // What the warm-up uploaded goes too, as the harness takes every upload off the server root before
                 // each run: a timed 1 GiB upload that starts right after another 1 GiB file was written takes about
@@ -62,7 +64,7 @@ internal static class FtpToolsChild
                 // how the warm upload rows came out slower than the fresh ones until then.
                 if (kind.StartsWith("upload-", StringComparison.Ordinal))
                 {
-                    DeleteLocal(Path.Combine(servers.RootFor(protocol), warmRemote), keep: Path.Combine(servers.RootFor(protocol), remote));
+                    DeleteLocal(Path.Combine(servers.RootFor(protocol), warmRemote), keep: Path.Combine(servers.RootFor(protocol), remote), trash);
                 }
 
                 // As the harness does before every run: the warm-up's dirty pages (a 1 GiB upload's, on the server's
@@ -129,7 +131,11 @@ internal static class FtpToolsChild
         _ => (local, remote),
     };
 
-    private static void DeleteLocal(string path, string keep)
+    /// <summary>
+    /// Deletes a warm-up's target, unless it is the timed run's own; with a trash (<c>--trash</c>, which the harness
+    /// passes), a directory goes there instead (<see cref="Trash"/>).
+    /// </summary>
+    private static void DeleteLocal(string path, string keep, string? trash)
     {
         if (string.Equals(Path.GetFullPath(path).TrimEnd('/'), Path.GetFullPath(keep).TrimEnd('/'), StringComparison.Ordinal))
         {
@@ -138,7 +144,14 @@ internal static class FtpToolsChild
 
         if (Directory.Exists(path))
         {
-            Directory.Delete(path, recursive: true);
+            if (trash is null)
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else
+            {
+                Trash.Discard(new DirectoryInfo(path), trash);
+            }
         }
         else
         {

@@ -62,6 +62,7 @@ internal sealed class FtpToolsContender : Contender
             "--local", job.Case.IsUpload ? job.LocalSource : job.LocalTarget,
             "--remote", job.RemoteName,
             "--timeout", job.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            "--trash", job.Data.TrashDirectory,
         });
         if (_cipher is not null)
         {

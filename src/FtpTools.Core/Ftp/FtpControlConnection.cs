@@ -230,6 +230,14 @@ internal sealed class FtpControlConnection : IDisposable
         _watchdog.Dispose();
     }
 
+    /// <summary>
+    /// What a use of the closed connection throws: a connection that was lost says so, and why, every time it is used
+    /// again (a batch's later files).
+    /// </summary>
+    public ConnectionLostException Unusable() => _lostBecause is { } why
+        ? new ConnectionLostException($"The FTP session is no longer usable: {why.Message}", why)
+        : new ConnectionLostException("The FTP session's connection is closed; connect again.");
+
     /// <summary>Closes the connection and returns the exception to throw.</summary>
     public ConnectionLostException Lost(ConnectionLostException exception)
     {
@@ -328,14 +336,14 @@ internal sealed class FtpControlConnection : IDisposable
             return Lost(new ConnectionLostException($"The server did not respond within {(waited ?? _timeout).TotalSeconds:0.#} s ({activity}).", ex));
         }
 
-        return Lost(new ConnectionLostException($"The control connection was lost ({activity}): {ex.Message}", ex));
+        return Lost(new ConnectionLostException($"The control connection was lost ({activity}): {IoFailureText.Of(ex)}", ex));
     }
 
     private void ThrowIfClosed()
     {
         if (_closed)
         {
-            throw new ConnectionLostException("The FTP control connection is closed.");
+            throw Unusable();
         }
     }
 

@@ -926,7 +926,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         {
             if (_control.IsClosed)
             {
-                throw new ConnectionLostException("The FTP session's connection is closed; connect again.");
+                throw _control.Unusable();
             }
 
             await DrainPendingRepliesAsync(cancellationToken).ConfigureAwait(false);

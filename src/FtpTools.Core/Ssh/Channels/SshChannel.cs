@@ -164,7 +164,7 @@ internal sealed class SshChannel
                 }
                 else if (_failure is not null)
                 {
-                    throw new ConnectionLostException($"The SSH connection was lost: {_failure.Message}", _failure);
+                    throw Lost(_failure);
                 }
                 else if (_eofReceived || _closeReceived || _released)
                 {
@@ -662,11 +662,15 @@ internal sealed class SshChannel
         }
     }
 
+    /// <summary>The connection's failure for a caller of this channel, said once ("The SSH connection was lost: " is not repeated).</summary>
+    private static ConnectionLostException Lost(Exception failure) =>
+        new(failure is ConnectionLostException ? failure.Message : $"The SSH connection was lost: {failure.Message}", failure);
+
     private void ThrowIfUnusable()
     {
         if (_failure is not null)
         {
-            throw new ConnectionLostException($"The SSH connection was lost: {_failure.Message}", _failure);
+            throw Lost(_failure);
         }
 
         if (_closeReceived || _closeSent || _released)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
@@ -20,6 +21,7 @@ internal sealed class SftpServerProcess : IAsyncDisposable
     private readonly StringBuilder _stderr = new();
 
     private readonly bool _asNobody;
+    private readonly List<Process> _started = new();
 
     private SftpServerProcess(string root, bool asNobody)
     {
@@ -95,6 +97,11 @@ internal sealed class SftpServerProcess : IAsyncDisposable
         start.ArgumentList.Add("-d");
         start.ArgumentList.Add(Root);
         var process = Process.Start(start) ?? throw new InvalidOperationException("sftp-server did not start.");
+        lock (_started)
+        {
+            _started.Add(process);
+        }
+
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -120,6 +127,29 @@ internal sealed class SftpServerProcess : IAsyncDisposable
     }
 
     public string Local(string relative) => Path.Combine(Root, relative);
+
+    /// <summary>Kills every sftp-server this instance started that still runs (SIGKILL), as a crash would end it.</summary>
+    public void KillAll()
+    {
+        lock (_started)
+        {
+            foreach (var process in _started)
+            {
+                try
+                {
+                    if (!process.HasExited)
+                    {
+                        process.Kill();
+                        process.WaitForExit(5000);
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                    // Disposed with its session already.
+                }
+            }
+        }
+    }
 
     public ValueTask DisposeAsync()
     {

@@ -25,6 +25,12 @@ public abstract class SessionTarget : IAsyncDisposable
     /// <summary>Hands files the test created on the server's disk to the account the server runs as.</summary>
     public abstract void GiveToServer(string localPath);
 
+    /// <summary>
+    /// Ends the server's side of every session of this target that is open now, at once and without a word to the
+    /// client (SIGKILL to the server processes): a crash, a restart or a dropped link, as a client meets it.
+    /// </summary>
+    public abstract void KillServerSide();
+
     /// <summary>Whether the server can set a file's modification time (MFMT / MDTM with a time / SSH_FXP_SETSTAT).</summary>
     public virtual bool CanSetRemoteTime => true;
 
@@ -82,6 +88,8 @@ public sealed class FixtureTarget : SessionTarget
     }
 
     public override void GiveToServer(string localPath) => TestServers.GiveToTestUser(localPath);
+
+    public override void KillServerSide() => ServerSideKill.KillServersOf(_port ?? _fixture.Port);
 }
 
 /// <summary>
@@ -110,6 +118,8 @@ public sealed class SftpServerTarget : SessionTarget
     {
         // The server runs as root, like the test.
     }
+
+    public override void KillServerSide() => _server.KillAll();
 
     public override ValueTask DisposeAsync() => _server.DisposeAsync();
 }

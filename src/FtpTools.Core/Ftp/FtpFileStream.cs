@@ -18,18 +18,22 @@ internal sealed class FtpFileStream : RemoteFileStream
     private readonly FtpDataConnection _data;
     private readonly bool _writing;
     private readonly string _path;
+
+    // The transfer command's 1yz has not been read: its data went first (FtpSession.OpenEarlyStoreAsync).
+    private readonly bool _preliminaryPending;
     private long _position;
     private bool _endOfFile;
     private int _finished;
     private int _interrupted;
 
-    public FtpFileStream(FtpSession session, FtpDataConnection data, bool writing, string path, long offset)
+    public FtpFileStream(FtpSession session, FtpDataConnection data, bool writing, string path, long offset, bool preliminaryPending = false)
     {
         _session = session;
         _data = data;
         _writing = writing;
         _path = path;
         _position = offset;
+        _preliminaryPending = preliminaryPending;
     }
 
     public override bool CanRead => !_writing && _finished == 0;
@@ -179,6 +183,7 @@ internal sealed class FtpFileStream : RemoteFileStream
         }
 
         FtpReply? reply = null;
+        CommandRefusedException? refusal = null;
         DataConnectionFailedException? failure = null;
         try
         {
@@ -203,7 +208,11 @@ internal sealed class FtpFileStream : RemoteFileStream
                 _data.Dispose();
             }
 
-            if (failure is null)
+            if (failure is null && _preliminaryPending)
+            {
+                (reply, refusal) = await _session.ReadEarlyTransferRepliesAsync(Verb, _path, cancellationToken).ConfigureAwait(false);
+            }
+            else if (failure is null)
             {
                 reply = await _session.ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -220,6 +229,11 @@ internal sealed class FtpFileStream : RemoteFileStream
         if (failure is not null)
         {
             throw await EndAfterFailureAsync(failure, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (refusal is not null)
+        {
+            throw refusal;
         }
 
         FtpSession.CheckTransferReply(reply!, Verb, _path, mustSucceed: _writing || _endOfFile);
@@ -256,12 +270,13 @@ internal sealed class FtpFileStream : RemoteFileStream
         FtpToolsException? result = null;
         try
         {
-            result = await _session.DataConnectionFailedAsync(Verb, _path, failure, abort: !_writing, cancellationToken).ConfigureAwait(false);
+            result = await _session.DataConnectionFailedAsync(Verb, _path, failure, abort: !_writing, cancellationToken, _preliminaryPending).ConfigureAwait(false);
             return result;
         }
         finally
         {
-            _session.ReleaseTransfer(replyPending: result is not DataConnectionFailedException);
+            // Either reads the final reply (a refusal of the command is one); a lost control connection owes nothing.
+            _session.ReleaseTransfer(replyPending: result is not (DataConnectionFailedException or CommandRefusedException));
         }
     }
 

@@ -37,6 +37,12 @@ internal sealed partial class FtpSession
     /// </summary>
     internal const long BlockingReadThreshold = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// The largest upload whose data is sent before the server answers STOR (<see cref="OpenEarlyStoreAsync"/>): well
+    /// within what the client's send buffer and the server's receive buffer take before the server reads anything.
+    /// </summary>
+    internal const long EarlyDataLimit = 64 * 1024;
+
     private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly Encoding Latin1 = Encoding.GetEncoding(28591);
 
@@ -74,6 +80,16 @@ internal sealed partial class FtpSession
         }
     }
 
+    /// <summary>
+    /// As <see cref="OpenWriteAsync(string, long, CancellationToken)"/>. A new upload (offset 0) of at most
+    /// <see cref="EarlyDataLimit"/> bytes over a plain passive data connection sends its data right after STOR,
+    /// without waiting for the server's 150 (<see cref="OpenEarlyStoreAsync"/>): one round trip less per small file.
+    /// </summary>
+    public Task<RemoteFileStream> OpenWriteAsync(string path, long offset, long? knownLength, CancellationToken cancellationToken) =>
+        offset == 0 && knownLength is long length && length <= EarlyDataLimit && _tls is null && _options.Ftp.DataMode != FtpDataMode.Active
+            ? OpenEarlyStoreAsync(path, cancellationToken)
+            : OpenWriteAsync(path, offset, cancellationToken);
+
     public async Task<RemoteFileStream> OpenWriteAsync(string path, long offset, CancellationToken cancellationToken)
     {
         if (offset < 0)
@@ -108,6 +124,57 @@ internal sealed partial class FtpSession
 
             data.StartDraining();
             return new FtpFileStream(this, data, writing: true, full, offset);
+        }
+        catch
+        {
+            _lock.Release();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A STOR whose data goes out right after the command, before the server's 150. The passive data connection is
+    /// connected before STOR is sent, and TCP holds what is written until the server takes the connection, so no
+    /// server can tell the difference; what changes is that the data no longer waits a round trip for the 150. Only
+    /// small files (<see cref="EarlyDataLimit"/>), whose bytes fit in the two ends' socket buffers, go this way: a
+    /// server that refuses STOR (550, 553) and never takes the connection cannot hold the writes up, the refusal is
+    /// read after them (<see cref="FtpFileStream.CompleteAsync"/>) and is the upload's error as usual. Not over TLS:
+    /// the handshake, which needs the server, comes before any data anyway.
+    /// </summary>
+    private async Task<RemoteFileStream> OpenEarlyStoreAsync(string path, CancellationToken cancellationToken)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var full = Resolve(path);
+            PendingDataConnection pending;
+            try
+            {
+                pending = await PrepareDataConnectionAsync(blocking: false, "STOR", enter: null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
+            {
+                // The passive connect failed; the control connection answered, and nothing is owed on it.
+                throw FtpErrors.DataConnectionFailed("STOR", full, ex);
+            }
+
+            using (pending)
+            {
+                var socket = await pending.TakeSocketAsync(PeerAddress, checkPeer: false, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+                var data = new FtpDataConnection(socket, new NetworkStream(socket, ownsSocket: true), _options.OperationTimeout, null, readsBlocking: false, pollFirst: _control.AnswersQuickly);
+                try
+                {
+                    await _control.SendAsync("STOR " + full, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    data.Dispose();
+                    throw;
+                }
+
+                data.StartDraining();
+                return new FtpFileStream(this, data, writing: true, full, 0, preliminaryPending: true);
+            }
         }
         catch
         {

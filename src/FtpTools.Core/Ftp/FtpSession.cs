@@ -16,7 +16,7 @@ namespace FtpTools.Core.Ftp;
 /// connection. Operations are serialised by one lock, because the control connection carries one
 /// conversation; a transfer stream keeps the lock until it is completed or disposed.
 /// </summary>
-internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader, IRenameBehind
+internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader, IKnownLengthWriter, IRenameBehind
 {
     private readonly ConnectionOptions _options;
     private readonly FtpControlConnection _control;
@@ -478,10 +478,20 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     /// it sees the connection end and answers (426 or 451, or 226 for what arrived before our side closed).
     /// </para>
     /// </summary>
-    internal async Task<FtpToolsException> DataConnectionFailedAsync(string verb, string? path, FtpToolsException failure, bool abort, CancellationToken cancellationToken)
+    internal async Task<FtpToolsException> DataConnectionFailedAsync(string verb, string? path, FtpToolsException failure, bool abort, CancellationToken cancellationToken, bool preliminaryPending = false)
     {
         try
         {
+            if (preliminaryPending)
+            {
+                // Data sent before the command was answered: a server that refused the command (and closed the
+                // connection it would have taken the data on) says so first, and that refusal is what failed.
+                var (final, refusal) = await ReadEarlyTransferRepliesAsync(verb, path ?? "", cancellationToken).ConfigureAwait(false);
+                return refusal is not null
+                    ? refusal
+                    : FtpErrors.DataConnectionFailed(verb, path, failure, failure is DataConnectionFailedException { Stalled: true }, final);
+            }
+
             var reply = abort
                 ? await AbortAndResynchroniseAsync(cancellationToken).ConfigureAwait(false)
                 : await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
@@ -491,6 +501,28 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         {
             return _control.Lost(FtpErrors.ControlLostToo(verb, path, failure, lost));
         }
+    }
+
+    /// <summary>
+    /// The replies to a transfer command whose data was sent before it was answered (<see cref="OpenEarlyStoreAsync"/>):
+    /// a 1yz, then the final reply, which is returned; or, at once, the command's refusal, returned with the exception
+    /// that says so (RFC 959 §5.4: 4yz or 5yz instead of 1yz). A 2yz before any 1yz breaks the protocol, as in
+    /// <see cref="OpenTransferAsync"/>.
+    /// </summary>
+    internal async Task<(FtpReply Final, CommandRefusedException? Refusal)> ReadEarlyTransferRepliesAsync(string verb, string path, CancellationToken cancellationToken)
+    {
+        var first = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        if (first.Code.IsPositivePreliminary())
+        {
+            return (await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false), null);
+        }
+
+        if (first.Code.IsPositiveCompletion())
+        {
+            throw _control.Lost(new ProtocolViolationException($"The server answered {verb} with {FtpReplyParser.Printable(first.ToString(), 200)} before opening the data connection."));
+        }
+
+        return (first, FtpErrors.Refused(first, verb, path, targetMustExist: false));
     }
 
     /// <summary>Reads the final reply of a transfer (RFC 959 §5.4: 226/250 after the data, or 4yz/5yz), skipping further 1yz replies.</summary>

@@ -537,7 +537,9 @@ public static class TransferEngine
                 {
                     // Set before the call: a server may create the file even when the open then fails.
                     partTouched = true;
-                    var remote = await session.OpenWriteAsync(partPath, offset, cancellationToken).ConfigureAwait(false);
+                    var remote = await (session is IKnownLengthWriter writer
+                        ? writer.OpenWriteAsync(partPath, offset, file.Length - offset, cancellationToken)
+                        : session.OpenWriteAsync(partPath, offset, cancellationToken)).ConfigureAwait(false);
 
                     // Where the stream can (SFTP), the part file gets its time with the close, at no round trip of
                     // its own, and keeps it through the rename.

@@ -130,6 +130,54 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_small_uploads_data_goes_before_the_servers_150_and_a_refusal_that_drops_its_connection_is_the_error()
+    {
+        // This server reads an upload to its end before it answers STOR: a client that waited for the 150 before
+        // sending would never be answered (the session's operation timeout, 10 s, would end it).
+        var small = RandomBytes(5000);
+        string? stored = null;
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    return await PassiveAsync(connection);
+                case "STOR /early.bin":
+                    using (var data = await AcceptAsync())
+                    {
+                        stored = Convert.ToHexString(await SHA256.HashDataAsync(data.GetStream()));
+                    }
+
+                    await connection.SendAsync("150 Ok to send data.\r\n226 Transfer complete.\r\n");
+                    return true;
+                case "STOR /refused.bin":
+                    // Refused, and the connection it would have taken the data on is cut.
+                    Reset(await AcceptAsync());
+                    await connection.SendAsync("553 Could not create file.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+        var writer = (IKnownLengthWriter)session;
+
+        await WriteAllAsync(await writer.OpenWriteAsync("/early.bin", 0, small.Length, Token), small);
+        Assert.Equal(Sha256(small), stored);
+
+        var refused = await Assert.ThrowsAsync<CommandRefusedException>(async () => await WriteAllAsync(await writer.OpenWriteAsync("/refused.bin", 0, small.Length, Token), small));
+        Assert.Equal(553, refused.FtpReplyCode);
+        Assert.Contains("STOR /refused.bin", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("553 Could not create file.", refused.Message, StringComparison.Ordinal);
+
+        // In step: the next upload goes as the first did.
+        Assert.True(session.IsConnected);
+        stored = null;
+        await WriteAllAsync(await writer.OpenWriteAsync("/early.bin", 0, small.Length, Token), small);
+        Assert.Equal(Sha256(small), stored);
+    }
+
+    [Fact]
     public async Task A_data_connection_lost_with_the_control_connection_is_a_lost_session()
     {
         await using var server = FakeFtpServer.Start(async (connection, command) =>
@@ -834,9 +882,12 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         return copy.ToArray();
     }
 
-    private async Task WriteAllAsync(IRemoteSession session, string path, byte[] content)
+    private async Task WriteAllAsync(IRemoteSession session, string path, byte[] content) =>
+        await WriteAllAsync(await session.OpenWriteAsync(path, 0, Token), content);
+
+    private async Task WriteAllAsync(RemoteFileStream opened, byte[] content)
     {
-        await using var stream = await session.OpenWriteAsync(path, 0, Token);
+        await using var stream = opened;
         for (var offset = 0; offset < content.Length; offset += 256 * 1024)
         {
             await stream.WriteAsync(content.AsMemory(offset, Math.Min(256 * 1024, content.Length - offset)), Token);

@@ -91,6 +91,36 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         Assert.True(session.IsConnected);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5000)]
+    [InlineData((int)FtpSession.EarlyDataLimit)]
+    [InlineData((int)FtpSession.EarlyDataLimit + 1)]
+    public async Task A_small_upload_of_known_length_arrives_byte_exact_and_a_refused_one_fails_as_the_refusal_and_leaves_the_session_usable(int length)
+    {
+        // What the transfer engine opens for every upload: over plain FTP, up to EarlyDataLimit bytes go before the 150.
+        var dir = "/" + Server.NewTestDirectory();
+        var data = RandomBytes(length);
+        await using var session = await ConnectAsync();
+        var writer = (IKnownLengthWriter)session;
+        await WriteAllAsync(await writer.OpenWriteAsync(dir + "/up.bin", 0, length, Token), data);
+        Assert.Equal(Sha256(data), Sha256File(Local(dir, "up.bin")));
+
+        // A directory the test account cannot write to (root's, mode 755): the server refuses STOR (553 or 550) and
+        // never takes the data connection; the data already written changes nothing.
+        Directory.CreateDirectory(Local(dir, "locked"));
+        var refused = await Assert.ThrowsAsync<CommandRefusedException>(async () =>
+            await WriteAllAsync(await writer.OpenWriteAsync(dir + "/locked/no.bin", 0, length, Token), data));
+        Assert.Matches("^55[03]$", refused.FtpReplyCode?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("STOR " + dir + "/locked/no.bin", refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Local(dir, "locked/no.bin")));
+
+        // In step: the next transfer and command are answered as usual.
+        await WriteAllAsync(await writer.OpenWriteAsync(dir + "/again.bin", 0, length, Token), data);
+        Assert.Equal(Sha256(data), Sha256File(Local(dir, "again.bin")));
+        Assert.Equal(length, (await session.GetItemAsync(dir + "/again.bin", Token))!.Length);
+    }
+
     [Fact]
     public async Task Hundred_mebibyte_file_round_trips_in_both_directions()
     {

@@ -78,6 +78,20 @@ public abstract class FtpSessionTestBase : IDisposable
         }
     }
 
+    /// <summary>Writes all of <paramref name="data"/> to an open upload in 32 KiB writes and completes it.</summary>
+    protected async Task WriteAllAsync(RemoteFileStream stream, byte[] data)
+    {
+        await using (stream)
+        {
+            for (var position = 0; position < data.Length; position += 32 * 1024)
+            {
+                await stream.WriteAsync(data.AsMemory(position, Math.Min(32 * 1024, data.Length - position)), Token);
+            }
+
+            await stream.CompleteAsync(Token);
+        }
+    }
+
     protected async Task<byte[]> DownloadAsync(IRemoteSession session, string path, long offset = 0)
     {
         var stream = await session.OpenReadAsync(path, offset, Token);

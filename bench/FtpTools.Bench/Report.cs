@@ -310,5 +310,5 @@ internal sealed class Report
 
     private static string Rss(long? bytes) => bytes is long b ? (b / 1e6).ToString("0", CultureInfo.InvariantCulture) + " MB" : "-";
 
-    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal);
 }

@@ -12,6 +12,7 @@ using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Logging;
 using FtpTools.Core.Ssh;
+using FtpTools.Core.Ssh.Channels;
 
 namespace FtpTools.Core.Sftp;
 
@@ -29,17 +30,40 @@ internal interface ISftpResponseHandler
 }
 
 /// <summary>
+/// A handler that takes an SSH_FXP_DATA answer's data as it arrives instead of in a whole packet (a read's slot):
+/// <see cref="BeginData"/>, the pieces, <see cref="EndData"/>, all on the reader loop. <see cref="ISftpResponseHandler.OnFailure"/>
+/// may come instead of the end; after it no more pieces come.
+/// </summary>
+internal interface ISftpDataReceiver : ISftpResponseHandler
+{
+    /// <summary>The answer is SSH_FXP_DATA with <paramref name="length"/> bytes; throw when that cannot answer the request.</summary>
+    void BeginData(int length);
+
+    /// <summary>The next bytes of the data.</summary>
+    void WriteData(ReadOnlySpan<byte> data);
+
+    /// <summary>The data is complete.</summary>
+    void EndData();
+}
+
+/// <summary>
 /// The SFTP client protocol engine over one duplex stream (the "sftp" subsystem channel, RFC 4254 §6.5).
-/// One reader loop takes every packet off the stream and hands it to whoever waits for its request id
+/// One reader takes every packet off the stream and hands it to whoever waits for its request id
 /// (draft-ietf-secsh-filexfer-02 §3: responses may come in any order and are matched by id), so any number of
-/// requests from any number of callers may be outstanding. Sends are serialised by a lock so packets never
+/// requests from any number of callers may be outstanding. Over an SSH channel the reader is the channel's sink, run
+/// by the connection's receive loop, and a read's data goes from the SSH packet straight into the read's slot; over
+/// any other stream (a local sftp-server's pipes) it is a loop of reads. Sends are serialised by a lock so packets never
 /// interleave. Any protocol violation, a lost stream, or a server silent for the operation timeout while
 /// requests are outstanding kills the whole session: every waiter gets the error, new requests are refused.
 /// </summary>
-internal sealed class SftpChannel : IAsyncDisposable
+internal sealed class SftpChannel : IAsyncDisposable, ISshChannelSink, ISftpPacketTarget
 {
+    /// <summary>What the reader loop over a plain stream reads at once.</summary>
+    private const int StreamReadLength = 64 * 1024;
+
     private readonly Stream _stream;
-    private readonly SftpPacketReceiver _receiver;
+    private readonly SftpPacketAssembler _assembler;
+    private readonly TaskCompletionSource<SftpVersion> _version = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly object _gate = new();
     private readonly Dictionary<uint, ISftpResponseHandler> _pending = new();
@@ -53,6 +77,12 @@ internal sealed class SftpChannel : IAsyncDisposable
     private Task? _readLoop;
     private SemaphoreSlim? _handleSlots;
 
+    /// <summary>The request whose SSH_FXP_DATA is arriving (taken out of <see cref="_pending"/>); its pieces are written under <see cref="_gate"/>.</summary>
+    private ISftpDataReceiver? _receiving;
+
+    /// <summary>Set by the reader once SSH_FXP_VERSION came; only the reader uses it.</summary>
+    private bool _versionReceived;
+
     private SftpChannel(Stream stream, TimeSpan timeout, IProtocolLog? log)
     {
         if (stream.CanTimeout)
@@ -64,7 +94,7 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
 
         _stream = stream;
-        _receiver = new SftpPacketReceiver(stream);
+        _assembler = new SftpPacketAssembler(this);
         _timeout = timeout;
         _timeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         _log = log;
@@ -96,13 +126,23 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     private async Task HandshakeAsync(CancellationToken cancellationToken)
     {
+        // The reader starts first, so that the answer to INIT finds it.
+        if (_stream is SshChannelStream channelStream)
+        {
+            channelStream.Channel.AttachSink(this);
+        }
+        else
+        {
+            _readLoop = Task.Run(ReadStreamLoopAsync, CancellationToken.None);
+        }
+
         var init = SftpPacket.BuildInit();
         _log?.Write(LogDirection.Sent, "SSH_FXP_INIT version 3");
         await WriteToStreamAsync(init, cancellationToken).ConfigureAwait(false);
 
-        // A pipe read cannot always be cancelled, so the wait is bounded by racing it against the timeout;
-        // a stream that never answers is then disposed, which ends the read.
-        var receive = _receiver.ReceiveAsync(cancellationToken).AsTask();
+        // A pipe read cannot always be cancelled, so the wait is bounded by the timeout; a stream that never answers
+        // is then disposed (OpenAsync), which ends the read.
+        var receive = _version.Task;
         var finished = await Task.WhenAny(receive, Task.Delay(_timeout, cancellationToken)).ConfigureAwait(false);
         if (finished != receive)
         {
@@ -111,7 +151,7 @@ internal sealed class SftpChannel : IAsyncDisposable
             throw new ConnectionLostException($"The SFTP server did not answer SSH_FXP_INIT within {_timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.");
         }
 
-        var version = SftpMessages.ParseVersion(await receive.ConfigureAwait(false));
+        var version = await receive.ConfigureAwait(false);
         if (version.Version != 3)
         {
             throw new ProtocolViolationException($"The SFTP server speaks version {version.Version}; FtpTools speaks version 3 (draft-ietf-secsh-filexfer-02) only.");
@@ -120,7 +160,6 @@ internal sealed class SftpChannel : IAsyncDisposable
         ServerVersion = version;
         _log?.Write(LogDirection.Received, "SSH_FXP_VERSION 3 " + string.Join(" ", version.Extensions.Select(e => $"{e.Key}={e.Value}")));
         _lastProgress = Stopwatch.GetTimestamp();
-        _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
         var period = TimeSpan.FromMilliseconds(Math.Max(50, Math.Min(1000, _timeout.TotalMilliseconds / 4)));
         _watchdog = new Timer(static state => ((SftpChannel)state!).CheckTimeout(), this, period, period);
     }
@@ -269,7 +308,15 @@ internal sealed class SftpChannel : IAsyncDisposable
             _fault = error;
             handlers = _pending.Values.ToList();
             _pending.Clear();
+            if (_receiving is not null)
+            {
+                // No piece is written into it after this lock: DataPiece writes under it and finds it gone.
+                handlers.Add(_receiving);
+                _receiving = null;
+            }
         }
+
+        _version.TrySetException(error);
 
         _watchdog?.Dispose();
         _log?.Write(LogDirection.Info, "SFTP session closed: " + error.Message);
@@ -323,14 +370,22 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>The reader over a plain stream (a local sftp-server's pipes).</summary>
+    private async Task ReadStreamLoopAsync()
     {
+        var buffer = new byte[StreamReadLength];
         try
         {
-            while (true)
+            while (Volatile.Read(ref _fault) is null)
             {
-                var body = await _receiver.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
-                Dispatch(body);
+                var read = await _stream.ReadAsync(buffer, 0, buffer.Length, CancellationToken.None).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    Fail(ClosedByServer());
+                    return;
+                }
+
+                Receive(buffer.AsSpan(0, read));
             }
         }
         catch (FtpToolsException ex)
@@ -341,6 +396,110 @@ internal sealed class SftpChannel : IAsyncDisposable
         {
             Fail(new ConnectionLostException("Reading from the SFTP channel failed: " + ex.Message, ex));
         }
+    }
+
+    void ISshChannelSink.OnData(ReadOnlySpan<byte> data) => Receive(data);
+
+    void ISshChannelSink.OnEnd(Exception? failure) => Fail(failure is null ? ClosedByServer() : SshChannel.Lost(failure));
+
+    /// <summary>Takes the next bytes from the server; what is wrong with them kills the session, not the SSH connection.</summary>
+    private void Receive(ReadOnlySpan<byte> data)
+    {
+        if (Volatile.Read(ref _fault) is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            _assembler.Feed(data);
+        }
+        catch (FtpToolsException ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    private ConnectionLostException ClosedByServer()
+    {
+        var partial = _assembler.PartialBytes;
+        return new ConnectionLostException(partial > 0
+            ? $"The SFTP channel closed in the middle of a packet ({partial} bytes of it received)."
+            : "The SFTP channel was closed by the server.");
+    }
+
+    void ISftpPacketTarget.OnPacket(ReadOnlyMemory<byte> body)
+    {
+        if (!_versionReceived)
+        {
+            _versionReceived = true;
+            _version.TrySetResult(SftpMessages.ParseVersion(body));
+            return;
+        }
+
+        Dispatch(body);
+    }
+
+    bool ISftpPacketTarget.BeginData(uint id, int dataLength)
+    {
+        ISftpDataReceiver? receiver;
+        lock (_gate)
+        {
+            if (!_versionReceived || !_pending.TryGetValue(id, out var handler))
+            {
+                throw new ProtocolViolationException($"The SFTP server sent {SftpPacketType.SSH_FXP_DATA} for request id {id}, which is not outstanding.");
+            }
+
+            receiver = handler as ISftpDataReceiver;
+            if (receiver is null)
+            {
+                return false;
+            }
+
+            _pending.Remove(id);
+            _receiving = receiver;
+        }
+
+        Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
+        try
+        {
+            receiver.BeginData(dataLength);
+        }
+        catch (Exception ex)
+        {
+            lock (_gate)
+            {
+                _receiving = null;
+            }
+
+            receiver.OnFailure(ex);
+            throw;
+        }
+
+        return true;
+    }
+
+    void ISftpPacketTarget.DataPiece(ReadOnlySpan<byte> piece)
+    {
+        lock (_gate)
+        {
+            // Gone: the session failed meanwhile and the request has its error (see Fail).
+            _receiving?.WriteData(piece);
+        }
+
+        Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
+    }
+
+    void ISftpPacketTarget.DataEnd()
+    {
+        ISftpDataReceiver? receiver;
+        lock (_gate)
+        {
+            receiver = _receiving;
+            _receiving = null;
+        }
+
+        receiver?.EndData();
     }
 
     private void Dispatch(ReadOnlyMemory<byte> body)
@@ -388,7 +547,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_fault is not null || _pending.Count == 0)
+            if (_fault is not null || (_pending.Count == 0 && _receiving is null))
             {
                 return;
             }

@@ -28,19 +28,12 @@ internal static class SftpPacket
     public const int MinimumLength = 5;
 
     /// <summary>
-    /// Answers whether <paramref name="buffer"/> starts with a whole packet. On true, <paramref name="bodyLength"/>
-    /// is the length after the 4-byte prefix. A length outside [5, <paramref name="maxLength"/>] is a protocol violation:
-    /// no legitimate server sends it, and waiting for it would let a peer make us buffer without bound.
+    /// A packet's length field, checked against the limit and the smallest body. A length outside [5,
+    /// <paramref name="maxLength"/>] is a protocol violation: no legitimate server sends it, and waiting for it would
+    /// let a peer make us buffer without bound.
     /// </summary>
-    public static bool TryReadFrame(ReadOnlySpan<byte> buffer, int maxLength, out int bodyLength)
+    public static int CheckLength(uint length, int maxLength)
     {
-        bodyLength = 0;
-        if (buffer.Length < 4)
-        {
-            return false;
-        }
-
-        var length = BinaryPrimitives.ReadUInt32BigEndian(buffer);
         if (length > (uint)maxLength)
         {
             throw new ProtocolViolationException($"The SFTP server sent a packet of {length} bytes; the limit is {maxLength}.");
@@ -51,13 +44,7 @@ internal static class SftpPacket
             throw new ProtocolViolationException($"The SFTP server sent a packet of {length} bytes, too short to hold a type and a request id.");
         }
 
-        if (buffer.Length - 4 < (int)length)
-        {
-            return false;
-        }
-
-        bodyLength = (int)length;
-        return true;
+        return (int)length;
     }
 
     /// <summary>Starts a request: a length placeholder, the type and the id. Finish with <see cref="End"/>.</summary>

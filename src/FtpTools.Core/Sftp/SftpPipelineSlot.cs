@@ -84,14 +84,7 @@ internal abstract class SftpPipelineSlot : ISftpResponseHandler, IValueTaskSourc
         // The response is taken into the slot first and only then published, so an orphaning stream never sees a
         // buffer the reader is still writing; when the slot was orphaned meanwhile, the buffer goes back from here.
         Accept(type, afterId);
-        if (Interlocked.CompareExchange(ref _state, Completed, InFlight) == InFlight)
-        {
-            _core.SetResult(true);
-        }
-        else
-        {
-            ReturnBuffer();
-        }
+        Publish();
     }
 
     void ISftpResponseHandler.OnFailure(Exception error)
@@ -108,6 +101,22 @@ internal abstract class SftpPipelineSlot : ISftpResponseHandler, IValueTaskSourc
 
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>
+    /// Completes the slot with the response taken into it (on the reader loop, after the whole response is in the
+    /// buffer); when the slot was orphaned meanwhile, the buffer goes back to its pool from here.
+    /// </summary>
+    protected void Publish()
+    {
+        if (Interlocked.CompareExchange(ref _state, Completed, InFlight) == InFlight)
+        {
+            _core.SetResult(true);
+        }
+        else
+        {
+            ReturnBuffer();
+        }
+    }
 
     /// <summary>Takes the response into the slot (runs on the reader loop; throw for a malformed one).</summary>
     protected abstract void Accept(SftpPacketType type, ReadOnlyMemory<byte> afterId);

@@ -252,7 +252,7 @@ internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSl
         }
     }
 
-    internal sealed class ReadSlot : SftpPipelineSlot
+    internal sealed class ReadSlot : SftpPipelineSlot, ISftpDataReceiver
     {
         private readonly ArrayPool<byte> _pool;
         private readonly int _capacity;
@@ -292,11 +292,7 @@ internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSl
             if (type == SftpPacketType.SSH_FXP_DATA)
             {
                 var data = reader.ReadStringBytes();
-                if (data.Length > Requested || data.Length > _capacity)
-                {
-                    throw new ProtocolViolationException($"The SFTP server returned {data.Length} bytes for a read of {Requested}.");
-                }
-
+                CheckDataLength(data.Length);
                 data.Span.CopyTo(Buffer);
                 Received = data.Length;
 
@@ -324,5 +320,32 @@ internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSl
         }
 
         public override void ReturnBuffer() => _pool.Return(Buffer);
+
+        void ISftpDataReceiver.BeginData(int length)
+        {
+            CheckDataLength(length);
+            Received = 0;
+        }
+
+        void ISftpDataReceiver.WriteData(ReadOnlySpan<byte> data)
+        {
+            // The channel never hands more than BeginData announced.
+            data.CopyTo(Buffer.AsSpan(Received));
+            Received += data.Length;
+        }
+
+        void ISftpDataReceiver.EndData()
+        {
+            Eof = Received == 0;
+            Publish();
+        }
+
+        private void CheckDataLength(int length)
+        {
+            if (length > Requested || length > _capacity)
+            {
+                throw new ProtocolViolationException($"The SFTP server returned {length} bytes for a read of {Requested}.");
+            }
+        }
     }
 }

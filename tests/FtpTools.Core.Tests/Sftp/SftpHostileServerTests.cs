@@ -155,6 +155,87 @@ public sealed class SftpHostileServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Data_that_stops_halfway_because_the_channel_closed_fails_the_read_with_the_cut()
+    {
+        var session = await _peer.OpenSessionAsync(TimeSpan.FromSeconds(30));
+        var (stream, first) = await OpenFileOfAsync(session, 5000);
+
+        await _peer.SendRawAsync(DataPacket(first.Id, 5000).AsSpan(0, 13 + 1000).ToArray());
+        _peer.Close();
+
+        var error = await Assert.ThrowsAsync<ConnectionLostException>(() => stream.ReadAsync(new byte[100]).AsTask().WaitAsync(NoHang));
+        Assert.Equal("The SFTP channel closed in the middle of a packet (1013 bytes of it received).", error.Message);
+        Assert.False(session.IsConnected);
+    }
+
+    [Fact]
+    public async Task Data_that_stops_halfway_with_nothing_else_outstanding_still_times_out()
+    {
+        // The read whose data is arriving is no longer waiting for an answer, yet a server silent in its middle is
+        // as dead as one that never answers.
+        var session = await _peer.OpenSessionAsync(TimeSpan.FromSeconds(1));
+        var (stream, first) = await OpenFileOfAsync(session, 5000);
+        await _peer.SendRawAsync(DataPacket(first.Id, 5000).AsSpan(0, 13 + 1000).ToArray());
+        var watch = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<ConnectionLostException>(() => stream.ReadAsync(new byte[100]).AsTask().WaitAsync(NoHang));
+
+        Assert.Equal("The SFTP server did not answer for 1 s.", error.Message);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5));
+        Assert.False(session.IsConnected);
+    }
+
+    [Fact]
+    public async Task Data_arriving_in_small_pieces_reads_back_exactly()
+    {
+        var content = RandomNumberGenerator.GetBytes(5000);
+        var session = await _peer.OpenSessionAsync(TimeSpan.FromSeconds(30));
+        var (stream, first) = await OpenFileOfAsync(session, content.Length);
+
+        var packet = DataPacket(first.Id, content.Length, content);
+        for (var at = 0; at < packet.Length; at += 7)
+        {
+            await _peer.SendRawAsync(packet.AsSpan(at, Math.Min(7, packet.Length - at)).ToArray());
+        }
+
+        var received = new byte[content.Length + 100];
+        var total = 0;
+        int n;
+        while ((n = await stream.ReadAsync(received.AsMemory(total)).AsTask().WaitAsync(NoHang)) > 0)
+        {
+            total += n;
+        }
+
+        Assert.Equal(content, received.AsSpan(0, total).ToArray());
+    }
+
+    /// <summary>
+    /// Opens "f" as a file of <paramref name="size"/> bytes: the stream asks for the whole file and, in the same
+    /// round trip, for what follows it, which is answered with SSH_FX_EOF here; the first read stays outstanding.
+    /// </summary>
+    private async Task<(RemoteFileStream Stream, FakeSftpPeer.Request First)> OpenFileOfAsync(SftpSession session, int size)
+    {
+        var open = session.OpenReadAsync("f", 0, CancellationToken.None);
+        await _peer.SendPacketAsync(SftpPacketType.SSH_FXP_HANDLE, (await _peer.ReadRequestAsync()).Id, w => w.WriteString("h"));
+        await _peer.SendPacketAsync(SftpPacketType.SSH_FXP_ATTRS, (await _peer.ReadRequestAsync()).Id, w => w.WriteUInt32(1).WriteUInt64((ulong)size));
+        var first = await _peer.ReadRequestAsync();
+        var second = await _peer.ReadRequestAsync();
+        Assert.Equal(SftpPacketType.SSH_FXP_READ, first.Type);
+        Assert.Equal(SftpPacketType.SSH_FXP_READ, second.Type);
+        await _peer.SendStatusAsync(second.Id, SftpStatusCode.SSH_FX_EOF);
+        return (await open, first);
+    }
+
+    private static byte[] DataPacket(uint id, int length, byte[]? content = null)
+    {
+        var writer = new SshWriter();
+        SftpPacket.Begin(writer, SftpPacketType.SSH_FXP_DATA, id);
+        writer.WriteString(content ?? new byte[length]);
+        SftpPacket.End(writer);
+        return writer.ToArray();
+    }
+
+    [Fact]
     public async Task Out_of_order_answers_and_short_reads_still_give_the_file_in_order()
     {
         var content = RandomNumberGenerator.GetBytes(1_234_567);

@@ -1,9 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Sftp;
 using FtpTools.Core.Ssh;
@@ -11,77 +8,9 @@ using Xunit;
 
 namespace FtpTools.Core.Tests.Sftp;
 
-/// <summary>The pure packet layer: framing, response parsing, attributes, long names.</summary>
+/// <summary>The pure packet layer: response parsing, attributes, long names, request headers (framing: <see cref="SftpPacketAssemblerTests"/>).</summary>
 public class SftpPacketTests
 {
-    private static byte[] Packet(SftpPacketType type, uint id, Action<SshWriter>? body = null)
-    {
-        var writer = new SshWriter();
-        SftpPacket.Begin(writer, type, id);
-        body?.Invoke(writer);
-        SftpPacket.End(writer);
-        return writer.ToArray();
-    }
-
-    [Fact]
-    public void A_frame_is_reported_only_when_whole()
-    {
-        var packet = Packet(SftpPacketType.SSH_FXP_STATUS, 7, w => w.WriteUInt32(0).WriteString("ok").WriteString(""));
-
-        for (var cut = 0; cut < packet.Length; cut++)
-        {
-            Assert.False(SftpPacket.TryReadFrame(packet.AsSpan(0, cut), SftpPacket.MaxIncomingLength, out _));
-        }
-
-        Assert.True(SftpPacket.TryReadFrame(packet, SftpPacket.MaxIncomingLength, out var length));
-        Assert.Equal(packet.Length - 4, length);
-        var withNext = packet.Concat(new byte[] { 0, 0 }).ToArray();
-        Assert.True(SftpPacket.TryReadFrame(withNext, SftpPacket.MaxIncomingLength, out length));
-        Assert.Equal(packet.Length - 4, length);
-    }
-
-    [Theory]
-    [InlineData(0u)]
-    [InlineData(4u)]
-    [InlineData((uint)SftpPacket.MaxIncomingLength + 1)]
-    [InlineData(uint.MaxValue)]
-    public void A_length_outside_the_bounds_is_refused_from_the_prefix_alone(uint length)
-    {
-        var prefix = new byte[] { (byte)(length >> 24), (byte)(length >> 16), (byte)(length >> 8), (byte)length };
-
-        var error = Assert.Throws<ProtocolViolationException>(() => SftpPacket.TryReadFrame(prefix, SftpPacket.MaxIncomingLength, out _));
-
-        Assert.Contains(length.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task The_receiver_cuts_a_stream_fed_one_byte_at_a_time_into_packets()
-    {
-        var first = Packet(SftpPacketType.SSH_FXP_HANDLE, 1, w => w.WriteString("abc"));
-        var second = Packet(SftpPacketType.SSH_FXP_DATA, 2, w => w.WriteString(new byte[100_000]));
-        var receiver = new SftpPacketReceiver(new TrickleStream(first.Concat(second).ToArray()));
-
-        var a = (await receiver.ReceiveAsync(CancellationToken.None)).ToArray();
-        var b = (await receiver.ReceiveAsync(CancellationToken.None)).ToArray();
-        var end = await Assert.ThrowsAsync<ConnectionLostException>(async () => await receiver.ReceiveAsync(CancellationToken.None));
-
-        Assert.Equal(first.Skip(4), a);
-        Assert.Equal(second.Skip(4), b);
-        Assert.Equal("The SFTP channel was closed by the server.", end.Message);
-    }
-
-    [Fact]
-    public async Task The_receiver_handles_many_packets_across_buffer_wraps()
-    {
-        var packets = Enumerable.Range(0, 40).Select(i => Packet(SftpPacketType.SSH_FXP_DATA, (uint)i, w => w.WriteString(new byte[(i * 7919) % 200_000]))).ToList();
-        var receiver = new SftpPacketReceiver(new MemoryStream(packets.SelectMany(p => p).ToArray()));
-
-        foreach (var packet in packets)
-        {
-            Assert.Equal(packet.Skip(4), (await receiver.ReceiveAsync(CancellationToken.None)).ToArray());
-        }
-    }
-
     [Fact]
     public void Version_with_extensions_is_parsed()
     {
@@ -267,20 +196,5 @@ public class SftpPacketTests
 
         var expected = new SshWriter().WriteUInt32((uint)(header.Length - 4 + 3)).WriteByte(6).WriteUInt32(9).WriteString(handle).WriteUInt64(0x0102030405060708).WriteUInt32(3).ToArray();
         Assert.Equal(expected, header);
-    }
-
-    /// <summary>Returns at most one byte per read, to exercise every split point of the framing.</summary>
-    private sealed class TrickleStream : MemoryStream
-    {
-        public TrickleStream(byte[] data)
-            : base(data)
-        {
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            base.ReadAsync(buffer, offset, Math.Min(1, count), cancellationToken);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer.Slice(0, Math.Min(1, buffer.Length)), cancellationToken);
     }
 }

@@ -14,7 +14,8 @@ namespace FtpTools.Core.Ssh.Channels;
 /// overrun it (sending beyond the window is a protocol violation) and the connection's receive loop never
 /// waits for the reader. The ring is rented from a pool when the channel is created (small, grown to the
 /// window's size once the reader falls behind) and returned by <see cref="Release"/> under the channel lock,
-/// after which late data is discarded.
+/// after which late data is discarded. A channel with a sink (<see cref="AttachSink"/>) has no ring: its data goes to
+/// the sink on the receive loop and counts as consumed at once.
 /// Send: data is cut to the server's window and maximum packet size into a per-channel payload buffer
 /// (a plain array, reused for every packet); writers are serialised.
 /// </summary>
@@ -56,6 +57,8 @@ internal sealed class SshChannel
     /// continuation may run on the completing thread (<see cref="ReadAsync"/>) and wait again at once.
     /// </summary>
     private TaskCompletionSource<bool>? _dataWaiter;
+    private ISshChannelSink? _sink;
+    private bool _sinkEnded;
 
     private uint _remoteWindow;
     private uint _remoteMaxPacket;
@@ -127,6 +130,50 @@ internal sealed class SshChannel
         }
 
         return await _connection.WaitReplyAsync(reply.Task, $"a reply to the channel request {type}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands the channel's data to <paramref name="sink"/> from now on instead of keeping it for <see cref="ReadAsync"/>
+    /// (which must not be used any more). Data already received goes to the sink first; a channel that already ended
+    /// ends the sink at once. The ring goes back to its pool.
+    /// </summary>
+    public void AttachSink(ISshChannelSink sink)
+    {
+        Exception? failure;
+        bool ended;
+        lock (_gate)
+        {
+            if (_sink is not null || _dataWaiter is not null)
+            {
+                throw new InvalidOperationException($"SSH channel {LocalId} already has a reader.");
+            }
+
+            _sink = sink;
+            if (_ring is not null)
+            {
+                // Under the lock, so that nothing the receive loop delivers next can overtake it.
+                if (_ringCount > 0)
+                {
+                    var first = Math.Min(_ringCount, _ring.Length - _ringHead);
+                    sink.OnData(_ring.AsSpan(_ringHead, first));
+                    sink.OnData(_ring.AsSpan(0, _ringCount - first));
+                    _consumedSinceAdjust += (uint)_ringCount;
+                    _ringCount = 0;
+                }
+
+                RingPool.Return(_ring);
+                _ring = null;
+            }
+
+            failure = _failure;
+            ended = failure is not null || _eofReceived || _closeReceived || _released;
+            _sinkEnded = ended;
+        }
+
+        if (ended)
+        {
+            sink.OnEnd(failure);
+        }
     }
 
     /// <summary>
@@ -337,6 +384,7 @@ internal sealed class SshChannel
         }
 
         dataWaiter?.TrySetResult(true);
+        EndSink(null);
     }
 
     /// <summary>The collected stderr (extended data type 1) and its full length.</summary>
@@ -420,30 +468,44 @@ internal sealed class SshChannel
             {
                 var data = reader.ReadStringBytes().Span;
                 TaskCompletionSource<bool>? waiter;
+                ISshChannelSink? sink;
+                uint adjust = 0;
                 lock (_gate)
                 {
                     ConsumeCreditLocked(data.Length);
-                    if (_released || _ring is null)
+                    sink = _sinkEnded ? null : _sink;
+                    if (sink is not null)
+                    {
+                        _consumedSinceAdjust += (uint)data.Length;
+                        adjust = TakeAdjustLocked();
+                    }
+                    else if (_released || _ring is null)
                     {
                         return 0;
                     }
-
-                    if (_ringCount + data.Length > _ring.Length)
+                    else
                     {
-                        GrowRingLocked();
+                        if (_ringCount + data.Length > _ring.Length)
+                        {
+                            GrowRingLocked();
+                        }
+
+                        var tail = (_ringHead + _ringCount) % _ring.Length;
+                        var first = Math.Min(data.Length, _ring.Length - tail);
+                        data.Slice(0, first).CopyTo(_ring.AsSpan(tail));
+                        data.Slice(first).CopyTo(_ring.AsSpan(0));
+                        _ringCount += data.Length;
                     }
 
-                    var tail = (_ringHead + _ringCount) % _ring.Length;
-                    var first = Math.Min(data.Length, _ring.Length - tail);
-                    data.Slice(0, first).CopyTo(_ring.AsSpan(tail));
-                    data.Slice(first).CopyTo(_ring.AsSpan(0));
-                    _ringCount += data.Length;
                     waiter = _dataWaiter;
                     _dataWaiter = null;
                 }
 
+                // The sink is called outside the lock; the receive loop is its only caller, so it still sees the data in
+                // order (data ringed before the sink came is handed over by AttachSink under the lock).
+                sink?.OnData(data);
                 waiter?.TrySetResult(true);
-                return 0;
+                return adjust;
             }
 
             case SshMessageNumber.SSH_MSG_CHANNEL_EXTENDED_DATA:
@@ -488,6 +550,7 @@ internal sealed class SshChannel
                 }
 
                 waiter?.TrySetResult(true);
+                EndSink(null);
                 return 0;
             }
 
@@ -512,6 +575,7 @@ internal sealed class SshChannel
                 }
 
                 waiter?.TrySetResult(true);
+                EndSink(null);
                 _closed.TrySetResult(true);
                 return 0;
             }
@@ -575,8 +639,27 @@ internal sealed class SshChannel
         }
 
         waiter?.TrySetResult(true);
+        EndSink(failure);
         _opened.TrySetException(failure);
         _closed.TrySetResult(true);
+    }
+
+    /// <summary>Tells the sink, once, that no more data comes.</summary>
+    private void EndSink(Exception? failure)
+    {
+        ISshChannelSink? sink;
+        lock (_gate)
+        {
+            if (_sink is null || _sinkEnded)
+            {
+                return;
+            }
+
+            _sinkEnded = true;
+            sink = _sink;
+        }
+
+        sink.OnEnd(failure);
     }
 
     private async Task<bool> WhenClosedAsync()
@@ -663,7 +746,7 @@ internal sealed class SshChannel
     }
 
     /// <summary>The connection's failure for a caller of this channel, said once ("The SSH connection was lost: " is not repeated).</summary>
-    private static ConnectionLostException Lost(Exception failure) =>
+    internal static ConnectionLostException Lost(Exception failure) =>
         new(failure is ConnectionLostException ? failure.Message : $"The SSH connection was lost: {failure.Message}", failure);
 
     private void ThrowIfUnusable()

@@ -130,6 +130,77 @@ public sealed class SshChannelWindowTests
         }
     }
 
+    [Fact]
+    public async Task A_sink_gets_the_data_ringed_before_it_then_the_rest_in_order_and_reopens_the_window_without_reads()
+    {
+        await using var peer = new ScriptedConnectionPeer();
+        var (connection, channel) = await peer.OpenAsync();
+        await using (connection)
+        {
+            var quarter = (int)(peer.AnnouncedWindow / 4);
+            var data = RandomNumberGenerator.GetBytes(2 * quarter);
+            await peer.SendDataAsync(data.AsMemory(0, 4 * Packet));
+            await peer.WaitDeliveredAsync();
+
+            var sink = new RecordingSink(peer);
+            channel.AttachSink(sink);
+            sink.MarkAttached();
+            await peer.SendDataAsync(data.AsMemory(4 * Packet));
+            peer.SendMessage(peer.ChannelMessage(SshMessageNumber.SSH_MSG_CHANNEL_EOF));
+
+            Assert.Null(await sink.Ended.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(SHA256.HashData(data), SHA256.HashData(sink.Received.ToArray()));
+            Assert.True(sink.EveryLaterPieceInLoop, "a piece reached the sink outside the receive loop");
+
+            // Nobody called ReadAsync: the window reopened, a quarter at a time, because the sink took the data (the
+            // bytes handed over at the attach count too).
+            Assert.Equal((uint)quarter, await peer.NextAdjustmentAsync());
+            Assert.Equal((uint)quarter, await peer.NextAdjustmentAsync());
+            Assert.True(connection.IsConnected);
+        }
+    }
+
+    [Fact]
+    public async Task A_sink_ends_once_with_the_connections_failure_or_at_once_when_the_channel_already_ended()
+    {
+        await using (var peer = new ScriptedConnectionPeer())
+        {
+            var (connection, channel) = await peer.OpenAsync();
+            await using (connection)
+            {
+                var sink = new RecordingSink(peer);
+                channel.AttachSink(sink);
+
+                // A reply to a request never made: the connection fails, and the sink hears why.
+                peer.SendMessage(peer.ChannelMessage(SshMessageNumber.SSH_MSG_CHANNEL_SUCCESS));
+
+                var failure = await sink.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.NotNull(failure);
+                Assert.Contains("without a pending request", failure!.Message, StringComparison.Ordinal);
+                channel.Release();
+                Assert.Equal(1, sink.Ends);
+            }
+        }
+
+        await using (var peer = new ScriptedConnectionPeer())
+        {
+            var (connection, channel) = await peer.OpenAsync();
+            await using (connection)
+            {
+                await peer.SendDataAsync(new byte[] { 1, 2, 3 });
+                peer.SendMessage(peer.ChannelMessage(SshMessageNumber.SSH_MSG_CHANNEL_EOF));
+                await peer.WaitDeliveredAsync();
+
+                var sink = new RecordingSink(peer);
+                channel.AttachSink(sink);
+
+                Assert.Null(await sink.Ended.WaitAsync(TimeSpan.FromSeconds(1)));
+                Assert.Equal(new byte[] { 1, 2, 3 }, sink.Received);
+                Assert.Throws<InvalidOperationException>(() => channel.AttachSink(new RecordingSink(peer)));
+            }
+        }
+    }
+
     /// <summary>One read; true when it went on on the thread that is handling the data message that ended its wait.</summary>
     private static async Task<(int Read, bool InLoop)> ReadAndTellIfInLoopAsync(SshChannel channel, TimeSpan timeout, ScriptedConnectionPeer peer)
     {
@@ -149,6 +220,48 @@ public sealed class SshChannelWindowTests
         }
 
         return buffer;
+    }
+
+    /// <summary>Records what a channel hands its sink, and whether each piece after the first came on the receive loop.</summary>
+    private sealed class RecordingSink : ISshChannelSink
+    {
+        private readonly ScriptedConnectionPeer _peer;
+        private readonly TaskCompletionSource<Exception?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _attached;
+        private int _ends;
+
+        public RecordingSink(ScriptedConnectionPeer peer) => _peer = peer;
+
+        public List<byte> Received { get; } = new();
+
+        public bool EveryLaterPieceInLoop { get; private set; } = true;
+
+        public int Ends => Volatile.Read(ref _ends);
+
+        public Task<Exception?> Ended => _ended.Task;
+
+        public void OnData(ReadOnlySpan<byte> data)
+        {
+            // What was ringed before the sink came is handed over by AttachSink on the caller's thread; the rest comes
+            // from the receive loop.
+            if (_attached && _peer.DispatchingThread != Environment.CurrentManagedThreadId)
+            {
+                EveryLaterPieceInLoop = false;
+            }
+
+            lock (Received)
+            {
+                Received.AddRange(data.ToArray());
+            }
+        }
+
+        public void OnEnd(Exception? failure)
+        {
+            Interlocked.Increment(ref _ends);
+            _ended.TrySetResult(failure);
+        }
+
+        public void MarkAttached() => _attached = true;
     }
 
     /// <summary>The server side of one connection after authentication: confirms one channel open, then sends what it is told.</summary>
@@ -209,6 +322,11 @@ public sealed class SshChannelWindowTests
             // The receive loop handles a message before asking for the next; one more short wait covers the last.
             await Task.Delay(50);
         }
+
+        /// <summary>A message to the client's channel with nothing after the recipient (EOF, CLOSE, SUCCESS, FAILURE).</summary>
+        public byte[] ChannelMessage(SshMessageNumber number) => new SshWriter(8).WriteByte((byte)number).WriteUInt32(_clientChannel).ToArray();
+
+        public void SendMessage(byte[] message) => _toClient.Writer.TryWrite(message);
 
         public async Task<uint> NextAdjustmentAsync()
         {

@@ -1,16 +1,17 @@
 using System;
+using System.Buffers.Binary;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.Sftp;
 
-namespace FtpTools.Core.Sftp;
+namespace FtpTools.Core.Tests.Sftp;
 
 /// <summary>
-/// Cuts the channel's byte stream into SFTP packets. One reader only. The receiver owns its buffer (twice the
-/// largest packet, so a packet that starts anywhere in the first half always fits); the memory a call returns is
-/// valid until the next call.
+/// The fake peer's reader: cuts the client's byte stream into SFTP packets. One reader only. The receiver owns its
+/// buffer (twice the largest packet, so a packet that starts anywhere in the first half always fits); the memory a
+/// call returns is valid until the next call.
 /// </summary>
 internal sealed class SftpPacketReceiver
 {
@@ -29,16 +30,13 @@ internal sealed class SftpPacketReceiver
     }
 
     /// <summary>The next packet body (type byte first). Throws <see cref="ConnectionLostException"/> when the stream ends.</summary>
-#if NET8_0_OR_GREATER
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
-    public async ValueTask<ReadOnlyMemory<byte>> ReceiveAsync(CancellationToken cancellationToken)
+    public async Task<ReadOnlyMemory<byte>> ReceiveAsync(CancellationToken cancellationToken)
     {
         _start += _pendingConsume;
         _pendingConsume = 0;
         while (true)
         {
-            if (SftpPacket.TryReadFrame(new ReadOnlySpan<byte>(_buffer, _start, _end - _start), _maxLength, out var bodyLength))
+            if (TryReadFrame(new ReadOnlySpan<byte>(_buffer, _start, _end - _start), _maxLength, out var bodyLength))
             {
                 _pendingConsume = 4 + bodyLength;
                 return new ReadOnlyMemory<byte>(_buffer, _start + 4, bodyLength);
@@ -65,5 +63,24 @@ internal sealed class SftpPacketReceiver
 
             _end += read;
         }
+    }
+
+    /// <summary>True when <paramref name="buffer"/> starts with a whole packet; its body length then comes out.</summary>
+    private static bool TryReadFrame(ReadOnlySpan<byte> buffer, int maxLength, out int bodyLength)
+    {
+        bodyLength = 0;
+        if (buffer.Length < 4)
+        {
+            return false;
+        }
+
+        var length = SftpPacket.CheckLength(BinaryPrimitives.ReadUInt32BigEndian(buffer), maxLength);
+        if (buffer.Length - 4 < length)
+        {
+            return false;
+        }
+
+        bodyLength = length;
+        return true;
     }
 }

@@ -17,7 +17,7 @@ namespace FtpTools.Core.Sftp;
 /// out; SSH_FX_EOF at the head of the queue is the end. Memory is bounded by the window: each slot owns one pooled
 /// buffer, reused for every request it makes, returned when the stream completes or is disposed.
 /// </summary>
-internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSlot>
+internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSlot>, IChunkedReader
 {
     private const int InitialWindow = 16;
 
@@ -99,17 +99,34 @@ internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSl
 
     protected override void ForgetSlots() => _current = null;
 
+    /// <summary>The next data where it lies in its slot, up to the whole answer (see <see cref="IChunkedReader"/>).</summary>
+    public ValueTask<ReadOnlyMemory<byte>> ReadChunkAsync(CancellationToken cancellationToken) => NextAsync(int.MaxValue, cancellationToken);
+
 #if NET8_0_OR_GREATER
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
 #endif
     private async ValueTask<int> ReadCoreAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
+        var next = await NextAsync(destination.Length, cancellationToken).ConfigureAwait(false);
+        next.Span.CopyTo(destination.Span);
+        return next.Length;
+    }
+
+    /// <summary>
+    /// At most <paramref name="limit"/> bytes of the next data, where they lie in the head slot (valid until the next
+    /// call); empty at the end of the file, or when <paramref name="limit"/> is 0.
+    /// </summary>
+#if NET8_0_OR_GREATER
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
+    private async ValueTask<ReadOnlyMemory<byte>> NextAsync(int limit, CancellationToken cancellationToken)
+    {
         ThrowIfFinished(nameof(SftpReadStream), "The SFTP read stream is completed or disposed.");
         ThrowIfFailed();
 
-        if (destination.Length == 0)
+        if (limit == 0)
         {
-            return 0;
+            return ReadOnlyMemory<byte>.Empty;
         }
 
         try
@@ -125,18 +142,18 @@ internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSl
                         _currentPosition = 0;
                         if (!TakeAnswer(_current))
                         {
-                            return 0;
+                            return ReadOnlyMemory<byte>.Empty;
                         }
                     }
 
                     var available = _current.Received - _currentPosition;
                     if (available > 0)
                     {
-                        var count = Math.Min(available, destination.Length);
-                        new ReadOnlySpan<byte>(_current.Buffer, _currentPosition, count).CopyTo(destination.Span);
+                        var count = Math.Min(available, limit);
+                        var next = new ReadOnlyMemory<byte>(_current.Buffer, _currentPosition, count);
                         _currentPosition += count;
                         _position += count;
-                        return count;
+                        return next;
                     }
 
                     if (_current.Received < _current.Requested)
@@ -154,14 +171,14 @@ internal sealed class SftpReadStream : SftpPipelinedStream<SftpReadStream.ReadSl
 
                 if (_eof)
                 {
-                    return 0;
+                    return ReadOnlyMemory<byte>.Empty;
                 }
 
                 await FillWindowAsync(cancellationToken).ConfigureAwait(false);
                 if (InFlight.Count == 0)
                 {
                     _eof = true;
-                    return 0;
+                    return ReadOnlyMemory<byte>.Empty;
                 }
 
                 _current = InFlight.Dequeue();

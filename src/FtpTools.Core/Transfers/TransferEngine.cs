@@ -729,7 +729,8 @@ public static class TransferEngine
     /// Progress counts bytes once written, so what a report says has arrived is in the destination (a part file
     /// that a resume continues from). Both buffers are rented and returned here; nothing else holds them.
     /// A local file is read or written inline where the system has no asynchronous file I/O
-    /// (<see cref="LocalFileCallsInline"/>).
+    /// (<see cref="LocalFileCallsInline"/>). Two kinds of remote stream have copies of their own: one that reads
+    /// blocking (<see cref="CopyBlocking"/>) and one that hands out its data where it lies (<see cref="CopyChunksAsync"/>).
     /// </summary>
     internal static async Task CopyAsync(Stream from, Stream to, int bufferSize, TimeSpan flushInterval, ProgressMeter meter, CancellationToken cancellationToken)
     {
@@ -739,8 +740,14 @@ public static class TransferEngine
             return;
         }
 
-        var readInline = LocalFileCallsInline(from);
         var writeInline = LocalFileCallsInline(to);
+        if (from is IChunkedReader chunked && writeInline)
+        {
+            await CopyChunksAsync(chunked, to, meter, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var readInline = LocalFileCallsInline(from);
         var filling = ArrayPool<byte>.Shared.Rent(bufferSize);
         var writing = ArrayPool<byte>.Shared.Rent(bufferSize);
         var pendingWrite = Task.CompletedTask;
@@ -792,6 +799,29 @@ public static class TransferEngine
             _ = pendingWrite.Exception;
             ArrayPool<byte>.Shared.Return(filling);
             ArrayPool<byte>.Shared.Return(writing);
+        }
+    }
+
+    /// <summary>
+    /// The copy for a remote stream that hands out its data where it lies (an SFTP download, <see cref="IChunkedReader"/>)
+    /// into a local file written inline: each piece is written from the stream's own buffer, so the transfer needs no
+    /// buffer of its own and the data is not copied once more. Meanwhile the stream's requests stay in flight, as in
+    /// the other copies; a write, once started, is finished.
+    /// </summary>
+    private static async Task CopyChunksAsync(IChunkedReader from, Stream to, ProgressMeter meter, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var chunk = await from.ReadChunkAsync(cancellationToken).ConfigureAwait(false);
+            if (chunk.IsEmpty)
+            {
+                return;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var segment = MemoryMarshal.TryGetArray(chunk, out var array) ? array : new ArraySegment<byte>(chunk.ToArray());
+            to.Write(segment.Array!, segment.Offset, segment.Count);
+            meter.Add(chunk.Length);
         }
     }
 

@@ -316,7 +316,9 @@ internal sealed class SftpChannel : IAsyncDisposable, ISshChannelSink, ISftpPack
             }
         }
 
+        // A handshake that failed before it waited for the version never looks at it: marked observed here.
         _version.TrySetException(error);
+        _ = _version.Task.Exception;
 
         _watchdog?.Dispose();
         _log?.Write(LogDirection.Info, "SFTP session closed: " + error.Message);

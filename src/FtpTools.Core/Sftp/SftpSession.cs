@@ -87,7 +87,11 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
 
     public SessionInfo Info { get; }
 
-    public bool IsConnected => _channel.IsOpen && Volatile.Read(ref _disposed) == 0;
+    /// <summary>
+    /// False once the SFTP channel failed or closed, or the SSH connection under it failed: a write that met a reset
+    /// connection says so before the receiving side has noticed.
+    /// </summary>
+    public bool IsConnected => _channel.IsOpen && Volatile.Read(ref _disposed) == 0 && (_owner is not SshClient ssh || ssh.IsConnected);
 
     public string CurrentDirectory => Volatile.Read(ref _currentDirectory);
 

@@ -1,0 +1,87 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Transfers;
+using Xunit;
+
+namespace FtpTools.Core.Tests.Transfers;
+
+// A session whose server went away (SIGKILL to the server's processes of the session) and came back: the keeper makes
+// the connection again, in the same working directory, and a file lost on the way goes again on the new connection.
+public abstract partial class TransferBehaviours
+{
+    [Fact]
+    public async Task A_session_whose_server_went_away_connects_again_in_its_working_directory_before_the_next_command()
+    {
+        ServerFile("sub/a.txt", Bytes(10, 1));
+        ServerFile("sub/b.txt", Bytes(20, 2));
+        await Session.ChangeDirectoryAsync(RemoteDir + "/sub", Timeout());
+        var log = new RecordingLog();
+        var old = Session;
+        await using var keeper = new SessionKeeper(old, Target.ConnectAsync, 2, TimeSpan.Zero, log) { ProbeAfterIdle = TimeSpan.Zero };
+
+        Target.KillServerSide();
+        var again = await keeper.ReadyAsync(Timeout());
+
+        Assert.NotSame(old, again);
+        Assert.False(old.IsConnected);
+        Assert.True(again.IsConnected);
+        Assert.Equal(1, keeper.Reconnects);
+        Assert.Equal(RemoteDir + "/sub", again.CurrentDirectory);
+        var listed = await again.ListDirectoryAsync(".", Timeout());
+        Assert.Equal(new[] { "a.txt", "b.txt" }, listed.Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith($"* Reconnecting to {old.Host}:{old.Port} (attempt 1 of 2). ", StringComparison.Ordinal));
+        Assert.Contains($"* Reconnected to {old.Host}:{old.Port}; working directory {RemoteDir}/sub.", log.Lines);
+
+        // A session in use is not probed again at once, and stays.
+        keeper.ProbeAfterIdle = TimeSpan.FromHours(1);
+        Assert.Same(again, await keeper.ReadyAsync(Timeout()));
+    }
+
+    [Fact]
+    public async Task A_download_lost_mid_file_goes_again_on_the_new_connection_and_only_the_whole_file_takes_the_final_name()
+    {
+        var data = Bytes(Long, 43);
+        ServerFile("k.bin", data);
+        var target = Path.Combine(LocalDir, "k.bin");
+        var options = new TransferOptions { ProgressInterval = TimeSpan.Zero, BufferSize = 64 * 1024 };
+        await using var keeper = new SessionKeeper(Session, Target.ConnectAsync, 2, TimeSpan.Zero, null);
+
+        var lost = await KillServerAfterAsync(1024 * 1024, p => TransferEngine.DownloadFileAsync(keeper.Current, RemoteDir + "/k.bin", target, options, p, Timeout()));
+
+        Assert.Equal(TransferStatus.Failed, lost.Status);
+        Assert.True(keeper.WorthAnotherTry(lost.Exception!, Timeout()), lost.Exception?.ToString());
+        Assert.False(File.Exists(target));
+
+        var again = await keeper.ReadyAsync(Timeout());
+        var finished = await TransferEngine.DownloadFileAsync(again, RemoteDir + "/k.bin", target, options, null, Timeout());
+
+        Assert.True(finished.Status == TransferStatus.Completed, finished.Exception?.ToString());
+        Assert.Equal(Long, finished.BytesTransferred);
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(target)));
+        Assert.Equal(new[] { "k.bin" }, Names(LocalDir));
+    }
+
+    [Fact]
+    public async Task An_upload_lost_mid_file_goes_again_on_the_new_connection_and_leaves_only_the_whole_file()
+    {
+        var data = Bytes(Long, 44);
+        var source = LocalFile("k.bin", data);
+        var options = new TransferOptions { ProgressInterval = TimeSpan.Zero, BufferSize = 64 * 1024 };
+        await using var keeper = new SessionKeeper(Session, Target.ConnectAsync, 2, TimeSpan.Zero, null);
+
+        var lost = await KillServerAfterAsync(1024 * 1024, p => TransferEngine.UploadFileAsync(keeper.Current, source, RemoteDir + "/k.bin", options, p, Timeout()));
+
+        Assert.Equal(TransferStatus.Failed, lost.Status);
+        Assert.True(keeper.WorthAnotherTry(lost.Exception!, Timeout()), lost.Exception?.ToString());
+
+        var again = await keeper.ReadyAsync(Timeout());
+        var finished = await TransferEngine.UploadFileAsync(again, source, RemoteDir + "/k.bin", options, null, Timeout());
+
+        Assert.True(finished.Status == TransferStatus.Completed, finished.Exception?.ToString());
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "k.bin"))));
+        Assert.Equal(new[] { "k.bin" }, Names(ServerDir));
+    }
+}

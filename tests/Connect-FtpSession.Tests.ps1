@@ -97,6 +97,46 @@ Describe 'Connect-FtpSession' {
         }
     }
 
+    Context 'Lost connections: <Protocol>' -ForEach $protocols {
+        AfterEach {
+            Get-FtpSession | Disconnect-FtpSession -Confirm:$false
+        }
+
+        It 'connects again for the next command, in the same directory, and says so' {
+            $session = Connect-TestSession -Protocol $Protocol
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+            Set-FtpLocation -Path $work.Remote -Session $session
+            $directory = $session.CurrentDirectory
+            New-RandomFile -Path (Join-Path $work.Local 'a.bin') -Length 1000
+
+            Stop-TestServerSide -Session $session
+            $items = @(Get-FtpItem -Session $session -WarningVariable warnings -WarningAction SilentlyContinue)
+
+            $items.Name | Should -Be 'a.bin'
+            $items[0].Length | Should -Be 1000
+            $session.Reconnects | Should -Be 1
+            $session.Connected | Should -BeTrue
+            $session.CurrentDirectory | Should -Be $directory
+            ($warnings.Message -join "`n") | Should -BeLike "*Session $($session.Id) (*) had lost its connection and is connected again, in $directory.*"
+        }
+
+        It 'stays lost with -ReconnectAttempts 0' {
+            $session = Connect-TestSession -Protocol $Protocol -ReconnectAttempts 0
+            $session.ReconnectAttempts | Should -Be 0
+
+            Stop-TestServerSide -Session $session
+            $first = $null
+            try { $null = Get-FtpItem -Session $session } catch { $first = $_ }
+
+            # The command that meets the loss says so; one that finds the session already known to be lost refuses to start.
+            $first | Should -Not -BeNullOrEmpty
+            $first.FullyQualifiedErrorId | Should -BeIn @('FtpTools.ConnectionLost,FtpTools.Commands.GetFtpItemCommand', 'FtpTools.SessionClosed,FtpTools.Commands.GetFtpItemCommand')
+            { Get-FtpItem -Session $session } | Should -Throw -ErrorId 'FtpTools.SessionClosed,FtpTools.Commands.GetFtpItemCommand'
+            $session.Connected | Should -BeFalse
+            $session.Reconnects | Should -Be 0
+        }
+    }
+
     Context 'Trust' {
         AfterEach {
             Get-FtpSession | Disconnect-FtpSession -Confirm:$false

@@ -28,14 +28,57 @@ function New-TestCredential {
 }
 
 function Connect-TestSession {
-    param([Parameter(Mandatory)] [string] $Protocol)
+    param([Parameter(Mandatory)] [string] $Protocol, [int] $ReconnectAttempts = 3)
     $credential = New-TestCredential
     switch ($Protocol) {
-        'Ftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTP_URI) -Credential $credential -ErrorAction Stop }
-        'Ftpes' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential $credential -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -ErrorAction Stop }
-        'Sftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_SFTP_URI) -Credential $credential -HostKeyFingerprint (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT) -ErrorAction Stop }
+        'Ftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTP_URI) -Credential $credential -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop }
+        'Ftpes' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential $credential -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop }
+        'Sftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_SFTP_URI) -Credential $credential -HostKeyFingerprint (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT) -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop }
         default { throw "Unknown protocol $Protocol" }
     }
+}
+
+# Ends the server's side of this process's connections to the session's port at once (SIGKILL to every process that
+# holds a server end of one of them), as a crash, a restart or a dropped link would. The connections are found with
+# ss(8) from iproute2: the client ends by this process's pid, the server ends by their peer ports. Linux, as root,
+# like the test servers themselves.
+function Stop-TestServerSide {
+    param([Parameter(Mandatory)] $Session)
+    if (-not $IsLinux) {
+        throw 'Stop-TestServerSide runs on Linux only (ss from iproute2), where the test servers run.'
+    }
+    if (-not (Get-Command ss -ErrorAction SilentlyContinue)) {
+        throw 'ss is missing: install iproute2 (apt-get install iproute2).'
+    }
+
+    $port = $Session.Port
+    # "Recv-Q Send-Q local:port peer:port users:((...,pid=N,fd=M),...)"
+    $pattern = '^\s*\d+\s+\d+\s+\S+:(\d+)\s+\S+:(\d+)\s+users:\((.*)\)\s*$'
+    $ourPorts = @(foreach ($line in (ss -tnpH state established "( dport = :$port )")) {
+            if ($line -match $pattern) {
+                $localPort = [int]$Matches[1]
+                $users = $Matches[3]
+                if ($users -match "pid=$PID,") { $localPort }
+            }
+        })
+    if ($ourPorts.Count -eq 0) {
+        throw "This process (pid $PID) has no connection to port $port."
+    }
+
+    $serverPids = @(foreach ($line in (ss -tnpH state established "( sport = :$port )")) {
+            if ($line -match $pattern) {
+                $peerPort = [int]$Matches[2]
+                $users = $Matches[3]
+                if ($ourPorts -contains $peerPort) {
+                    foreach ($match in [regex]::Matches($users, 'pid=(\d+)')) { [int]$match.Groups[1].Value }
+                }
+            }
+        }) | Sort-Object -Unique
+    if (@($serverPids).Count -eq 0) {
+        throw "No process holds the server end of this process's connections to port $port (run the tests as root)."
+    }
+
+    Stop-Process -Id $serverPids -Force -ErrorAction SilentlyContinue
 }
 
 # The local directory the test user's login directory maps to on the server side.

@@ -10,17 +10,17 @@ namespace FtpTools;
 
 /// <summary>
 /// An open session as PowerShell users see it: what it is connected to and what was negotiated.
-/// Holds no password or key material. Wraps the core <see cref="IRemoteSession"/>, which cmdlets reach
-/// through <see cref="Remote"/>.
+/// Shows no password or key material. Wraps a core <see cref="SessionKeeper"/>: cmdlets reach the connection in use
+/// through <see cref="Remote"/>, after <see cref="ReadyAsync"/> has made it again when it was lost.
 /// </summary>
 public sealed class FtpToolsSession
 {
-    internal FtpToolsSession(int id, IRemoteSession remote, string? userName, SessionLogRouter log)
+    internal FtpToolsSession(int id, SessionKeeper keeper, string? userName, SessionLogRouter log)
     {
         Id = id;
-        Remote = remote;
+        Keeper = keeper;
         Log = log;
-        User = remote.Info.UserName ?? userName;
+        User = keeper.Current.Info.UserName ?? userName;
         ConnectedAt = DateTime.Now;
     }
 
@@ -37,10 +37,20 @@ public sealed class FtpToolsSession
 
     public string CurrentDirectory => Remote.CurrentDirectory;
 
-    /// <summary>False once the session was disconnected or its connection was lost.</summary>
+    /// <summary>
+    /// False once the session was disconnected or its connection was lost. A lost session with
+    /// <see cref="ReconnectAttempts"/> above 0 connects again at the start of the next command.
+    /// </summary>
     public bool Connected => !Closed && Remote.IsConnected;
 
+    /// <summary>When the session first connected.</summary>
     public DateTime ConnectedAt { get; }
+
+    /// <summary>Connection attempts made when a command finds the session lost (Connect-FtpSession -ReconnectAttempts); 0: never.</summary>
+    public int ReconnectAttempts => Keeper.Attempts;
+
+    /// <summary>How often the session lost its connection and connected again.</summary>
+    public int Reconnects => Keeper.Reconnects;
 
     /// <summary>FTP greeting or SSH version string of the server.</summary>
     public string? ServerBanner => Remote.Info.ServerBanner;
@@ -70,33 +80,20 @@ public sealed class FtpToolsSession
     /// <summary>OpenSSH form ("SHA256:...") of the server's host key.</summary>
     public string? HostKeyFingerprint => Remote.Info.HostKeyFingerprint;
 
-    internal IRemoteSession Remote { get; }
+    /// <summary>The connection in use now (another one after a reconnection).</summary>
+    internal IRemoteSession Remote => Keeper.Current;
+
+    internal SessionKeeper Keeper { get; }
 
     internal SessionLogRouter Log { get; }
 
-    internal bool Closed { get; private set; }
+    internal bool Closed => Keeper.Closed;
+
+    /// <summary>The connection to run a command on, made again first when it was lost (see <see cref="SessionKeeper.ReadyAsync"/>).</summary>
+    internal Task<IRemoteSession> ReadyAsync(CancellationToken cancellationToken) => Keeper.ReadyAsync(cancellationToken);
 
     /// <summary>Says goodbye and closes the connection. Safe to call twice; a dead connection is just disposed.</summary>
-    internal async Task CloseAsync(CancellationToken cancellationToken)
-    {
-        if (Closed)
-        {
-            return;
-        }
-
-        Closed = true;
-        try
-        {
-            if (Remote.IsConnected)
-            {
-                await Remote.DisconnectAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            await Remote.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    internal Task CloseAsync(CancellationToken cancellationToken) => Keeper.CloseAsync(cancellationToken);
 
     public override string ToString()
     {

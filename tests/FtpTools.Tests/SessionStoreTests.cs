@@ -17,8 +17,8 @@ public class SessionStoreTests
         var store = new SessionStore();
         Assert.Null(store.Default);
 
-        var first = store.Add(new RecordingSession(), "bob", new SessionLogRouter());
-        var second = store.Add(new RecordingSession(), "alice", new SessionLogRouter());
+        var first = store.Add(Keep(new RecordingSession()), "bob", new SessionLogRouter());
+        var second = store.Add(Keep(new RecordingSession()), "alice", new SessionLogRouter());
 
         Assert.Equal(1, first.Id);
         Assert.Equal(2, second.Id);
@@ -32,13 +32,13 @@ public class SessionStoreTests
     public void Removing_the_newest_makes_the_previous_one_the_default_and_ids_are_not_reused()
     {
         var store = new SessionStore();
-        var first = store.Add(new RecordingSession(), "bob", new SessionLogRouter());
-        var second = store.Add(new RecordingSession(), "bob", new SessionLogRouter());
+        var first = store.Add(Keep(new RecordingSession()), "bob", new SessionLogRouter());
+        var second = store.Add(Keep(new RecordingSession()), "bob", new SessionLogRouter());
 
         Assert.True(store.Remove(second));
         Assert.False(store.Remove(second));
         Assert.Same(first, store.Default);
-        Assert.Equal(3, store.Add(new RecordingSession(), "bob", new SessionLogRouter()).Id);
+        Assert.Equal(3, store.Add(Keep(new RecordingSession()), "bob", new SessionLogRouter()).Id);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class SessionStoreTests
     {
         var one = new SessionStore();
         var other = new SessionStore();
-        one.Add(new RecordingSession(), "bob", new SessionLogRouter());
+        one.Add(Keep(new RecordingSession()), "bob", new SessionLogRouter());
 
         Assert.Null(other.Default);
         Assert.Null(other.Find(1));
@@ -59,8 +59,8 @@ public class SessionStoreTests
         var store = new SessionStore();
         var live = new RecordingSession();
         var dead = new RecordingSession { IsConnected = false };
-        var liveSession = store.Add(live, "bob", new SessionLogRouter());
-        var deadSession = store.Add(dead, "bob", new SessionLogRouter());
+        var liveSession = store.Add(Keep(live), "bob", new SessionLogRouter());
+        var deadSession = store.Add(Keep(dead), "bob", new SessionLogRouter());
 
         store.CloseAll(TimeSpan.FromSeconds(5));
 
@@ -78,7 +78,7 @@ public class SessionStoreTests
     {
         var store = new SessionStore();
         var hanging = new RecordingSession { HangOnDisconnect = true };
-        store.Add(hanging, "bob", new SessionLogRouter());
+        store.Add(Keep(hanging), "bob", new SessionLogRouter());
 
         var clock = Stopwatch.StartNew();
         store.CloseAll(TimeSpan.FromMilliseconds(300));
@@ -91,7 +91,7 @@ public class SessionStoreTests
     public async Task Closing_a_session_twice_disconnects_once()
     {
         var remote = new RecordingSession();
-        var session = new SessionStore().Add(remote, "bob", new SessionLogRouter());
+        var session = new SessionStore().Add(Keep(remote), "bob", new SessionLogRouter());
 
         await session.CloseAsync(CancellationToken.None);
         await session.CloseAsync(CancellationToken.None);
@@ -107,7 +107,7 @@ public class SessionStoreTests
         {
             Info = new SessionInfo { ServerBanner = "SSH-2.0-OpenSSH_9.2", HostKeyFingerprint = "SHA256:abc", SshCipher = "aes256-gcm@openssh.com", UserName = "deploy" },
         };
-        var session = new SessionStore().Add(remote, "ignored", new SessionLogRouter());
+        var session = new SessionStore().Add(Keep(remote), "ignored", new SessionLogRouter());
 
         Assert.Equal("deploy", session.User);
         Assert.Equal(RemoteProtocol.Sftp, session.Protocol);
@@ -117,6 +117,31 @@ public class SessionStoreTests
         Assert.Equal("/home/deploy", session.CurrentDirectory);
         Assert.True(session.Connected);
         Assert.Equal("sftp://deploy@[::1]:2222", session.ToString());
+    }
+
+    [Fact]
+    public async Task A_session_that_connected_again_shows_and_uses_the_new_connection()
+    {
+        var lost = new RecordingSession { IsConnected = false };
+        var fresh = new RecordingSession { Info = new SessionInfo { ServerBanner = "SSH-2.0-OpenSSH_9.6" } };
+        var keeper = new SessionKeeper(lost, _ => Task.FromResult<IRemoteSession>(fresh), 3, TimeSpan.Zero, null);
+        var session = new SessionStore().Add(keeper, "deploy", new SessionLogRouter());
+
+        Assert.False(session.Connected);
+        Assert.Equal(3, session.ReconnectAttempts);
+        Assert.Equal(0, session.Reconnects);
+
+        Assert.Same(fresh, await session.ReadyAsync(CancellationToken.None));
+
+        Assert.True(session.Connected);
+        Assert.Same(fresh, session.Remote);
+        Assert.Equal(1, session.Reconnects);
+        Assert.Equal("SSH-2.0-OpenSSH_9.6", session.ServerBanner);
+        Assert.Equal(1, lost.Disposals);
+
+        await session.CloseAsync(CancellationToken.None);
+        Assert.Equal(1, fresh.Disconnects);
+        Assert.False(session.Connected);
     }
 
     [Theory]
@@ -132,6 +157,10 @@ public class SessionStoreTests
         Assert.Equal(ok, SessionTransformationAttribute.TryGetId(value, out var parsed));
         Assert.Equal(id, parsed);
     }
+
+    /// <summary>A keeper that never reconnects, as after Connect-FtpSession -ReconnectAttempts 0.</summary>
+    private static SessionKeeper Keep(IRemoteSession session) =>
+        new(session, _ => throw new InvalidOperationException("This test never reconnects."), 0, TimeSpan.Zero, null);
 
     /// <summary>Test double of the core session: records goodbyes and disposals; transfers nothing.</summary>
     private sealed class RecordingSession : IRemoteSession

@@ -97,6 +97,19 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
     [ValidateRange(0, 86400)]
     public int KeepAliveInterval { get; set; }
 
+    /// <summary>
+    /// Connection attempts when a command finds the session's connection lost (closed by the server while idle, a
+    /// restart, a dropped link); 0 turns reconnecting off. The default is 3.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int ReconnectAttempts { get; set; } = 3;
+
+    /// <summary>Seconds between two reconnection attempts; the default is 5.</summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int ReconnectDelay { get; set; } = 5;
+
     protected override void ProcessRecord()
     {
         var log = new SessionLogRouter();
@@ -112,7 +125,14 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
 
         if (remote is not null)
         {
-            WriteObject(SessionStore.Current.Add(remote, userName, log));
+            // The same options again: a reconnection is checked against the same certificate and host-key trust.
+            var keeper = new SessionKeeper(
+                remote,
+                cancellationToken => RemoteSessionFactory.ConnectAsync(options, cancellationToken),
+                ReconnectAttempts,
+                TimeSpan.FromSeconds(ReconnectDelay),
+                log);
+            WriteObject(SessionStore.Current.Add(keeper, userName, log));
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using FtpTools.Core;
 using FtpTools.Core.Transfers;
 using FtpTools.Infrastructure;
 
@@ -23,7 +24,10 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     [ValidateNotNull]
     public FtpToolsSession? Session { get; set; }
 
-    /// <summary>The session to use: -Session, else the newest of this runspace. Terminates when there is none or it is closed.</summary>
+    /// <summary>
+    /// The session to use: -Session, else the newest of this runspace. Terminates when there is none, when it was
+    /// disconnected, or when its connection was lost and it does not reconnect (-ReconnectAttempts 0).
+    /// </summary>
     internal FtpToolsSession ResolveSession()
     {
         var session = Session ?? SessionStore.Current.Default;
@@ -31,7 +35,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         {
             Fail("NoSession", ErrorCategory.ConnectionError, "No FtpTools session is open in this runspace. Open one with Connect-FtpSession, or pass -Session.", null);
         }
-        else if (!session.Connected)
+        else if (session.Closed || (!session.Connected && !session.Keeper.CanReconnect))
         {
             Fail(
                 "SessionClosed",
@@ -43,9 +47,47 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         return session!;
     }
 
-    /// <summary><see cref="FtpToolsCmdlet.RunCore"/> on <paramref name="session"/>, with its protocol log as verbose output.</summary>
-    internal bool Run(FtpToolsSession session, object? target, Func<PipelineChannel, CancellationToken, Task> work) =>
-        RunCore(session.Log, target, work);
+    /// <summary>
+    /// <see cref="FtpToolsCmdlet.RunCore"/> on <paramref name="session"/>, with its protocol log as verbose output.
+    /// First the session is made ready (<see cref="FtpToolsSession.ReadyAsync"/>): a lost connection, or an idle one
+    /// that no longer answers, is made again, and a warning says so; <paramref name="work"/> then finds the new
+    /// connection in <see cref="FtpToolsSession.Remote"/>. Work that only reads (<paramref name="repeatable"/>) and
+    /// loses its connection runs once more on a new one: a server that closed the connection since the last command
+    /// is often noticed only by the next command's first request.
+    /// </summary>
+    internal bool Run(FtpToolsSession session, object? target, Func<PipelineChannel, CancellationToken, Task> work, bool repeatable = false) =>
+        RunCore(session.Log, target, async (channel, cancellationToken) =>
+        {
+            await ReadyAsync(session, channel, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                try
+                {
+                    await work(channel, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (repeatable && session.Keeper.WorthAnotherTry(ex, cancellationToken))
+                {
+                    channel.WriteWarning($"The connection was lost: {ex.Message} Running the command again on a new connection.");
+                    await ReadyAsync(session, channel, cancellationToken).ConfigureAwait(false);
+                    await work(channel, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                session.Keeper.Touch();
+            }
+        });
+
+    /// <summary>Makes <paramref name="session"/> ready for a command, with a warning when that took a new connection.</summary>
+    internal static async Task ReadyAsync(FtpToolsSession session, PipelineChannel channel, CancellationToken cancellationToken)
+    {
+        var before = session.Reconnects;
+        await session.ReadyAsync(cancellationToken).ConfigureAwait(false);
+        if (session.Reconnects != before)
+        {
+            channel.WriteWarning($"Session {session.Id} ({session}) had lost its connection and is connected again, in {session.CurrentDirectory}.");
+        }
+    }
 
     /// <summary>
     /// Writes one transfer result as output, then reports what went wrong with it: a failure as an error
@@ -90,17 +132,22 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                 continue;
             }
 
-            Run(session, directory, async (_, cancellationToken) =>
-            {
-                if (download)
+            // Making sure a directory exists can be done twice.
+            Run(
+                session,
+                directory,
+                async (_, cancellationToken) =>
                 {
-                    System.IO.Directory.CreateDirectory(directory);
-                }
-                else
-                {
-                    await TransferEngine.EnsureRemoteDirectoryAsync(session.Remote, directory, cancellationToken).ConfigureAwait(false);
-                }
-            });
+                    if (download)
+                    {
+                        System.IO.Directory.CreateDirectory(directory);
+                    }
+                    else
+                    {
+                        await TransferEngine.EnsureRemoteDirectoryAsync(session.Remote, directory, cancellationToken).ConfigureAwait(false);
+                    }
+                },
+                repeatable: true);
         }
 
         var progress = new TransferProgressReporter(activity, plan);
@@ -116,6 +163,15 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             {
                 var sink = progress.For(channel);
                 result = await TransferAsync(session, transfer, direction, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false);
+                if (result is { Status: TransferStatus.Failed, Exception: { } failure } && session.Keeper.WorthAnotherTry(failure, cancellationToken))
+                {
+                    // Lost in the middle of the file: nothing of it is under its final name (a part file at most, which
+                    // -Resume continues), so it goes again, once, on a new connection.
+                    channel.WriteWarning($"The connection was lost while transferring {transfer.Source}: {failure.Message} Transferring it again on a new connection.");
+                    await ReadyAsync(session, channel, cancellationToken).ConfigureAwait(false);
+                    result = await TransferAsync(session, transfer, direction, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (result is not null)
                 {
                     progress.Finished(result, transfer.Length);
@@ -137,7 +193,8 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         if (_queue is { HasPending: true } queue && _queueSession is { } session)
         {
             _queue = null;
-            Run(session, null, async (channel, _) => await queue.CompleteAsync((result, state) => WriteFinished(channel, result, state)).ConfigureAwait(false));
+            // The files in flight belong to the connection they started on: no reconnection before their commit.
+            RunCore(session.Log, null, async (channel, _) => await queue.CompleteAsync((result, state) => WriteFinished(channel, result, state)).ConfigureAwait(false));
         }
 
         base.EndProcessing();

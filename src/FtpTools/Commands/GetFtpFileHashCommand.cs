@@ -45,7 +45,7 @@ public sealed class GetFtpFileHashCommand : RemotePathCmdlet
             IReadOnlyList<RemoteWalkEntry> entries = Array.Empty<RemoteWalkEntry>();
             IReadOnlyList<RemoteWalkError> errors = Array.Empty<RemoteWalkError>();
             if (!Run(session, path, async (_, cancellationToken) =>
-                (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, new[] { path }, null, cancellationToken).ConfigureAwait(false)))
+                (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, new[] { path }, null, cancellationToken).ConfigureAwait(false), repeatable: true))
             {
                 continue;
             }
@@ -72,7 +72,7 @@ public sealed class GetFtpFileHashCommand : RemotePathCmdlet
             hash = await (listed is null
                 ? RemoteFileHasher.ComputeAsync(session.Remote, full, algorithm, ServerOnly, progress, cancellationToken)
                 : RemoteFileHasher.ComputeAsync(session.Remote, listed, algorithm, ServerOnly, progress, cancellationToken)).ConfigureAwait(false);
-        });
+        }, repeatable: true);
 
         if (progress.Shown)
         {

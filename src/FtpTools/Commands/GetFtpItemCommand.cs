@@ -77,14 +77,25 @@ public sealed class GetFtpItemCommand : FtpSessionCmdlet
             FollowSymbolicLinks = FollowSymlink.IsPresent,
         };
 
-        var walker = new RemoteWalker(session.Remote, paths, options);
+        // Made on the connection the first batch finds ready (a lost one is made again first); the walk stays on it.
+        RemoteWalker? walker = null;
 
         // Pull one batch (one listing) at a time and write it from this thread before asking for the next,
         // so a downstream command can use the same session between batches without racing the walk.
         while (true)
         {
             RemoteWalkBatch? batch = null;
-            if (!Run(session, paths, async (_, cancellationToken) => batch = await walker.NextBatchAsync(cancellationToken).ConfigureAwait(false))
+            var first = walker is null;
+            if (!Run(
+                    session,
+                    paths,
+                    async (_, cancellationToken) =>
+                    {
+                        // The first listing may run again on a new connection, with a walker of its own.
+                        walker = first ? new RemoteWalker(session.Remote, paths, options) : walker!;
+                        batch = await walker.NextBatchAsync(cancellationToken).ConfigureAwait(false);
+                    },
+                    repeatable: first)
                 || batch is null)
             {
                 return;

@@ -63,7 +63,7 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
         IReadOnlyList<RemoteWalkError> errors = Array.Empty<RemoteWalkError>();
         var walkOptions = new RemoteWalkOptions { Recurse = Recurse.IsPresent, Include = Include, Exclude = Exclude };
         if (!Run(session, inputs, async (_, cancellationToken) =>
-            (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, walkPaths, walkOptions, cancellationToken).ConfigureAwait(false)))
+            (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, walkPaths, walkOptions, cancellationToken).ConfigureAwait(false), repeatable: true))
         {
             return;
         }

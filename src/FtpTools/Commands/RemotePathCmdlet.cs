@@ -50,7 +50,7 @@ public abstract class RemotePathCmdlet : FtpSessionCmdlet
             if (IsLiteral || !RemotePath.HasWildcards(path))
             {
                 RemoteItem? item = null;
-                if (Run(session, full, async (_, cancellationToken) => item = await session.Remote.GetItemAsync(full, cancellationToken).ConfigureAwait(false)))
+                if (Run(session, full, async (_, cancellationToken) => item = await session.Remote.GetItemAsync(full, cancellationToken).ConfigureAwait(false), repeatable: true))
                 {
                     if (item is null)
                     {
@@ -68,7 +68,7 @@ public abstract class RemotePathCmdlet : FtpSessionCmdlet
             IReadOnlyList<RemoteWalkEntry> entries = Array.Empty<RemoteWalkEntry>();
             IReadOnlyList<RemoteWalkError> errors = Array.Empty<RemoteWalkError>();
             if (Run(session, path, async (_, cancellationToken) =>
-                (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, new[] { path }, null, cancellationToken).ConfigureAwait(false)))
+                (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, new[] { path }, null, cancellationToken).ConfigureAwait(false), repeatable: true))
             {
                 foreach (var error in errors)
                 {

@@ -63,7 +63,7 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
         var destination = MyInvocation.ExpectingInput && !Destination.EndsWith("/", StringComparison.Ordinal) ? Destination + "/" : Destination;
         TransferPlan? plan = null;
         if (!Run(session, Destination, async (_, cancellationToken) =>
-            plan = await TransferPlanner.PlanUploadsAsync(session.Remote, sources, Recurse.IsPresent, destination, cancellationToken).ConfigureAwait(false)))
+            plan = await TransferPlanner.PlanUploadsAsync(session.Remote, sources, Recurse.IsPresent, destination, cancellationToken).ConfigureAwait(false), repeatable: true))
         {
             return;
         }

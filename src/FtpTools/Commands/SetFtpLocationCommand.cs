@@ -31,7 +31,7 @@ public sealed class SetFtpLocationCommand : FtpSessionCmdlet
             return;
         }
 
-        if (Run(session, full, (_, cancellationToken) => session.Remote.ChangeDirectoryAsync(full, cancellationToken)) && PassThru)
+        if (Run(session, full, (_, cancellationToken) => session.Remote.ChangeDirectoryAsync(full, cancellationToken), repeatable: true) && PassThru)
         {
             WriteObject(session.CurrentDirectory);
         }

@@ -32,7 +32,7 @@ public sealed class TestFtpPathCommand : FtpSessionCmdlet
             var full = RemotePath.Combine(session.CurrentDirectory, path);
             var found = false;
             var ok = Run(session, full, async (_, cancellationToken) =>
-                found = await RemotePathProbe.ExistsAsync(session.Remote, full, PathType, cancellationToken).ConfigureAwait(false));
+                found = await RemotePathProbe.ExistsAsync(session.Remote, full, PathType, cancellationToken).ConfigureAwait(false), repeatable: true);
 
             if (ok)
             {

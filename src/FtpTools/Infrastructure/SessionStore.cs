@@ -54,11 +54,11 @@ internal sealed class SessionStore
         }
     }
 
-    public FtpToolsSession Add(IRemoteSession remote, string? userName, SessionLogRouter log)
+    public FtpToolsSession Add(SessionKeeper keeper, string? userName, SessionLogRouter log)
     {
         lock (_sessions)
         {
-            var session = new FtpToolsSession(++_lastId, remote, userName, log);
+            var session = new FtpToolsSession(++_lastId, keeper, userName, log);
             _sessions.Add(session);
             return session;
         }

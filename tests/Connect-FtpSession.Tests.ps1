@@ -117,7 +117,7 @@ Describe 'Connect-FtpSession' {
             $session.Reconnects | Should -Be 1
             $session.Connected | Should -BeTrue
             $session.CurrentDirectory | Should -Be $directory
-            ($warnings.Message -join "`n") | Should -BeLike "*Session $($session.Id) (*) had lost its connection and is connected again, in $directory.*"
+            ($warnings.Message -join "`n") | Should -BeLike "*The connection to $($session.Host):$($session.Port) had been lost and was made again; working directory $directory.*"
         }
 
         It 'stays lost with -ReconnectAttempts 0' {

@@ -8,17 +8,17 @@ using FtpTools.Core.Logging;
 namespace FtpTools.Core;
 
 /// <summary>
-/// Keeps one user-facing session usable across lost connections: before an operation starts (<see cref="ReadyAsync"/>),
+/// Keeps one user-facing session usable across lost connections: before an operation starts (<see cref="ReadyAsync(CancellationToken)"/>),
 /// a session found lost, or one that has been idle and does not answer a keep-alive probe, is replaced by a new
 /// connection made exactly as the first one was (same options, so the same certificate and host-key checks), and the
 /// working directory is restored. An <see cref="IRemoteSession"/> itself is never revived; the keeper swaps it.
 /// <para>
 /// Only the start of an operation reconnects, so nothing the server may already have done is repeated behind the
 /// caller's back; a caller that knows an operation can safely run again (a transfer, which never puts a partial file
-/// under its final name) may call <see cref="ReadyAsync"/> again after a <see cref="ConnectionLostException"/> and
+/// under its final name) may call <see cref="ReadyAsync(CancellationToken)"/> again after a <see cref="ConnectionLostException"/> and
 /// repeat it. Trust and login failures are never retried: a changed host key stays a changed host key.
 /// </para>
-/// <para>Threading: <see cref="ReadyAsync"/> may be called from any thread; reconnections are serialised.</para>
+/// <para>Threading: <see cref="ReadyAsync(CancellationToken)"/> may be called from any thread; reconnections are serialised.</para>
 /// </summary>
 public sealed class SessionKeeper : IAsyncDisposable
 {
@@ -67,10 +67,10 @@ public sealed class SessionKeeper : IAsyncDisposable
     /// <summary>True once <see cref="CloseAsync"/> or <see cref="DisposeAsync"/> ran.</summary>
     public bool Closed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Whether the next <see cref="ReadyAsync"/> may replace a lost session.</summary>
+    /// <summary>Whether the next <see cref="ReadyAsync(CancellationToken)"/> may replace a lost session.</summary>
     public bool CanReconnect => Attempts > 0 && !Closed;
 
-    /// <summary>Idle time after which <see cref="ReadyAsync"/> probes the session first (tests shorten it).</summary>
+    /// <summary>Idle time after which <see cref="ReadyAsync(CancellationToken)"/> probes the session first (tests shorten it).</summary>
     public TimeSpan ProbeAfterIdle { get; set; } = DefaultProbeAfterIdle;
 
     /// <summary>Marks the session as just used (after an operation ended), so an idle probe counts from here.</summary>
@@ -82,7 +82,70 @@ public sealed class SessionKeeper : IAsyncDisposable
     /// and the first attempt's <see cref="AuthenticationFailedException"/>, <see cref="TrustFailureException"/> or
     /// <see cref="ProtocolViolationException"/> as it is. With reconnection off, returns the session as it is.
     /// </summary>
-    public async Task<IRemoteSession> ReadyAsync(CancellationToken cancellationToken)
+    public Task<IRemoteSession> ReadyAsync(CancellationToken cancellationToken) => ReadyAsync(null, cancellationToken);
+
+    /// <summary>As <see cref="ReadyAsync(CancellationToken)"/>; a new connection is also told to <paramref name="warn"/>.</summary>
+    public async Task<IRemoteSession> ReadyAsync(Action<string>? warn, CancellationToken cancellationToken)
+    {
+        var before = Reconnects;
+        var session = await ReadyCoreAsync(cancellationToken).ConfigureAwait(false);
+        if (Reconnects != before)
+        {
+            warn?.Invoke($"The connection to {session.Host}:{session.Port} had been lost and was made again; working directory {session.CurrentDirectory}.");
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// Runs one command's <paramref name="work"/> on the session made ready for it. Work that only reads, or that is
+    /// otherwise safe to do twice (<paramref name="repeatable"/>), and that loses its connection runs once more on a
+    /// new one: a server that closed the connection since the last command is often noticed only by the next
+    /// command's first request. Other work that loses its connection fails with the loss; the next call reconnects.
+    /// What happens to the connection is told to <paramref name="warn"/>.
+    /// </summary>
+    public async Task RunAsync(Func<IRemoteSession, CancellationToken, Task> work, bool repeatable, Action<string>? warn, CancellationToken cancellationToken)
+    {
+        if (work is null)
+        {
+            throw new ArgumentNullException(nameof(work));
+        }
+
+        var session = await ReadyAsync(warn, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            try
+            {
+                await work(session, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (repeatable && WorthAnotherTry(ex, cancellationToken))
+            {
+                session = await AgainAfterLossAsync(ex, "the command", warn, cancellationToken).ConfigureAwait(false);
+                await work(session, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Touch();
+        }
+    }
+
+    /// <summary>
+    /// After <paramref name="failure"/> of something safe to do twice (see <see cref="WorthAnotherTry"/>, which the caller
+    /// checked): says that <paramref name="what"/> goes again and returns the new connection to do it on.
+    /// </summary>
+    public Task<IRemoteSession> AgainAfterLossAsync(Exception failure, string what, Action<string>? warn, CancellationToken cancellationToken)
+    {
+        if (failure is null)
+        {
+            throw new ArgumentNullException(nameof(failure));
+        }
+
+        warn?.Invoke($"The connection was lost: {failure.Message} Running {what} again on a new connection.");
+        return ReadyAsync(warn, cancellationToken);
+    }
+
+    private async Task<IRemoteSession> ReadyCoreAsync(CancellationToken cancellationToken)
     {
         ThrowIfClosed();
         var session = Current;
@@ -145,7 +208,7 @@ public sealed class SessionKeeper : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether an operation that failed with <paramref name="failure"/> may run once more after <see cref="ReadyAsync"/>:
+    /// Whether an operation that failed with <paramref name="failure"/> may run once more after <see cref="ReadyAsync(CancellationToken)"/>:
     /// the connection was lost (not refused, not a protocol violation), reconnecting is on, and nobody cancelled.
     /// Only for operations that are safe to repeat, such as a transfer, which never leaves a partial file under its
     /// final name.

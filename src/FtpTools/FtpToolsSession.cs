@@ -89,7 +89,7 @@ public sealed class FtpToolsSession
 
     internal bool Closed => Keeper.Closed;
 
-    /// <summary>The connection to run a command on, made again first when it was lost (see <see cref="SessionKeeper.ReadyAsync"/>).</summary>
+    /// <summary>The connection to run a command on, made again first when it was lost (see <see cref="SessionKeeper.ReadyAsync(CancellationToken)"/>).</summary>
     internal Task<IRemoteSession> ReadyAsync(CancellationToken cancellationToken) => Keeper.ReadyAsync(cancellationToken);
 
     /// <summary>Says goodbye and closes the connection. Safe to call twice; a dead connection is just disposed.</summary>

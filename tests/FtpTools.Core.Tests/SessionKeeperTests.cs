@@ -251,6 +251,111 @@ public class SessionKeeperTests
         Assert.False(keeper.WorthAnotherTry(new OperationCanceledException(), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Work_that_can_run_twice_runs_again_on_a_new_connection_when_its_connection_is_lost_and_says_so()
+    {
+        var first = new FakeSession { CurrentDirectory = "/data" };
+        var second = new FakeSession { CurrentDirectory = "/" };
+        await using var keeper = new SessionKeeper(first, new Connects(second).Next, 3, TimeSpan.Zero, null) { ProbeAfterIdle = Long };
+        var warnings = new List<string>();
+        var ranOn = new List<IRemoteSession>();
+
+        await keeper.RunAsync(
+            (session, _) =>
+            {
+                ranOn.Add(session);
+                if (ranOn.Count == 1)
+                {
+                    first.IsConnected = false;
+                    throw new ConnectionLostException("The server closed the connection.");
+                }
+
+                return Task.CompletedTask;
+            },
+            repeatable: true,
+            warnings.Add,
+            CancellationToken.None);
+
+        Assert.Equal(new IRemoteSession[] { first, second }, ranOn);
+        Assert.Equal(
+            new[]
+            {
+                "The connection was lost: The server closed the connection. Running the command again on a new connection.",
+                "The connection to ftp.example:21 had been lost and was made again; working directory /data.",
+            },
+            warnings);
+        Assert.Equal(1, keeper.Reconnects);
+    }
+
+    [Fact]
+    public async Task Work_that_changes_something_fails_with_the_loss_and_the_next_command_connects_again()
+    {
+        var first = new FakeSession();
+        var second = new FakeSession();
+        var connects = new Connects(second);
+        await using var keeper = new SessionKeeper(first, connects.Next, 3, TimeSpan.Zero, null) { ProbeAfterIdle = Long };
+        var warnings = new List<string>();
+        var runs = 0;
+
+        var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => keeper.RunAsync(
+            (_, _) =>
+            {
+                runs++;
+                first.IsConnected = false;
+                throw new ConnectionLostException("The server closed the connection.");
+            },
+            repeatable: false,
+            warnings.Add,
+            CancellationToken.None));
+
+        Assert.Equal("The server closed the connection.", lost.Message);
+        Assert.Equal(1, runs);
+        Assert.Equal(0, connects.Count);
+        Assert.Empty(warnings);
+
+        IRemoteSession? next = null;
+        await keeper.RunAsync((session, _) => { next = session; return Task.CompletedTask; }, repeatable: false, warnings.Add, CancellationToken.None);
+
+        Assert.Same(second, next);
+        Assert.Equal(new[] { "The connection to ftp.example:21 had been lost and was made again; working directory /." }, warnings);
+    }
+
+    [Fact]
+    public async Task Work_is_not_run_again_for_a_refusal_nor_without_attempts()
+    {
+        var refusing = new FakeSession();
+        var connects = new Connects(new FakeSession());
+        await using var keeper = new SessionKeeper(refusing, connects.Next, 3, TimeSpan.Zero, null) { ProbeAfterIdle = Long };
+        var runs = 0;
+
+        await Assert.ThrowsAsync<CommandRefusedException>(() => keeper.RunAsync(
+            (_, _) =>
+            {
+                runs++;
+                throw new CommandRefusedException("550 Permission denied.", RemoteErrorKind.PermissionDenied, 550);
+            },
+            repeatable: true,
+            null,
+            CancellationToken.None));
+        Assert.Equal(1, runs);
+
+        var lost = new FakeSession();
+        var none = new Connects(new FakeSession());
+        await using var off = new SessionKeeper(lost, none.Next, 0, TimeSpan.Zero, null);
+        await Assert.ThrowsAsync<ConnectionLostException>(() => off.RunAsync(
+            (_, _) =>
+            {
+                runs++;
+                lost.IsConnected = false;
+                throw new ConnectionLostException("The server closed the connection.");
+            },
+            repeatable: true,
+            null,
+            CancellationToken.None));
+        Assert.Equal(2, runs);
+        Assert.Equal(0, connects.Count + none.Count);
+    }
+
     /// <summary>Hands out scripted outcomes, one per connection attempt, and counts the attempts.</summary>
     private sealed class Connects
     {

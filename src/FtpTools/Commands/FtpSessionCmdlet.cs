@@ -48,46 +48,14 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     }
 
     /// <summary>
-    /// <see cref="FtpToolsCmdlet.RunCore"/> on <paramref name="session"/>, with its protocol log as verbose output.
-    /// First the session is made ready (<see cref="FtpToolsSession.ReadyAsync"/>): a lost connection, or an idle one
-    /// that no longer answers, is made again, and a warning says so; <paramref name="work"/> then finds the new
-    /// connection in <see cref="FtpToolsSession.Remote"/>. Work that only reads (<paramref name="repeatable"/>) and
-    /// loses its connection runs once more on a new one: a server that closed the connection since the last command
-    /// is often noticed only by the next command's first request.
+    /// <see cref="FtpToolsCmdlet.RunCore"/> on <paramref name="session"/>, with its protocol log as verbose output,
+    /// through <see cref="SessionKeeper.RunAsync"/>: a lost connection, or an idle one that no longer answers, is made
+    /// again first, and <paramref name="repeatable"/> work (it only reads) that loses its connection runs once more on a
+    /// new one; warnings say so. <paramref name="work"/> finds the connection in <see cref="FtpToolsSession.Remote"/>.
     /// </summary>
     internal bool Run(FtpToolsSession session, object? target, Func<PipelineChannel, CancellationToken, Task> work, bool repeatable = false) =>
-        RunCore(session.Log, target, async (channel, cancellationToken) =>
-        {
-            await ReadyAsync(session, channel, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                try
-                {
-                    await work(channel, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (repeatable && session.Keeper.WorthAnotherTry(ex, cancellationToken))
-                {
-                    channel.WriteWarning($"The connection was lost: {ex.Message} Running the command again on a new connection.");
-                    await ReadyAsync(session, channel, cancellationToken).ConfigureAwait(false);
-                    await work(channel, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                session.Keeper.Touch();
-            }
-        });
-
-    /// <summary>Makes <paramref name="session"/> ready for a command, with a warning when that took a new connection.</summary>
-    internal static async Task ReadyAsync(FtpToolsSession session, PipelineChannel channel, CancellationToken cancellationToken)
-    {
-        var before = session.Reconnects;
-        await session.ReadyAsync(cancellationToken).ConfigureAwait(false);
-        if (session.Reconnects != before)
-        {
-            channel.WriteWarning($"Session {session.Id} ({session}) had lost its connection and is connected again, in {session.CurrentDirectory}.");
-        }
-    }
+        RunCore(session.Log, target, (channel, cancellationToken) =>
+            session.Keeper.RunAsync((_, ct) => work(channel, ct), repeatable, channel.WriteWarning, cancellationToken));
 
     /// <summary>
     /// Writes one transfer result as output, then reports what went wrong with it: a failure as an error
@@ -167,8 +135,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                 {
                     // Lost in the middle of the file: nothing of it is under its final name (a part file at most, which
                     // -Resume continues), so it goes again, once, on a new connection.
-                    channel.WriteWarning($"The connection was lost while transferring {transfer.Source}: {failure.Message} Transferring it again on a new connection.");
-                    await ReadyAsync(session, channel, cancellationToken).ConfigureAwait(false);
+                    await session.Keeper.AgainAfterLossAsync(failure, "the transfer of " + transfer.Source, channel.WriteWarning, cancellationToken).ConfigureAwait(false);
                     result = await TransferAsync(session, transfer, direction, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false);
                 }
 

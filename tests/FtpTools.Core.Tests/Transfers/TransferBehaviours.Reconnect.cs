@@ -41,6 +41,34 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    public async Task A_listing_whose_connection_the_server_dropped_since_the_last_command_runs_again_on_a_new_one()
+    {
+        ServerFile("c.txt", Bytes(30, 3));
+        await Session.ChangeDirectoryAsync(RemoteDir, Timeout());
+        await using var keeper = new SessionKeeper(Session, Target.ConnectAsync, 2, TimeSpan.Zero, null);
+        var warnings = new System.Collections.Generic.List<string>();
+        System.Collections.Generic.IReadOnlyList<RemoteItem>? listed = null;
+
+        Target.KillServerSide();
+        await keeper.RunAsync(async (session, ct) => listed = await session.ListDirectoryAsync(".", ct), repeatable: true, warnings.Add, Timeout());
+
+        Assert.Equal(new[] { "c.txt" }, listed!.Select(i => i.Name));
+        Assert.Equal(1, keeper.Reconnects);
+        Assert.True(keeper.Current.IsConnected);
+
+        // The loss is noticed either by the listing's first request (then it runs again) or before it started.
+        Assert.Equal(
+            $"The connection to {Session.Host}:{Session.Port} had been lost and was made again; working directory {RemoteDir}.",
+            warnings[^1]);
+        Assert.InRange(warnings.Count, 1, 2);
+        if (warnings.Count == 2)
+        {
+            Assert.StartsWith("The connection was lost: ", warnings[0], StringComparison.Ordinal);
+            Assert.EndsWith(" Running the command again on a new connection.", warnings[0], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_download_lost_mid_file_goes_again_on_the_new_connection_and_only_the_whole_file_takes_the_final_name()
     {
         var data = Bytes(Long, 43);

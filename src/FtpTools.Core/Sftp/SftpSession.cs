@@ -95,6 +95,9 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
 
     public string CurrentDirectory => Volatile.Read(ref _currentDirectory);
 
+    /// <summary>The SSH connection under the session, when it runs over one (tests).</summary>
+    internal SshClient? Ssh => _owner as SshClient;
+
     /// <summary>The server's extensions from SSH_FXP_VERSION (name to version data).</summary>
     internal IReadOnlyDictionary<string, string> Extensions => _channel.ServerVersion.Extensions;
 

@@ -1,10 +1,12 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.Ftp;
 using FtpTools.Core.IO;
 using FtpTools.Core.Ssh.Channels;
 using FtpTools.Core.Ssh.Transport;
@@ -286,6 +288,13 @@ internal sealed class SshClient : IAsyncDisposable
             throw new ConnectFailedException($"Could not resolve the SSH server name {host}: {ex.Message}", ex);
         }
 
+#if NET8_0_OR_GREATER
+        if (!OperatingSystem.IsWindows())
+        {
+            return await OpenBlockingTcpAsync(options, addresses, cancellationToken).ConfigureAwait(false);
+        }
+#endif
+
         foreach (var address in addresses)
         {
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -321,6 +330,57 @@ internal sealed class SshClient : IAsyncDisposable
 
         throw new ConnectFailedException($"Could not connect to the SSH server {host}:{port}: {last?.Message ?? "no address"}", last);
     }
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// On Unix: a connection the runtime's event loop never sees (<see cref="FtpSockets.ConnectAsync(IPEndPoint, TimeSpan, CancellationToken, bool, bool)"/>
+    /// with <c>blocking</c>), handed to the transport as a <see cref="BlockingSocketStream"/>, which it reads on a thread of
+    /// its own with blocking reads: a 1 GiB SFTP download from a near sshd took 1.42-1.61 s against 1.55-2.12 s through
+    /// the event loop, with half the system CPU (bench/README, stop 35).
+    /// </summary>
+    private static async Task<Stream> OpenBlockingTcpAsync(ConnectionOptions options, IPAddress[] addresses, CancellationToken cancellationToken)
+    {
+        var host = options.Host;
+        var port = options.EffectivePort;
+        var deadline = Stopwatch.GetTimestamp() + (long)(options.ConnectTimeout.TotalSeconds * Stopwatch.Frequency);
+        ConnectionLostException? last = null;
+        foreach (var address in addresses)
+        {
+            var remaining = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            try
+            {
+                // A blocking connect (on a thread of its own): a socket that was ever non-blocking stays so underneath,
+                // and .NET then waits for its "blocking" reads in the event loop after all.
+                var socket = await FtpSockets.ConnectAsync(new IPEndPoint(address, port), remaining, cancellationToken, blocking: true).ConfigureAwait(false);
+                TcpKeepAlive.Enable(socket);
+                options.Log?.Write(Logging.LogDirection.Info, $"Connected to {socket.RemoteEndPoint} from {socket.LocalEndPoint}.");
+                return new BlockingSocketStream(socket);
+            }
+            catch (ConnectionLostException ex)
+            {
+                // FtpSockets says what failed (with the socket's error inside) or that the time ran out (nothing inside).
+                last = ex;
+            }
+        }
+
+        if (last?.InnerException is SocketException refused)
+        {
+            throw new ConnectFailedException($"Could not connect to the SSH server {host}:{port}: {new SocketException((int)refused.SocketErrorCode).Message}", refused);
+        }
+
+        if (last is null && addresses.Length == 0)
+        {
+            throw new ConnectFailedException($"Could not connect to the SSH server {host}:{port}: no address");
+        }
+
+        throw new ConnectFailedException($"Connecting to {host}:{port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (ConnectTimeout).", last);
+    }
+#endif
 
     private async Task KeepAliveLoopAsync(TimeSpan interval, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Security.Cryptography;
 using System.Threading;
@@ -49,6 +50,33 @@ public sealed class SftpOverSshTests
 
         Assert.Equal(KernelTcpTimer.KeepAlive, timer);
         Assert.InRange(seconds, 45, 60);
+    }
+
+    [Fact]
+    public async Task Over_TCP_the_SSH_socket_is_never_made_non_blocking_and_its_packets_are_read_on_a_thread_of_their_own()
+    {
+        // On Unix, .NET reads a socket that was ever non-blocking through its event loop, a wake-up and a thread-pool
+        // work item per batch of data, even with synchronous reads (SshTransport's class remarks).
+        var dir = _sshd.NewTestDirectory("sftp-blocking");
+        var data = RandomNumberGenerator.GetBytes((4 * 1024 * 1024) + 3);
+        await File.WriteAllBytesAsync(Path.Combine(_sshd.RootDirectory, dir, "b.bin"), data);
+        await using var session = (FtpTools.Core.Sftp.SftpSession)await RemoteSessionFactory.ConnectAsync(Options(), CancellationToken.None);
+
+        using var copy = new MemoryStream();
+        await using (var read = await session.OpenReadAsync(_sshd.RemotePath(dir + "/b.bin"), 0, CancellationToken.None))
+        {
+            await read.CopyToAsync(copy);
+            await read.CompleteAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(copy.ToArray()));
+        var transport = session.Ssh!.TransportLayer;
+        Assert.True(transport.ReadsBlocking);
+        Assert.Equal("FtpTools SSH receive", transport.ReceiveThreadName);
+        var fd = transport.BlockingSocket!.SafeHandle.DangerousGetHandle().ToInt32();
+        var flags = File.ReadAllLines($"/proc/self/fdinfo/{fd}").Single(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        const int nonBlocking = 0x800; // O_NONBLOCK, 04000 in fdinfo's octal
+        Assert.Equal(0, Convert.ToInt32(flags.Substring("flags:".Length).Trim(), 8) & nonBlocking);
     }
 
     [Fact]

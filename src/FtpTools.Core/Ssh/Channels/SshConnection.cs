@@ -56,7 +56,7 @@ internal sealed class SshConnection : IAsyncDisposable
     /// <summary>Starts the receive loop. Call once, after authentication.</summary>
     public void Start()
     {
-        _loop ??= Task.Run(ReceiveLoopAsync);
+        _loop ??= _transport is SshTransport transport ? transport.StartReceiveLoop(ReceiveLoopAsync) : Task.Run(ReceiveLoopAsync);
     }
 
     /// <summary>Opens a "session" channel (RFC 4254 §6.1).</summary>

@@ -18,7 +18,7 @@ internal sealed partial class SshTransport
 
     private async Task InitialKeyExchangeAsync(CancellationToken cancellationToken)
     {
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterSendLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await SendKexInitLockedAsync(cancellationToken).ConfigureAwait(false);
@@ -70,7 +70,7 @@ internal sealed partial class SshTransport
     private async Task RunKeyExchangeAsync(byte[] serverKexInitPayload, CancellationToken cancellationToken, uint serverKexInitSequence = 0)
     {
         var serverInit = SshKexInit.Parse(serverKexInitPayload);
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterSendLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!_kexInProgress)
@@ -122,7 +122,7 @@ internal sealed partial class SshTransport
             var sessionId = _sessionId ??= result.ExchangeHash;
             var (send, receive) = CreateCiphers(method, negotiated, result, sessionId);
 
-            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await EnterSendLockAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await WritePacketLockedAsync(new[] { (byte)SshMessageNumber.SSH_MSG_NEWKEYS }, cancellationToken).ConfigureAwait(false);
@@ -313,7 +313,7 @@ internal sealed partial class SshTransport
 
         public async ValueTask SendAsync(byte[] payload, CancellationToken cancellationToken)
         {
-            await _transport._sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _transport.EnterSendLockAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await _transport.WritePacketLockedAsync(payload, cancellationToken).ConfigureAwait(false);

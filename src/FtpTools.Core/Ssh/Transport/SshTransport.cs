@@ -25,6 +25,15 @@ namespace FtpTools.Core.Ssh.Transport;
 /// Timeouts: a watchdog closes the connection when a packet that has begun, a key exchange, or (while
 /// <see cref="BoundIdleWaits"/> is set) any awaited packet takes longer than ConnectionOptions.OperationTimeout,
 /// and when a write cannot complete in that time; the session is dead after that in any case.
+/// <para>
+/// Over a <see cref="BlockingSocketStream"/> (SSH over TCP on Unix) every read and write is a synchronous call on a
+/// socket the runtime's event loop never sees: the connection layer's receive loop runs on a thread of its own
+/// (<see cref="StartReceiveLoop"/>) and blocks in its reads; a read by anyone else (the version exchange, the first
+/// key exchange, authentication) waits up to <see cref="ShortPoll.LimitMicroseconds"/> in poll(2) on its caller's
+/// thread and otherwise reads on a thread of its own (<see cref="BlockingCall"/>); writes block their caller (under
+/// the send lock, bounded by the write deadline). Deadlines, cancellation and dispose close the socket, which ends
+/// a blocked call.
+/// </para>
 /// </summary>
 internal sealed partial class SshTransport : ISshTransport
 {
@@ -34,6 +43,7 @@ internal sealed partial class SshTransport : ISshTransport
     private const long MaxPacketsPerKey = 1L << 31;
 
     private readonly Stream _stream;
+    private readonly BlockingSocketStream? _blocking;
     private readonly TcpQuickAck _quickAck;
     private readonly ConnectionOptions _options;
     private readonly SshAlgorithmPreferences _preferences;
@@ -48,6 +58,7 @@ internal sealed partial class SshTransport : ISshTransport
     private int _receiveStart;
     private int _receiveEnd;
     private long _bytesReceivedSinceKex;
+    private Thread? _receiveThread;
 
     // Sender state: guarded by _sendLock.
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -76,6 +87,7 @@ internal sealed partial class SshTransport : ISshTransport
     private SshTransport(Stream stream, ConnectionOptions options, SshAlgorithmPreferences preferences, Func<string, ReadOnlyMemory<byte>, CancellationToken, Task> hostKeyVerifier)
     {
         _stream = stream;
+        _blocking = stream as BlockingSocketStream;
         _quickAck = TcpQuickAck.For(stream);
         _options = options;
         _preferences = preferences;
@@ -116,6 +128,66 @@ internal sealed partial class SshTransport : ISshTransport
     /// and it bounds its own waits for replies.
     /// </summary>
     public bool BoundIdleWaits { get; set; } = true;
+
+    /// <summary>Whether reads and writes are blocking calls on a socket outside the runtime's event loop (see the class remarks).</summary>
+    internal bool ReadsBlocking => _blocking is not null;
+
+    /// <summary>
+    /// Starts the single receiver's loop: over a <see cref="BlockingSocketStream"/> on a thread of its own, which then
+    /// blocks in its reads and, should it need the send lock, waits for it there; otherwise on the thread pool.
+    /// </summary>
+    internal Task StartReceiveLoop(Func<Task> loop)
+    {
+        if (_blocking is null)
+        {
+            return Task.Run(loop);
+        }
+
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            _receiveThread = Thread.CurrentThread;
+            try
+            {
+                // The loop's awaits complete on this thread (its reads block, its sends wait for the lock here);
+                // should one still yield, the loop goes on elsewhere and its reads go to BlockingCall.
+                loop().GetAwaiter().GetResult();
+                done.TrySetResult(true);
+            }
+#pragma warning disable CA1031 // Handed to whoever awaits the loop, as Task.Run would.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "FtpTools SSH receive",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>The socket of a <see cref="BlockingSocketStream"/>, else null (tests).</summary>
+    internal Socket? BlockingSocket => _blocking?.BlockingSocket;
+
+    /// <summary>The name of the receive loop's own thread once it runs, else null (tests).</summary>
+    internal string? ReceiveThreadName => Volatile.Read(ref _receiveThread)?.Name;
+
+    private bool OnReceiveThread => _receiveThread is { } thread && ReferenceEquals(thread, Thread.CurrentThread);
+
+    /// <summary>Takes the send lock: on the receive thread by waiting there (it must not leave its thread), elsewhere asynchronously.</summary>
+    private ValueTask EnterSendLockAsync(CancellationToken cancellationToken)
+    {
+        if (OnReceiveThread)
+        {
+            _sendLock.Wait(cancellationToken);
+            return default;
+        }
+
+        return new ValueTask(_sendLock.WaitAsync(cancellationToken));
+    }
 
     /// <summary>Runs the version exchange and the first key exchange over a connected stream. Disposes the stream on failure.</summary>
     public static async Task<SshTransport> ConnectAsync(
@@ -165,7 +237,7 @@ internal sealed partial class SshTransport : ISshTransport
         }
 
         ThrowIfDead();
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterSendLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ThrowIfDead();
@@ -246,7 +318,7 @@ internal sealed partial class SshTransport : ISshTransport
     public async Task StartRekeyAsync(CancellationToken cancellationToken)
     {
         ThrowIfDead();
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterSendLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!_kexInProgress)
@@ -341,7 +413,7 @@ internal sealed partial class SshTransport : ISshTransport
         ArmWrite();
         try
         {
-            await _stream.WriteAsync(ours, 0, ours.Length, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(ours, ours.Length, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -373,7 +445,9 @@ internal sealed partial class SshTransport : ISshTransport
         int read;
         try
         {
-            read = await _stream.ReadAsync(_receiveBuffer, _receiveEnd, _receiveBuffer.Length - _receiveEnd, cancellationToken).ConfigureAwait(false);
+            read = _blocking is null
+                ? await _stream.ReadAsync(_receiveBuffer, _receiveEnd, _receiveBuffer.Length - _receiveEnd, cancellationToken).ConfigureAwait(false)
+                : await ReadBlockingAsync(_blocking, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -386,6 +460,53 @@ internal sealed partial class SshTransport : ISshTransport
         }
 
         _receiveEnd += read;
+    }
+
+    /// <summary>
+    /// One read from a <see cref="BlockingSocketStream"/>: on the receive thread a blocking read; elsewhere one at once
+    /// when poll(2) sees data within <see cref="ShortPoll.LimitMicroseconds"/>, else a blocking read on a thread of its
+    /// own, which cancellation ends by closing the connection (the session is over then anyway).
+    /// </summary>
+    private ValueTask<int> ReadBlockingAsync(BlockingSocketStream stream, CancellationToken cancellationToken)
+    {
+        var offset = _receiveEnd;
+        var count = _receiveBuffer.Length - _receiveEnd;
+        if (OnReceiveThread || stream.BlockingSocket.Poll(ShortPoll.LimitMicroseconds, SelectMode.SelectRead))
+        {
+            return new ValueTask<int>(stream.Read(_receiveBuffer, offset, count));
+        }
+
+        return new ValueTask<int>(ReadOnOwnThreadAsync(stream, offset, count, cancellationToken));
+    }
+
+    private async Task<int> ReadOnOwnThreadAsync(BlockingSocketStream stream, int offset, int count, CancellationToken cancellationToken)
+    {
+        var read = 0;
+        try
+        {
+            using (cancellationToken.Register(static state => ((SshTransport)state!).Abort(), this))
+            {
+                await BlockingCall.RunAsync(() => read = stream.Read(_receiveBuffer, offset, count)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The SSH read was cancelled; the connection was closed.", ex, cancellationToken);
+        }
+
+        return read;
+    }
+
+    /// <summary>Writes <paramref name="count"/> bytes: a blocking write over a <see cref="BlockingSocketStream"/>, else asynchronously.</summary>
+    private ValueTask WriteAsync(byte[] buffer, int count, CancellationToken cancellationToken)
+    {
+        if (_blocking is not null)
+        {
+            _blocking.Write(buffer, 0, count);
+            return default;
+        }
+
+        return new ValueTask(_stream.WriteAsync(buffer, 0, count, cancellationToken));
     }
 
     /// <summary>
@@ -429,7 +550,7 @@ internal sealed partial class SshTransport : ISshTransport
         ArmWrite();
         try
         {
-            await _stream.WriteAsync(_sendBuffer, 0, count, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(_sendBuffer, count, cancellationToken).ConfigureAwait(false);
             if (ExpectsPromptAnswer(payload.Span))
             {
                 // Its answer should be acknowledged at once, or sshd's Nagle holds the answer's tail back (see

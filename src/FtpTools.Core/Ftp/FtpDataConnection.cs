@@ -53,7 +53,7 @@ internal sealed class FtpDataConnection : IDisposable
 
     /// <summary>
     /// True when the socket has never been in non-blocking mode, so that <see cref="Read"/> is one blocking system
-    /// call (see <see cref="FtpSockets.ConnectAsync(System.Net.IPEndPoint, TimeSpan, CancellationToken, bool, bool)"/>).
+    /// call (see <see cref="IO.TcpConnector.ConnectAsync(System.Net.IPEndPoint, TimeSpan, CancellationToken, bool, bool)"/>).
     /// The first asynchronous call on the connection ends that for good.
     /// </summary>
     public bool ReadsBlocking { get; }

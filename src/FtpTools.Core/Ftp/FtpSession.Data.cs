@@ -644,7 +644,7 @@ internal sealed partial class FtpSession
 
         var target = await EnterPassiveModeAsync(epsv, cancellationToken).ConfigureAwait(false);
         Report($"Data connection to {target}.");
-        var socket = await FtpSockets.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline: !blocking && _control.AnswersQuickly).ConfigureAwait(false);
+        var socket = await TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline: !blocking && _control.AnswersQuickly).ConfigureAwait(false);
         return new PendingDataConnection(socket, null);
     }
 

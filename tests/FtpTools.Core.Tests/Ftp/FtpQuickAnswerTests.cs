@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Ftp;
+using FtpTools.Core.IO;
 using Xunit;
 
 namespace FtpTools.Core.Tests.Ftp;
@@ -93,7 +94,7 @@ public sealed class FtpQuickAnswerTests : IDisposable
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
 
-        var connect = FtpSockets.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(5), Token, inline: true);
+        var connect = TcpConnector.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(5), Token, inline: true);
 
         Assert.True(connect.IsCompletedSuccessfully);
         using var socket = await connect;
@@ -107,8 +108,8 @@ public sealed class FtpQuickAnswerTests : IDisposable
     {
         var closed = ClosedPort();
 
-        var inline = await Assert.ThrowsAsync<ConnectionLostException>(() => FtpSockets.ConnectAsync(closed, TimeSpan.FromSeconds(5), Token, inline: true));
-        var asynchronous = await Assert.ThrowsAsync<ConnectionLostException>(() => FtpSockets.ConnectAsync(closed, TimeSpan.FromSeconds(5), Token));
+        var inline = await Assert.ThrowsAsync<ConnectionLostException>(() => TcpConnector.ConnectAsync(closed, TimeSpan.FromSeconds(5), Token, inline: true));
+        var asynchronous = await Assert.ThrowsAsync<ConnectionLostException>(() => TcpConnector.ConnectAsync(closed, TimeSpan.FromSeconds(5), Token));
 
         Assert.StartsWith($"Connecting to {closed} failed: ", inline.Message, StringComparison.Ordinal);
         Assert.Equal(asynchronous.Message, inline.Message);
@@ -125,7 +126,7 @@ public sealed class FtpQuickAnswerTests : IDisposable
         try
         {
             var watch = Stopwatch.StartNew();
-            var ex = await Assert.ThrowsAsync<ConnectionLostException>(() => FtpSockets.ConnectAsync((IPEndPoint)full.LocalEndPoint!, TimeSpan.FromSeconds(1), Token, inline: true));
+            var ex = await Assert.ThrowsAsync<ConnectionLostException>(() => TcpConnector.ConnectAsync((IPEndPoint)full.LocalEndPoint!, TimeSpan.FromSeconds(1), Token, inline: true));
 
             Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
             Assert.Equal($"Connecting to {full.LocalEndPoint} timed out after 1 s.", ex.Message);

@@ -198,6 +198,125 @@ internal sealed class FtpControlConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Looks, without waiting and without sending anything, at a connection that nobody is using and that is owed no
+    /// answer: whether the server has closed it (end of stream, reset, or on Linux a FIN behind bytes not yet read) or,
+    /// on a plain connection, said unasked that it is closing (421, RFC 959 §4.2, as servers do before they drop an idle
+    /// session). Either marks the connection lost, so that it can be made again before the next command instead of that
+    /// command meeting the loss. On a TLS connection, bytes nobody asked for (a TLS message after the last reply) cannot
+    /// be read without taking them and are left to the next reply's read. Returns whether the connection is still open.
+    /// </summary>
+    public bool StillOpenWhileIdle()
+    {
+        if (_closed)
+        {
+            return false;
+        }
+
+        bool readable;
+        int waiting;
+        try
+        {
+            readable = _socket.Poll(0, SelectMode.SelectRead);
+            waiting = readable ? _socket.Available : 0;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            (readable, waiting) = (true, 0);
+        }
+
+        if (readable && (waiting == 0 || !TcpSaysEstablished(_socket)))
+        {
+            if (!IsClosingReply(Unread(waiting)))
+            {
+                Lost(new ConnectionLostException("The server closed the connection while it was not in use."));
+            }
+
+            return false;
+        }
+
+        return !IsClosingReply(Unread(waiting));
+    }
+
+    /// <summary>The bytes received and not yet taken: those buffered here, and on a plain connection those on the socket.</summary>
+    private ArraySegment<byte> Unread(int waiting)
+    {
+        var onSocket = _stream is NetworkStream ? waiting : 0;
+        if (_end == _start && onSocket == 0)
+        {
+            return default;
+        }
+
+        var unread = new byte[Math.Min((_end - _start) + onSocket, 2048)];
+        var buffered = Math.Min(_end - _start, unread.Length);
+        Buffer.BlockCopy(_buffer, _start, unread, 0, buffered);
+        var peeked = 0;
+        if (unread.Length > buffered)
+        {
+            try
+            {
+                peeked = _socket.Receive(unread, buffered, unread.Length - buffered, SocketFlags.Peek);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Nothing more to learn here; the next read reports the failure.
+            }
+        }
+
+        return new ArraySegment<byte>(unread, 0, buffered + peeked);
+    }
+
+    /// <summary>
+    /// False when the kernel says the TCP connection is no longer established (the peer's FIN or reset arrived, even
+    /// behind bytes not yet read); true where it cannot say (only Linux is asked, with TCP_INFO).
+    /// </summary>
+    private static bool TcpSaysEstablished(Socket socket)
+    {
+#if NET8_0_OR_GREATER
+        if (OperatingSystem.IsLinux())
+        {
+            // struct tcp_info (linux/tcp.h) starts with tcpi_state; TCP_ESTABLISHED is 1.
+            Span<byte> info = stackalloc byte[8];
+            try
+            {
+                return socket.GetRawSocketOption(6 /* IPPROTO_TCP */, 11 /* TCP_INFO */, info) < 1 || info[0] == 1;
+            }
+            catch (SocketException)
+            {
+                return true;
+            }
+        }
+#endif
+        return true;
+    }
+
+    /// <summary>Whether these unread bytes are a whole 421 reply; if so the connection is marked lost with it.</summary>
+    private bool IsClosingReply(ArraySegment<byte> unread)
+    {
+        FtpReply? reply;
+        try
+        {
+            reply = unread.Count < 4 ? null : FtpReplyParser.TryParse(new ReadOnlySpan<byte>(unread.Array, unread.Offset, unread.Count), out _);
+        }
+        catch (ProtocolViolationException)
+        {
+            reply = null;
+        }
+
+        if (reply?.Code != FtpReplyCode.ServiceNotAvailable)
+        {
+            return false;
+        }
+
+        foreach (var line in reply.Lines)
+        {
+            Log(LogDirection.Received, line);
+        }
+
+        Lost(new ConnectionLostException($"The server closed the session: {FtpReplyParser.Printable(reply.ToString(), 300)}"));
+        return true;
+    }
+
     public async Task<FtpReply> ExecuteAsync(string command, CancellationToken cancellationToken)
     {
         await SendAsync(command, cancellationToken).ConfigureAwait(false);

@@ -73,7 +73,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
 
     public SessionInfo Info { get; private set; } = new();
 
-    public bool IsConnected => _disposed == 0 && !_control.IsClosed;
+    /// <summary>
+    /// False once the connection was lost or closed. While no operation is running and no answer is owed, the control
+    /// connection is also looked at (<see cref="FtpControlConnection.StillOpenWhileIdle"/>, no round trip): a server
+    /// that has hung up since the last command makes it false now rather than at the next command.
+    /// </summary>
+    public bool IsConnected => _disposed == 0 && !_control.IsClosed && StillOpenWhileIdle();
 
     public string CurrentDirectory => _currentDirectory;
 
@@ -1122,6 +1127,24 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         }
 
         return await ReadOneReplyAsync(cancellationToken, timeout).ConfigureAwait(false);
+    }
+
+    private bool StillOpenWhileIdle()
+    {
+        if (!_lock.Wait(0))
+        {
+            // In use: the operation's own reads will tell.
+            return true;
+        }
+
+        try
+        {
+            return HasOwed || _abortPending || _control.StillOpenWhileIdle();
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     private bool HasOwed

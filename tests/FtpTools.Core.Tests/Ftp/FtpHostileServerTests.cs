@@ -71,6 +71,106 @@ public sealed class FtpHostileServerTests : IDisposable
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(300)]
+    public async Task A_421_sent_unasked_to_an_idle_session_ends_it_before_the_next_command_is_sent(int delayMilliseconds)
+    {
+        // As a server does when it drops an idle session; here without closing the connection, so only the reply
+        // tells. With no delay it comes in the same read as the answer before it; with one, it waits on the socket.
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            if (command != "NOOP")
+            {
+                return false;
+            }
+
+            await connection.SendAsync("200 NOOP ok.\r\n");
+            await Task.Delay(delayMilliseconds);
+            await connection.SendAsync("421 Timeout.\r\n");
+            return true;
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        await session.KeepAliveAsync(_timeout.Token);
+
+        var watch = Stopwatch.StartNew();
+        while (session.IsConnected)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "The session still says it is connected 10 s after the server's 421.");
+            await Task.Delay(20, _timeout.Token);
+        }
+
+        Assert.Contains("< 421 Timeout.", _log.Lines);
+        var ex = await Assert.ThrowsAsync<ConnectionLostException>(() => session.GetItemAsync("/a.txt", _timeout.Token));
+        Assert.Equal("The FTP session is no longer usable: The server closed the session: 421 Timeout.", ex.Message);
+        Assert.DoesNotContain("a.txt", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_idle_session_whose_server_sent_something_else_unasked_stays_connected()
+    {
+        // Not a 421: the session does not guess; the next command's read meets the stray line.
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            if (command != "NOOP")
+            {
+                return false;
+            }
+
+            await connection.SendAsync("200 NOOP ok.\r\n");
+            await Task.Delay(100);
+            await connection.SendAsync("200 Stray.\r\n");
+            return true;
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        await session.KeepAliveAsync(_timeout.Token);
+        await Task.Delay(500, _timeout.Token);
+
+        Assert.True(session.IsConnected);
+        Assert.DoesNotContain("< 200 Stray.", _log.Lines);
+    }
+
+    [Fact]
+    public async Task An_idle_session_whose_server_closed_the_connection_behind_unread_bytes_is_lost_on_linux()
+    {
+        // The end of the stream waits behind the stray line; only the kernel's TCP state (TCP_INFO, read on Linux only)
+        // tells it is there. Elsewhere the next command's read meets it.
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            if (command != "NOOP")
+            {
+                return false;
+            }
+
+            await connection.SendAsync("200 NOOP ok.\r\n");
+            await Task.Delay(100);
+            await connection.SendAsync("200 Stray.\r\n");
+            connection.Close();
+            return true;
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+        await session.KeepAliveAsync(_timeout.Token);
+
+        if (!OperatingSystem.IsLinux())
+        {
+            await Task.Delay(500, _timeout.Token);
+            Assert.True(session.IsConnected);
+            await Assert.ThrowsAsync<ConnectionLostException>(() => session.GetItemAsync("/a.txt", _timeout.Token));
+            return;
+        }
+
+        var watch = Stopwatch.StartNew();
+        while (session.IsConnected)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "The session still says it is connected 10 s after the server closed the connection.");
+            await Task.Delay(20, _timeout.Token);
+        }
+
+        var ex = await Assert.ThrowsAsync<ConnectionLostException>(() => session.GetItemAsync("/a.txt", _timeout.Token));
+        Assert.Equal("The FTP session is no longer usable: The server closed the connection while it was not in use.", ex.Message);
+        Assert.DoesNotContain("a.txt", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_rename_sent_behind_whose_answer_never_comes_fails_and_says_it_may_have_been_done(bool sendsNoMore)

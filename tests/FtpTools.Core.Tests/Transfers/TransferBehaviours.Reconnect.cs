@@ -69,6 +69,34 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    public async Task A_change_after_the_server_hung_up_on_an_idle_session_is_made_on_a_new_connection_without_a_failure()
+    {
+        await Session.ChangeDirectoryAsync(RemoteDir, Timeout());
+        var old = Session;
+        await using var keeper = new SessionKeeper(old, Target.ConnectAsync, 2, TimeSpan.Zero, null) { ProbeAfterIdle = TimeSpan.FromHours(1) };
+        var warnings = new System.Collections.Generic.List<string>();
+
+        Target.KillServerSide();
+
+        // Nothing is sent: the session sees its server's end of the connection by itself (FTP: when it is looked at).
+        var noticed = System.Diagnostics.Stopwatch.StartNew();
+        while (old.IsConnected)
+        {
+            Assert.True(noticed.Elapsed < TimeSpan.FromSeconds(10), "The session still says it is connected 10 s after its server's processes were killed.");
+            await Task.Delay(20);
+        }
+
+        // Creating a directory is not repeated after a loss; it runs once, on the new connection, and succeeds.
+        await keeper.RunAsync((session, ct) => session.CreateDirectoryAsync("made-after", false, ct), repeatable: false, warnings.Add, Timeout());
+
+        Assert.True(Directory.Exists(Path.Combine(ServerDir, "made-after")));
+        Assert.Equal(1, keeper.Reconnects);
+        Assert.Equal(
+            new[] { $"The connection to {old.Host}:{old.Port} had been lost and was made again; working directory {RemoteDir}." },
+            warnings);
+    }
+
+    [Fact]
     public async Task A_download_lost_mid_file_goes_again_on_the_new_connection_and_only_the_whole_file_takes_the_final_name()
     {
         var data = Bytes(Long, 43);

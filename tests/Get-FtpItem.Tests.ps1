@@ -52,7 +52,7 @@ Describe 'Get-FtpItem' {
         }
 
         It 'shows an item in a list with what it is and where it came from, not its internals' {
-            $text = Get-FtpItem -Path "$($work.Remote)/a.txt" | Format-List | Out-String
+            $text = Get-FtpItem -Path "$($work.Remote)/a.txt" | Format-List | Out-String -Width 4096
 
             $text | Should -Match "(?m)^FullName\s*: /(.*/)?$([regex]::Escape("$($work.Remote)/a.txt"))\s*$"
             $text | Should -Match "(?m)^Length\s*: 10\s*$"

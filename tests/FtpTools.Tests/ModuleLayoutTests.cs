@@ -228,6 +228,36 @@ public class ModuleLayoutTests
     }
 
     [Fact]
+    public void No_public_type_of_the_module_assembly_has_a_field_of_a_core_value_type()
+    {
+        // PowerShell lists a binary module's public types, which lays out their fields, before the module initializer
+        // can say where FtpTools.Core is (lib/<folder>); a field of a core struct or enum (or Nullable of one) loads the
+        // core then, and the import fails with "Could not load file or assembly 'FtpTools.Core'" (the engine-level test:
+        // FtpTools.PowerShell.Tests).
+        var core = typeof(FtpTools.Core.IRemoteSession).Assembly;
+        static bool Holds(Type type, Assembly core) =>
+            (type.IsValueType && type.Assembly == core) || (type.IsGenericType && type.IsValueType && type.GetGenericArguments().Any(a => Holds(a, core)));
+
+        var offending = CmdletMetadata.Module.GetExportedTypes()
+            .SelectMany(t => Hierarchy(t))
+            .Distinct()
+            .SelectMany(t => t.GetFields(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            .Where(f => Holds(f.FieldType, core))
+            .Select(f => $"{f.DeclaringType!.FullName}.{f.Name}: {f.FieldType}")
+            .ToList();
+        Assert.True(offending.Count == 0, string.Join("\n", offending));
+        Assert.DoesNotContain(CmdletMetadata.Module.GetExportedTypes(), t => Hierarchy(t, all: true).Any(b => b.Assembly == core) || t.GetInterfaces().Any(i => i.Assembly == core));
+
+        static IEnumerable<Type> Hierarchy(Type type, bool all = false)
+        {
+            for (var t = type; t is not null && (all || t.Assembly == CmdletMetadata.Module); t = t.BaseType)
+            {
+                yield return t;
+            }
+        }
+    }
+
+    [Fact]
     public void The_help_has_the_examples_the_issue_asks_for()
     {
         var code = string.Join("\n", Help().Descendants().Where(e => e.Name.LocalName == "code").Select(e => e.Value));

@@ -32,7 +32,12 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
     public int Port { get; set; }
 
     [Parameter(ParameterSetName = ComputerNameSet)]
-    public RemoteProtocol Protocol { get; set; } = RemoteProtocol.Ftp;
+    public RemoteProtocol Protocol { get => (RemoteProtocol)_protocol; set => _protocol = (int)value; }
+
+    // Fields of this public type hold the core's enums as int: PowerShell lists a binary module's public types (which
+    // lays out their fields) before the module initializer can tell .NET where FtpTools.Core is (lib/<folder>), and a
+    // field of a core value type would make that listing load the core and fail the import (ModuleImportTests).
+    private int _protocol = (int)RemoteProtocol.Ftp;
 
     /// <summary>Start directory after login (the -Uri path does the same).</summary>
     [Parameter(ParameterSetName = ComputerNameSet)]
@@ -80,7 +85,9 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
     public TlsVersion[]? TlsVersion { get; set; }
 
     [Parameter]
-    public FtpDataMode DataMode { get; set; } = FtpDataMode.Passive;
+    public FtpDataMode DataMode { get => (FtpDataMode)_dataMode; set => _dataMode = (int)value; }
+
+    private int _dataMode = (int)FtpDataMode.Passive;
 
     /// <summary>Seconds to wait for the connection and login.</summary>
     [Parameter]

@@ -22,7 +22,11 @@ public sealed class TestFtpPathCommand : FtpSessionCmdlet
 
     /// <summary>Any (the default), Leaf (a file or anything else that is not a directory) or Container (a directory, or a link to one).</summary>
     [Parameter]
-    public RemotePathType PathType { get; set; }
+    public RemotePathType PathType { get => (RemotePathType)_pathType; set => _pathType = (int)value; }
+
+    // An int, not the core's enum: see ConnectFtpSessionCommand's _protocol (PowerShell lays out this type's fields
+    // before FtpTools.Core can be found).
+    private int _pathType;
 
     protected override void ProcessRecord()
     {

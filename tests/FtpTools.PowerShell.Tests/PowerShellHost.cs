@@ -118,6 +118,6 @@ public sealed class ImportedModule : IDisposable
 }
 
 [CollectionDefinition("module")]
-public sealed class ModuleCollection : ICollectionFixture<ImportedModule>
+public sealed class ModuleCollection : ICollectionFixture<ImportedModule>, ICollectionFixture<TestServers>
 {
 }

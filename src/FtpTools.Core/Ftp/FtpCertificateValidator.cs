@@ -193,7 +193,8 @@ internal sealed class FtpCertificateValidator
         var reason = untrusted ? TrustFailureReason.UntrustedChain : expired ? TrustFailureReason.Expired : TrustFailureReason.NameMismatch;
         Failure = new TrustFailureException(
             $"The server's TLS certificate is not trusted: {string.Join("; ", reasons)}. Subject: {info.Subject}; issuer: {info.Issuer}; SHA-256 thumbprint: {info.Thumbprint}. " +
-            "Trust its CA with an extra CA file, pin the thumbprint, or (only for testing) skip the certificate check.",
+            $"To trust it, confirm the thumbprint with the server's administrator, then pass -CertificateThumbprint '{info.Thumbprint}', " +
+            "or trust its issuing CA with -CaCertificatePath (a PEM or DER file); -SkipCertificateCheck is for testing only.",
             info.Thumbprint,
             reason);
         return false;

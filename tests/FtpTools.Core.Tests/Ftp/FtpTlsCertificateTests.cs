@@ -41,6 +41,11 @@ public sealed class FtpTlsCertificateTests : FtpSessionTestBase
         Assert.Contains("chain does not end in a trusted root", ex.Message, StringComparison.Ordinal);
         Assert.Contains("issuer: CN=FtpTools Test CA", ex.Message, StringComparison.Ordinal);
         Assert.Contains(Thumbprint("server"), ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith(
+            $"To trust it, confirm the thumbprint with the server's administrator, then pass -CertificateThumbprint '{Thumbprint("server")}', " +
+            "or trust its issuing CA with -CaCertificatePath (a PEM or DER file); -SkipCertificateCheck is for testing only.",
+            ex.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]

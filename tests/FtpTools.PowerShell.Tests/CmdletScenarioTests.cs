@@ -1,0 +1,190 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Security.Cryptography;
+using Xunit;
+
+namespace FtpTools.PowerShell.Tests;
+
+/// <summary>
+/// What a user's script does, run by the PowerShell engine against the real servers: pipelines between the file
+/// system and the cmdlets, -WhatIf, error records under -ErrorAction and try/catch, progress, trust failures.
+/// </summary>
+[Collection("module")]
+public sealed class CmdletScenarioTests : IDisposable
+{
+    private readonly ImportedModule _module;
+    private readonly TestServers _servers;
+    private readonly string _local = Path.Combine(Path.GetTempPath(), "ftptools-pwsh-local-" + Guid.NewGuid().ToString("N").Substring(0, 12));
+
+    public CmdletScenarioTests(ImportedModule module, TestServers servers)
+    {
+        _module = module;
+        _servers = servers;
+        Directory.CreateDirectory(_local);
+    }
+
+    public void Dispose() => Directory.Delete(_local, recursive: true);
+
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Ftpes")]
+    [InlineData("Sftp")]
+    public void Files_piped_from_the_file_system_go_up_and_a_filtered_recursive_listing_piped_to_Receive_brings_them_back(string protocol)
+    {
+        var up = Directory.CreateDirectory(Path.Combine(_local, "up")).FullName;
+        var down = Path.Combine(_local, "down");
+        var files = new[] { "a.csv", "b.csv", "notes.txt" }.ToDictionary(n => n, n => Bytes(70_000 + n.Length * 1000, n.GetHashCode(StringComparison.Ordinal)));
+        foreach (var (name, data) in files)
+        {
+            File.WriteAllBytes(Path.Combine(up, name), data);
+        }
+
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $up, $down, $remote = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            $null = New-FtpDirectory -Path "$remote/sub" -Force -ErrorAction Stop
+            # As Get-ChildItem *.csv | Send-FtpFile (the provider's items carry PSPath, which Send-FtpFile binds).
+            $ExecutionContext.InvokeProvider.ChildItem.Get($up, $false) | Where-Object Name -like '*.csv' | Send-FtpFile -Destination "$remote/sub"
+            Get-FtpItem -Path $remote -Recurse | Where-Object { -not $_.IsDirectory -and $_.Name -like 'a*' } | Receive-FtpFile -Destination $down
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), up, down, remote);
+
+        Assert.Empty(result.Errors);
+        var transfers = result.Output.Select(o => o.BaseObject).ToList();
+        Assert.All(transfers, t => Assert.Equal("FtpTools.Core.Transfers.TransferResult", t.GetType().FullName));
+        Assert.Equal(new[] { "Completed", "Completed", "Completed" }, result.Output.Select(o => o.Properties["Status"].Value.ToString()));
+
+        var onServer = Path.Combine(_servers.Root(protocol), remote, "sub");
+        Assert.Equal(new[] { "a.csv", "b.csv" }, Directory.GetFiles(onServer).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Equal(Sha(files["a.csv"]), Sha(File.ReadAllBytes(Path.Combine(onServer, "a.csv"))));
+        Assert.Equal(Sha(files["b.csv"]), Sha(File.ReadAllBytes(Path.Combine(onServer, "b.csv"))));
+
+        // Receive-FtpFile of items from a recursive listing keeps the file name under -Destination.
+        Assert.Equal(new[] { "a.csv" }, Directory.GetFiles(down).Select(Path.GetFileName));
+        Assert.Equal(Sha(files["a.csv"]), Sha(File.ReadAllBytes(Path.Combine(down, "a.csv"))));
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void WhatIf_changes_nothing_on_either_side(string protocol)
+    {
+        var file = Path.Combine(_local, "w.bin");
+        File.WriteAllBytes(file, Bytes(1000, 5));
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $file, $remote, $down = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            New-FtpDirectory -Path $remote -WhatIf
+            Send-FtpFile -Path $file -Destination "$remote.bin" -WhatIf
+            Receive-FtpFile -Path '.' -Destination $down -Recurse -WhatIf
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), file, remote, Path.Combine(_local, "down"));
+
+        Assert.Empty(result.Errors);
+        Assert.False(Directory.Exists(Path.Combine(_servers.Root(protocol), remote)));
+        Assert.False(File.Exists(Path.Combine(_servers.Root(protocol), remote + ".bin")));
+        Assert.False(Directory.Exists(Path.Combine(_local, "down")));
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void Errors_are_records_that_ErrorAction_and_try_catch_handle_as_usual(string protocol)
+    {
+        var existing = Path.Combine(_local, "kept.bin");
+        File.WriteAllBytes(existing, Bytes(100, 6));
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        Directory.CreateDirectory(Path.Combine(_servers.Root(protocol), remote));
+        File.WriteAllBytes(Path.Combine(_servers.Root(protocol), remote, "kept.bin"), Bytes(200, 7));
+
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $local = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            $caught = try { Get-FtpItem -Path "$remote/missing.txt" -ErrorAction Stop; 'not thrown' } catch { $_.FullyQualifiedErrorId }
+            Get-FtpItem -Path "$remote/missing.txt" -ErrorAction SilentlyContinue -ErrorVariable quiet
+            $refused = Receive-FtpFile -Path "$remote/kept.bin" -Destination $local -ErrorAction SilentlyContinue -ErrorVariable overwrite
+            $after = 'after'
+            [pscustomobject]@{
+                Caught = $caught
+                Quiet = @($quiet).Count
+                QuietId = $quiet[0].FullyQualifiedErrorId
+                Overwrite = $overwrite[0].FullyQualifiedErrorId
+                RefusedStatus = "$($refused.Status)"
+                After = $after
+            }
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote, _local);
+
+        Assert.Empty(result.Errors);
+        var outcome = Assert.Single(result.Output);
+        Assert.Equal("FtpTools.SourceNotFound,FtpTools.Commands.GetFtpItemCommand", outcome.Properties["Caught"].Value);
+        Assert.Equal(1, outcome.Properties["Quiet"].Value);
+        Assert.Equal("FtpTools.SourceNotFound,FtpTools.Commands.GetFtpItemCommand", outcome.Properties["QuietId"].Value);
+        Assert.Equal("FtpTools.DestinationExists,FtpTools.Commands.ReceiveFtpFileCommand", outcome.Properties["Overwrite"].Value);
+        Assert.Equal("Failed", outcome.Properties["RefusedStatus"].Value);
+        Assert.Equal("after", outcome.Properties["After"].Value);
+
+        // The local file was not overwritten.
+        Assert.Equal(Sha(Bytes(100, 6)), Sha(File.ReadAllBytes(existing)));
+    }
+
+    [Fact]
+    public void A_transfer_reports_progress_to_the_engine_and_completes_it()
+    {
+        var data = Bytes(6 * 1024 * 1024, 8);
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12) + ".bin";
+        File.WriteAllBytes(Path.Combine(_servers.Root("Ftp"), remote), data);
+        var destination = Path.Combine(_local, "p.bin");
+
+        using var shell = System.Management.Automation.PowerShell.Create();
+        shell.Runspace = _module.Shell();
+        shell.AddScript("$connect, $remote, $destination = $args; $null = Connect-FtpSession @connect -ErrorAction Stop; Receive-FtpFile -Path $remote -Destination $destination; Disconnect-FtpSession")
+            .AddArgument(_servers.ConnectParameters("Ftp")).AddArgument(remote).AddArgument(destination);
+        var output = shell.Invoke();
+
+        Assert.Empty(shell.Streams.Error);
+        Assert.Equal("Completed", Assert.Single(output).Properties["Status"].Value.ToString());
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(destination)));
+        var progress = shell.Streams.Progress.ToList();
+        Assert.NotEmpty(progress);
+        Assert.Contains(progress, p => p.RecordType == ProgressRecordType.Processing && p.Activity == "Receive-FtpFile" && p.CurrentOperation == $"/{remote} -> {destination}");
+        Assert.All(progress.GroupBy(p => p.ActivityId), g => Assert.Equal(ProgressRecordType.Completed, g.Last().RecordType));
+    }
+
+    [Fact]
+    public void An_FTPES_server_whose_certificate_is_not_trusted_is_refused_without_a_prompt_and_says_how_to_trust_it()
+    {
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            "param($uri, $credential) try { Connect-FtpSession -Uri $uri -Credential $credential -ErrorAction Stop } catch { $_ }",
+            _servers.Setting("FTPTOOLS_TEST_FTPES_URI"), _servers.Credential());
+
+        var error = (ErrorRecord)Assert.Single(result.Output).BaseObject;
+        Assert.Equal("FtpTools.TrustFailure,FtpTools.Commands.ConnectFtpSessionCommand", error.FullyQualifiedErrorId);
+        Assert.Matches("thumbprint: ([0-9A-F]{64})\\. To trust it, confirm the thumbprint with the server's administrator, then pass -CertificateThumbprint '\\1', or trust its issuing CA with -CaCertificatePath", error.Exception.Message);
+        Assert.Equal(0, ImportedModule.Run(_module.Shell(), "@(Get-FtpSession).Count").Output.Single().BaseObject);
+    }
+
+    private static byte[] Bytes(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    private static string Sha(byte[] data) => Convert.ToHexString(SHA256.HashData(data));
+}

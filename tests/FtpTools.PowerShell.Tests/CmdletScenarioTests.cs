@@ -179,6 +179,79 @@ public sealed class CmdletScenarioTests : IDisposable
         Assert.Equal(0, ImportedModule.Run(_module.Shell(), "@(Get-FtpSession).Count").Output.Single().BaseObject);
     }
 
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void A_download_stopped_as_by_Ctrl_C_leaves_neither_the_final_name_nor_a_part_file(string protocol)
+    {
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12) + ".bin";
+        using (var big = File.Create(Path.Combine(_servers.Root(protocol), remote)))
+        {
+            var block = Bytes(1024 * 1024, 9);
+            for (var i = 0; i < 256; i++)
+            {
+                big.Write(block);
+            }
+        }
+
+        var destination = Path.Combine(_local, "stopped.bin");
+        using var shell = System.Management.Automation.PowerShell.Create();
+        shell.Runspace = _module.Shell();
+        shell.AddScript("$connect, $remote, $destination = $args; $null = Connect-FtpSession @connect -ErrorAction Stop; Receive-FtpFile -Path $remote -Destination $destination")
+            .AddArgument(_servers.ConnectParameters(protocol)).AddArgument(remote).AddArgument(destination);
+
+        // Stopped (what Ctrl+C does) at the first progress record of the file: a few hundred KiB into 256 MiB.
+        var stopping = 0;
+        shell.Streams.Progress.DataAdded += (_, _) =>
+        {
+            if (System.Threading.Interlocked.Exchange(ref stopping, 1) == 0)
+            {
+                shell.BeginStop(null, null);
+            }
+        };
+
+        var output = shell.Invoke();
+
+        Assert.Equal(1, stopping);
+        Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
+        Assert.Empty(output);
+        Assert.Empty(Directory.GetFileSystemEntries(_local));
+
+        // The session is still usable for the next command in that runspace.
+        var after = ImportedModule.Run(shell.Runspace, "(Get-FtpItem -Path $args[0]).Length", remote);
+        Assert.Empty(after.Errors);
+        Assert.Equal(256L * 1024 * 1024, Convert.ToInt64(Assert.Single(after.Output).BaseObject, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Enum_parameters_bind_from_text_and_reach_the_core()
+    {
+        var uri = new Uri(_servers.Setting("FTPTOOLS_TEST_SFTP_URI"));
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        Directory.CreateDirectory(Path.Combine(_servers.Root("Sftp"), remote));
+        File.WriteAllBytes(Path.Combine(_servers.Root("Sftp"), remote, "f.txt"), Bytes(10, 10));
+
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $hostName, $port, $credential, $fingerprint, $remote, $ftp, $ftpCredential = $args
+            $session = Connect-FtpSession -ComputerName $hostName -Port $port -Protocol sftp -Credential $credential -HostKeyFingerprint $fingerprint -ErrorAction Stop
+            "$($session.Protocol)"
+            Test-FtpPath -Path "$remote/f.txt" -PathType Leaf
+            Test-FtpPath -Path "$remote/f.txt" -PathType Container
+            Test-FtpPath -Path $remote -PathType Container
+            $passive = Connect-FtpSession -Uri $ftp -Credential $ftpCredential -DataMode Passive -ErrorAction Stop
+            "$($passive.Protocol)"
+            @(Get-FtpItem -Path '/' -Session $passive).Count -ge 0
+            Get-FtpSession | Disconnect-FtpSession
+            """,
+            uri.Host, uri.Port, _servers.Credential(), _servers.Setting("FTPTOOLS_TEST_HOSTKEY_FINGERPRINT"), remote,
+            _servers.Setting("FTPTOOLS_TEST_FTP_URI"), _servers.Credential());
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(new object[] { "Sftp", true, false, true, "Ftp", true }, result.Output.Select(o => o.BaseObject));
+    }
+
     private static byte[] Bytes(int length, int seed)
     {
         var data = new byte[length];

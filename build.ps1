@@ -4,7 +4,7 @@
 .DESCRIPTION
     -Task Build   dotnet build; the AssembleModule target writes the importable module to out/FtpTools,
                   which is then imported in a fresh pwsh to prove it loads.
-    -Task Test    dotnet test (xunit, real servers on loopback), then the Pester tests.
+    -Task Test    dotnet build, dotnet test --no-build (xunit, real servers on loopback), then the Pester tests.
     -Task Pester  only the Pester tests, against out/FtpTools and servers started by tests/servers/ftptools-servers.sh.
 .EXAMPLE
     ./build.ps1
@@ -67,7 +67,9 @@ try {
             Write-Host "Module ready: Import-Module $module"
         }
         'Test' {
-            Invoke-Native dotnet @('test', 'FtpTools.sln', '-c', $Configuration)
+            # Built first: the PowerShell engine tests import out/FtpTools, which the build assembles.
+            Invoke-Native dotnet @('build', 'FtpTools.sln', '-c', $Configuration)
+            Invoke-Native dotnet @('test', 'FtpTools.sln', '-c', $Configuration, '--no-build')
             Invoke-PesterSuite
         }
         'Pester' {

@@ -8,8 +8,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tests/servers/ftptools-servers.sh install || exit 1
 
 results=$(mktemp -d)
-dotnet test FtpTools.sln -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$results"
+# Build first, then test without building: `dotnet test` builds and runs the test projects side by side, and the
+# PowerShell engine tests import out/FtpTools, which the build assembles (src/FtpTools's AssembleModule target).
+dotnet build FtpTools.sln -c Release
 status=$?
+if [ "$status" -eq 0 ]; then
+  dotnet test FtpTools.sln -c Release --no-build --logger "console;verbosity=normal" --logger trx --results-directory "$results"
+  status=$?
+fi
 
 # One TRX file per test assembly; add their counters up into one closing line.
 read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | awk '

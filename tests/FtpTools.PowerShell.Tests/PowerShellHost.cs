@@ -28,6 +28,11 @@ public sealed class ImportedModule : IDisposable
         CoreLoadedBeforeImport = AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "FtpTools.Core");
         try
         {
+            if (!File.Exists(Manifest))
+            {
+                throw new FileNotFoundException($"{Manifest} is missing: build the solution first (dotnet build FtpTools.sln -c Release), which assembles out/FtpTools.");
+            }
+
             var first = NewRunspace(import: false);
             var result = Run(first, "Import-Module -Name $args[0] -PassThru -ErrorAction Stop", Manifest);
             if (result.Output.Count != 1)

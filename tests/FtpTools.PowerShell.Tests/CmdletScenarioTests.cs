@@ -252,6 +252,49 @@ public sealed class CmdletScenarioTests : IDisposable
         Assert.Equal(new object[] { "Sftp", true, false, true, "Ftp", true }, result.Output.Select(o => o.BaseObject));
     }
 
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void Output_shows_in_the_modules_views_and_an_unattended_script_is_never_prompted(string protocol)
+    {
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var file = Path.Combine(_local, "a.txt");
+        File.WriteAllBytes(file, Bytes(10, 11));
+        var host = new RecordingHost();
+
+        // A console host that cannot prompt: Out-Default renders with the module's views; Remove-FtpItem -Recurse
+        // (ConfirmImpact Medium) and the rest run without asking anything.
+        var result = ImportedModule.Run(
+            _module.Shell(host),
+            """
+            $connect, $remote, $file, $local = $args
+            $session = Connect-FtpSession @connect -ErrorAction Stop
+            $session | Out-Default
+            $null = New-FtpDirectory -Path "$remote/sub" -Force
+            $null = Send-FtpFile -Path $file -Destination "$remote/a.txt"
+            Get-FtpItem -Path $remote | Out-Default
+            Receive-FtpFile -Path "$remote/a.txt" -Destination "$local/back" | Out-Default
+            Remove-FtpItem -Path $remote -Recurse
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote, file, _local);
+
+        Assert.Empty(result.Errors);
+        Assert.Empty(host.Prompts);
+        Assert.False(Directory.Exists(Path.Combine(_servers.Root(protocol), remote)));
+        var text = System.Text.RegularExpressions.Regex.Replace(host.Text, "\u001b\\[[0-9;]*m", "");
+        Assert.Matches($"(?m)^ +Id Protocol +Host +Port User +Connected CurrentDirectory *$", text);
+        Assert.Matches($"(?m)^ +1 {protocol} +127\\.0\\.0\\.1 +\\d+ ftptools +True +/", text);
+        Assert.Matches($"(?m)^ +Directory: /(.*/)?{remote} *$", text);
+        Assert.Matches("(?m)^Mode +LastWriteTime +Length Name *$", text);
+        Assert.Matches("(?m)^-rw\\S* +\\S+ \\d\\d:\\d\\d +10 a\\.txt *$", text);
+        Assert.Matches("(?m)^d\\S+ +\\S+ \\d\\d:\\d\\d +sub *$", text);
+        Assert.Matches("(?m)^Status +Length +Duration +Bytes/s Resumed Source +Destination *$", text);
+        Assert.Matches("(?m)^Completed +10 +\\d\\d:\\d\\d:\\d\\d", text);
+        Assert.DoesNotContain("PermissionBits", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(_servers.Setting("FTPTOOLS_TEST_PASSWORD"), text, StringComparison.Ordinal);
+    }
+
     private static byte[] Bytes(int length, int seed)
     {
         var data = new byte[length];

@@ -37,6 +37,17 @@ public sealed class ModuleImportTests
     }
 
     [Fact]
+    public void Get_Help_finds_the_about_topic()
+    {
+        var result = ImportedModule.Run(_module.Shell(), "Get-Help -Name about_FtpTools | ForEach-Object { \"$_\" }");
+
+        Assert.Empty(result.Errors);
+        var text = string.Join("\n", result.Output.Select(o => o.ToString()));
+        Assert.Contains("about_FtpTools", text, StringComparison.Ordinal);
+        Assert.Contains("LOST CONNECTIONS", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_cmdlet_has_help_with_a_synopsis_a_description_and_an_example()
     {
         var shell = _module.Shell();

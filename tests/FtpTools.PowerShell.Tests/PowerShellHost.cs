@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Management.Automation.Host;
 using System.Management.Automation.Runspaces;
 using Xunit;
 
@@ -73,10 +74,10 @@ public sealed class ImportedModule : IDisposable
     public Exception? ImportFailure { get; }
 
     /// <summary>A new runspace of the default PowerShell session state with the module imported (as a new pwsh window after Import-Module).</summary>
-    public Runspace Shell()
+    public Runspace Shell(PSHost? host = null)
     {
         Assert.True(ImportFailure is null, "Import-Module failed: " + ImportFailure);
-        return NewRunspace(import: true);
+        return NewRunspace(import: true, host);
     }
 
     /// <summary>Runs <paramref name="script"/> with <paramref name="arguments"/> as $args; a terminating error is thrown as it is.</summary>
@@ -102,7 +103,7 @@ public sealed class ImportedModule : IDisposable
         }
     }
 
-    private Runspace NewRunspace(bool import)
+    private Runspace NewRunspace(bool import, PSHost? host = null)
     {
         var state = InitialSessionState.CreateDefault2();
         if (import)
@@ -111,7 +112,7 @@ public sealed class ImportedModule : IDisposable
         }
 
         state.ThrowOnRunspaceOpenError = true;
-        var runspace = RunspaceFactory.CreateRunspace(state);
+        var runspace = host is null ? RunspaceFactory.CreateRunspace(state) : RunspaceFactory.CreateRunspace(host, state);
         runspace.Open();
         lock (_runspaces)
         {

@@ -223,6 +223,72 @@ public sealed class CmdletScenarioTests : IDisposable
         Assert.Equal(256L * 1024 * 1024, Convert.ToInt64(Assert.Single(after.Output).BaseObject, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void A_download_stopped_with_Resume_keeps_its_part_and_the_next_Resume_finishes_it(string protocol)
+    {
+        var data = Bytes(64 * 1024 * 1024, 13);
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12) + ".bin";
+        File.WriteAllBytes(Path.Combine(_servers.Root(protocol), remote), data);
+        var destination = Path.Combine(_local, "resumed.bin");
+        var part = Path.Combine(_local, ".resumed.bin.ftptools-part");
+        var runspace = _module.Shell();
+        Assert.Empty(ImportedModule.Run(runspace, "$connect = $args[0]; $null = Connect-FtpSession @connect -ErrorAction Stop", _servers.ConnectParameters(protocol)).Errors);
+
+        using (var shell = System.Management.Automation.PowerShell.Create())
+        {
+            shell.Runspace = runspace;
+            shell.AddScript("Receive-FtpFile -Path $args[0] -Destination $args[1] -Resume").AddArgument(remote).AddArgument(destination);
+            var stopping = 0;
+            shell.Streams.Progress.DataAdded += (_, _) =>
+            {
+                if (System.Threading.Interlocked.Exchange(ref stopping, 1) == 0)
+                {
+                    shell.BeginStop(null, null);
+                }
+            };
+            shell.Invoke();
+            Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
+        }
+
+        Assert.False(File.Exists(destination));
+        var kept = new FileInfo(part).Length;
+        Assert.InRange(kept, 1, data.Length - 1);
+        Assert.Equal(Sha(data.AsSpan(0, (int)kept).ToArray()), Sha(File.ReadAllBytes(part)));
+
+        var again = ImportedModule.Run(runspace, "Receive-FtpFile -Path $args[0] -Destination $args[1] -Resume", remote, destination);
+
+        Assert.Empty(again.Errors);
+        var done = Assert.Single(again.Output);
+        Assert.Equal("Completed", done.Properties["Status"].Value.ToString());
+        Assert.Equal(true, done.Properties["Resumed"].Value);
+        Assert.Equal(kept, done.Properties["StartOffset"].Value);
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(destination)));
+        Assert.False(File.Exists(part));
+    }
+
+    [Theory]
+    [InlineData("Ftpes")]
+    [InlineData("Sftp")]
+    public void Verbose_output_shows_the_conversation_but_never_the_password(string protocol)
+    {
+        using var shell = System.Management.Automation.PowerShell.Create();
+        shell.Runspace = _module.Shell();
+        shell.AddScript("$connect = $args[0]; $null = Connect-FtpSession @connect -Verbose -ErrorAction Stop; $null = Get-FtpItem -Path . -Verbose; Disconnect-FtpSession -Verbose")
+            .AddArgument(_servers.ConnectParameters(protocol));
+        shell.Invoke();
+
+        Assert.Empty(shell.Streams.Error);
+        var verbose = shell.Streams.Verbose.Select(v => v.Message).ToList();
+        Assert.True(verbose.Count >= 5, "too little verbose output: " + string.Join(" | ", verbose));
+        Assert.DoesNotContain(verbose, v => v.Contains(_servers.Setting("FTPTOOLS_TEST_PASSWORD"), StringComparison.Ordinal));
+        if (protocol == "Ftpes")
+        {
+            Assert.Contains(verbose, v => v.EndsWith("> PASS ***", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Enum_parameters_bind_from_text_and_reach_the_core()
     {

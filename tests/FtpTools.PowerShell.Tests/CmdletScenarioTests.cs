@@ -226,6 +226,42 @@ public sealed class CmdletScenarioTests : IDisposable
     [Theory]
     [InlineData("Ftp")]
     [InlineData("Sftp")]
+    public void An_upload_stopped_as_by_Ctrl_C_leaves_nothing_on_the_server(string protocol)
+    {
+        var file = Path.Combine(_local, "up.bin");
+        File.WriteAllBytes(file, Bytes(128 * 1024 * 1024, 14));
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var onServer = Path.Combine(_servers.Root(protocol), remote);
+        var runspace = _module.Shell();
+        Assert.Empty(ImportedModule.Run(runspace, "$connect, $remote = $args; $null = Connect-FtpSession @connect -ErrorAction Stop; $null = New-FtpDirectory -Path $remote", _servers.ConnectParameters(protocol), remote).Errors);
+
+        using (var shell = System.Management.Automation.PowerShell.Create())
+        {
+            shell.Runspace = runspace;
+            shell.AddScript("Send-FtpFile -Path $args[0] -Destination $args[1]").AddArgument(file).AddArgument(remote + "/up.bin");
+            var stopping = 0;
+            shell.Streams.Progress.DataAdded += (_, _) =>
+            {
+                if (System.Threading.Interlocked.Exchange(ref stopping, 1) == 0)
+                {
+                    shell.BeginStop(null, null);
+                }
+            };
+            var output = shell.Invoke();
+            Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
+            Assert.Empty(output);
+        }
+
+        // Neither the final name nor a part file is left; the session goes on.
+        Assert.Empty(Directory.GetFileSystemEntries(onServer));
+        var after = ImportedModule.Run(runspace, "@(Get-FtpItem -Path $args[0]).Count", remote);
+        Assert.Empty(after.Errors);
+        Assert.Equal(0, Assert.Single(after.Output).BaseObject);
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
     public void A_download_stopped_with_Resume_keeps_its_part_and_the_next_Resume_finishes_it(string protocol)
     {
         var data = Bytes(64 * 1024 * 1024, 13);

@@ -325,6 +325,68 @@ public sealed class CmdletScenarioTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void A_session_whose_server_went_away_connects_again_for_the_next_command_in_its_directory_and_says_so(string protocol)
+    {
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var file = Path.Combine(_local, "r.bin");
+        File.WriteAllBytes(file, Bytes(1000, 15));
+        var runspace = _module.Shell();
+        var setup = ImportedModule.Run(
+            runspace,
+            "$connect, $remote, $file = $args; $session = Connect-FtpSession @connect -ErrorAction Stop; $null = New-FtpDirectory -Path $remote; $null = Send-FtpFile -Path $file -Destination \"$remote/r.bin\"; Set-FtpLocation -Path $remote; $session.CurrentDirectory",
+            _servers.ConnectParameters(protocol), remote, file);
+        Assert.Empty(setup.Errors);
+        var directory = (string)Assert.Single(setup.Output).BaseObject;
+
+        FtpTools.Core.Tests.Servers.ServerSideKill.KillServersOf(new Uri((string)_servers.ConnectParameters(protocol)["Uri"]!).Port);
+        var result = ImportedModule.Run(
+            runspace,
+            """
+            $items = @(Get-FtpItem -WarningVariable warnings -WarningAction SilentlyContinue)
+            $session = Get-FtpSession
+            [pscustomobject]@{ Names = ($items.Name -join ','); Reconnects = $session.Reconnects; Connected = $session.Connected; Directory = $session.CurrentDirectory; Warnings = ($warnings.Message -join "`n") }
+            Disconnect-FtpSession
+            """);
+
+        Assert.Empty(result.Errors);
+        var outcome = Assert.Single(result.Output);
+        Assert.Equal("r.bin", outcome.Properties["Names"].Value);
+        Assert.Equal(1, outcome.Properties["Reconnects"].Value);
+        Assert.Equal(true, outcome.Properties["Connected"].Value);
+        Assert.Equal(directory, outcome.Properties["Directory"].Value);
+        Assert.Contains($"had been lost and was made again; working directory {directory}.", (string)outcome.Properties["Warnings"].Value, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void A_session_with_ReconnectAttempts_0_whose_server_went_away_stays_lost_with_terminating_errors(string protocol)
+    {
+        var runspace = _module.Shell();
+        Assert.Empty(ImportedModule.Run(runspace, "$connect = $args[0]; $null = Connect-FtpSession @connect -ReconnectAttempts 0 -ErrorAction Stop", _servers.ConnectParameters(protocol)).Errors);
+
+        FtpTools.Core.Tests.Servers.ServerSideKill.KillServersOf(new Uri((string)_servers.ConnectParameters(protocol)["Uri"]!).Port);
+        var result = ImportedModule.Run(
+            runspace,
+            """
+            $first = try { $null = Get-FtpItem; 'no error' } catch { $_.FullyQualifiedErrorId }
+            $second = try { $null = Get-FtpItem; 'no error' } catch { $_.FullyQualifiedErrorId }
+            $session = Get-FtpSession
+            [pscustomobject]@{ First = $first; Second = $second; Connected = $session.Connected; Reconnects = $session.Reconnects }
+            Disconnect-FtpSession
+            """);
+
+        Assert.Empty(result.Errors);
+        var outcome = Assert.Single(result.Output);
+        Assert.Contains((string)outcome.Properties["First"].Value, new[] { "FtpTools.ConnectionLost,FtpTools.Commands.GetFtpItemCommand", "FtpTools.SessionClosed,FtpTools.Commands.GetFtpItemCommand" });
+        Assert.Equal("FtpTools.SessionClosed,FtpTools.Commands.GetFtpItemCommand", outcome.Properties["Second"].Value);
+        Assert.Equal(false, outcome.Properties["Connected"].Value);
+        Assert.Equal(0, outcome.Properties["Reconnects"].Value);
+    }
+
     [Fact]
     public void Enum_parameters_bind_from_text_and_reach_the_core()
     {

@@ -109,6 +109,10 @@ internal sealed class FtpControlConnection : IDisposable
         }
 
         Log(LogDirection.Info, $"TLS established: {FtpTlsContext.ProtocolName(Tls!)}, {FtpTlsContext.CipherName(Tls!)}.");
+        if (tls.TakeNote() is { } note)
+        {
+            Log(LogDirection.Info, note);
+        }
     }
 
     /// <summary>Sends one command. Line breaks inside it are refused: they would smuggle in a second command.</summary>

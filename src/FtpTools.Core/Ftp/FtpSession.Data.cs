@@ -545,6 +545,10 @@ internal sealed partial class FtpSession
             {
                 var ssl = await early.Secured.ConfigureAwait(false);
                 Report($"Data connection secured: {FtpTlsContext.ProtocolName(ssl)}.");
+                if (_tls!.TakeNote() is { } note)
+                {
+                    Report(note);
+                }
                 return new FtpDataConnection(early.Socket, ssl, _options.OperationTimeout, early.ReadAhead, blockingReads);
             }
 

@@ -35,6 +35,7 @@ internal sealed class FtpTlsContext
 {
     private readonly TlsOptions _options;
     private readonly X509CertificateCollection? _clientCertificates;
+    private string? _note;
 
     public FtpTlsContext(TlsOptions options, string host, int port)
     {
@@ -84,6 +85,7 @@ internal sealed class FtpTlsContext
     /// socket connected for blocking reads stays so (see <see cref="FtpDataConnection.ReadsBlocking"/>); the deadline
     /// and cancellation end it the same way.
     /// </summary>
+    /// What a handshake taught for the protocol log waits in <see cref="TakeNote"/>.
     public async Task<SslStream> AuthenticateAsync(Stream inner, Socket socket, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false)
     {
 #if NET8_0_OR_GREATER
@@ -95,6 +97,10 @@ internal sealed class FtpTlsContext
         var watchdog = new FtpIoWatchdog(socket.Dispose);
         using var registration = cancellationToken.Register(static state => ((Socket)state!).Dispose(), socket);
         watchdog.Arm(timeout);
+#if NET8_0_OR_GREATER
+        SslStream? secured = null;
+        TlsKeyShareMemory.BeginHandshake();
+#endif
         try
         {
 #if NET8_0_OR_GREATER
@@ -126,6 +132,8 @@ internal sealed class FtpTlsContext
             {
                 await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
             }
+
+            secured = ssl;
 #else
             if (blocking)
             {
@@ -158,8 +166,21 @@ internal sealed class FtpTlsContext
         {
             watchdog.Disarm();
             watchdog.Dispose();
+#if NET8_0_OR_GREATER
+            if (TlsKeyShareMemory.EndHandshake(secured) is { } learned)
+            {
+                Volatile.Write(ref _note, learned);
+            }
+#endif
         }
     }
+
+    /// <summary>
+    /// A line for the protocol log from the last handshake, taken once: on Linux, that later handshakes offer the key
+    /// exchange group the server asked for (TlsKeyShareMemory). Read by whoever awaited the handshake, so that the log
+    /// is written from the session's own flow and never from a handshake still running beside it.
+    /// </summary>
+    public string? TakeNote() => Interlocked.Exchange(ref _note, null);
 
     /// <summary>"p990.7f000001.ip.invalid": a DNS-shaped name for one IP address and port.</summary>
     public static string SessionCacheName(IPAddress address, int port)

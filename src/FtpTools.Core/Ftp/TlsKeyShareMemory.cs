@@ -14,9 +14,8 @@ namespace FtpTools.Core.Ftp;
 /// its ClientHello (OpenSSL: the first of its list, X25519 by default); a server that does not take that group answers
 /// with a HelloRetryRequest naming the one it wants, and the client starts again (RFC 8446 §4.1.4): one more round
 /// trip and one more key generation on both sides. vsftpd and Pure-FTPd take P-256 only, so without this every FTPES
-/// data connection to them (one per file and per listing) paid that retry: on loopback 2,000 small downloads from
-/// vsftpd took 5.2-6.2 s, 4.1-4.4 s once the group is learned (bench/README, stop 37), and on a far link each retry
-/// costs one more round trip.
+/// data connection to them (one per file and per listing) paid that retry: over a 40 ms round trip 50 small downloads
+/// from vsftpd took 10.8-11.0 s, and 8.7-8.9 s once the group is learned (bench/README, stop 37).
 /// <para>
 /// RFC 8446 §4.2.8 lets a client remember the group a server chose and offer it first. .NET has no setting for the
 /// groups, so after a TLS 1.3 handshake whose group was not the one offered first, this sets the group order of the

@@ -56,7 +56,10 @@ internal static class TlsKeyShareMemory
 
     private static int s_handshakes;
 
-    /// <summary>Whether this process can do it: Linux, libssl loaded, SslStream's handle found.</summary>
+    /// <summary>
+    /// Whether this process can do it: Linux, libssl loaded, SslStream's handle found. Asked only after a handshake has
+    /// succeeded: before the first one libssl may not be loaded yet, and the answer is kept for the process.
+    /// </summary>
     internal static bool Available => OperatingSystem.IsLinux() && SecurityContextField is not null && Native.Value is not null;
 
     /// <summary>Called before every FtpTools TLS handshake starts; no group order changes until <see cref="EndHandshake"/>.</summary>

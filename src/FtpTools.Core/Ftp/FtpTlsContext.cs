@@ -83,9 +83,8 @@ internal sealed class FtpTlsContext
     /// The deadline closes <paramref name="socket"/>, which ends a stalled handshake on every platform.
     /// With <paramref name="blocking"/> the handshake runs with synchronous calls (on a thread of its own), so that a
     /// socket connected for blocking reads stays so (see <see cref="FtpDataConnection.ReadsBlocking"/>); the deadline
-    /// and cancellation end it the same way.
+    /// and cancellation end it the same way. What a handshake taught, for the protocol log, waits in <see cref="TakeNote"/>.
     /// </summary>
-    /// What a handshake taught for the protocol log waits in <see cref="TakeNote"/>.
     public async Task<SslStream> AuthenticateAsync(Stream inner, Socket socket, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false)
     {
 #if NET8_0_OR_GREATER

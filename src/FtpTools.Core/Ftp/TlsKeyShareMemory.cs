@@ -21,12 +21,14 @@ namespace FtpTools.Core.Ftp;
 /// groups, so after a TLS 1.3 handshake whose group was not the one offered first, this sets the group order of the
 /// OpenSSL context that SslStream keeps for that kind of client connection (one per protocol set and client
 /// certificate, shared by the process) with the server's group first, through libssl's own SSL_CTX_set1_groups_list.
-/// Every group offered before is still offered; only the key share moves. The change is process-wide for that
-/// context, so a later server that wants another group moves it again on its first handshake. It is made only while no
-/// FtpTools handshake is under way (OpenSSL copies the list when a connection starts, so changing it then would race
-/// with that copy), and only where every piece is found: on Linux, the libssl this process has loaded, and the handle
-/// SslStream keeps (a private field, read by reflection). Anything missing leaves OpenSSL's order alone: handshakes
-/// then work exactly as before, each with its retry.
+/// The list set is OpenSSL's default list (1.1.1 to 3.4) with that group moved to the front: every group offered by
+/// default is still offered, only the key share moves (a Groups line of the system's openssl.cnf gives way to it for
+/// that context). OpenSSL 3.5 and later, whose default starts with a post-quantum hybrid group and sends two key shares,
+/// are left alone. The change is process-wide for that context, so a later server that wants another group moves it
+/// again on its first handshake. It is made only while no FtpTools handshake is under way (OpenSSL copies the list
+/// when a connection starts, so changing it then would race with that copy), and only where every piece is found: on
+/// Linux, the libssl this process has loaded, and the handle SslStream keeps (a private field, read by reflection).
+/// Anything missing leaves OpenSSL's order alone: handshakes then work exactly as before, each with its retry.
 /// </para>
 /// </summary>
 internal static class TlsKeyShareMemory
@@ -40,11 +42,21 @@ internal static class TlsKeyShareMemory
     private const int SslCtrlSetGroupsList = 92;
     private const int SslCtrlGetNegotiatedGroup = 134;
 
-    /// <summary>OpenSSL's default order of the elliptic-curve groups (1.1.1 to 3.x), as SSL_CTX_set1_groups_list names them.</summary>
+    /// <summary>
+    /// OpenSSL's default order of the elliptic-curve groups (1.1.1 to 3.4), as SSL_CTX_set1_groups_list names them; 3.0
+    /// to 3.4 also offer the finite-field groups after them (<see cref="FiniteFieldGroups"/>).
+    /// </summary>
     private static readonly (int Nid, string Name)[] DefaultOrder =
     {
         (NidX25519, "X25519"), (NidP256, "P-256"), (NidX448, "X448"), (NidP521, "P-521"), (NidP384, "P-384"),
     };
+
+    private const string FiniteFieldGroups = "ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192";
+
+    // OpenSSL_version_num(): 0xMNN00PP0 from 3.0 on, 0xMNNFFPPS before.
+    private const long OpenSsl111 = 0x1010100F;
+    private const long OpenSsl30 = 0x30000000;
+    private const long OpenSsl35 = 0x30500000;
 
     private static readonly object Gate = new();
     private static readonly Lazy<LibSsl?> Native = new(LibSsl.Find);
@@ -120,6 +132,11 @@ internal static class TlsKeyShareMemory
                 }
             }
 
+            if (native.Version >= OpenSsl30)
+            {
+                list += ":" + FiniteFieldGroups;
+            }
+
             var text = Marshal.StringToCoTaskMemUTF8(list);
             try
             {
@@ -186,11 +203,14 @@ internal static class TlsKeyShareMemory
         }
     }
 
-    /// <summary>The three libssl functions used, from the libssl this process has already loaded (never another copy).</summary>
+    /// <summary>The libssl functions used, from the libssl this process has already loaded (never another copy).</summary>
     private sealed class LibSsl
     {
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         private delegate IntPtr GetContextFunction(IntPtr ssl);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate nuint VersionFunction();
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         private delegate nint ControlFunction(IntPtr target, int command, nint larg, IntPtr parg);
@@ -199,12 +219,16 @@ internal static class TlsKeyShareMemory
         private readonly ControlFunction _control;
         private readonly ControlFunction _contextControl;
 
-        private LibSsl(IntPtr library)
+        private LibSsl(IntPtr library, long version)
         {
+            Version = version;
             _getContext = Marshal.GetDelegateForFunctionPointer<GetContextFunction>(NativeLibrary.GetExport(library, "SSL_get_SSL_CTX"));
             _control = Marshal.GetDelegateForFunctionPointer<ControlFunction>(NativeLibrary.GetExport(library, "SSL_ctrl"));
             _contextControl = Marshal.GetDelegateForFunctionPointer<ControlFunction>(NativeLibrary.GetExport(library, "SSL_CTX_ctrl"));
         }
+
+        /// <summary>OpenSSL_version_num() of the loaded library.</summary>
+        public long Version { get; }
 
         public IntPtr GetContext(IntPtr ssl) => _getContext(ssl);
 
@@ -236,7 +260,16 @@ internal static class TlsKeyShareMemory
                     }
                 }
 
-                return path is not null && NativeLibrary.TryLoad(path, out var library) ? new LibSsl(library) : null;
+                if (path is null || !NativeLibrary.TryLoad(path, out var library) ||
+                    !NativeLibrary.TryGetExport(library, "OpenSSL_version_num", out var versionFunction))
+                {
+                    return null;
+                }
+
+                // OpenSSL 3.5 and later offer a post-quantum hybrid group first (X25519MLKEM768) with key shares for two
+                // groups: a list of ours would drop it, so those are left alone, as is anything before TLS 1.3 (1.1.1).
+                var version = (long)Marshal.GetDelegateForFunctionPointer<VersionFunction>(versionFunction)();
+                return version is >= OpenSsl111 and < OpenSsl35 ? new LibSsl(library, version) : null;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or EntryPointNotFoundException or BadImageFormatException)
             {

@@ -214,7 +214,11 @@ internal sealed class FtpFileStream : RemoteFileStream
             }
             else if (failure is null)
             {
-                reply = await _session.ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+                // A download read to its end: the server has nothing more to send on it, and reads the control
+                // connection as soon as it has answered, so the next transfer's EPSV can go out now.
+                reply = !_writing && _endOfFile
+                    ? await _session.ReadFinalReplySendingEpsvAsync(cancellationToken).ConfigureAwait(false)
+                    : await _session.ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally

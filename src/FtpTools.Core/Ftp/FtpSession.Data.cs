@@ -403,7 +403,7 @@ internal sealed partial class FtpSession
             throw tooLong;
         }
 
-        var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+        var reply = await ReadFinalReplySendingEpsvAsync(cancellationToken).ConfigureAwait(false);
         CheckTransferReply(reply, verb, path ?? _currentDirectory, mustSucceed: true);
     }
 
@@ -646,23 +646,48 @@ internal sealed partial class FtpSession
             return await PrepareActiveAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var target = await EnterPassiveModeAsync(epsv, cancellationToken).ConfigureAwait(false);
+        var (target, sentBehind) = await EnterPassiveModeAsync(epsv, cancellationToken).ConfigureAwait(false);
         Report($"Data connection to {target}.");
-        var socket = await TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline: !blocking && _control.AnswersQuickly).ConfigureAwait(false);
+        Socket socket;
+        try
+        {
+            socket = await TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline: !blocking && _control.AnswersQuickly).ConfigureAwait(false);
+        }
+        catch (ConnectionLostException ex) when (sentBehind && ex is not ProtocolViolationException && !cancellationToken.IsCancellationRequested)
+        {
+            // The port came from an EPSV sent behind the last transfer, and it is gone (given up by the server, or by a
+            // firewall in between): a new one, once.
+            Report($"{ex.Message.TrimEnd('.')} (a port asked for behind the last transfer); asking for another.");
+            (target, _) = await EnterPassiveModeAsync(null, cancellationToken, takeSentBehind: false).ConfigureAwait(false);
+            Report($"Data connection to {target}.");
+            socket = await TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline: !blocking && _control.AnswersQuickly).ConfigureAwait(false);
+        }
+
         return new PendingDataConnection(socket, null);
     }
 
-    /// <summary>Where to open a passive data connection; <paramref name="epsv"/> is the answer to an EPSV sent already, if one was.</summary>
-    private async Task<IPEndPoint> EnterPassiveModeAsync(FtpReply? epsv, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where to open a passive data connection; <paramref name="epsv"/> is the answer to an EPSV sent already, if one
+    /// was; else the answer to one sent behind the last transfer is taken when there is a recent one
+    /// (<see cref="ReadFinalReplySendingEpsvAsync"/>; SentBehind then says so), else EPSV is sent now.
+    /// </summary>
+    private async Task<(IPEndPoint Target, bool SentBehind)> EnterPassiveModeAsync(FtpReply? epsv, CancellationToken cancellationToken, bool takeSentBehind = true)
     {
         var peer = PeerAddress;
         if (_quirks.UseEpsv)
         {
             // RFC 2428 §3: EPSV gives only a port; the address is the control connection's peer.
-            var reply = epsv ?? await CommandAsync("EPSV", cancellationToken).ConfigureAwait(false);
+            var reply = epsv;
+            var sentBehind = false;
+            if (reply is null && takeSentBehind && await TakeEpsvSentBehindAsync(cancellationToken).ConfigureAwait(false) is { Code: FtpReplyCode.EnteringExtendedPassiveMode } early)
+            {
+                (reply, sentBehind) = (early, true);
+            }
+
+            reply ??= await CommandAsync("EPSV", cancellationToken).ConfigureAwait(false);
             if (reply.Code == FtpReplyCode.EnteringExtendedPassiveMode)
             {
-                return new IPEndPoint(peer, FtpReplyText.ParseExtendedPassive(reply));
+                return (new IPEndPoint(peer, FtpReplyText.ParseExtendedPassive(reply)), sentBehind);
             }
 
             if (peer.AddressFamily == AddressFamily.InterNetworkV6)
@@ -683,7 +708,7 @@ internal sealed partial class FtpSession
         var named = FtpReplyText.ParsePassive(pasv);
         if (_options.Ftp.TrustPassiveAddress)
         {
-            return named;
+            return (named, false);
         }
 
         // The 227 address is ignored by default: a server (or a NAT box) naming another host would
@@ -693,7 +718,7 @@ internal sealed partial class FtpSession
             Report($"The passive reply names {named.Address}; connecting to the server's address {peer} instead.");
         }
 
-        return new IPEndPoint(peer, named.Port);
+        return (new IPEndPoint(peer, named.Port), false);
     }
 
     private async Task<PendingDataConnection> PrepareActiveAsync(CancellationToken cancellationToken)

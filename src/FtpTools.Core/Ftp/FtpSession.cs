@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
@@ -42,6 +43,21 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private const int MaxPreliminaryReplies = 16;
 
     private bool _abortPending;
+
+    /// <summary>
+    /// When an EPSV sent behind a finished download or listing (<see cref="ReadFinalReplySendingEpsvAsync"/>) is still
+    /// to be answered: the <see cref="Stopwatch"/> timestamp of that transfer's end; 0 when none is. The next passive
+    /// transfer takes its 229 (<see cref="TakeEpsvSentBehindAsync"/>); any other reply read first reads and drops it
+    /// (<see cref="ReadOneReplyAsync"/>). Changed under the operation lock.
+    /// </summary>
+    private long _epsvSentBehindAt;
+
+    /// <summary>
+    /// How old an EPSV sent behind may be for its port to be used; an older one is read and dropped and a new EPSV
+    /// sent. A batch's next file comes within milliseconds; a port kept open by the server for longer may have been
+    /// given up by it or by a firewall in between.
+    /// </summary>
+    private static readonly TimeSpan EpsvSentBehindMaxAge = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Renames sent whose answers are not read yet (<see cref="SendRenameAsync"/>), oldest first: the next reply read
@@ -907,6 +923,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private async Task QuitAsync(CancellationToken cancellationToken)
     {
         await DrainPendingRepliesAsync(cancellationToken).ConfigureAwait(false);
+        await DropEpsvSentBehindAsync(cancellationToken).ConfigureAwait(false);
 
         // RFC 959 §4.1.1: QUIT, answered by 221, then the server closes. Answers still owed to renames come first.
         await _control.SendAsync("QUIT", cancellationToken).ConfigureAwait(false);
@@ -1217,7 +1234,70 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         }
     }
 
+    /// <summary>
+    /// The next reply; an EPSV sent behind (<see cref="_epsvSentBehindAt"/>) went out before the command this one
+    /// answers, so its 229 is read and dropped first.
+    /// </summary>
     private async Task<FtpReply> ReadOneReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        await DropEpsvSentBehindAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadControlReplyAsync(cancellationToken, timeout).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads a transfer's final reply (<see cref="ReadTransferReplyAsync"/>) after its data connection has ended, and
+    /// sends EPSV for the next transfer before that: the server reads it once it has sent the final reply and answers
+    /// at once, so the 229 is there when the next file's transfer starts, one round trip sooner (RFC 2428 §3; a passive
+    /// port stays open until the next data command or PASV/EPSV). Only to a server known to read commands that arrive
+    /// early (<see cref="_pipelined"/>) and in passive mode with EPSV; a transfer that follows takes the 229
+    /// (<see cref="TakeEpsvSentBehindAsync"/>), anything else drops it (<see cref="ReadOneReplyAsync"/>). When the final
+    /// reply cannot be read, the abort that follows reads the 229 with the rest (up to NOOP's answer).
+    /// </summary>
+    internal async Task<FtpReply> ReadFinalReplySendingEpsvAsync(CancellationToken cancellationToken)
+    {
+        var behind = _pipelined && _quirks.UseEpsv && _options.Ftp.DataMode != FtpDataMode.Active && !HasOwed && _epsvSentBehindAt == 0 && !_control.IsClosed;
+        if (behind)
+        {
+            await _control.SendAsync("EPSV", cancellationToken).ConfigureAwait(false);
+        }
+
+        var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+        if (behind)
+        {
+            _epsvSentBehindAt = Stopwatch.GetTimestamp();
+        }
+
+        return reply;
+    }
+
+    /// <summary>
+    /// The answer to an EPSV sent behind the last transfer, for the transfer about to start; null when there is none,
+    /// or when it is older than <see cref="EpsvSentBehindMaxAge"/> (its answer is read and dropped then).
+    /// </summary>
+    private async Task<FtpReply?> TakeEpsvSentBehindAsync(CancellationToken cancellationToken)
+    {
+        var sentAt = _epsvSentBehindAt;
+        if (sentAt == 0)
+        {
+            return null;
+        }
+
+        _epsvSentBehindAt = 0;
+        var reply = await ReadControlReplyAsync(cancellationToken).ConfigureAwait(false);
+        return Stopwatch.GetTimestamp() - sentAt <= (long)(EpsvSentBehindMaxAge.TotalSeconds * Stopwatch.Frequency) ? reply : null;
+    }
+
+    /// <summary>Reads and drops the answer to an EPSV sent behind the last transfer, if one is owed.</summary>
+    private async Task DropEpsvSentBehindAsync(CancellationToken cancellationToken)
+    {
+        if (_epsvSentBehindAt != 0)
+        {
+            _epsvSentBehindAt = 0;
+            await ReadControlReplyAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<FtpReply> ReadControlReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var reply = await _control.ReadReplyAsync(cancellationToken, timeout).ConfigureAwait(false);
         if (reply.Code == FtpReplyCode.ServiceNotAvailable)

@@ -441,6 +441,53 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_port_asked_for_behind_a_download_that_is_gone_is_asked_for_again_and_the_download_completes()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var asked = 0;
+        await using var server = FakeFtpServer.Start(
+            async (connection, command) =>
+            {
+                if (command == "EPSV" && asked++ == 1)
+                {
+                    // The EPSV sent behind the first download: answered with a port nobody listens on any more, as
+                    // when the server or a firewall gave it up.
+                    await connection.SendAsync($"229 Entering Extended Passive Mode (|||{port}|)\r\n");
+                    return true;
+                }
+
+                return await ServeGoodAsync(connection, command);
+            },
+            greeting: "220 (vsFTPd 3.0.3)\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        Assert.Equal(Sha256(Good), Sha256(await ReadAllAsync(session, "/good.bin")));
+        Assert.Equal(Sha256(Good), Sha256(await ReadAllAsync(session, "/good.bin")));
+
+        Assert.EndsWith("EPSV\nRETR /good.bin\nEPSV\nEPSV\nRETR /good.bin\nEPSV\n", server.Received.ToString(), StringComparison.Ordinal);
+        Assert.Contains(_log.Lines, l => l.StartsWith($"* Connecting to 127.0.0.1:{port} failed: ", StringComparison.Ordinal) && l.EndsWith(" (a port asked for behind the last transfer); asking for another.", StringComparison.Ordinal));
+        Assert.True(session.IsConnected);
+    }
+
+    [Fact]
+    public async Task A_port_asked_for_behind_a_download_more_than_two_seconds_ago_is_not_used()
+    {
+        await using var server = FakeFtpServer.Start(ServeGoodAsync, greeting: "220 (vsFTPd 3.0.3)\r\n");
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+
+        Assert.Equal(Sha256(Good), Sha256(await ReadAllAsync(session, "/good.bin")));
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Token);
+        Assert.Equal(Sha256(Good), Sha256(await ReadAllAsync(session, "/good.bin")));
+
+        // The old answer was read and dropped, and a new port asked for.
+        Assert.EndsWith("EPSV\nRETR /good.bin\nEPSV\nEPSV\nRETR /good.bin\nEPSV\n", server.Received.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_log.Lines, l => l.Contains("behind the last transfer", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_transfer_engine_fails_the_file_keeps_its_part_for_resume_and_the_next_download_completes()
     {
         var attempts = 0;

@@ -171,6 +171,60 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         Assert.Equal(Sha256(data), Sha256(await DownloadAsync(session, dir + "/active.bin")));
         var items = await session.ListDirectoryAsync(dir, Token);
         Assert.Equal("active.bin", Assert.Single(items).Name);
+
+        // No passive port is asked for behind a transfer in active mode.
+        Assert.DoesNotContain("> EPSV", Log.Lines);
+    }
+
+    [Fact]
+    public async Task The_next_download_takes_the_port_asked_for_behind_the_last_one_and_other_commands_drop_it()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        var files = new[] { "a.bin", "b.bin", "c.bin" }.ToDictionary(n => n, n => RandomBytes(5000 + n[0]));
+        foreach (var (name, bytes) in files)
+        {
+            await File.WriteAllBytesAsync(Local(dir, name), bytes, Token);
+        }
+
+        await using var session = await ConnectAsync();
+        var before = Log.Lines.Count;
+        var a = await DownloadAsync(session, dir + "/a.bin");
+        var b = await DownloadAsync(session, dir + "/b.bin");
+        var listed = await session.ListDirectoryAsync(dir, Token);
+        await session.CreateDirectoryAsync(dir + "/made", false, Token);
+        var c = await DownloadAsync(session, dir + "/c.bin");
+        await session.DisconnectAsync(Token);
+
+        Assert.Equal(Sha256(files["a.bin"]), Sha256(a));
+        Assert.Equal(Sha256(files["b.bin"]), Sha256(b));
+        Assert.Equal(Sha256(files["c.bin"]), Sha256(c));
+        Assert.Equal(new[] { "a.bin", "b.bin", "c.bin" }, listed.Select(i => i.Name).Order(StringComparer.Ordinal));
+        Assert.True(Directory.Exists(Local(dir, "made")));
+
+        // Every test server reads commands sent ahead: the EPSV for the next transfer goes out before a download's
+        // final reply is read, and the next download takes its answer instead of asking again.
+        var lines = Log.Lines.Skip(before).Where(l => l.StartsWith("> ", StringComparison.Ordinal) || l.StartsWith("< ", StringComparison.Ordinal)).ToList();
+        int Index(string line, int from = 0) => lines.FindIndex(from, l => l.StartsWith(line, StringComparison.Ordinal));
+        var retrA = Index($"> RETR {dir}/a.bin");
+        var retrB = Index($"> RETR {dir}/b.bin");
+        var finalA = Index("< 226", retrA);
+        Assert.InRange(Index("> EPSV", retrA), retrA + 1, finalA - 1);
+        Assert.Equal(-1, lines.GetRange(finalA, retrB - finalA).FindIndex(l => l.StartsWith("> ", StringComparison.Ordinal)));
+        Assert.StartsWith("< 229 ", lines[retrB - 1], StringComparison.Ordinal);
+
+        // MKD came between: the 229 asked for behind the listing was read and dropped before MKD's answer, and the last
+        // download asked for a port of its own.
+        var mkd = Index($"> MKD {dir}/made");
+        var retrC = Index($"> RETR {dir}/c.bin");
+        Assert.StartsWith("< 229 ", lines[mkd + 1], StringComparison.Ordinal);
+        Assert.StartsWith("< 257 ", lines[mkd + 2], StringComparison.Ordinal);
+        Assert.Equal("> EPSV", lines[mkd + 3]);
+        Assert.Equal(mkd + 5, retrC);
+
+        // The 229 asked for behind the last download is read before QUIT.
+        var quit = Index("> QUIT", retrC);
+        Assert.StartsWith("< 229 ", lines[quit - 1], StringComparison.Ordinal);
+        Assert.StartsWith("< 221", lines[quit + 1], StringComparison.Ordinal);
     }
 
     [Fact]

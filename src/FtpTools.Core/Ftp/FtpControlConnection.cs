@@ -174,9 +174,18 @@ internal sealed class FtpControlConnection : IDisposable
     }
 
     /// <summary>Reads the next whole reply, waiting at most the operation timeout (or <paramref name="timeout"/>) for each read.</summary>
-    public async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
+    public async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        await ReadReplyAsync(cancellationToken, timeout, askedEarlier: false).ConfigureAwait(false);
+
+    /// <summary>
+    /// As <see cref="ReadReplyAsync(CancellationToken, TimeSpan?)"/>; with <paramref name="askedEarlier"/>, the reply to
+    /// a command sent well before (it may have been waiting on the socket for a while), so how soon it is there says
+    /// nothing about how near the server is: <see cref="AnswersQuickly"/> stays as it was.
+    /// </summary>
+    public async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout, bool askedEarlier)
     {
         ThrowIfClosed();
+        var near = _poll.AnsweredQuickly;
         while (true)
         {
             try
@@ -188,6 +197,11 @@ internal sealed class FtpControlConnection : IDisposable
                     foreach (var line in reply.Lines)
                     {
                         Log(LogDirection.Received, line);
+                    }
+
+                    if (askedEarlier)
+                    {
+                        _poll.Remember(near);
                     }
 
                     return reply;

@@ -1283,7 +1283,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         }
 
         _epsvSentBehindAt = 0;
-        var reply = await ReadControlReplyAsync(cancellationToken).ConfigureAwait(false);
+        var reply = await ReadControlReplyAsync(cancellationToken, askedEarlier: true).ConfigureAwait(false);
         return Stopwatch.GetTimestamp() - sentAt <= (long)(EpsvSentBehindMaxAge.TotalSeconds * Stopwatch.Frequency) ? reply : null;
     }
 
@@ -1293,13 +1293,13 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         if (_epsvSentBehindAt != 0)
         {
             _epsvSentBehindAt = 0;
-            await ReadControlReplyAsync(cancellationToken).ConfigureAwait(false);
+            await ReadControlReplyAsync(cancellationToken, askedEarlier: true).ConfigureAwait(false);
         }
     }
 
-    private async Task<FtpReply> ReadControlReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
+    private async Task<FtpReply> ReadControlReplyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null, bool askedEarlier = false)
     {
-        var reply = await _control.ReadReplyAsync(cancellationToken, timeout).ConfigureAwait(false);
+        var reply = await _control.ReadReplyAsync(cancellationToken, timeout, askedEarlier).ConfigureAwait(false);
         if (reply.Code == FtpReplyCode.ServiceNotAvailable)
         {
             throw _control.Lost(new ConnectionLostException($"The server closed the session: {FtpReplyParser.Printable(reply.ToString(), 300)}"));

@@ -53,6 +53,9 @@ internal sealed class ShortPoll
     /// <summary>The last wait that looked at the socket was answered in time: the peer is near.</summary>
     public bool AnsweredQuickly => _lastAnswered;
 
+    /// <summary>Sets <see cref="AnsweredQuickly"/> back to what a caller saw before a wait that does not count.</summary>
+    public void Remember(bool answeredQuickly) => _lastAnswered = answeredQuickly;
+
     /// <summary>Waits that were answered in time (tests).</summary>
     internal int Hits { get; private set; }
 

@@ -54,6 +54,41 @@ public sealed class FtpQuickAnswerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reply_asked_for_earlier_and_waiting_on_the_socket_does_not_mark_a_far_server_near()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var options = new ConnectionOptions { Protocol = RemoteProtocol.Ftp, Host = "127.0.0.1", Port = ((IPEndPoint)listener.LocalEndPoint!).Port };
+        using var control = await FtpControlConnection.ConnectAsync(options, Token);
+        using var peer = await listener.AcceptAsync(Token);
+
+        // Far: the reply is late.
+        var late = Task.Run(
+            async () =>
+            {
+                await Task.Delay(100, Token);
+                await peer.SendAsync(Encoding.ASCII.GetBytes("226 late\r\n"), SocketFlags.None, Token);
+            },
+            Token);
+        Assert.Equal("226 late", (await control.ReadReplyAsync(Token)).ToString());
+        await late;
+        Assert.False(control.AnswersQuickly);
+
+        // The answer to an EPSV sent behind that transfer has been waiting on the socket: it is there at once, and
+        // says nothing about the server's distance. Read as an ordinary reply, it would.
+        await peer.SendAsync(Encoding.ASCII.GetBytes("229 early (|||1|)\r\n"), SocketFlags.None, Token);
+        await Task.Delay(50, Token);
+        Assert.Equal("229 early (|||1|)", (await control.ReadReplyAsync(Token, null, askedEarlier: true)).ToString());
+        Assert.False(control.AnswersQuickly);
+
+        await peer.SendAsync(Encoding.ASCII.GetBytes("200 ordinary\r\n"), SocketFlags.None, Token);
+        await Task.Delay(50, Token);
+        Assert.Equal("200 ordinary", (await control.ReadReplyAsync(Token)).ToString());
+        Assert.True(control.AnswersQuickly);
+    }
+
+    [Fact]
     public async Task A_near_server_that_stops_answering_is_given_up_at_the_operation_timeout()
     {
         var (control, peer) = await NearControlAsync(TimeSpan.FromSeconds(1));

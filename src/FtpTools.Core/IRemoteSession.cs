@@ -87,7 +87,8 @@ public abstract class RemoteFileStream : Stream
 
     /// <summary>
     /// After a successful <see cref="CompleteAsync"/> of a write: the file's length as the server acknowledged it
-    /// request by request (SFTP), so nobody needs to ask again; null when the protocol does not acknowledge writes (FTP).
+    /// request by request (SFTP), or told it in answer to SIZE sent right behind the transfer (FTP, to vsftpd), so
+    /// nobody needs to ask again; null when the server has not said.
     /// </summary>
     internal virtual long? AcknowledgedLength => null;
 

@@ -245,6 +245,13 @@ internal sealed class FtpDataConnection : IDisposable
     /// </summary>
     public async Task ShutdownAsync(CancellationToken cancellationToken)
     {
+        await EndSendingAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForServerEndAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The first half of <see cref="ShutdownAsync"/>: flush, close_notify, FIN; the server's side is not waited for.</summary>
+    public async Task EndSendingAsync(CancellationToken cancellationToken)
+    {
         _watchdog.Arm(_timeout);
         try
         {
@@ -265,10 +272,33 @@ internal sealed class FtpDataConnection : IDisposable
             }
 
             _socket.Shutdown(SocketShutdown.Send);
-            if (_drain is not null)
-            {
-                await _drain.ConfigureAwait(false);
-            }
+        }
+        catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw Failed(ex, "closing");
+        }
+        finally
+        {
+            _watchdog.Disarm();
+        }
+    }
+
+    /// <summary>
+    /// The second half of <see cref="ShutdownAsync"/>: an upload's drain (<see cref="StartDraining"/>) reads on to the
+    /// server's end of the connection, so the session tickets it sent are taken before the next data connection
+    /// resumes the session; bounded by the operation timeout.
+    /// </summary>
+    public async Task WaitForServerEndAsync(CancellationToken cancellationToken)
+    {
+        if (_drain is null)
+        {
+            return;
+        }
+
+        _watchdog.Arm(_timeout);
+        try
+        {
+            await _drain.ConfigureAwait(false);
         }
         catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)
         {

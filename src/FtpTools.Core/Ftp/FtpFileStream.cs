@@ -25,6 +25,10 @@ internal sealed class FtpFileStream : RemoteFileStream
     private bool _endOfFile;
     private int _finished;
     private int _interrupted;
+    private long? _storedLength;
+
+    /// <summary>Commands went out behind the transfer (<see cref="FtpSession.SendBehindTransferAsync"/>) and their answers are not read yet.</summary>
+    private bool _answersOwedBehind;
 
     public FtpFileStream(FtpSession session, FtpDataConnection data, bool writing, string path, long offset, bool preliminaryPending = false)
     {
@@ -119,6 +123,13 @@ internal sealed class FtpFileStream : RemoteFileStream
 
     internal override bool ReadsBlocking => !_writing && _data.ReadsBlocking;
 
+    /// <summary>
+    /// After a completed upload: the file's length as the server told it in answer to SIZE sent behind the transfer
+    /// (<see cref="FtpSession.SendBehindTransferAsync"/>), read right after the final reply; null when none was sent
+    /// or the server did not tell.
+    /// </summary>
+    internal override long? AcknowledgedLength => _storedLength;
+
     public override int Read(byte[] buffer, int offset, int count)
     {
         ThrowIfNot(reading: true);
@@ -185,13 +196,14 @@ internal sealed class FtpFileStream : RemoteFileStream
         FtpReply? reply = null;
         CommandRefusedException? refusal = null;
         DataConnectionFailedException? failure = null;
+        var sizeOwed = false;
         try
         {
             if (_writing)
             {
                 try
                 {
-                    await _data.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+                    await _data.EndSendingAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (DataConnectionFailedException ex)
                 {
@@ -208,17 +220,46 @@ internal sealed class FtpFileStream : RemoteFileStream
                 _data.Dispose();
             }
 
+            // The server has all of an upload's data, or has sent all of a download's: what comes next (the next
+            // transfer's EPSV, the upload's SIZE) can go out now, and is answered right after the final reply.
+            var sent = failure is null && (_writing || _endOfFile)
+                ? await _session.SendBehindTransferAsync(_writing, _path, cancellationToken).ConfigureAwait(false)
+                : default;
+            sizeOwed = sent.Size;
+            _answersOwedBehind = sent.Size || sent.Epsv;
+            if (_writing && failure is null)
+            {
+                // Only now, so that what went out behind the upload was on its way while the server finished.
+                try
+                {
+                    await _data.WaitForServerEndAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (DataConnectionFailedException ex)
+                {
+                    failure = ex;
+                }
+            }
+
             if (failure is null && _preliminaryPending)
             {
                 (reply, refusal) = await _session.ReadEarlyTransferRepliesAsync(Verb, _path, cancellationToken).ConfigureAwait(false);
             }
             else if (failure is null)
             {
-                // A download read to its end: the server has nothing more to send on it, and reads the control
-                // connection as soon as it has answered, so the next transfer's EPSV can go out now.
-                reply = !_writing && _endOfFile
-                    ? await _session.ReadFinalReplySendingEpsvAsync(cancellationToken).ConfigureAwait(false)
-                    : await _session.ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+                reply = await _session.ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (failure is null)
+            {
+                if (sizeOwed)
+                {
+                    var stored = await _session.ReadSizeSentBehindAsync(cancellationToken).ConfigureAwait(false);
+                    sizeOwed = false;
+                    _storedLength = refusal is null && reply!.Code.IsPositiveCompletion() ? stored : null;
+                }
+
+                _session.TransferEnded(sent);
+                _answersOwedBehind = false;
             }
         }
         finally
@@ -226,7 +267,7 @@ internal sealed class FtpFileStream : RemoteFileStream
             if (failure is null)
             {
                 _data.Dispose();
-                _session.ReleaseTransfer(replyPending: reply is null);
+                _session.ReleaseTransfer(replyPending: reply is null || sizeOwed);
             }
         }
 
@@ -280,7 +321,9 @@ internal sealed class FtpFileStream : RemoteFileStream
         finally
         {
             // Either reads the final reply (a refusal of the command is one); a lost control connection owes nothing.
-            _session.ReleaseTransfer(replyPending: result is not (DataConnectionFailedException or CommandRefusedException));
+            // Answers to commands sent behind the transfer (SIZE, EPSV) are still owed after it: read with the rest
+            // of an abort before the next command.
+            _session.ReleaseTransfer(replyPending: _answersOwedBehind || result is not (DataConnectionFailedException or CommandRefusedException));
         }
     }
 

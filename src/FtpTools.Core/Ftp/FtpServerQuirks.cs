@@ -50,6 +50,13 @@ internal sealed class FtpServerQuirks
 
     public bool HasSize => Features.Has("SIZE") || Kind == FtpServerKind.Vsftpd;
 
+    /// <summary>
+    /// vsftpd reads no command while a transfer's data flows (ABOR aside, which comes as urgent data), so a command sent
+    /// once an upload's data has all gone out is read after the transfer's final reply. Pure-FTPd reads the control
+    /// connection during an upload and answers anything but ABOR and QUIT with 500 there; ProFTPD is not counted on.
+    /// </summary>
+    public bool ReadsCommandsOnlyBetweenTransfers => Kind == FtpServerKind.Vsftpd;
+
     public bool HasMdtm => Features.Has("MDTM") || Kind == FtpServerKind.Vsftpd;
 
     /// <summary>

@@ -403,7 +403,9 @@ internal sealed partial class FtpSession
             throw tooLong;
         }
 
-        var reply = await ReadFinalReplySendingEpsvAsync(cancellationToken).ConfigureAwait(false);
+        var sent = await SendBehindTransferAsync(upload: false, path ?? _currentDirectory, cancellationToken).ConfigureAwait(false);
+        var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
+        TransferEnded(sent);
         CheckTransferReply(reply, verb, path ?? _currentDirectory, mustSucceed: true);
     }
 
@@ -669,7 +671,7 @@ internal sealed partial class FtpSession
     /// <summary>
     /// Where to open a passive data connection; <paramref name="epsv"/> is the answer to an EPSV sent already, if one
     /// was; else the answer to one sent behind the last transfer is taken when there is a recent one
-    /// (<see cref="ReadFinalReplySendingEpsvAsync"/>; SentBehind then says so), else EPSV is sent now.
+    /// (<see cref="SendBehindTransferAsync"/>; SentBehind then says so), else EPSV is sent now.
     /// </summary>
     private async Task<(IPEndPoint Target, bool SentBehind)> EnterPassiveModeAsync(FtpReply? epsv, CancellationToken cancellationToken, bool takeSentBehind = true)
     {

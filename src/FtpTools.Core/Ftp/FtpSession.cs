@@ -45,7 +45,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private bool _abortPending;
 
     /// <summary>
-    /// When an EPSV sent behind a finished download or listing (<see cref="ReadFinalReplySendingEpsvAsync"/>) is still
+    /// When an EPSV sent behind a finished transfer or listing (<see cref="SendBehindTransferAsync"/>) is still
     /// to be answered: the <see cref="Stopwatch"/> timestamp of that transfer's end; 0 when none is. The next passive
     /// transfer takes its 229 (<see cref="TakeEpsvSentBehindAsync"/>); any other reply read first reads and drops it
     /// (<see cref="ReadOneReplyAsync"/>). Changed under the operation lock.
@@ -1245,30 +1245,61 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     }
 
     /// <summary>
-    /// Reads a transfer's final reply (<see cref="ReadTransferReplyAsync"/>) after its data connection has ended, and
-    /// sends EPSV for the next transfer before that: the server reads it once it has sent the final reply and answers
-    /// at once, so the 229 is there when the next file's transfer starts, one round trip sooner (RFC 2428 §3; a passive
-    /// port stays open until the next data command or PASV/EPSV). Only to a server known to read commands that arrive
-    /// early (<see cref="_pipelined"/>) and in passive mode with EPSV; a transfer that follows takes the 229
-    /// (<see cref="TakeEpsvSentBehindAsync"/>), anything else drops it (<see cref="ReadOneReplyAsync"/>). When the final
-    /// reply cannot be read, the abort that follows reads the 229 with the rest (up to NOOP's answer).
+    /// Once a transfer's data connection has ended, and before its final reply is read, sends what comes next to a
+    /// server known to read commands that arrive early (<see cref="_pipelined"/>): the server reads them once it has
+    /// sent the final reply and answers at once, so their answers follow it with no round trip of their own. EPSV for
+    /// the next transfer (RFC 2428 §3; a passive port stays open until the next data command or PASV/EPSV), in passive
+    /// mode with EPSV: a transfer that follows takes its 229 (<see cref="TakeEpsvSentBehindAsync"/>), anything else
+    /// drops it (<see cref="ReadOneReplyAsync"/>); and after an upload, SIZE of the file (RFC 3659 §4), the length the
+    /// transfer engine checks before the file is renamed into place (<see cref="ReadSizeSentBehindAsync"/>). After an
+    /// upload only to a server that reads no command while the data flows
+    /// (<see cref="FtpServerQuirks.ReadsCommandsOnlyBetweenTransfers"/>): Pure-FTPd answers 500 to what comes then.
+    /// The caller reads the final reply, then SIZE's answer, then calls <see cref="TransferEnded"/>; when it cannot,
+    /// the abort that follows reads these answers with the rest (up to NOOP's).
     /// </summary>
-    internal async Task<FtpReply> ReadFinalReplySendingEpsvAsync(CancellationToken cancellationToken)
+    internal async Task<SentBehind> SendBehindTransferAsync(bool upload, string path, CancellationToken cancellationToken)
     {
-        var behind = _pipelined && _quirks.UseEpsv && _options.Ftp.DataMode != FtpDataMode.Active && !HasOwed && _epsvSentBehindAt == 0 && !_control.IsClosed;
-        if (behind)
+        if (!_pipelined || _control.IsClosed || HasOwed || (upload && !_quirks.ReadsCommandsOnlyBetweenTransfers))
         {
-            await _control.SendAsync("EPSV", cancellationToken).ConfigureAwait(false);
+            return default;
         }
 
-        var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
-        if (behind)
+        var size = upload && _quirks.HasSize && !_quirks.UseMachineListing && !_options.Ftp.AsciiMode;
+        var epsv = _quirks.UseEpsv && _options.Ftp.DataMode != FtpDataMode.Active && _epsvSentBehindAt == 0;
+        var commands = new List<string>(2);
+        if (size)
+        {
+            commands.Add("SIZE " + path);
+        }
+
+        if (epsv)
+        {
+            commands.Add("EPSV");
+        }
+
+        if (commands.Count > 0)
+        {
+            await _control.SendAsync(commands, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new SentBehind(size, epsv);
+    }
+
+    /// <summary>The answer to SIZE sent behind an upload (<see cref="SendBehindTransferAsync"/>), read after the final reply.</summary>
+    internal async Task<long?> ReadSizeSentBehindAsync(CancellationToken cancellationToken) =>
+        SizeOf(await ReadControlReplyAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The transfer's final reply, and SIZE's answer if one was sent behind it, are read: an EPSV sent behind is owed from now on.</summary>
+    internal void TransferEnded(SentBehind sent)
+    {
+        if (sent.Epsv)
         {
             _epsvSentBehindAt = Stopwatch.GetTimestamp();
         }
-
-        return reply;
     }
+
+    /// <summary>What <see cref="SendBehindTransferAsync"/> sent: SIZE, EPSV, both or neither (default).</summary>
+    internal readonly record struct SentBehind(bool Size, bool Epsv);
 
     /// <summary>
     /// The answer to an EPSV sent behind the last transfer, for the transfer about to start; null when there is none,

@@ -467,7 +467,8 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         Assert.Equal(Sha256(Good), Sha256(await ReadAllAsync(session, "/good.bin")));
         Assert.Equal(Sha256(Good), Sha256(await ReadAllAsync(session, "/good.bin")));
 
-        Assert.EndsWith("EPSV\nRETR /good.bin\nEPSV\nEPSV\nRETR /good.bin\nEPSV\n", server.Received.ToString(), StringComparison.Ordinal);
+        // The last EPSV, sent behind the second download, may not have been read by the server yet.
+        Assert.Matches("\nEPSV\nRETR /good.bin\nEPSV\nEPSV\nRETR /good.bin\n(EPSV\n)?$", server.Received.ToString());
         Assert.Contains(_log.Lines, l => l.StartsWith($"* Connecting to 127.0.0.1:{port} failed: ", StringComparison.Ordinal) && l.EndsWith(" (a port asked for behind the last transfer); asking for another.", StringComparison.Ordinal));
         Assert.True(session.IsConnected);
     }
@@ -482,8 +483,9 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(2.5), Token);
         Assert.Equal(Sha256(Good), Sha256(await ReadAllAsync(session, "/good.bin")));
 
-        // The old answer was read and dropped, and a new port asked for.
-        Assert.EndsWith("EPSV\nRETR /good.bin\nEPSV\nEPSV\nRETR /good.bin\nEPSV\n", server.Received.ToString(), StringComparison.Ordinal);
+        // The old answer was read and dropped, and a new port asked for (the last EPSV, sent behind the second
+        // download, may not have been read by the server yet).
+        Assert.Matches("\nEPSV\nRETR /good.bin\nEPSV\nEPSV\nRETR /good.bin\n(EPSV\n)?$", server.Received.ToString());
         Assert.DoesNotContain(_log.Lines, l => l.Contains("behind the last transfer", StringComparison.Ordinal));
     }
 

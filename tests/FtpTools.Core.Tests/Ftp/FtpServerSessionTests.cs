@@ -177,6 +177,46 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     }
 
     [Fact]
+    public async Task Only_vsftpd_is_asked_for_the_length_and_the_next_port_behind_an_upload_and_the_answers_are_taken()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        var (first, second) = (RandomBytes(7000), RandomBytes(9000));
+        await using var session = await ConnectAsync();
+        var before = Log.Lines.Count;
+        var stream = await session.OpenWriteAsync(dir + "/one.bin", 0, Token);
+        await WriteAllAsync(stream, first);
+        await UploadAsync(session, dir + "/two.bin", second);
+
+        Assert.Equal(Sha256(first), Sha256File(Local(dir, "one.bin")));
+        Assert.Equal(Sha256(second), Sha256File(Local(dir, "two.bin")));
+        var lines = Log.Lines.Skip(before).Where(l => l.StartsWith("> ", StringComparison.Ordinal) || l.StartsWith("< ", StringComparison.Ordinal)).ToList();
+        int Index(string line, int from = 0) => lines.FindIndex(from, l => l.StartsWith(line, StringComparison.Ordinal));
+        var storOne = Index($"> STOR {dir}/one.bin");
+        var storTwo = Index($"> STOR {dir}/two.bin");
+        var finalOne = Index("< 226", storOne);
+        if (Server is VsftpdFixture)
+        {
+            // vsftpd reads no command while an upload's data flows: SIZE and EPSV go out once the data has, are
+            // answered right after the 226, the length is the stream's (the transfer engine asks no more), and the
+            // next upload takes the port.
+            Assert.Equal(first.Length, stream.AcknowledgedLength);
+            Assert.Equal(new[] { $"> SIZE {dir}/one.bin", "> EPSV" }, lines.GetRange(storOne + 2, 2));
+            Assert.Equal(storOne + 4, finalOne);
+            Assert.Equal("< 213 7000", lines[finalOne + 1]);
+            Assert.StartsWith("< 229 ", lines[finalOne + 2], StringComparison.Ordinal);
+            Assert.Equal(finalOne + 3, storTwo);
+        }
+        else
+        {
+            // Pure-FTPd reads the control connection during an upload and answers 500 to anything but ABOR and QUIT;
+            // ProFTPD is not counted on: nothing is sent before the final reply.
+            Assert.Null(stream.AcknowledgedLength);
+            Assert.Equal(-1, Index("> SIZE "));
+            Assert.Equal(-1, lines.GetRange(storOne, finalOne - storOne).FindIndex(l => l.StartsWith("> ", StringComparison.Ordinal) && l != $"> STOR {dir}/one.bin"));
+        }
+    }
+
+    [Fact]
     public async Task The_next_download_takes_the_port_asked_for_behind_the_last_one_and_other_commands_drop_it()
     {
         var dir = "/" + Server.NewTestDirectory();

@@ -40,6 +40,18 @@ Describe 'Receive-FtpFile' {
             Get-ChildItem -LiteralPath $target -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
         }
 
+        It 'downloads byte for byte with -NoFlush, files piped in included' {
+            $results = @(Get-FtpItem -Path "$($work.Remote)/many/*" | Receive-FtpFile -Destination $target -NoFlush)
+
+            $results.Count | Should -Be 12
+            @($results | Where-Object { $_.Status.ToString() -ne 'Completed' }) | Should -BeNullOrEmpty
+            foreach ($i in 1..12) {
+                $name = 'p{0:00}.bin' -f $i
+                Get-Sha256 (Join-Path $target $name) | Should -Be (Get-Sha256 (Join-Path $work.Local "many/$name"))
+            }
+            Get-ChildItem -LiteralPath $target -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
+        }
+
         It 'downloads what Get-FtpItem pipes in, with the items'' session' {
             $results = Get-FtpItem -Path "$($work.Remote)/*.csv" | Receive-FtpFile -Destination $target
 

@@ -305,6 +305,39 @@ public sealed class CmdletScenarioTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void NoFlush_downloads_put_every_file_in_place_byte_for_byte(string protocol)
+    {
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var onServer = Directory.CreateDirectory(Path.Combine(_servers.Root(protocol), remote)).FullName;
+        var files = Enumerable.Range(0, 5).ToDictionary(i => $"n{i}.bin", i => Bytes(i == 0 ? 9 * 1024 * 1024 : 2000 + i, 20 + i));
+        foreach (var (name, data) in files)
+        {
+            File.WriteAllBytes(Path.Combine(onServer, name), data);
+        }
+
+        var down = Path.Combine(_local, "noflush");
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $down = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            Receive-FtpFile -Path "$remote/*" -Destination $down -NoFlush
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote, down);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(Enumerable.Repeat("Completed", files.Count), result.Output.Select(o => o.Properties["Status"].Value.ToString()));
+        Assert.Equal(files.Keys.Order(StringComparer.Ordinal), Directory.GetFileSystemEntries(down).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var (name, data) in files)
+        {
+            Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(down, name))));
+        }
+    }
+
+    [Theory]
     [InlineData("Ftpes")]
     [InlineData("Sftp")]
     public void Verbose_output_shows_the_conversation_but_never_the_password(string protocol)

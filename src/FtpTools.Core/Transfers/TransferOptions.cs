@@ -24,6 +24,15 @@ public sealed class TransferOptions
     public bool PreserveTimestamp { get; init; }
 
     /// <summary>
+    /// Downloads: wait until the part file's bytes are on the disk (fsync, FlushFileBuffers) before it is renamed to
+    /// its final name, so that a power loss or system crash right after a transfer never leaves a short or empty file
+    /// under that name. Off (Receive-FtpFile -NoFlush), the rename follows the last write and the operating system
+    /// writes the file out later, as most tools do: faster, most of all for big files and on disks where a flush is
+    /// slow (network shares). A failed or cancelled transfer still never leaves a file under its final name either way.
+    /// </summary>
+    public bool FlushToDisk { get; init; } = true;
+
+    /// <summary>
     /// Fail the transfer when the bytes that arrived differ from the length the source announced. Turn it
     /// off for FTP ASCII mode, where line-ending conversion changes the length on purpose.
     /// </summary>

@@ -47,6 +47,13 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
     [Parameter]
     public SwitchParameter NoPreserveTimestamp { get; set; }
 
+    /// <summary>
+    /// Rename each file into place without first waiting for its bytes to reach the disk: faster, but a power loss or
+    /// crash soon after can leave a short file under its final name.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter NoFlush { get; set; }
+
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
@@ -79,6 +86,7 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
             Overwrite = Force.IsPresent,
             Resume = Resume.IsPresent,
             PreserveTimestamp = !NoPreserveTimestamp.IsPresent,
+            FlushToDisk = !NoFlush.IsPresent,
         };
         ExecutePlan(session, plan, TransferDirection.Download, options, "Receive-FtpFile");
     }

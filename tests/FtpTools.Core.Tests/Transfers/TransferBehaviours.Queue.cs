@@ -15,6 +15,77 @@ namespace FtpTools.Core.Tests.Transfers;
 public abstract partial class TransferBehaviours
 {
     [Fact]
+    public async Task Downloads_flush_each_part_file_to_disk_before_its_rename_unless_told_not_to()
+    {
+        // 9 MiB: more than one chunk of the early write-out, which the flushed downloads take and the others do not.
+        var big = Bytes(9 * 1024 * 1024 + 5, 41);
+        var small = Enumerable.Range(0, 6).Select(i => Bytes(3000 + i, 50 + i)).ToList();
+        ServerFile("nf-big.bin", big);
+        for (var i = 0; i < small.Count; i++)
+        {
+            ServerFile($"nf{i}.bin", small[i]);
+        }
+
+        var listing = await Session.ListDirectoryAsync(RemoteDir, Timeout());
+        foreach (var flush in new[] { false, true })
+        {
+            var local = Directory.CreateDirectory(Path.Combine(_local, flush ? "flushed" : "not-flushed")).FullName;
+            var options = new TransferOptions { FlushToDisk = flush };
+
+            // A part file left longer by an earlier attempt is cut back, not written over in place.
+            File.WriteAllBytes(PartFile.LocalPathFor(Path.Combine(local, "nf0.bin")), Bytes(50_000, 9));
+            var flushes = new System.Runtime.CompilerServices.StrongBox<int>();
+            TransferEngine.DiskFlushes.Value = flushes;
+            try
+            {
+                AssertCompleted(
+                    await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/nf-big.bin", Path.Combine(local, "nf-big.bin"), options, null, Timeout()),
+                    TransferDirection.Download,
+                    RemoteDir + "/nf-big.bin",
+                    Path.Combine(local, "nf-big.bin"),
+                    big.Length);
+                var results = new List<TransferResult>();
+                var queue = new TransferQueue(Session, options);
+                for (var i = 0; i < small.Count; i++)
+                {
+                    var item = listing.Single(x => x.Name == $"nf{i}.bin");
+                    if (await queue.DownloadAsync(item, Path.Combine(local, item.Name), null, null, Earlier, Timeout()) is { } now)
+                    {
+                        Earlier(now, null);
+                    }
+                }
+
+                // The last file's result goes to Earlier too (and is also returned).
+                await queue.CompleteAsync(Earlier);
+
+                void Earlier(TransferResult result, object? state)
+                {
+                    lock (results)
+                    {
+                        results.Add(result);
+                    }
+                }
+
+                Assert.Equal(small.Count, results.Count);
+                Assert.All(results, r => Assert.Equal(TransferStatus.Completed, r.Status));
+            }
+            finally
+            {
+                TransferEngine.DiskFlushes.Value = null;
+            }
+
+            Assert.Equal(flush ? 1 + small.Count : 0, flushes.Value);
+            Assert.Equal(Sha(big), Sha(File.ReadAllBytes(Path.Combine(local, "nf-big.bin"))));
+            for (var i = 0; i < small.Count; i++)
+            {
+                Assert.Equal(Sha(small[i]), Sha(File.ReadAllBytes(Path.Combine(local, $"nf{i}.bin"))));
+            }
+
+            Assert.Equal(new[] { "nf-big.bin" }.Concat(Enumerable.Range(0, small.Count).Select(i => $"nf{i}.bin")).OrderBy(n => n, StringComparer.Ordinal), Names(local));
+        }
+    }
+
+    [Fact]
     public async Task A_download_queue_puts_every_file_in_place_and_hands_out_each_result_once_in_download_order()
     {
         var names = Enumerable.Range(0, 40).Select(i => $"q{i:00}.bin").ToList();

@@ -47,6 +47,8 @@ internal sealed record BenchCase(RemoteProtocol Protocol, CaseKind Kind)
 
     public bool IsUpload => Kind is CaseKind.UploadBig or CaseKind.UploadSmall;
 
+    public bool IsDownload => Kind is CaseKind.DownloadBig or CaseKind.DownloadSmall;
+
     public string Unit => Kind switch
     {
         CaseKind.DownloadBig or CaseKind.UploadBig => "MB/s",

@@ -215,6 +215,7 @@ internal static class BenchRunner
             new FtpToolsContender(null, warm: true),
             new FtpToolsContender("chacha20-poly1305@openssh.com"),
             new FtpToolsContender(null, tls: TlsVersion.Tls12),
+            new FtpToolsContender(null, noFlush: true),
             new CurlContender(parallel: false),
             new CurlContender(parallel: true),
             new LftpContender(LftpMode.Plain),

@@ -9,16 +9,14 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core;
-#if FTPTOOLS_TRANSFER_ENGINE
 using FtpTools.Core.Transfers;
-#endif
 
 namespace FtpTools.Bench;
 
 /// <summary>
 /// The FtpTools side of one run, in a process of its own. It opens the session the way the cmdlets do
 /// (<see cref="RemoteSessionFactory.ConnectAsync"/> with <see cref="ConnectionOptions"/>), moves the files with the
-/// transfer engine when this tree has it (otherwise OpenReadAsync/OpenWriteAsync + CompleteAsync), and prints one
+/// transfer engine as Receive-FtpFile and Send-FtpFile do, and prints one
 /// <see cref="ChildResult"/> line with its time and peak RSS. It never throws: a protocol that is not there yet is a
 /// failed result with the exception's message.
 /// </summary>
@@ -46,6 +44,11 @@ internal static class FtpToolsChild
             var tlsIndex = Array.IndexOf(args, "--tls-version");
             TlsVersion? tls = tlsIndex >= 0 && tlsIndex + 1 < args.Length ? Enum.Parse<TlsVersion>(args[tlsIndex + 1]) : null;
             var options = Options(servers, protocol, cipher, operationTimeout, tls);
+            if (args.Contains("--no-flush"))
+            {
+                Receive = new() { Overwrite = true, PreserveTimestamp = true, FlushToDisk = false };
+            }
+
             var trashIndex = Array.IndexOf(args, "--trash");
             var trash = trashIndex >= 0 && trashIndex + 1 < args.Length ? args[trashIndex + 1] : null;
             if (args.Contains("--warm-up"))
@@ -205,9 +208,7 @@ internal static class FtpToolsChild
 
             case "upload-small":
             {
-#if FTPTOOLS_TRANSFER_ENGINE
                 await TransferEngine.EnsureRemoteDirectoryAsync(session, remote, cancellationToken).ConfigureAwait(false);
-#endif
                 return await UploadFilesAsync(session, Directory.EnumerateFiles(local).Order(StringComparer.Ordinal), remote, cancellationToken).ConfigureAwait(false);
             }
 
@@ -218,12 +219,12 @@ internal static class FtpToolsChild
         }
     }
 
-#if FTPTOOLS_TRANSFER_ENGINE
     // Send-FtpFile -Force / Receive-FtpFile -Force: the same options (Receive-FtpFile keeps the remote time unless
     // -NoPreserveTimestamp, Send-FtpFile only with -PreserveTimestamp) and a progress sink, as the cmdlets pass one
     // for Write-Progress.
     private static readonly TransferOptions Transfer = new() { Overwrite = true };
-    private static readonly TransferOptions Receive = new() { Overwrite = true, PreserveTimestamp = true };
+    // With --no-flush, Receive-FtpFile -Force -NoFlush: no part file waits for the disk before its rename.
+    private static TransferOptions Receive = new() { Overwrite = true, PreserveTimestamp = true };
     private static readonly ProgressSink Progress = new();
 
     private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken) =>
@@ -275,61 +276,6 @@ internal static class FtpToolsChild
 
         public void Report(TransferProgress value) => Reports++;
     }
-#else
-    private const int BufferSize = 128 * 1024;
-
-    private static async Task DownloadAsync(IRemoteSession session, string remotePath, string localPath, CancellationToken cancellationToken)
-    {
-        var remote = await session.OpenReadAsync(remotePath, 0, cancellationToken).ConfigureAwait(false);
-        await using (remote.ConfigureAwait(false))
-        {
-            var file = new FileStream(localPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
-            {
-                await remote.CopyToAsync(file, BufferSize, cancellationToken).ConfigureAwait(false);
-                await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static async Task<int> DownloadItemsAsync(IRemoteSession session, IEnumerable<RemoteItem> items, string localDirectory, CancellationToken cancellationToken)
-    {
-        var count = 0;
-        foreach (var item in items)
-        {
-            await DownloadAsync(session, item.FullName, Path.Combine(localDirectory, item.Name), cancellationToken).ConfigureAwait(false);
-            count++;
-        }
-
-        return count;
-    }
-
-    private static async Task<int> UploadFilesAsync(IRemoteSession session, IEnumerable<string> files, string remoteDirectory, CancellationToken cancellationToken)
-    {
-        var count = 0;
-        foreach (var file in files)
-        {
-            await UploadAsync(session, file, remoteDirectory + "/" + Path.GetFileName(file), cancellationToken).ConfigureAwait(false);
-            count++;
-        }
-
-        return count;
-    }
-
-    private static async Task UploadAsync(IRemoteSession session, string localPath, string remotePath, CancellationToken cancellationToken)
-    {
-        var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using (file.ConfigureAwait(false))
-        {
-            var remote = await session.OpenWriteAsync(remotePath, 0, cancellationToken).ConfigureAwait(false);
-            await using (remote.ConfigureAwait(false))
-            {
-                await file.CopyToAsync(remote, BufferSize, cancellationToken).ConfigureAwait(false);
-                await remote.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-#endif
 
     /// <summary>VmHWM of /proc/self/status: the most this process was ever resident, in bytes.</summary>
     private static long? PeakRssBytes()

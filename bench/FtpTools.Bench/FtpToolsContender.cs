@@ -19,12 +19,14 @@ internal sealed class FtpToolsContender : Contender
 {
     private readonly string? _cipher;
     private readonly TlsVersion? _tls;
+    private readonly bool _noFlush;
 
-    public FtpToolsContender(string? cipher, bool warm = false, TlsVersion? tls = null)
-        : base("FtpTools", Describe(cipher, warm, tls), 1)
+    public FtpToolsContender(string? cipher, bool warm = false, TlsVersion? tls = null, bool noFlush = false)
+        : base("FtpTools", Describe(cipher, warm, tls, noFlush), 1)
     {
         _cipher = cipher;
         _tls = tls;
+        _noFlush = noFlush;
         IsWarm = warm;
     }
 
@@ -37,11 +39,13 @@ internal sealed class FtpToolsContender : Contender
 
     /// <summary>
     /// The cipher row runs SFTP big files only; the TLS 1.2 row (Connect-FtpSession -TlsVersion Tls12) FTPES small files
-    /// only, where a data connection's handshake is a large part of each file's cost.
+    /// only, where a data connection's handshake is a large part of each file's cost; the -NoFlush row (Receive-FtpFile
+    /// -NoFlush: no part file waits for the disk before its rename, as no peer's file does) downloads only.
     /// </summary>
     public override bool Supports(BenchCase @case) =>
         _cipher is not null ? @case.Protocol == RemoteProtocol.Sftp && @case.IsBig
         : _tls is not null ? @case.Protocol == RemoteProtocol.Ftpes && @case.IsSmall
+        : _noFlush ? @case.IsDownload
         : true;
 
     public override async Task<RunOutcome> RunAsync(Job job, CancellationToken cancellationToken)
@@ -72,6 +76,11 @@ internal sealed class FtpToolsContender : Contender
         if (_tls is TlsVersion tls)
         {
             args.AddRange(new[] { "--tls-version", tls.ToString() });
+        }
+
+        if (_noFlush)
+        {
+            args.Add("--no-flush");
         }
 
         if (IsWarm)
@@ -110,8 +119,9 @@ internal sealed class FtpToolsContender : Contender
         };
     }
 
-    private static string Describe(string? cipher, bool warm, TlsVersion? tls) =>
+    private static string Describe(string? cipher, bool warm, TlsVersion? tls, bool noFlush) =>
         warm ? "FtpTools (warm)"
+        : noFlush ? "FtpTools (-NoFlush)"
         : cipher is not null ? "FtpTools (" + ShortCipher(cipher) + ")"
         : tls is TlsVersion version ? "FtpTools (" + TlsOptions.Describe(TlsOptions.ProtocolsFor(new[] { version })) + ")"
         : "FtpTools";

@@ -20,11 +20,7 @@ namespace FtpTools.Bench;
 /// </summary>
 internal static class Program
 {
-#if FTPTOOLS_TRANSFER_ENGINE
     public const string TransferPath = "TransferEngine.DownloadFileAsync/UploadFileAsync (small files through a TransferQueue, as Receive-FtpFile and Send-FtpFile)";
-#else
-    public const string TransferPath = "IRemoteSession.OpenReadAsync/OpenWriteAsync + CompleteAsync (no transfer engine in this tree)";
-#endif
 
     /// <summary>
     /// How the core this process loaded was built: run.sh puts the module's precompiled core (ReadyToRun,
@@ -100,7 +96,7 @@ internal static class Program
     /// relay --to-host ADDRESS --ports LIST --delay-ms MS [--rate-mbit MBIT]: one relay per port of LIST (e.g.
     /// "56000,41000-41040"), each from 127.0.0.1:PORT to ADDRESS:PORT. An FTP server listening on 127.0.0.2 with its
     /// passive ports in LIST is then reached through the relay on 127.0.0.1, data connections included: EPSV names only
-    /// a port, which the client connects to on the control connection's address (bench/README, "Measured by hand").
+    /// a port, which the client connects to on the control connection's address (bench/HISTORY.md, "Measured by hand").
     /// </summary>
     private static async Task<int> RelayAsync(string[] args)
     {

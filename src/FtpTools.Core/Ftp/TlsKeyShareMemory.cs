@@ -15,7 +15,7 @@ namespace FtpTools.Core.Ftp;
 /// with a HelloRetryRequest naming the one it wants, and the client starts again (RFC 8446 §4.1.4): one more round
 /// trip and one more key generation on both sides. vsftpd and Pure-FTPd take P-256 only, so without this every FTPES
 /// data connection to them (one per file and per listing) paid that retry: over a 40 ms round trip 50 small downloads
-/// from vsftpd took 10.8-11.0 s, and 8.7-8.9 s once the group is learned (bench/README, stop 37).
+/// from vsftpd took 10.8-11.0 s, and 8.7-8.9 s once the group is learned (bench/HISTORY.md, stop 37).
 /// <para>
 /// RFC 8446 §4.2.8 lets a client remember the group a server chose and offer it first. .NET has no setting for the
 /// groups, so after a TLS 1.3 handshake whose group was not the one offered first, this sets the group order of the

@@ -335,7 +335,7 @@ internal sealed class SshClient : IAsyncDisposable
     /// On Unix: a connection the runtime's event loop never sees (<see cref="TcpConnector.ConnectAsync(IPEndPoint, TimeSpan, CancellationToken, bool, bool)"/>
     /// with <c>blocking</c>), handed to the transport as a <see cref="BlockingSocketStream"/>, which it reads on a thread of
     /// its own with blocking reads: a 1 GiB SFTP download from a near sshd took 1.42-1.61 s against 1.55-2.12 s through
-    /// the event loop, with half the system CPU (bench/README, stop 35).
+    /// the event loop, with half the system CPU (bench/HISTORY.md, stop 35).
     /// </summary>
     private static async Task<Stream> OpenBlockingTcpAsync(ConnectionOptions options, IPAddress[] addresses, CancellationToken cancellationToken)
     {

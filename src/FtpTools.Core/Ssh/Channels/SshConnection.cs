@@ -19,7 +19,7 @@ internal sealed class SshConnection : IAsyncDisposable
     /// <summary>
     /// Our receive window per channel. A download can go no faster than window / round trip: OpenSSH's 2 MiB gives
     /// 52 MB/s over a 40 ms round trip, 8 MiB four times that. The memory is spent only while our reader falls behind
-    /// (the channel's ring grows to the window then); measured in bench/README.md ("Over a slow link").
+    /// (the channel's ring grows to the window then); measured over the bench's slow link (bench/HISTORY.md, run 3).
     /// </summary>
     public const uint LocalWindowSize = 8 * 1024 * 1024;
 

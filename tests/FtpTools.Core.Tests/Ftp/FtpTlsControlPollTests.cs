@@ -86,9 +86,18 @@ public sealed class FtpTlsControlPollTests : IDisposable
     {
         await using var server = StartServer();
         using var control = await SecuredControlAsync(server, TimeSpan.FromSeconds(1));
-        await control.SendAsync("NOOP", Token);
-        Assert.Equal("200 ok", (await control.ReadReplyAsync(Token)).ToString());
 
+        // Near: the last reply found by the poll. On a loaded machine the handshake's replies can come late enough
+        // to back the poll off for its next reads (CI, once); NOOPs, each read once it is in, until one is found.
+        var quick = control.QuickReads;
+        for (var i = 0; i <= ShortPoll.BackOffReads && control.QuickReads == quick; i++)
+        {
+            await control.SendAsync("NOOP", Token);
+            await ReplyArrivedAsync(control);
+            Assert.Equal("200 ok", (await control.ReadReplyAsync(Token)).ToString());
+        }
+
+        Assert.True(control.QuickReads > quick, "No reply was found by the poll.");
         var late = control.LateReads;
         await control.SendAsync("HANG", Token);
         var watch = Stopwatch.StartNew();

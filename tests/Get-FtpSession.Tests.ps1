@@ -34,7 +34,8 @@ Describe 'Get-FtpSession' {
 
         It 'does not show this runspace''s sessions to another runspace' {
             $null = Connect-TestSession -Protocol $Protocol
-            $other = [powershell]::Create()
+            # A runspace of PowerShell's core commands only, as a host application would open: Import-Module is one of them.
+            $other = [powershell]::Create([initialsessionstate]::CreateDefault2())
             try {
                 $null = $other.AddScript("Import-Module '$manifest'; @(Get-FtpSession).Count")
                 $count = $other.Invoke()

@@ -41,7 +41,7 @@ pester_status=0
 if command -v pwsh >/dev/null 2>&1; then
   pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Pester -Configuration Release || pester_status=$?
 else
-  echo "Pester tests not run: pwsh is not installed on this machine (build.ps1 -Task Test runs them where it is)."
+  echo "Pester not run: pwsh is not installed on this machine (build.ps1 -Task Test runs it where it is); the Pester files ran in the PowerShell engine tests above (PesterFileTests)."
 fi
 
 [ -n "$failures" ] && printf '%s\n' "$failures"

@@ -80,6 +80,13 @@ public sealed class ImportedModule : IDisposable
         return NewRunspace(import: true, host);
     }
 
+    /// <summary>A new runspace of the default PowerShell session state without the module (a new pwsh window).</summary>
+    public Runspace Bare()
+    {
+        Assert.True(ImportFailure is null, "Import-Module failed: " + ImportFailure);
+        return NewRunspace(import: false);
+    }
+
     /// <summary>Runs <paramref name="script"/> with <paramref name="arguments"/> as $args; a terminating error is thrown as it is.</summary>
     public static ScriptResult Run(Runspace runspace, string script, params object?[] arguments)
     {

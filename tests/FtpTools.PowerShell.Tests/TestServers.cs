@@ -80,6 +80,13 @@ public sealed class TestServers : IDisposable
         return parameters;
     }
 
+    /// <summary>Every FTPTOOLS_TEST_* setting of env.sh, as the Pester files read them from the environment.</summary>
+    public IReadOnlyDictionary<string, string> Settings()
+    {
+        Assert.True(Failure is null, "The test servers did not start: " + Failure);
+        return _settings;
+    }
+
     /// <summary>The local directory the test user's start directory is, on the server side.</summary>
     public string Root(string protocol) => Setting(protocol == "Sftp" ? "FTPTOOLS_TEST_SFTP_ROOT" : "FTPTOOLS_TEST_FTP_ROOT");
 

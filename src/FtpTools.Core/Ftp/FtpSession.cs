@@ -923,10 +923,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private async Task QuitAsync(CancellationToken cancellationToken)
     {
         await DrainPendingRepliesAsync(cancellationToken).ConfigureAwait(false);
-        await DropEpsvSentBehindAsync(cancellationToken).ConfigureAwait(false);
 
-        // RFC 959 §4.1.1: QUIT, answered by 221, then the server closes. Answers still owed to renames come first.
+        // RFC 959 §4.1.1: QUIT, answered by 221, then the server closes. It goes out at once: the answers still owed
+        // (to an EPSV sent behind the last transfer, then to renames; only a server that reads commands sent ahead has
+        // either) come before 221 and are read in the order they were asked for, with no round trip of their own.
         await _control.SendAsync("QUIT", cancellationToken).ConfigureAwait(false);
+        await DropEpsvSentBehindAsync(cancellationToken).ConfigureAwait(false);
         await ReadOwedAsync(cancellationToken).ConfigureAwait(false);
         await _control.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
         _control.Close();

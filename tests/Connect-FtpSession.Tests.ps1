@@ -52,6 +52,20 @@ Describe 'Connect-FtpSession' {
             $verbose | Should -Not -BeNullOrEmpty
             ($verbose.Message -join "`n") | Should -Not -Match ([regex]::Escape((Get-TestSetting FTPTOOLS_TEST_PASSWORD)))
         }
+
+        It 'appends the protocol log to -LogPath with UTC times and without the password, and closes it at disconnect' {
+            $log = Join-Path $TestDrive "session-$Protocol.log"
+            $session = Connect-TestSession -Protocol $Protocol -LogPath $log
+            $null = Get-FtpItem -Session $session
+            Disconnect-FtpSession -Session $session
+
+            $session.LogPath | Should -Be $log
+            $lines = @(Get-Content -LiteralPath $log)
+            $lines.Count | Should -BeGreaterThan 3
+            $lines | ForEach-Object { $_ | Should -Match "^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z $($Protocol.ToLowerInvariant())://" }
+            ($lines -join "`n") | Should -Not -Match ([regex]::Escape((Get-TestSetting FTPTOOLS_TEST_PASSWORD)))
+            { [IO.File]::Open($log, 'Open', 'ReadWrite', 'None').Dispose() } | Should -Not -Throw
+        }
     }
 
     Context 'Module' {

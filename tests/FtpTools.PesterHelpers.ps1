@@ -28,12 +28,14 @@ function New-TestCredential {
 }
 
 function Connect-TestSession {
-    param([Parameter(Mandatory)] [string] $Protocol, [int] $ReconnectAttempts = 3)
+    param([Parameter(Mandatory)] [string] $Protocol, [int] $ReconnectAttempts = 3, [string] $LogPath)
     $credential = New-TestCredential
+    $more = @{}
+    if ($LogPath) { $more.LogPath = $LogPath }
     switch ($Protocol) {
-        'Ftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTP_URI) -Credential $credential -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop }
-        'Ftpes' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential $credential -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop }
-        'Sftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_SFTP_URI) -Credential $credential -HostKeyFingerprint (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT) -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop }
+        'Ftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTP_URI) -Credential $credential -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop @more }
+        'Ftpes' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential $credential -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop @more }
+        'Sftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_SFTP_URI) -Credential $credential -HostKeyFingerprint (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT) -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop @more }
         default { throw "Unknown protocol $Protocol" }
     }
 }

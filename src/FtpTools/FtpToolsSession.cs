@@ -95,10 +95,18 @@ public sealed class FtpToolsSession
     /// <summary>Says goodbye and closes the connection. Safe to call twice; a dead connection is just disposed.</summary>
     internal Task CloseAsync(CancellationToken cancellationToken) => Keeper.CloseAsync(cancellationToken);
 
-    public override string ToString()
-    {
-        var user = User is null ? "" : User + "@";
-        var host = Host.IndexOf(':') >= 0 ? "[" + Host + "]" : Host;
-        return string.Format(CultureInfo.InvariantCulture, "{0}://{1}{2}:{3}", Protocol.ToString().ToLowerInvariant(), user, host, Port);
-    }
+    /// <summary>The file Connect-FtpSession -LogPath appends this session's protocol log to, or null.</summary>
+    public string? LogPath => Log.FilePath;
+
+    public override string ToString() => Describe(Protocol, User, Host, Port);
+
+    /// <summary>protocol://user@host:port, an IPv6 address in brackets: how a session names itself, here and in its -LogPath lines.</summary>
+    internal static string Describe(RemoteProtocol protocol, string? user, string host, int port) =>
+        string.Format(
+            CultureInfo.InvariantCulture,
+            "{0}://{1}{2}:{3}",
+            protocol.ToString().ToLowerInvariant(),
+            user is null ? "" : user + "@",
+            host.IndexOf(':') >= 0 ? "[" + host + "]" : host,
+            port);
 }

@@ -360,6 +360,99 @@ public sealed class CmdletScenarioTests : IDisposable
 
     [Theory]
     [InlineData("Ftp")]
+    [InlineData("Ftpes")]
+    [InlineData("Sftp")]
+    public void LogPath_appends_the_conversation_and_the_errors_with_times_and_never_the_password_and_is_closed_at_disconnect(string protocol)
+    {
+        var logFile = Path.Combine(_local, "logs", "session.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
+        File.WriteAllText(logFile, "an earlier run's line" + Environment.NewLine);
+        var remote = "log-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+        using var shell = System.Management.Automation.PowerShell.Create();
+        shell.Runspace = _module.Shell();
+        // Relative to PowerShell's location, as every path parameter (this engine has no Set-Location).
+        shell.AddScript(@"
+            $connect = $args[0]
+            $null = $ExecutionContext.SessionState.Path.SetLocation($args[1])
+            $session = Connect-FtpSession @connect -LogPath logs/session.log -ErrorAction Stop
+            $session.LogPath
+            $null = New-FtpDirectory -Path $args[2]
+            $null = Receive-FtpFile -Path ($args[2] + '/missing.bin') -Destination $args[1] -ErrorAction Continue
+            Disconnect-FtpSession")
+            .AddArgument(_servers.ConnectParameters(protocol)).AddArgument(_local).AddArgument(remote);
+        var output = shell.Invoke();
+
+        Assert.Equal(logFile, Assert.Single(output).ToString());
+        Assert.Single(shell.Streams.Error);
+        var lines = File.ReadAllLines(logFile);
+        Assert.Equal("an earlier run's line", lines[0]);
+        var label = $"{protocol.ToLowerInvariant()}://{_servers.Setting("FTPTOOLS_TEST_USER")}@";
+        foreach (var line in lines.Skip(1))
+        {
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z " + System.Text.RegularExpressions.Regex.Escape(label) + @"\S+:\d+ ", line);
+        }
+
+        var text = string.Join("\n", lines);
+        Assert.DoesNotContain(_servers.Setting("FTPTOOLS_TEST_PASSWORD"), text, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains(" Connecting to " + protocol.ToLowerInvariant() + "://", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" Error: ", StringComparison.Ordinal) && l.Contains(remote + "/missing.bin", StringComparison.Ordinal));
+        if (protocol != "Sftp")
+        {
+            Assert.Contains(lines, l => l.EndsWith(" > PASS ***", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.EndsWith(" > MKD " + remote, StringComparison.Ordinal) || l.Contains(" > MKD /" , StringComparison.Ordinal) && l.EndsWith("/" + remote, StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.EndsWith(" > QUIT", StringComparison.Ordinal));
+        }
+
+        // Closed at Disconnect-FtpSession: nothing holds the file any more.
+        using (new FileStream(logFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+        }
+    }
+
+    [Fact]
+    public void LogPath_records_why_a_connect_failed_and_closes_the_file()
+    {
+        var logFile = Path.Combine(_local, "failed.log");
+        var connect = _servers.ConnectParameters("Ftp");
+        connect["Credential"] = new System.Management.Automation.PSCredential(_servers.Setting("FTPTOOLS_TEST_USER"), NewSecureString("not-the-password"));
+        var result = ImportedModule.Run(_module.Shell(), "$connect = $args[0]; try { Connect-FtpSession @connect -LogPath $args[1] } catch { $_.FullyQualifiedErrorId }", connect, logFile);
+
+        Assert.Equal("FtpTools.AuthenticationFailed,FtpTools.Commands.ConnectFtpSessionCommand", Assert.Single(result.Output).ToString());
+        var lines = File.ReadAllLines(logFile);
+        Assert.Contains(lines, l => l.EndsWith(" > PASS ***", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" < 530", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" Error: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("not-the-password", StringComparison.Ordinal));
+        using (new FileStream(logFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+        }
+    }
+
+    [Fact]
+    public void LogPath_that_cannot_be_opened_fails_the_connect_before_anything_is_sent()
+    {
+        var missingDirectory = Path.Combine(_local, "no-such-directory", "x.log");
+        var result = ImportedModule.Run(_module.Shell(), "$connect = $args[0]; try { Connect-FtpSession @connect -LogPath $args[1] } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }; @(Get-FtpSession).Count", _servers.ConnectParameters("Ftp"), missingDirectory);
+
+        Assert.Equal("FtpTools.LogFileUnavailable,FtpTools.Commands.ConnectFtpSessionCommand", result.Output[0].ToString());
+        Assert.StartsWith("Cannot open the log file " + missingDirectory + ": ", result.Output[1].ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, (int)result.Output[2].BaseObject);
+    }
+
+    private static System.Security.SecureString NewSecureString(string text)
+    {
+        var secure = new System.Security.SecureString();
+        foreach (var c in text)
+        {
+            secure.AppendChar(c);
+        }
+
+        secure.MakeReadOnly();
+        return secure;
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
     [InlineData("Sftp")]
     public void A_session_whose_server_went_away_connects_again_for_the_next_command_in_its_directory_and_says_so(string protocol)
     {

@@ -1,9 +1,11 @@
 using System;
+using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
 using FtpTools.Core;
+using FtpTools.Core.Logging;
 using FtpTools.Infrastructure;
 
 namespace FtpTools.Commands;
@@ -117,33 +119,54 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
     [ValidateRange(0, 3600)]
     public int ReconnectDelay { get; set; } = 5;
 
+    /// <summary>
+    /// A file the session's protocol conversation is appended to, as -Verbose shows it (passwords masked), each line
+    /// with its UTC time, with the errors its commands meet, until Disconnect-FtpSession. For scheduled tasks.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
     protected override void ProcessRecord()
     {
-        var log = new SessionLogRouter();
-        var options = BuildOptions(log, out var userName);
-
-        IRemoteSession? remote = null;
-        var target = ParameterSetName == UriSet ? (object)Uri : ComputerName;
-        RunCore(log, target, async (channel, cancellationToken) =>
+        var options = BuildOptions(out var userName);
+        var log = (SessionLogRouter)options.Log!;
+        var added = false;
+        try
         {
-            channel.WriteVerbose($"Connecting to {options.Protocol.ToString().ToLowerInvariant()}://{options.Host}:{options.EffectivePort}");
-            remote = await RemoteSessionFactory.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        });
+            IRemoteSession? remote = null;
+            var target = ParameterSetName == UriSet ? (object)Uri : ComputerName;
+            RunCore(log, target, async (_, cancellationToken) =>
+            {
+                log.Write(LogDirection.Info, $"Connecting to {options.Protocol.ToString().ToLowerInvariant()}://{options.Host}:{options.EffectivePort}");
+                remote = await RemoteSessionFactory.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            });
 
-        if (remote is not null)
+            if (remote is not null)
+            {
+                // The same options again: a reconnection is checked against the same certificate and host-key trust.
+                var keeper = new SessionKeeper(
+                    remote,
+                    cancellationToken => RemoteSessionFactory.ConnectAsync(options, cancellationToken),
+                    ReconnectAttempts,
+                    TimeSpan.FromSeconds(ReconnectDelay),
+                    log);
+                var session = SessionStore.Current.Add(keeper, userName, log);
+                added = true;
+                WriteObject(session);
+            }
+        }
+        finally
         {
-            // The same options again: a reconnection is checked against the same certificate and host-key trust.
-            var keeper = new SessionKeeper(
-                remote,
-                cancellationToken => RemoteSessionFactory.ConnectAsync(options, cancellationToken),
-                ReconnectAttempts,
-                TimeSpan.FromSeconds(ReconnectDelay),
-                log);
-            WriteObject(SessionStore.Current.Add(keeper, userName, log));
+            if (!added)
+            {
+                // A connect that failed: its log file (which says why) is closed.
+                log.Dispose();
+            }
         }
     }
 
-    private ConnectionOptions BuildOptions(SessionLogRouter log, out string? userName)
+    private ConnectionOptions BuildOptions(out string? userName)
     {
         var credential = Credential?.GetNetworkCredential();
         string host;
@@ -212,6 +235,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
 
         var keyFiles = (KeyFilePath ?? Array.Empty<string>()).Select(ResolveLocalPath).ToArray();
         var caFile = CaCertificatePath is null ? null : ResolveLocalPath(CaCertificatePath);
+        var log = new SessionLogRouter(LogPath is null ? null : OpenLogFile(protocol, userName, host, port));
 
         return new ConnectionOptions
         {
@@ -240,6 +264,21 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
             },
             Log = log,
         };
+    }
+
+    /// <summary>The -LogPath file, its lines labelled as the session shows itself (protocol://user@host:port).</summary>
+    private FileProtocolLog OpenLogFile(RemoteProtocol protocol, string? userName, string host, int port)
+    {
+        var path = ResolveLocalPath(LogPath!);
+        try
+        {
+            return new FileProtocolLog(path, FtpToolsSession.Describe(protocol, userName, host, port != 0 ? port : RemoteProtocolInfo.DefaultPort(protocol)));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
+        {
+            Fail("LogFileUnavailable", ErrorCategory.OpenError, $"Cannot open the log file {path}: {ex.Message}", LogPath);
+            throw;
+        }
     }
 
     /// <summary>Local paths are relative to PowerShell's current location, not the process's working directory.</summary>

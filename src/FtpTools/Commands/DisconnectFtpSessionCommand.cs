@@ -41,7 +41,16 @@ public sealed class DisconnectFtpSessionCommand : FtpToolsCmdlet
             }
 
             store.Remove(session);
-            RunCore(session.Log, session, (_, cancellationToken) => session.CloseAsync(cancellationToken));
+            try
+            {
+                RunCore(session.Log, session, (_, cancellationToken) => session.CloseAsync(cancellationToken));
+            }
+            finally
+            {
+                // The -LogPath file, with the goodbye in it.
+                session.Log.Dispose();
+            }
+
             if (PassThru)
             {
                 WriteObject(session);

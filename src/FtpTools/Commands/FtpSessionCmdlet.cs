@@ -44,7 +44,8 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                 session);
         }
 
-        return session!;
+        UseSessionLog(session!.Log);
+        return session;
     }
 
     /// <summary>
@@ -67,7 +68,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         WriteObject(result);
         if (result.Warning is not null)
         {
-            WriteWarning(result.Warning);
+            WriteLoggedWarning(result.Warning);
         }
 
         switch (result.Status)

@@ -15,6 +15,8 @@ namespace FtpTools.Commands;
 public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private SessionLogRouter? _log;
+    private SessionLogRouter? _sessionLog;
     private bool _disposed;
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
@@ -51,7 +53,20 @@ public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
         using var channel = new PipelineChannel();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         using var logScope = log?.Attach(channel);
+        var outerLog = _log;
+        _log = log;
+        try
+        {
+            return RunAndDrain(log, target, work, channel, linked);
+        }
+        finally
+        {
+            _log = outerLog;
+        }
+    }
 
+    private bool RunAndDrain(SessionLogRouter? log, object? target, Func<PipelineChannel, CancellationToken, Task> work, PipelineChannel channel, CancellationTokenSource linked)
+    {
         var task = Task.Run(() => work(channel, linked.Token), linked.Token);
         task.ContinueWith(_ => channel.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
@@ -79,6 +94,7 @@ public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
+            Note("Error", ex.Message);
             var record = ErrorMapping.ToErrorRecord(ex, target);
             if (ErrorMapping.Classify(ex).Terminating)
             {
@@ -95,16 +111,33 @@ public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
         exception is not OperationCanceledException && !ErrorMapping.Classify(exception).Terminating;
 
     /// <summary>Ends the command with a stable ErrorId, for preconditions the cmdlet checks itself.</summary>
-    internal void Fail(string errorId, ErrorCategory category, string message, object? target) =>
+    internal void Fail(string errorId, ErrorCategory category, string message, object? target)
+    {
+        Note("Error", message);
         ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), ErrorMapping.Prefix + errorId, category, target));
+    }
 
     /// <summary>A non-terminating error with a stable ErrorId, for per-item preconditions the cmdlet checks itself.</summary>
-    internal void Report(string errorId, ErrorCategory category, string message, object? target) =>
+    internal void Report(string errorId, ErrorCategory category, string message, object? target)
+    {
+        Note("Error", message);
         WriteError(new ErrorRecord(new InvalidOperationException(message), ErrorMapping.Prefix + errorId, category, target));
+    }
+
+    /// <summary>A warning, also in the session's -LogPath file.</summary>
+    internal void WriteLoggedWarning(string message)
+    {
+        Note("Warning", message);
+        WriteWarning(message);
+    }
+
+    /// <summary>The session this command works on: its -LogPath file gets the command's errors and warnings.</summary>
+    internal void UseSessionLog(SessionLogRouter log) => _sessionLog = log;
 
     /// <summary>Writes a per-item failure: non-terminating, unless it leaves no usable session.</summary>
     internal void WriteFailure(Exception exception, object? target)
     {
+        Note("Error", exception.Message);
         var record = ErrorMapping.ToErrorRecord(exception, target);
         if (ErrorMapping.Classify(exception).Terminating)
         {
@@ -145,12 +178,14 @@ public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
                 break;
             case PipelineChannel.MessageKind.Error:
                 var failed = (FailedItem)value;
+                Note("Error", failed.Exception.Message);
                 WriteError(ErrorMapping.ToErrorRecord(failed.Exception, failed.Target));
                 break;
             case PipelineChannel.MessageKind.Verbose:
                 WriteVerbose((string)value);
                 break;
             case PipelineChannel.MessageKind.Warning:
+                Note("Warning", (string)value);
                 WriteWarning((string)value);
                 break;
             case PipelineChannel.MessageKind.Progress:
@@ -158,6 +193,9 @@ public abstract class FtpToolsCmdlet : PSCmdlet, IDisposable
                 break;
         }
     }
+
+    /// <summary>An error or warning line for the -LogPath file of the session at work (none without -LogPath).</summary>
+    private void Note(string kind, string message) => (_log ?? _sessionLog)?.Note(kind + ": " + message);
 
     private static ProgressRecord ToRecord(ProgressUpdate update) => new(update.ActivityId, update.Activity, update.Status)
     {

@@ -121,6 +121,10 @@ internal sealed class SessionStore
 #pragma warning restore CA1031
         {
         }
+        finally
+        {
+            session.Log.Dispose();
+        }
     }
 
     private static SessionStore CreateFor(Runspace runspace)

@@ -459,11 +459,12 @@ public sealed class CmdletScenarioTests : IDisposable
         var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
         var file = Path.Combine(_local, "r.bin");
         File.WriteAllBytes(file, Bytes(1000, 15));
+        var logFile = Path.Combine(_local, "reconnect.log");
         var runspace = _module.Shell();
         var setup = ImportedModule.Run(
             runspace,
-            "$connect, $remote, $file = $args; $session = Connect-FtpSession @connect -ErrorAction Stop; $null = New-FtpDirectory -Path $remote; $null = Send-FtpFile -Path $file -Destination \"$remote/r.bin\"; Set-FtpLocation -Path $remote; $session.CurrentDirectory",
-            _servers.ConnectParameters(protocol), remote, file);
+            "$connect, $remote, $file, $log = $args; $session = Connect-FtpSession @connect -LogPath $log -ErrorAction Stop; $null = New-FtpDirectory -Path $remote; $null = Send-FtpFile -Path $file -Destination \"$remote/r.bin\"; Set-FtpLocation -Path $remote; $session.CurrentDirectory",
+            _servers.ConnectParameters(protocol), remote, file, logFile);
         Assert.Empty(setup.Errors);
         var directory = (string)Assert.Single(setup.Output).BaseObject;
 
@@ -484,6 +485,11 @@ public sealed class CmdletScenarioTests : IDisposable
         Assert.Equal(true, outcome.Properties["Connected"].Value);
         Assert.Equal(directory, outcome.Properties["Directory"].Value);
         Assert.Contains($"had been lost and was made again; working directory {directory}.", (string)outcome.Properties["Warnings"].Value, StringComparison.Ordinal);
+
+        // The -LogPath file goes on across the reconnection: both connections, and the warning.
+        var lines = File.ReadAllLines(logFile);
+        Assert.Equal(2, lines.Count(l => l.Contains(" Connected to ", StringComparison.Ordinal)));
+        Assert.Contains(lines, l => l.Contains(" Warning: ", StringComparison.Ordinal) && l.EndsWith($"had been lost and was made again; working directory {directory}.", StringComparison.Ordinal));
     }
 
     [Theory]

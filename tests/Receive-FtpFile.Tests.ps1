@@ -52,6 +52,25 @@ Describe 'Receive-FtpFile' {
             Get-ChildItem -LiteralPath $target -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
         }
 
+        It 'downloads only what is new or changed since the last run with -NewerOnly' {
+            New-RandomFile -Path (Join-Path $work.Local 'newer/x.bin') -Length 300
+            New-RandomFile -Path (Join-Path $work.Local 'newer/y.bin') -Length 400
+            $statuses = { param($results) ($results | Sort-Object Destination | ForEach-Object { $_.Status.ToString() }) -join ',' }
+
+            $first = & $statuses @(Receive-FtpFile -Path "$($work.Remote)/newer/*" -Destination $target -NewerOnly)
+            $second = & $statuses @(Receive-FtpFile -Path "$($work.Remote)/newer/*" -Destination $target -NewerOnly)
+            $y = Join-Path $work.Local 'newer/y.bin'
+            [IO.File]::WriteAllBytes($y, [byte[]]::new(400))
+            [IO.File]::SetLastWriteTimeUtc($y, [datetime]::UtcNow.AddDays(1))
+            $third = & $statuses @(Receive-FtpFile -Path "$($work.Remote)/newer/*" -Destination $target -NewerOnly)
+
+            $first | Should -Be 'Completed,Completed'
+            $second | Should -Be 'Skipped,Skipped'
+            $third | Should -Be 'Skipped,Completed'
+            Get-Sha256 (Join-Path $target 'y.bin') | Should -Be (Get-Sha256 $y)
+            Get-Sha256 (Join-Path $target 'x.bin') | Should -Be (Get-Sha256 (Join-Path $work.Local 'newer/x.bin'))
+        }
+
         It 'downloads what Get-FtpItem pipes in, with the items'' session' {
             $results = Get-FtpItem -Path "$($work.Remote)/*.csv" | Receive-FtpFile -Destination $target
 

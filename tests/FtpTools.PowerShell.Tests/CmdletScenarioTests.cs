@@ -360,6 +360,55 @@ public sealed class CmdletScenarioTests : IDisposable
 
     [Theory]
     [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void NewerOnly_sends_and_receives_only_what_changed_since_the_last_run(string protocol)
+    {
+        var source = Directory.CreateDirectory(Path.Combine(_local, "src")).FullName;
+        var back = Path.Combine(_local, "back");
+        foreach (var name in new[] { "a.txt", "b.txt", "c.txt" })
+        {
+            File.WriteAllBytes(Path.Combine(source, name), Bytes(5000, name[0]));
+            File.SetLastWriteTimeUtc(Path.Combine(source, name), new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc));
+        }
+
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        const string Round = """
+            $src, $remote, $back = $args
+            $sent = @(Send-FtpFile -Path "$src/*" -Destination $remote -NewerOnly -PreserveTimestamp)
+            $received = @(Receive-FtpFile -Path "$remote/*" -Destination $back -NewerOnly)
+            (($sent + $received) | ForEach-Object { ($_.Destination -split '[\\/]')[-1] + ':' + $_.Status }) -join ','
+            """;
+        var shell = _module.Shell();
+        Assert.Empty(ImportedModule.Run(shell, "$connect, $remote = $args; $null = Connect-FtpSession @connect -ErrorAction Stop; $null = New-FtpDirectory -Path $remote", _servers.ConnectParameters(protocol), remote).Errors);
+
+        // First run: everything goes both ways. Second run: nothing changed, nothing goes.
+        var first = ImportedModule.Run(shell, Round, source, remote, back);
+        var second = ImportedModule.Run(shell, Round, source, remote, back);
+        Assert.Empty(first.Errors);
+        Assert.Equal("a.txt:Completed,b.txt:Completed,c.txt:Completed,a.txt:Completed,b.txt:Completed,c.txt:Completed", Assert.Single(first.Output).ToString());
+        Assert.Equal("a.txt:Skipped,b.txt:Skipped,c.txt:Skipped,a.txt:Skipped,b.txt:Skipped,c.txt:Skipped", Assert.Single(second.Output).ToString());
+
+        // Then b.txt changes here (same length, a later time) and c.txt on the server: each goes the way it should.
+        var newB = Bytes(5000, 'B');
+        File.WriteAllBytes(Path.Combine(source, "b.txt"), newB);
+        File.SetLastWriteTimeUtc(Path.Combine(source, "b.txt"), new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var onServer = Path.Combine(_servers.Root(protocol), remote);
+        var newC = Bytes(5000, 'C');
+        File.WriteAllBytes(Path.Combine(onServer, "c.txt"), newC);
+        File.SetLastWriteTimeUtc(Path.Combine(onServer, "c.txt"), new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        var third = ImportedModule.Run(shell, Round + "; Disconnect-FtpSession", source, remote, back);
+        Assert.Empty(third.Errors);
+        Assert.Equal("a.txt:Skipped,b.txt:Completed,c.txt:Skipped,a.txt:Skipped,b.txt:Completed,c.txt:Completed", Assert.Single(third.Output).ToString());
+        Assert.Equal(newB, File.ReadAllBytes(Path.Combine(onServer, "b.txt")));
+        Assert.Equal(newB, File.ReadAllBytes(Path.Combine(back, "b.txt")));
+        Assert.Equal(newC, File.ReadAllBytes(Path.Combine(back, "c.txt")));
+        Assert.Equal(newC, File.ReadAllBytes(Path.Combine(onServer, "c.txt")));
+        Assert.Equal(Bytes(5000, 'a'), File.ReadAllBytes(Path.Combine(back, "a.txt")));
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
     [InlineData("Ftpes")]
     [InlineData("Sftp")]
     public void LogPath_appends_the_conversation_and_the_errors_with_times_and_never_the_password_and_is_closed_at_disconnect(string protocol)

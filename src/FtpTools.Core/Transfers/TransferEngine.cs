@@ -41,7 +41,8 @@ public static class TransferEngine
     /// <item>An existing destination fails with <see cref="TransferRefusedReason.DestinationExists"/> unless
     /// <see cref="TransferOptions.Overwrite"/>; with <see cref="TransferOptions.Resume"/>, an existing destination whose
     /// length equals the remote length is taken as already downloaded (Completed, Resumed, 0 bytes transferred);
-    /// of another length it is refused unless Overwrite as well.</item>
+    /// of another length it is refused unless Overwrite as well. With <see cref="TransferOptions.NewerOnly"/> instead,
+    /// a destination as long as the remote file and not older is left alone (Skipped) and any other is replaced.</item>
     /// <item>With Resume, a part file continues from its length (restarting when it is longer than the remote file)
     /// and is kept after a failure or cancellation; without Resume it is removed.</item>
     /// <item>PreserveTimestamp sets the local last write time to the remote one (a warning when the server gave none).</item>
@@ -158,7 +159,17 @@ public static class TransferEngine
 
             if (File.Exists(destination))
             {
-                if (options.Resume && total is long complete && new FileInfo(destination).Length == complete)
+                if (options.NewerOnly)
+                {
+                    // Current: left alone. Otherwise replaced, even with Resume: a file of the source's length that
+                    // is older than the source is not the source.
+                    var have = new FileInfo(destination);
+                    if (TransferOptions.IsCurrent(have.Length, have.LastWriteTimeUtc, total, item.LastWriteTimeUtc))
+                    {
+                        return new TransferStart(new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped) { Duration = clock.Elapsed });
+                    }
+                }
+                else if (options.Resume && total is long complete && new FileInfo(destination).Length == complete)
                 {
                     if (options.PreserveTimestamp)
                     {
@@ -175,7 +186,7 @@ public static class TransferEngine
                         warning));
                 }
 
-                if (!options.Overwrite)
+                if (!options.Replaces)
                 {
                     throw DestinationExists(destination, options.Resume);
                 }
@@ -327,7 +338,7 @@ public static class TransferEngine
                 warning = SetLocalTime(partPath, item);
             }
 
-            MoveIntoPlace(partPath, destination, options.Overwrite);
+            MoveIntoPlace(partPath, destination, options.Replaces);
             return Finish(
                 new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Completed),
                 total,
@@ -443,10 +454,12 @@ public static class TransferEngine
     /// against the session's current directory). The remote directory must exist (see <see cref="EnsureRemoteDirectoryAsync"/>).
     /// <list type="bullet">
     /// <item>The bytes go to <c>.&lt;name&gt;.ftptools-part</c> in the remote destination directory, then a rename
-    /// (overwriting only with <see cref="TransferOptions.Overwrite"/>) gives the final name. When the server cannot
-    /// rename over an existing file, the old file is removed first, and only with Overwrite.</item>
+    /// (overwriting only with <see cref="TransferOptions.Overwrite"/> or NewerOnly) gives the final name. When the
+    /// server cannot rename over an existing file, the old file is removed first, and only then.</item>
     /// <item>An existing remote destination fails with <see cref="TransferRefusedReason.DestinationExists"/> unless
-    /// Overwrite; with Resume, a remote file of the local length is taken as already uploaded.</item>
+    /// Overwrite; with Resume, a remote file of the local length is taken as already uploaded. With NewerOnly
+    /// instead, a remote file as long as the local one and not older is left alone (Skipped) and any other is
+    /// replaced.</item>
     /// <item>With Resume, an existing remote part file continues from its size (restarting when it is larger than
     /// the local file) and is kept after a failure; without Resume it is removed (on a separate token bounded by
     /// <see cref="TransferOptions.CleanupTimeout"/>, since the caller's may be the cancelled one).</item>
@@ -515,7 +528,7 @@ public static class TransferEngine
             var lastWriteTime = file.LastWriteTimeUtc;
             // With Overwrite (and no Resume) nothing about an existing destination changes what happens, so its
             // round trips are saved: a directory in the way makes the final rename fail, and that failure says so.
-            var existing = options.Overwrite && !options.Resume
+            var existing = options.Overwrite && !options.Resume && !options.NewerOnly
                 ? null
                 : await session.GetItemAsync(destination, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
@@ -525,7 +538,14 @@ public static class TransferEngine
                     throw new TransferRefusedException($"The remote destination '{destination}' is a directory.", TransferRefusedReason.DestinationExists, destination);
                 }
 
-                if (options.Resume && existing.Kind == RemoteItemKind.File && existing.Length == total)
+                if (options.NewerOnly)
+                {
+                    if (existing.Kind == RemoteItemKind.File && TransferOptions.IsCurrent(existing.Length, existing.LastWriteTimeUtc, total, lastWriteTime))
+                    {
+                        return new TransferStart(new TransferResult(TransferDirection.Upload, source, destination, TransferStatus.Skipped) { Duration = clock.Elapsed });
+                    }
+                }
+                else if (options.Resume && existing.Kind == RemoteItemKind.File && existing.Length == total)
                 {
                     if (options.PreserveTimestamp)
                     {
@@ -542,7 +562,7 @@ public static class TransferEngine
                         warning));
                 }
 
-                if (!options.Overwrite)
+                if (!options.Replaces)
                 {
                     throw DestinationExists(destination, options.Resume);
                 }
@@ -636,7 +656,7 @@ public static class TransferEngine
                 await VerifyStoredLengthAsync(session, part, options, cancellationToken).ConfigureAwait(false);
             }
 
-            await RenameIntoPlaceAsync(session, part.PartPath, part.Destination, options.Overwrite, cancellationToken, renameSent).ConfigureAwait(false);
+            await RenameIntoPlaceAsync(session, part.PartPath, part.Destination, options.Replaces, cancellationToken, renameSent).ConfigureAwait(false);
             if (options.PreserveTimestamp && !part.TimeSet)
             {
                 warning = await SetRemoteTimeAsync(session, part.Destination, part.LastWriteTimeUtc, cancellationToken, inPlace: renameSent is not null).ConfigureAwait(false);
@@ -689,7 +709,7 @@ public static class TransferEngine
         try
         {
             await VerifyStoredLengthAsync(session, part, options, cancellationToken).ConfigureAwait(false);
-            renamed = await behind.SendRenameAsync(part.PartPath, part.Destination, options.Overwrite, cancellationToken).ConfigureAwait(false);
+            renamed = await behind.SendRenameAsync(part.PartPath, part.Destination, options.Replaces, cancellationToken).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // As in StartUploadAsync: the failure is the file's result.
         catch (Exception e)

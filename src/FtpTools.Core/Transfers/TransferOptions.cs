@@ -15,6 +15,32 @@ public sealed class TransferOptions
     public bool Overwrite { get; init; }
 
     /// <summary>
+    /// Transfer a file only when its destination is missing, has another length, or is older than the source by more
+    /// than <see cref="NewerOnlyTolerance"/> (-NewerOnly); a destination that is not is left alone and the result is
+    /// <see cref="TransferStatus.Skipped"/>, and one that is gets replaced (no <see cref="Overwrite"/> needed). A
+    /// source whose time is unknown is always transferred. For runs that copy only what changed since the last one.
+    /// </summary>
+    public bool NewerOnly { get; init; }
+
+    /// <summary>
+    /// How much older than the source a destination may be and still count as current with <see cref="NewerOnly"/>:
+    /// FAT file systems keep times to two seconds, FTP's MDTM and SFTP's times to the second.
+    /// </summary>
+    public static readonly TimeSpan NewerOnlyTolerance = TimeSpan.FromSeconds(2);
+
+    /// <summary>An existing destination may be replaced: <see cref="Overwrite"/>, or <see cref="NewerOnly"/> (once it is found older).</summary>
+    internal bool Replaces => Overwrite || NewerOnly;
+
+    /// <summary>
+    /// With <see cref="NewerOnly"/>: the destination (of <paramref name="destinationLength"/> bytes, last written at
+    /// <paramref name="destinationTimeUtc"/>) already holds the source, as far as length and time can tell.
+    /// </summary>
+    internal static bool IsCurrent(long? destinationLength, DateTime? destinationTimeUtc, long? sourceLength, DateTime? sourceTimeUtc) =>
+        destinationLength is long have && sourceLength is long want && have == want
+        && destinationTimeUtc is DateTime destination && sourceTimeUtc is DateTime source
+        && destination >= source - NewerOnlyTolerance;
+
+    /// <summary>
     /// Continue from a part file left by an earlier attempt, and keep the part file when this attempt fails
     /// or is cancelled. An existing destination of the source's length counts as already transferred.
     /// </summary>

@@ -22,7 +22,7 @@ namespace FtpTools.Core.Transfers;
 /// <list type="bullet">
 /// <item>The guarantees are the engine's: a file reaches its final name only once all of it is confirmed (on the
 /// local disk, or by the server), a failed file leaves nothing under its final name, nothing is overwritten without
-/// <see cref="TransferOptions.Overwrite"/>.</item>
+/// <see cref="TransferOptions.Overwrite"/> (or <see cref="TransferOptions.NewerOnly"/>, for an older destination).</item>
 /// <item>Results come in the order of the transfers, each exactly once: a file whose transfer ended without a
 /// commit ahead (failed, refused, skipped, cancelled, or committed already) is returned by its own call; a file on
 /// its way to its final name is handed to the <c>finished</c> callback of the next call (as soon as it is in

@@ -221,7 +221,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     }
 
     private static bool SameOptions(TransferOptions a, TransferOptions b) =>
-        a.Overwrite == b.Overwrite && a.Resume == b.Resume && a.PreserveTimestamp == b.PreserveTimestamp && a.FlushToDisk == b.FlushToDisk;
+        a.Overwrite == b.Overwrite && a.Resume == b.Resume && a.PreserveTimestamp == b.PreserveTimestamp && a.FlushToDisk == b.FlushToDisk && a.NewerOnly == b.NewerOnly;
 
     /// <summary>
     /// Queues a transfer's result for the pipeline thread as <see cref="WriteTransferResult"/> writes it. Only

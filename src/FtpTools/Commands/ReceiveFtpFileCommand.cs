@@ -54,6 +54,13 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
     [Parameter]
     public SwitchParameter NoFlush { get; set; }
 
+    /// <summary>
+    /// Download only files that are missing locally, differ in length, or are newer than the local file; leave the
+    /// others (Status Skipped). An older local file is replaced without -Force.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter NewerOnly { get; set; }
+
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
@@ -87,6 +94,7 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
             Resume = Resume.IsPresent,
             PreserveTimestamp = !NoPreserveTimestamp.IsPresent,
             FlushToDisk = !NoFlush.IsPresent,
+            NewerOnly = NewerOnly.IsPresent,
         };
         ExecutePlan(session, plan, TransferDirection.Download, options, "Receive-FtpFile");
     }

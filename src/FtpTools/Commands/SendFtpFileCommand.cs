@@ -50,6 +50,13 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
     [Parameter]
     public SwitchParameter PreserveTimestamp { get; set; }
 
+    /// <summary>
+    /// Upload only files that are missing on the server, differ in length, or are newer than the remote file; leave
+    /// the others (Status Skipped). An older remote file is replaced without -Force.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter NewerOnly { get; set; }
+
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
@@ -68,7 +75,7 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
             return;
         }
 
-        var options = new TransferOptions { Overwrite = Force.IsPresent, Resume = Resume.IsPresent, PreserveTimestamp = PreserveTimestamp.IsPresent };
+        var options = new TransferOptions { Overwrite = Force.IsPresent, Resume = Resume.IsPresent, PreserveTimestamp = PreserveTimestamp.IsPresent, NewerOnly = NewerOnly.IsPresent };
         ExecutePlan(session, plan!, TransferDirection.Upload, options, "Send-FtpFile");
     }
 

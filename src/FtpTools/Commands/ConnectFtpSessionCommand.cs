@@ -237,33 +237,42 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         var caFile = CaCertificatePath is null ? null : ResolveLocalPath(CaCertificatePath);
         var log = new SessionLogRouter(LogPath is null ? null : OpenLogFile(protocol, userName, host, port));
 
-        return new ConnectionOptions
+        try
         {
-            Protocol = protocol,
-            Host = host,
-            Port = port,
-            Credential = credential,
-            StartPath = startPath,
-            ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
-            OperationTimeout = TimeSpan.FromSeconds(OperationTimeout),
-            KeepAliveInterval = KeepAliveInterval > 0 ? TimeSpan.FromSeconds(KeepAliveInterval) : null,
-            Ftp = new FtpOptions { DataMode = DataMode },
-            Tls = new TlsOptions
+            return new ConnectionOptions
             {
-                PinnedThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
-                ExtraCaFile = caFile,
-                SkipCertificateCheck = SkipCertificateCheck.IsPresent,
-                Protocols = TlsVersion is null ? new TlsOptions().Protocols : TlsOptions.ProtocolsFor(TlsVersion),
-            },
-            Ssh = new SshOptions
-            {
-                HostKeyFingerprints = HostKeyFingerprint ?? Array.Empty<string>(),
-                AcceptNewHostKey = AcceptNewHostKey.IsPresent,
-                PrivateKeyPaths = keyFiles,
-                KeyPassphrase = KeyPassphrase is null ? null : new NetworkCredential("", KeyPassphrase),
-            },
-            Log = log,
-        };
+                Protocol = protocol,
+                Host = host,
+                Port = port,
+                Credential = credential,
+                StartPath = startPath,
+                ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
+                OperationTimeout = TimeSpan.FromSeconds(OperationTimeout),
+                KeepAliveInterval = KeepAliveInterval > 0 ? TimeSpan.FromSeconds(KeepAliveInterval) : null,
+                Ftp = new FtpOptions { DataMode = DataMode },
+                Tls = new TlsOptions
+                {
+                    PinnedThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
+                    ExtraCaFile = caFile,
+                    SkipCertificateCheck = SkipCertificateCheck.IsPresent,
+                    Protocols = TlsVersion is null ? new TlsOptions().Protocols : TlsOptions.ProtocolsFor(TlsVersion),
+                },
+                Ssh = new SshOptions
+                {
+                    HostKeyFingerprints = HostKeyFingerprint ?? Array.Empty<string>(),
+                    AcceptNewHostKey = AcceptNewHostKey.IsPresent,
+                    PrivateKeyPaths = keyFiles,
+                    KeyPassphrase = KeyPassphrase is null ? null : new NetworkCredential("", KeyPassphrase),
+                },
+                Log = log,
+            };
+        }
+        catch
+        {
+            // Opened last, closed again when the options cannot be made after all.
+            log.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The -LogPath file, its lines labelled as the session shows itself (protocol://user@host:port).</summary>

@@ -40,6 +40,25 @@ Describe 'Send-FtpFile' {
             Get-ChildItem -LiteralPath $work.Local -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
         }
 
+        It 'uploads only what is new or changed since the last run with -NewerOnly -PreserveTimestamp' {
+            $changing = Join-Path $TestDrive "newer-$Protocol"
+            New-RandomFile -Path (Join-Path $changing 'x.bin') -Length 300
+            New-RandomFile -Path (Join-Path $changing 'y.bin') -Length 400
+            $statuses = { param($results) ($results | Sort-Object Source | ForEach-Object { $_.Status.ToString() }) -join ',' }
+
+            $first = & $statuses @(Get-ChildItem -LiteralPath $changing | Send-FtpFile -Destination $work.Remote -NewerOnly -PreserveTimestamp)
+            $second = & $statuses @(Get-ChildItem -LiteralPath $changing | Send-FtpFile -Destination $work.Remote -NewerOnly -PreserveTimestamp)
+            $y = Join-Path $changing 'y.bin'
+            [IO.File]::WriteAllBytes($y, [byte[]]::new(400))
+            [IO.File]::SetLastWriteTimeUtc($y, [datetime]::UtcNow.AddHours(1))
+            $third = & $statuses @(Get-ChildItem -LiteralPath $changing | Send-FtpFile -Destination $work.Remote -NewerOnly -PreserveTimestamp)
+
+            $first | Should -Be 'Completed,Completed'
+            $second | Should -Be 'Skipped,Skipped'
+            $third | Should -Be 'Skipped,Completed'
+            Get-Sha256 (Join-Path $work.Local 'y.bin') | Should -Be (Get-Sha256 $y)
+        }
+
         It 'uploads what Get-ChildItem pipes in' {
             $results = Get-ChildItem -LiteralPath $source -Filter '*.csv' | Send-FtpFile -Destination $work.Remote
 

@@ -13,7 +13,9 @@ namespace FtpTools.Core.Logging;
 /// <c>2026-11-24T15:51:38.123Z ftp://bob@host:21 &gt; LIST</c> (UTC, the session's label, "&gt; " sent, "&lt; " received,
 /// nothing for a note of ours), each written through to the file at once, so a script that dies leaves what happened
 /// up to then. Logs that name the same file share one writer (and lines from different sessions never mix within a
-/// line); the file is closed when the last of them is disposed, and others may read it meanwhile. Control characters
+/// line); the file is closed when the last of them is disposed, and others may read it meanwhile. Another FtpTools
+/// process cannot open it meanwhile ("Another process is writing to ..."; on Windows the share mode says so, on Linux
+/// a lock; not on macOS), so two never write over each other's lines. Control characters
 /// a server sent are written as \xNN, so it cannot forge lines. Secrets are masked by the callers (see
 /// <see cref="IProtocolLog"/>). A write that fails (disk full, say) ends the writing to that file for every log that
 /// shares it and is not reported to the session: the transfer goes on.
@@ -111,6 +113,23 @@ public sealed class FileProtocolLog : IProtocolLog, IDisposable
         {
             Path = path;
             var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete);
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+            {
+                // Windows refuses a second writer by the share mode above; Linux does not, and two processes appending
+                // to one file write over each other's lines. A write lock on the whole file (fcntl, which readers such
+                // as tail never ask for) makes another FtpTools process's open fail there too. (.NET locks no file
+                // regions on macOS.)
+                try
+                {
+                    stream.Lock(0, long.MaxValue);
+                }
+                catch (IOException)
+                {
+                    stream.Dispose();
+                    throw new IOException($"Another process is writing to '{path}'; give each one a log file of its own.");
+                }
+            }
+
             _writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
         }
 

@@ -102,6 +102,49 @@ public sealed class FileProtocolLogTests : IDisposable
         log.Write(LogDirection.Received, "226 Transfer complete");
     }
 
+    [Fact]
+    public void A_file_another_process_writes_to_is_refused_and_one_this_process_writes_to_is_refused_there()
+    {
+        // A second process that logs to the same file holds the same lock (fcntl, whole file) as FileProtocolLog:
+        // perl (perl-base, on every Debian) plays it.
+        var busy = Path.Combine(_directory, "busy.log");
+        using (var other = Perl(LockScript(hold: true), busy))
+        {
+            Assert.Equal("locked", other.StandardOutput.ReadLine());
+            var refused = Assert.Throws<IOException>(() => new FileProtocolLog(busy, "x"));
+            Assert.Equal($"Another process is writing to '{busy}'; give each one a log file of its own.", refused.Message);
+            other.Kill();
+            other.WaitForExit();
+        }
+
+        // Free again once that process is gone; and while this one holds it, the other cannot lock it.
+        var ours = Path.Combine(_directory, "ours.log");
+        using (var log = new FileProtocolLog(busy, "x"))
+        using (var mine = new FileProtocolLog(ours, "y"))
+        using (var other = Perl(LockScript(hold: false), ours))
+        {
+            Assert.Equal("refused", other.StandardOutput.ReadLine());
+            other.WaitForExit();
+            mine.Write(LogDirection.Sent, "still written");
+        }
+
+        Assert.EndsWith("y > still written", Assert.Single(File.ReadAllLines(ours)), StringComparison.Ordinal);
+    }
+
+    private static string LockScript(bool hold) =>
+        "use Fcntl; open(my $f, '>>', $ARGV[0]) or die \"open: $!\"; my $l = pack('ssx4qqix4', F_WRLCK, 0, 0, 0, 0); $| = 1; "
+        + (hold ? "fcntl($f, F_SETLK, $l) or die \"lock: $!\"; print \"locked\\n\"; sleep 60;" : "print fcntl($f, F_SETLK, $l) ? \"locked\\n\" : \"refused\\n\";");
+
+    private static System.Diagnostics.Process Perl(string script, string path)
+    {
+        Assert.True(File.Exists("/usr/bin/perl"), "/usr/bin/perl is missing: install perl-base (apt-get install perl-base).");
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/perl") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-e");
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(path);
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
     private static string[] ReadShared(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

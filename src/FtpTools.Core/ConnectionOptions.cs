@@ -37,6 +37,9 @@ public sealed class ConnectionOptions
 
     public SshOptions Ssh { get; init; } = new();
 
+    /// <summary>The proxy every connection goes through (control and data, SSH); null connects directly.</summary>
+    public ProxyOptions? Proxy { get; init; }
+
     /// <summary>Receives the protocol conversation, with secrets already masked.</summary>
     public IProtocolLog? Log { get; init; }
 

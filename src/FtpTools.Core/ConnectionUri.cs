@@ -74,6 +74,7 @@ public sealed class ConnectionUri
             Ftp = template.Ftp,
             Tls = template.Tls,
             Ssh = template.Ssh,
+            Proxy = template.Proxy,
             Log = template.Log,
         };
     }
@@ -161,7 +162,7 @@ public sealed class ConnectionUri
         return null;
     }
 
-    private static string? SplitHostPort(string authority, out string host, out int port)
+    internal static string? SplitHostPort(string authority, out string host, out int port)
     {
         host = "";
         port = 0;

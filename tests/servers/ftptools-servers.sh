@@ -11,9 +11,12 @@
 #   ftptools-servers.sh down DIR           stop what `up DIR` started
 #
 # KIND: vsftpd | vsftpd-implicit | vsftpd-ipv6 (on ::1) | proftpd | pure-ftpd | sshd
+#       | danted (SOCKS5 proxy; PORT2 "username" asks for the test account's password, else no authentication)
+#       | tinyproxy (HTTP CONNECT proxy; PORT2 "basic" asks for the test account's password, else none)
 # Every server listens on 127.0.0.1 only (sshd and vsftpd also on ::1 where asked), from a fresh DIR.
 # vsftpd, proftpd and pure-ftpd conflict as Debian packages (each provides ftp-server): vsftpd is installed
-# normally, the other two are unpacked with `dpkg -x` into $PREFIX.
+# normally, the other two are unpacked with `dpkg -x` into $PREFIX. So is dante-server, whose package starts a
+# system-wide SOCKS server; tinyproxy-bin is the HTTP proxy's program alone.
 set -euo pipefail
 
 PREFIX=${FTPTOOLS_SERVERS_PREFIX:-/opt/ftptools-test}
@@ -25,8 +28,9 @@ TEST_PASSWORD='FtpTools-Test-Pa55'
 PAM_SERVICE=ftptools-test
 
 APT_PACKAGES=(vsftpd openssh-server openssh-client openssh-sftp-server openssl ca-certificates
-              libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23 libidn2-0 libcap2 libacl1 libpam-modules)
-UNPACKED_PACKAGES=(proftpd-core proftpd-mod-crypto pure-ftpd pure-ftpd-common)
+              libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23 libidn2-0 libcap2 libacl1 libpam-modules
+              tinyproxy-bin libwrap0 libpam0g libcrypt1)
+UNPACKED_PACKAGES=(proftpd-core proftpd-mod-crypto pure-ftpd pure-ftpd-common dante-server)
 
 missing() {
   local m=()
@@ -37,6 +41,8 @@ missing() {
   command -v openssl >/dev/null || m+=("openssl")
   [ -x "$PREFIX/usr/sbin/proftpd" ] && [ -f "$PREFIX/usr/lib/proftpd/mod_tls.so" ] || m+=("proftpd (unpacked into $PREFIX)")
   [ -x "$PREFIX/usr/sbin/pure-ftpd" ] || m+=("pure-ftpd (unpacked into $PREFIX)")
+  [ -x "$PREFIX/usr/sbin/danted" ] || m+=("dante-server (unpacked into $PREFIX)")
+  [ -x /usr/bin/tinyproxy ] || m+=("tinyproxy-bin")
   id "$TEST_USER" >/dev/null 2>&1 || m+=("test user $TEST_USER")
   id "$KEY_USER" >/dev/null 2>&1 || m+=("test user $KEY_USER")
   [ -f "/etc/pam.d/$PAM_SERVICE" ] || m+=("PAM service /etc/pam.d/$PAM_SERVICE")
@@ -286,6 +292,45 @@ run_pureftpd() { # dir port
     -2 "$d/server.pem" -c 50 -C 50 -g "$d/pure-ftpd.pid"
 }
 
+run_danted() { # dir port [username]
+  local d=$1 port=$2 method=none
+  [ "${3:-}" = username ] && method=username
+  # "username" checks the test account's system password (danted runs as root here and reads the shadow file).
+  # One file per port: a fixture may run several in one directory.
+  cat >"$d/danted-$port.conf" <<EOF
+logoutput: stderr
+internal: 127.0.0.1 port = $port
+external: 127.0.0.1
+socksmethod: $method
+clientmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
+socks pass {
+  from: 127.0.0.0/8 to: 127.0.0.0/8
+  command: connect
+  log: connect
+}
+EOF
+  exec "$PREFIX/usr/sbin/danted" -f "$d/danted-$port.conf" -p "$d/danted-$port.pid"
+}
+
+run_tinyproxy() { # dir port [basic]
+  local d=$1 port=$2
+  cat >"$d/tinyproxy-$port.conf" <<EOF
+Port $port
+Listen 127.0.0.1
+Timeout 60
+Allow 127.0.0.1
+User nobody
+Group nogroup
+LogLevel Info
+EOF
+  # No ConnectPort line: CONNECT goes to any port (the test servers' are random).
+  if [ "${3:-}" = basic ]; then echo "BasicAuth $TEST_USER $TEST_PASSWORD" >>"$d/tinyproxy-$port.conf"; fi
+  exec /usr/bin/tinyproxy -d -c "$d/tinyproxy-$port.conf"
+}
+
 prepare_sshd() { # dir port extra-config-file
   local d=$1 port=$2 extra=${3:-}
   mkdir -p /run/sshd "$d/authorized_keys"
@@ -347,6 +392,8 @@ cmd_run() {
     proftpd) run_proftpd "$d" "$port" ;;
     pure-ftpd) run_pureftpd "$d" "$port" ;;
     sshd) run_sshd "$d" "$port" "${4:-}" ;;
+    danted) run_danted "$d" "$port" "${4:-}" ;;
+    tinyproxy) run_tinyproxy "$d" "$port" "${4:-}" ;;
     *) echo "unknown server kind: $kind" >&2; exit 2 ;;
   esac
 }

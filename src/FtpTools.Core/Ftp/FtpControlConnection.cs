@@ -74,12 +74,17 @@ internal sealed class FtpControlConnection : IDisposable
 
     public static async Task<FtpControlConnection> ConnectAsync(ConnectionOptions options, CancellationToken cancellationToken)
     {
-        var socket = await FtpSockets.ConnectAsync(options.Host, options.EffectivePort, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var socket = await FtpSockets.ConnectAsync(options.Host, options.EffectivePort, options.ConnectTimeout, cancellationToken, options.Proxy, options.Log).ConfigureAwait(false);
 
         // Idle while a data connection carries a file: kept known to NAT gateways and firewalls along the way.
         TcpKeepAlive.Enable(socket);
         var connection = new FtpControlConnection(socket, options.OperationTimeout, options.Log);
-        connection.Log(LogDirection.Info, $"Connected to {connection.RemoteEndPoint} from {connection.LocalEndPoint}.");
+        if (options.Proxy is null)
+        {
+            // Through a proxy, ProxyTunnel has said where the connection goes.
+            connection.Log(LogDirection.Info, $"Connected to {connection.RemoteEndPoint} from {connection.LocalEndPoint}.");
+        }
+
         return connection;
     }
 

@@ -649,11 +649,10 @@ internal sealed partial class FtpSession
         }
 
         var (target, sentBehind) = await EnterPassiveModeAsync(epsv, cancellationToken).ConfigureAwait(false);
-        Report($"Data connection to {target}.");
         Socket socket;
         try
         {
-            socket = await TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline: !blocking && _control.AnswersQuickly).ConfigureAwait(false);
+            socket = await ConnectDataAsync(target, blocking, cancellationToken).ConfigureAwait(false);
         }
         catch (ConnectionLostException ex) when (sentBehind && ex is not ProtocolViolationException && !cancellationToken.IsCancellationRequested)
         {
@@ -661,11 +660,29 @@ internal sealed partial class FtpSession
             // firewall in between): a new one, once.
             Report($"{ex.Message.TrimEnd('.')} (a port asked for behind the last transfer); asking for another.");
             (target, _) = await EnterPassiveModeAsync(null, cancellationToken, takeSentBehind: false).ConfigureAwait(false);
-            Report($"Data connection to {target}.");
-            socket = await TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline: !blocking && _control.AnswersQuickly).ConfigureAwait(false);
+            socket = await ConnectDataAsync(target, blocking, cancellationToken).ConfigureAwait(false);
         }
 
         return new PendingDataConnection(socket, null);
+    }
+
+    /// <summary>
+    /// Opens a passive data connection to <paramref name="target"/>; through the session's proxy, to the server's name
+    /// as the control connection's (whose peer, and so <paramref name="target"/>'s address, is then the proxy), or to
+    /// the address a 227 named when <see cref="FtpOptions.TrustPassiveAddress"/> says to use it.
+    /// </summary>
+    private Task<Socket> ConnectDataAsync(IPEndPoint target, bool blocking, CancellationToken cancellationToken)
+    {
+        var inline = !blocking && _control.AnswersQuickly;
+        if (_options.Proxy is { } proxy)
+        {
+            var host = target.Address.Equals(PeerAddress) ? _options.Host : target.Address.ToString();
+            Report($"Data connection to {(host.IndexOf(':') >= 0 ? "[" + host + "]" : host)}:{target.Port} through the proxy.");
+            return ProxyTunnel.ConnectAsync(proxy, host, target.Port, _options.ConnectTimeout, cancellationToken, blocking, inline);
+        }
+
+        Report($"Data connection to {target}.");
+        return TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline);
     }
 
     /// <summary>
@@ -715,7 +732,7 @@ internal sealed partial class FtpSession
 
         // The 227 address is ignored by default: a server (or a NAT box) naming another host would
         // make us connect there, which is the FTP bounce problem (RFC 2577 §3).
-        if (!named.Address.Equals(peer))
+        if (!named.Address.Equals(peer) && _options.Proxy is null)
         {
             Report($"The passive reply names {named.Address}; connecting to the server's address {peer} instead.");
         }

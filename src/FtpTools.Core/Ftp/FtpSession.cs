@@ -108,6 +108,13 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             throw new ArgumentNullException(nameof(options));
         }
 
+        if (options.Proxy is not null && options.Ftp.DataMode == FtpDataMode.Active)
+        {
+            throw new ArgumentException(
+                "Active mode cannot go through a proxy: the server would connect back to this machine directly. Use passive mode (the default) with a proxy.",
+                nameof(options));
+        }
+
         if (options.Protocol is RemoteProtocol.Ftpes or RemoteProtocol.Ftps)
         {
             // The handshake comes a few round trips from now; the system's roots can be read meanwhile.

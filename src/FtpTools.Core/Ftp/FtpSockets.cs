@@ -8,11 +8,27 @@ using FtpTools.Core.IO;
 
 namespace FtpTools.Core.Ftp;
 
-/// <summary>Opening an FTP control connection by host name (its data connections connect with <see cref="TcpConnector"/>).</summary>
+/// <summary>
+/// Opening an FTP control connection by host name, directly or through the session's proxy (its data connections
+/// connect with <see cref="TcpConnector"/> or <see cref="ProxyTunnel"/>).
+/// </summary>
 internal static class FtpSockets
 {
-    public static async Task<Socket> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<Socket> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken, ProxyOptions? proxy = null, Logging.IProtocolLog? log = null)
     {
+        if (proxy is not null)
+        {
+            try
+            {
+                return await ProxyTunnel.ConnectAsync(proxy, host, port, timeout, cancellationToken, inline: true, log: log).ConfigureAwait(false);
+            }
+            catch (ConnectionLostException ex) when (ex is not ConnectFailedException)
+            {
+                // As without a proxy: the server (or the proxy) could not be reached, and nothing was sent to the server.
+                throw new ConnectFailedException(ex.Message, ex);
+            }
+        }
+
         IPAddress[] addresses;
         if (IPAddress.TryParse(host, out var literal))
         {

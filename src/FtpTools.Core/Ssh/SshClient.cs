@@ -274,6 +274,11 @@ internal sealed class SshClient : IAsyncDisposable
     {
         var host = options.Host;
         var port = options.EffectivePort;
+        if (options.Proxy is { } proxy)
+        {
+            return await OpenThroughProxyAsync(options, proxy, cancellationToken).ConfigureAwait(false);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         Exception? last = null;
@@ -328,6 +333,36 @@ internal sealed class SshClient : IAsyncDisposable
         }
 
         throw new ConnectFailedException($"Could not connect to the SSH server {host}:{port}: {last?.Message ?? "no address"}", last);
+    }
+
+    /// <summary>
+    /// Through the session's proxy, which resolves the server's name: on Unix (net8.0 and later) for blocking reads as
+    /// <c>OpenBlockingTcpAsync</c>'s, else as a <see cref="NetworkStream"/>.
+    /// </summary>
+    private static async Task<Stream> OpenThroughProxyAsync(ConnectionOptions options, ProxyOptions proxy, CancellationToken cancellationToken)
+    {
+        var blocking = false;
+#if NET8_0_OR_GREATER
+        blocking = !OperatingSystem.IsWindows();
+#endif
+        Socket socket;
+        try
+        {
+            socket = await ProxyTunnel.ConnectAsync(proxy, options.Host, options.EffectivePort, options.ConnectTimeout, cancellationToken, blocking, log: options.Log).ConfigureAwait(false);
+        }
+        catch (ConnectionLostException ex) when (ex is not ConnectFailedException)
+        {
+            throw new ConnectFailedException(ex.Message, ex);
+        }
+
+        TcpKeepAlive.Enable(socket);
+#if NET8_0_OR_GREATER
+        if (blocking)
+        {
+            return new BlockingSocketStream(socket);
+        }
+#endif
+        return new NetworkStream(socket, ownsSocket: true);
     }
 
 #if NET8_0_OR_GREATER

@@ -242,6 +242,41 @@ public sealed class SshdInstance : IAsyncDisposable
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
 
+/// <summary>
+/// Proxies: dante (SOCKS5) and tinyproxy (HTTP CONNECT), each once asking for the test account's login and once asking
+/// for none. Their output records every connection they open (dante: "tcp/connect", tinyproxy: "CONNECT host:port").
+/// </summary>
+public sealed class ProxyFixture : ServerFixture
+{
+    private readonly Dictionary<(ProxyKind, bool), ServerProcess> _proxies = new();
+
+    public ProxyFixture()
+        : base("proxy")
+    {
+    }
+
+    /// <summary>The proxy of <paramref name="kind"/>: with <paramref name="login"/> it asks for the test account (given here).</summary>
+    public ProxyOptions Proxy(ProxyKind kind, bool login, System.Net.NetworkCredential? credential = null) => new()
+    {
+        Kind = kind,
+        Host = Host,
+        Port = _proxies[(kind, login)].Port,
+        Credential = credential ?? (login ? new System.Net.NetworkCredential(UserName, Password) : null),
+    };
+
+    /// <summary>What the proxy of <paramref name="kind"/> has printed so far.</summary>
+    public string Output(ProxyKind kind, bool login) => _proxies[(kind, login)].Output;
+
+    protected override async Task<ServerProcess> StartMainAsync()
+    {
+        _proxies[(ProxyKind.Socks5, true)] = await StartAsync("danted", null, "username").ConfigureAwait(false);
+        _proxies[(ProxyKind.Socks5, false)] = await StartAsync("danted", null).ConfigureAwait(false);
+        _proxies[(ProxyKind.Http, true)] = await StartAsync("tinyproxy", null, "basic").ConfigureAwait(false);
+        _proxies[(ProxyKind.Http, false)] = await StartAsync("tinyproxy", null).ConfigureAwait(false);
+        return _proxies[(ProxyKind.Socks5, true)];
+    }
+}
+
 [CollectionDefinition("vsftpd")]
 public sealed class VsftpdCollection : ICollectionFixture<VsftpdFixture>
 {

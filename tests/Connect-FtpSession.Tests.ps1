@@ -46,6 +46,32 @@ Describe 'Connect-FtpSession' {
             Get-FtpSession | Should -BeNullOrEmpty
         }
 
+        It 'goes through the <ProxySetting> proxy for the whole session and shows it on the session' -ForEach @(
+            @{ ProxySetting = 'FTPTOOLS_TEST_SOCKS_PROXY' }, @{ ProxySetting = 'FTPTOOLS_TEST_HTTP_PROXY' }) {
+            $proxy = Get-TestSetting $ProxySetting
+            $name = New-TestName
+            $local = Join-Path $TestDrive "$name.txt"
+            Set-Content -LiteralPath $local -Value "through $proxy"
+
+            $session = Connect-TestSession -Protocol $Protocol -Proxy $proxy
+            $sent = Send-FtpFile -LiteralPath $local -Destination "$name.txt" -Session $session
+            $listed = Get-FtpItem -Path "$name.txt" -Session $session
+
+            $session.Proxy | Should -Be $proxy
+            $sent.Status | Should -Be 'Completed'
+            $listed.Length | Should -Be (Get-Item -LiteralPath $local).Length
+            (Get-FileHash -LiteralPath (Join-Path (Get-TestServerRoot $Protocol) "$name.txt")).Hash | Should -Be (Get-FileHash -LiteralPath $local).Hash
+        }
+
+        It 'fails a wrong proxy password with a terminating AuthenticationFailed error and no session' {
+            $wrong = [pscredential]::new((Get-TestSetting FTPTOOLS_TEST_USER), (ConvertTo-SecureString 'wrong-password' -AsPlainText -Force))
+            $uri = switch ($Protocol) { 'Ftp' { Get-TestSetting FTPTOOLS_TEST_FTP_URI } 'Ftpes' { Get-TestSetting FTPTOOLS_TEST_FTPES_URI } 'Sftp' { Get-TestSetting FTPTOOLS_TEST_SFTP_URI } }
+
+            { Connect-FtpSession -Uri $uri -Credential (New-TestCredential) -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -HostKeyFingerprint (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT) -Proxy (Get-TestSetting FTPTOOLS_TEST_SOCKS_PROXY) -ProxyCredential $wrong } |
+                Should -Throw -ErrorId 'FtpTools.AuthenticationFailed,FtpTools.Commands.ConnectFtpSessionCommand' -ExpectedMessage '*refused the user name*'
+            Get-FtpSession | Should -BeNullOrEmpty
+        }
+
         It 'writes the protocol log as verbose output without the password' {
             $verbose = Connect-TestSession -Protocol $Protocol -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
 

@@ -28,10 +28,12 @@ function New-TestCredential {
 }
 
 function Connect-TestSession {
-    param([Parameter(Mandatory)] [string] $Protocol, [int] $ReconnectAttempts = 3, [string] $LogPath)
+    param([Parameter(Mandatory)] [string] $Protocol, [int] $ReconnectAttempts = 3, [string] $LogPath, [string] $Proxy)
     $credential = New-TestCredential
     $more = @{}
     if ($LogPath) { $more.LogPath = $LogPath }
+    # The test proxies ask for the test account's login.
+    if ($Proxy) { $more.Proxy = $Proxy; $more.ProxyCredential = $credential }
     switch ($Protocol) {
         'Ftp' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTP_URI) -Credential $credential -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop @more }
         'Ftpes' { Connect-FtpSession -Uri (Get-TestSetting FTPTOOLS_TEST_FTPES_URI) -Credential $credential -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -ReconnectAttempts $ReconnectAttempts -ErrorAction Stop @more }

@@ -15,9 +15,10 @@ namespace FtpTools;
 /// </summary>
 public sealed class FtpToolsSession
 {
-    internal FtpToolsSession(int id, SessionKeeper keeper, string? userName, SessionLogRouter log)
+    internal FtpToolsSession(int id, SessionKeeper keeper, string? userName, SessionLogRouter log, string? proxy = null)
     {
         Id = id;
+        Proxy = proxy;
         Keeper = keeper;
         Log = log;
         User = keeper.Current.Info.UserName ?? userName;
@@ -94,6 +95,9 @@ public sealed class FtpToolsSession
 
     /// <summary>Says goodbye and closes the connection. Safe to call twice; a dead connection is just disposed.</summary>
     internal Task CloseAsync(CancellationToken cancellationToken) => Keeper.CloseAsync(cancellationToken);
+
+    /// <summary>The proxy the session's connections go through (Connect-FtpSession -Proxy), without credentials, or null.</summary>
+    public string? Proxy { get; }
 
     /// <summary>The file Connect-FtpSession -LogPath appends this session's protocol log to, or null.</summary>
     public string? LogPath => Log.FilePath;

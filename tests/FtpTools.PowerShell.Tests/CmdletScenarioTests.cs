@@ -458,6 +458,83 @@ public sealed class CmdletScenarioTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("Ftp", "FTPTOOLS_TEST_SOCKS_PROXY", "danted.out")]
+    [InlineData("Ftpes", "FTPTOOLS_TEST_HTTP_PROXY", "tinyproxy.out")]
+    [InlineData("Sftp", "FTPTOOLS_TEST_SOCKS_PROXY", "danted.out")]
+    [InlineData("Sftp", "FTPTOOLS_TEST_HTTP_PROXY", "tinyproxy.out")]
+    public void Proxy_carries_every_connection_of_the_session_and_shows_on_it(string protocol, string proxySetting, string proxyOutput)
+    {
+        var proxy = _servers.Setting(proxySetting);
+        var proxyLog = Path.Combine(_servers.Setting("FTPTOOLS_TEST_PROXY_LOG_DIR"), proxyOutput);
+        var before = File.ReadAllText(proxyLog).Length;
+        var source = Path.Combine(_local, "through-proxy.bin");
+        var data = Bytes(300_000, 'p');
+        File.WriteAllBytes(source, data);
+        Directory.CreateDirectory(Path.Combine(_local, "back"));
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $proxy, $proxyCredential, $remote, $source, $back = $args
+            $session = Connect-FtpSession @connect -Proxy $proxy -ProxyCredential $proxyCredential -ErrorAction Stop
+            $session.Proxy
+            $null = New-FtpDirectory -Path $remote
+            (Send-FtpFile -Path $source -Destination "$remote/").Status
+            (Receive-FtpFile -Path "$remote/through-proxy.bin" -Destination $back).Status
+            (Get-FtpSession).Proxy
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol),
+            proxy,
+            _servers.Credential(),
+            remote,
+            source,
+            Path.Combine(_local, "back"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(new[] { proxy, "Completed", "Completed", proxy }, result.Output.Select(o => o.ToString()));
+        Assert.Equal(data, File.ReadAllBytes(Path.Combine(_servers.Root(protocol), remote, "through-proxy.bin")));
+        Assert.Equal(data, File.ReadAllBytes(Path.Combine(_local, "back", "through-proxy.bin")));
+
+        // The proxy's own record: it opened the connection to the server's port (and, for FTP, the data connections).
+        var serverPort = new Uri(_servers.ConnectParameters(protocol)["Uri"]!.ToString()!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var toServer = new System.Text.RegularExpressions.Regex(proxyOutput == "danted.out"
+            ? $@"tcp/connect \[: .* -> \S+ (127\.0\.0\.1|localhost)\.{serverPort}\b"
+            : $@"CONNECT (127\.0\.0\.1|localhost):{serverPort} HTTP/1\.1");
+        var recorded = "";
+        for (var waited = 0; waited < 50 && !toServer.IsMatch(recorded); waited++)
+        {
+            // The proxy writes its record as it goes.
+            System.Threading.Thread.Sleep(waited == 0 ? 0 : 100);
+            recorded = File.ReadAllText(proxyLog).Substring(before);
+        }
+
+        Assert.True(toServer.IsMatch(recorded), recorded);
+    }
+
+    [Theory]
+    [InlineData("-Proxy $args[1] -ProxyCredential $args[2]", "wrong", "FtpTools.AuthenticationFailed")]
+    [InlineData("-Proxy 'socks4://127.0.0.1:1080'", "", "FtpTools.InvalidProxyUri")]
+    [InlineData("-Proxy 'socks5://user:secret@127.0.0.1:1080'", "", "FtpTools.InvalidProxyUri")]
+    [InlineData("-ProxyCredential $args[2]", "", "FtpTools.InvalidArgument")]
+    [InlineData("-Proxy $args[1] -DataMode Active", "", "FtpTools.InvalidArgument")]
+    public void Proxy_mistakes_fail_the_connect_with_their_error_id(string parameters, string password, string errorId)
+    {
+        var credential = new System.Management.Automation.PSCredential(_servers.Setting("FTPTOOLS_TEST_USER"), NewSecureString(password.Length > 0 ? password : "unused"));
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            "$connect = $args[0]; try { Connect-FtpSession @connect " + parameters + " } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }; @(Get-FtpSession).Count",
+            _servers.ConnectParameters("Ftp"),
+            _servers.Setting("FTPTOOLS_TEST_SOCKS_PROXY"),
+            credential);
+
+        Assert.Equal(errorId + ",FtpTools.Commands.ConnectFtpSessionCommand", result.Output[0].ToString());
+        Assert.DoesNotContain("secret", result.Output[1].ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong", result.Output[1].ToString().Replace("'ftptools'", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(0, (int)result.Output[2].BaseObject);
+    }
+
     [Fact]
     public void LogPath_records_why_a_connect_failed_and_closes_the_file()
     {

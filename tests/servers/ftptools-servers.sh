@@ -6,8 +6,9 @@
 #   ftptools-servers.sh run KIND DIR PORT [PORT2]
 #                                          write KIND's config, keys and certificates into DIR and exec the server in
 #                                          the foreground (the test fixture owns that process and kills only it)
-#   ftptools-servers.sh up DIR             start vsftpd, proftpd, pure-ftpd and sshd in the background for the Pester
-#                                          tests; writes DIR/env.sh and DIR/env.ps1 with FTPTOOLS_TEST_* variables
+#   ftptools-servers.sh up DIR             start vsftpd, proftpd, pure-ftpd, sshd and the two proxies in the background
+#                                          for the Pester tests; writes DIR/env.sh and DIR/env.ps1 with FTPTOOLS_TEST_*
+#                                          variables (the proxies' output in DIR/danted.out and DIR/tinyproxy.out)
 #   ftptools-servers.sh down DIR           stop what `up DIR` started
 #
 # KIND: vsftpd | vsftpd-implicit | vsftpd-ipv6 (on ::1) | proftpd | pure-ftpd | sshd
@@ -418,16 +419,19 @@ cmd_up() {
   cmd_install
   mkdir -p "$d"
   d=$(cd "$d" && pwd)
-  local ftp ftpi pro pure ssh
-  ftp=$(free_port); ftpi=$(free_port); pro=$(free_port); pure=$(free_port); ssh=$(free_port)
-  mkdir -p "$d/vsftpd" "$d/proftpd" "$d/pure-ftpd" "$d/sshd"
+  local ftp ftpi pro pure ssh socks http
+  ftp=$(free_port); ftpi=$(free_port); pro=$(free_port); pure=$(free_port); ssh=$(free_port); socks=$(free_port); http=$(free_port)
+  mkdir -p "$d/vsftpd" "$d/proftpd" "$d/pure-ftpd" "$d/sshd" "$d/proxy"
   "$0" run vsftpd "$d/vsftpd" "$ftp" >"$d/vsftpd.out" 2>&1 & echo $! >"$d/pids"
   wait_port "$ftp"
   "$0" run vsftpd-implicit "$d/vsftpd" "$ftpi" >"$d/vsftpd-implicit.out" 2>&1 & echo $! >>"$d/pids"
   "$0" run proftpd "$d/proftpd" "$pro" >"$d/proftpd.out" 2>&1 & echo $! >>"$d/pids"
   "$0" run pure-ftpd "$d/pure-ftpd" "$pure" >"$d/pure-ftpd.out" 2>&1 & echo $! >>"$d/pids"
   "$0" run sshd "$d/sshd" "$ssh" >"$d/sshd.out" 2>&1 & echo $! >>"$d/pids"
-  for p in "$ftpi" "$pro" "$pure" "$ssh"; do wait_port "$p"; done
+  # Both proxies ask for the test account's login; their output records each connection they open.
+  "$0" run danted "$d/proxy" "$socks" username >"$d/danted.out" 2>&1 & echo $! >>"$d/pids"
+  "$0" run tinyproxy "$d/proxy" "$http" basic >"$d/tinyproxy.out" 2>&1 & echo $! >>"$d/pids"
+  for p in "$ftpi" "$pro" "$pure" "$ssh" "$socks" "$http"; do wait_port "$p"; done
   local fp
   fp=$(ssh-keygen -lf "$d/sshd/ssh_host_ed25519_key.pub" | awk '{print $2}')
   cat >"$d/env.sh" <<EOF
@@ -444,6 +448,9 @@ export FTPTOOLS_TEST_CA='$d/vsftpd/ca.crt'
 export FTPTOOLS_TEST_HOSTKEY_FINGERPRINT='$fp'
 export FTPTOOLS_TEST_FTP_ROOT='$d/vsftpd/root'
 export FTPTOOLS_TEST_SFTP_ROOT='$d/sshd/root'
+export FTPTOOLS_TEST_SOCKS_PROXY='socks5://127.0.0.1:$socks'
+export FTPTOOLS_TEST_HTTP_PROXY='http://127.0.0.1:$http'
+export FTPTOOLS_TEST_PROXY_LOG_DIR='$d'
 EOF
   sed -e 's/^export \([A-Z_]*\)=\(.*\)$/$env:\1 = \2/' "$d/env.sh" >"$d/env.ps1"
   echo "servers up; variables in $d/env.sh and $d/env.ps1"

@@ -120,6 +120,19 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
     public int ReconnectDelay { get; set; } = 5;
 
     /// <summary>
+    /// A proxy every connection of the session goes through: socks5://host[:port] (SOCKS5; port 1080 when not given)
+    /// or http://host[:port] (an HTTP proxy's CONNECT; port 8080 when not given). The proxy resolves the server's name.
+    /// FTP uses passive mode through it.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Proxy { get; set; }
+
+    /// <summary>The proxy's user name and password (SOCKS5 user name and password, or HTTP Basic); absent: none.</summary>
+    [Parameter]
+    public PSCredential? ProxyCredential { get; set; }
+
+    /// <summary>
     /// A file the session's protocol conversation is appended to, as -Verbose shows it (passwords masked), each line
     /// with its UTC time, with the errors its commands meet, until Disconnect-FtpSession. For scheduled tasks.
     /// </summary>
@@ -138,7 +151,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
             var target = ParameterSetName == UriSet ? (object)Uri : ComputerName;
             RunCore(log, target, async (_, cancellationToken) =>
             {
-                log.Write(LogDirection.Info, $"Connecting to {options.Protocol.ToString().ToLowerInvariant()}://{options.Host}:{options.EffectivePort}");
+                log.Write(LogDirection.Info, $"Connecting to {options.Protocol.ToString().ToLowerInvariant()}://{options.Host}:{options.EffectivePort}{(options.Proxy is null ? "" : " through the proxy " + options.Proxy)}");
                 remote = await RemoteSessionFactory.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
             });
 
@@ -151,7 +164,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                     ReconnectAttempts,
                     TimeSpan.FromSeconds(ReconnectDelay),
                     log);
-                var session = SessionStore.Current.Add(keeper, userName, log);
+                var session = SessionStore.Current.Add(keeper, userName, log, options.Proxy?.ToString());
                 added = true;
                 WriteObject(session);
             }
@@ -233,6 +246,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                 host);
         }
 
+        var proxy = BuildProxy(protocol, host);
         var keyFiles = (KeyFilePath ?? Array.Empty<string>()).Select(ResolveLocalPath).ToArray();
         var caFile = CaCertificatePath is null ? null : ResolveLocalPath(CaCertificatePath);
         var log = new SessionLogRouter(LogPath is null ? null : OpenLogFile(protocol, userName, host, port));
@@ -264,6 +278,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                     PrivateKeyPaths = keyFiles,
                     KeyPassphrase = KeyPassphrase is null ? null : new NetworkCredential("", KeyPassphrase),
                 },
+                Proxy = proxy,
                 Log = log,
             };
         }
@@ -273,6 +288,36 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
             log.Dispose();
             throw;
         }
+    }
+
+    /// <summary>-Proxy and -ProxyCredential as the core's options, or null without -Proxy.</summary>
+    private ProxyOptions? BuildProxy(RemoteProtocol protocol, string host)
+    {
+        if (Proxy is null)
+        {
+            if (ProxyCredential is not null)
+            {
+                Fail("InvalidArgument", ErrorCategory.InvalidArgument, "-ProxyCredential needs -Proxy: name the proxy it logs in to.", host);
+            }
+
+            return null;
+        }
+
+        if (!ProxyOptions.TryParse(Proxy, ProxyCredential?.GetNetworkCredential(), out var proxy, out var error))
+        {
+            Fail("InvalidProxyUri", ErrorCategory.InvalidArgument, error!, Proxy);
+        }
+
+        if (DataMode == FtpDataMode.Active && protocol != RemoteProtocol.Sftp)
+        {
+            Fail(
+                "InvalidArgument",
+                ErrorCategory.InvalidArgument,
+                "-DataMode Active cannot go through a proxy: the server would connect back to this machine directly. Leave -DataMode at Passive with -Proxy.",
+                Proxy);
+        }
+
+        return proxy;
     }
 
     /// <summary>The -LogPath file, its lines labelled as the session shows itself (protocol://user@host:port).</summary>

@@ -54,11 +54,11 @@ internal sealed class SessionStore
         }
     }
 
-    public FtpToolsSession Add(SessionKeeper keeper, string? userName, SessionLogRouter log)
+    public FtpToolsSession Add(SessionKeeper keeper, string? userName, SessionLogRouter log, string? proxy = null)
     {
         lock (_sessions)
         {
-            var session = new FtpToolsSession(++_lastId, keeper, userName, log);
+            var session = new FtpToolsSession(++_lastId, keeper, userName, log, proxy);
             _sessions.Add(session);
             return session;
         }

@@ -35,6 +35,8 @@ internal static class ProxyTunnel
         bool inline = false,
         IProtocolLog? log = null)
     {
+        // Made first: a name SOCKS5 cannot carry fails before anything is opened.
+        var socksRequest = proxy.Kind == ProxyKind.Socks5 ? ConnectRequest(host, port) : null;
         var deadline = DateTime.UtcNow + timeout;
         var socket = await ConnectToProxyAsync(proxy, timeout, cancellationToken, blocking, inline).ConfigureAwait(false);
         var remaining = deadline - DateTime.UtcNow;
@@ -54,7 +56,7 @@ internal static class ProxyTunnel
                     }
                     else
                     {
-                        Socks5Connect(socket, proxy, host, port);
+                        Socks5Connect(socket, proxy, host, port, socksRequest!);
                     }
                 }).ConfigureAwait(false);
                 if (state.Finish())
@@ -129,7 +131,7 @@ internal static class ProxyTunnel
     }
 
     /// <summary>RFC 1928: method selection, RFC 1929 login when the proxy picks it, then CONNECT.</summary>
-    private static void Socks5Connect(Socket socket, ProxyOptions proxy, string host, int port)
+    private static void Socks5Connect(Socket socket, ProxyOptions proxy, string host, int port, byte[] request)
     {
         var credential = proxy.Credential;
         Send(socket, credential is null ? new byte[] { 5, 1, 0 } : new byte[] { 5, 2, 0, 2 });
@@ -157,7 +159,7 @@ internal static class ProxyTunnel
                     $"The SOCKS5 proxy {proxy} chose authentication method {choice[1]}, which was not offered.");
         }
 
-        Send(socket, ConnectRequest(host, port));
+        Send(socket, request);
         var head = Receive(socket, proxy, 4);
         if (head[0] != 5)
         {
@@ -225,7 +227,16 @@ internal static class ProxyTunnel
         }
         else
         {
-            var name = Encoding.ASCII.GetBytes(new IdnMapping().GetAscii(host));
+            byte[] name;
+            try
+            {
+                name = Encoding.ASCII.GetBytes(new IdnMapping().GetAscii(host));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ConnectFailedException($"The host name '{host}' cannot be sent to a SOCKS5 proxy: {ex.Message}", ex);
+            }
+
             if (name.Length > 255)
             {
                 throw new ConnectFailedException($"The host name '{host}' is longer than a SOCKS5 proxy takes (255 bytes).");

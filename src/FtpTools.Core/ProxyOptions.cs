@@ -68,6 +68,22 @@ public sealed class ProxyOptions
         return error is null;
     }
 
+    /// <summary>Why a SOCKS5 proxy cannot be sent this login (RFC 1929 §2: one length byte each), or null.</summary>
+    internal static string? CheckSocksLogin(NetworkCredential credential)
+    {
+        if (Encoding.UTF8.GetByteCount(credential.UserName ?? "") is 0 or > 255)
+        {
+            return "A SOCKS5 proxy's user name must be 1 to 255 bytes in UTF-8.";
+        }
+
+        if (Encoding.UTF8.GetByteCount(credential.Password ?? "") is 0 or > 255)
+        {
+            return "A SOCKS5 proxy's password must be 1 to 255 bytes in UTF-8.";
+        }
+
+        return null;
+    }
+
     private static string? Validate(string? uri, NetworkCredential? credential, ref ProxyOptions? result)
     {
         if (string.IsNullOrWhiteSpace(uri))
@@ -76,6 +92,13 @@ public sealed class ProxyOptions
         }
 
         var text = uri!.Trim();
+        if (text.IndexOf('@') >= 0)
+        {
+            // Checked first, so that no message below repeats a password: as with the server's URI, a password there
+            // leaks into history and logs.
+            return "The proxy URI contains a user name or password. Pass the proxy's credentials with -ProxyCredential instead.";
+        }
+
         var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
         if (schemeEnd <= 0)
         {
@@ -103,30 +126,15 @@ public sealed class ProxyOptions
             return $"The proxy URI '{text}' has a path, query or fragment; give only scheme, host and port.";
         }
 
-        if (authority.IndexOf('@') >= 0)
-        {
-            // As with the server's URI: a password there leaks into history and logs.
-            return "The proxy URI contains a user name or password. Pass the proxy's credentials with -ProxyCredential instead.";
-        }
-
         var hostError = ConnectionUri.SplitHostPort(authority, out var host, out var port);
         if (hostError is not null)
         {
-            return hostError.Replace("The URI", "The proxy URI");
+            return hostError.Replace("The URI", "The proxy URI").Replace("sftp://[::1]:22", "socks5://[::1]:1080");
         }
 
-        if (credential is not null && kind == ProxyKind.Socks5)
+        if (credential is not null && kind == ProxyKind.Socks5 && CheckSocksLogin(credential) is { } loginError)
         {
-            // RFC 1929 §2: one length byte each.
-            if (Encoding.UTF8.GetByteCount(credential.UserName ?? "") is 0 or > 255)
-            {
-                return "A SOCKS5 proxy's user name must be 1 to 255 bytes in UTF-8.";
-            }
-
-            if (Encoding.UTF8.GetByteCount(credential.Password ?? "") is 0 or > 255)
-            {
-                return "A SOCKS5 proxy's password must be 1 to 255 bytes in UTF-8.";
-            }
+            return loginError;
         }
 
         result = new ProxyOptions { Kind = kind, Host = host, Port = port, Credential = credential };

@@ -35,8 +35,13 @@ internal static class ProxyTunnel
         bool inline = false,
         IProtocolLog? log = null)
     {
-        // Made first: a name SOCKS5 cannot carry fails before anything is opened.
+        // Made first: a name or a login SOCKS5 cannot carry fails before anything is opened.
         var socksRequest = proxy.Kind == ProxyKind.Socks5 ? ConnectRequest(host, port) : null;
+        if (proxy.Kind == ProxyKind.Socks5 && proxy.Credential is { } login && ProxyOptions.CheckSocksLogin(login) is { } loginError)
+        {
+            throw new ArgumentException(loginError, nameof(proxy));
+        }
+
         var deadline = DateTime.UtcNow + timeout;
         var socket = await ConnectToProxyAsync(proxy, timeout, cancellationToken, blocking, inline).ConfigureAwait(false);
         var remaining = deadline - DateTime.UtcNow;
@@ -84,7 +89,7 @@ internal static class ProxyTunnel
 
             socket.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
-            throw new ConnectionLostException($"The proxy {proxy} did not open the connection to {HostPort(host, port)} within {timeout.TotalSeconds:0.#} s.");
+            throw new ConnectionLostException($"The proxy {proxy} did not open the connection to {HostPort(host, port)} within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s.");
         }
     }
 
@@ -166,6 +171,13 @@ internal static class ProxyTunnel
             throw NotSocks5(proxy, head[0]);
         }
 
+        if (head[1] != 0)
+        {
+            // A refusal is the answer, whatever address follows it; the connection is closed anyway.
+            throw new ConnectionLostException(
+                $"The SOCKS5 proxy {proxy} could not connect to {HostPort(host, port)}: {Socks5Reply(head[1])} (reply {head[1]}).");
+        }
+
         // The address the proxy connected from (BND.ADDR, BND.PORT) is read and not used.
         var addressLength = head[3] switch
         {
@@ -175,11 +187,6 @@ internal static class ProxyTunnel
             _ => throw new ProtocolViolationException($"The SOCKS5 proxy {proxy} answered CONNECT with address type {head[3]}, which RFC 1928 does not define."),
         };
         Receive(socket, proxy, addressLength + 2);
-        if (head[1] != 0)
-        {
-            throw new ConnectionLostException(
-                $"The SOCKS5 proxy {proxy} could not connect to {HostPort(host, port)}: {Socks5Reply(head[1])} (reply {head[1]}).");
-        }
     }
 
     private static void Socks5Login(Socket socket, ProxyOptions proxy, NetworkCredential credential)
@@ -190,9 +197,9 @@ internal static class ProxyTunnel
         try
         {
             message[0] = 1;
-            message[1] = checked((byte)user.Length);
+            message[1] = (byte)user.Length;
             user.CopyTo(message, 2);
-            message[2 + user.Length] = checked((byte)password.Length);
+            message[2 + user.Length] = (byte)password.Length;
             password.CopyTo(message, 3 + user.Length);
             Send(socket, message);
         }
@@ -227,14 +234,15 @@ internal static class ProxyTunnel
         }
         else
         {
+            // An ASCII name goes as it is; an international one in its IDNA form (RFC 5890), as DNS knows it.
             byte[] name;
             try
             {
-                name = Encoding.ASCII.GetBytes(new IdnMapping().GetAscii(host));
+                name = Encoding.ASCII.GetBytes(IsAscii(host) ? host : new IdnMapping().GetAscii(host));
             }
             catch (ArgumentException ex)
             {
-                throw new ConnectFailedException($"The host name '{host}' cannot be sent to a SOCKS5 proxy: {ex.Message}", ex);
+                throw new ConnectFailedException($"The host name '{host}' is not a valid international domain name, so it cannot be sent to a SOCKS5 proxy.", ex);
             }
 
             if (name.Length > 255)
@@ -256,6 +264,19 @@ internal static class ProxyTunnel
         request[request.Length - 2] = (byte)(port >> 8);
         request[request.Length - 1] = (byte)port;
         return request;
+    }
+
+    private static bool IsAscii(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c > 0x7F)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>RFC 1928 §6's reply field.</summary>
@@ -359,17 +380,44 @@ internal static class ProxyTunnel
         }
     }
 
-    /// <summary>The authentication schemes the answer's <paramref name="header"/> fields name, one per field.</summary>
+    /// <summary>
+    /// The authentication schemes the answer's <paramref name="header"/> fields name. A field may hold several
+    /// challenges (RFC 9110 §11.6.1: "Negotiate, Basic realm=\"x\""), each a scheme followed by its parameters, all
+    /// separated by commas outside quoted strings: a part that starts with a name and '=' is a parameter, not a scheme.
+    /// </summary>
     private static string[] ProxyAuthenticateSchemes(string[] lines, string header)
     {
         var schemes = new System.Collections.Generic.List<string>();
         foreach (var line in lines)
         {
-            if (line.StartsWith(header, StringComparison.OrdinalIgnoreCase))
+            if (!line.StartsWith(header, StringComparison.OrdinalIgnoreCase))
             {
-                var value = line.Substring(header.Length).Trim();
-                var space = value.IndexOf(' ');
-                schemes.Add(space < 0 ? value : value.Substring(0, space));
+                continue;
+            }
+
+            var value = line.Substring(header.Length);
+            var quoted = false;
+            var partStart = 0;
+            for (var i = 0; i <= value.Length; i++)
+            {
+                if (i < value.Length && value[i] == '"')
+                {
+                    quoted = !quoted;
+                }
+
+                if (i < value.Length && (value[i] != ',' || quoted))
+                {
+                    continue;
+                }
+
+                var part = value.Substring(partStart, i - partStart).Trim();
+                partStart = i + 1;
+                var space = part.IndexOf(' ');
+                var first = space < 0 ? part : part.Substring(0, space);
+                if (first.Length > 0 && first.IndexOf('=') < 0)
+                {
+                    schemes.Add(first);
+                }
             }
         }
 

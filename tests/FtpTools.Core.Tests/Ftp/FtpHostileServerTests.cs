@@ -499,6 +499,36 @@ public sealed class FtpHostileServerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_raw_commands_preliminary_reply_is_read_with_the_final_one_so_the_next_reply_is_the_next_commands()
+    {
+        // "SITE SLOW": a 1yz, then (late) the final 2yz; "SITE NEXT" must get its own answer, not the 200.
+        await using var server = FakeFtpServer.Start(async (connection, line) =>
+        {
+            switch (line)
+            {
+                case "SITE SLOW":
+                    await connection.SendAsync("150-Working on it\r\n150 still working\r\n");
+                    await Task.Delay(200);
+                    await connection.SendAsync("200 Done slowly.\r\n");
+                    return true;
+                case "SITE NEXT":
+                    await connection.SendAsync("250 Next one.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), _timeout.Token);
+
+        var slow = await RemoteCommand.SendAsync(session, "SITE SLOW", _timeout.Token);
+        var next = await RemoteCommand.SendAsync(session, "SITE NEXT", _timeout.Token);
+
+        Assert.Equal((200, "Done slowly."), (slow.Code, slow.Message));
+        Assert.Equal(new[] { "150-Working on it", "150 still working", "200 Done slowly." }, slow.Lines);
+        Assert.Equal((250, "Next one."), (next.Code, next.Message));
+    }
+
+    [Fact]
     public async Task Permissions_go_as_site_chmod_in_octal_and_a_server_without_it_refuses_them_as_unsupported()
     {
         await using var server = FakeFtpServer.Start((_, _) => Task.FromResult(false)); // SITE: "502 not implemented".

@@ -67,6 +67,69 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // The test servers run on Linux; modes are read from their disk.
+    public async Task Raw_commands_get_the_servers_whole_answer_and_the_session_stays_in_step()
+    {
+        var dir = "/" + Server.NewTestDirectory();
+        var data = RandomBytes(50_000);
+        await using var session = await ConnectAsync();
+        await UploadAsync(session, dir + "/raw.bin", data);
+
+        // Right after a transfer (whose confirmation, or an EPSV sent behind it, may still be owed), a SITE command
+        // the server carries out, a multi-line answer, and one more: each reply is the command's own.
+        var chmod = await RemoteCommand.SendAsync(session, $"SITE CHMOD 600 {dir}/raw.bin", Token);
+        var feat = await RemoteCommand.SendAsync(session, "FEAT", Token);
+        var noop = await RemoteCommand.SendAsync(session, "NOOP", Token);
+
+        Assert.Equal(200, chmod.Code);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Local(dir, "raw.bin")));
+        Assert.Equal(211, feat.Code);
+        Assert.True(feat.Lines.Count > 2, string.Join("\n", feat.Lines));
+        Assert.StartsWith("211-", feat.Lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("211 ", feat.Lines[^1], StringComparison.Ordinal);
+        Assert.False(feat.Message.StartsWith("211", StringComparison.Ordinal), feat.Message);
+        Assert.Contains(feat.Message.Split('\n'), line => line.Trim().StartsWith("SIZE", StringComparison.Ordinal));
+        Assert.Equal(200, noop.Code);
+        Assert.Equal("NOOP", noop.Command);
+
+        var listed = Assert.Single(await session.ListDirectoryAsync(dir, Token));
+        Assert.Equal(data.Length, listed.Length);
+        Assert.Equal(data, await DownloadAsync(session, dir + "/raw.bin"));
+    }
+
+    [Fact]
+    public async Task A_refused_raw_command_is_a_refusal_with_the_servers_answer_and_the_session_goes_on()
+    {
+        await using var session = await ConnectAsync();
+
+        var refused = await Assert.ThrowsAsync<CommandRefusedException>(() => RemoteCommand.SendAsync(session, "XYZZY plugh", Token));
+
+        Assert.InRange(refused.FtpReplyCode!.Value, 500, 502);
+        Assert.StartsWith($"The server refused XYZZY plugh: {refused.FtpReplyCode} ", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(200, (await RemoteCommand.SendAsync(session, "NOOP", Token)).Code);
+    }
+
+    [Theory]
+    [InlineData("CWD /")]
+    [InlineData("pasv")]
+    [InlineData("RETR x")]
+    [InlineData(" QUIT")]
+    [InlineData("OPTS UTF8 OFF")]
+    [InlineData("NOOP\r\nDELE x")]
+    [InlineData("NOOP\nDELE x")]
+    public async Task Raw_commands_that_would_take_the_session_out_of_step_are_refused_before_anything_is_sent(string command)
+    {
+        await using var session = await ConnectAsync();
+        var sentBefore = Log.Lines.Count(l => l.StartsWith("> ", StringComparison.Ordinal));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => RemoteCommand.SendAsync(session, command, Token));
+
+        Assert.Equal(sentBefore, Log.Lines.Count(l => l.StartsWith("> ", StringComparison.Ordinal)));
+        Assert.Equal(200, (await RemoteCommand.SendAsync(session, "NOOP", Token)).Code);
+        Assert.Equal("/", session.CurrentDirectory);
+    }
+
+    [Fact]
     public async Task Wrong_password_is_an_authentication_failure()
     {
         var ex = await Assert.ThrowsAsync<AuthenticationFailedException>(() => RemoteSessionFactory.ConnectAsync(Options(password: "not-the-password"), Token));

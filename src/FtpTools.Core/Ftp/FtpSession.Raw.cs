@@ -1,0 +1,33 @@
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace FtpTools.Core.Ftp;
+
+/// <summary>Commands sent as the user wrote them (<see cref="RemoteCommand"/>).</summary>
+internal sealed partial class FtpSession : IRawCommandSession
+{
+    public Task<RemoteCommandReply> SendRawCommandAsync(string command, CancellationToken cancellationToken) =>
+        RunAsync(
+            async ct =>
+            {
+                var reply = await CommandAsync(command, ct).ConfigureAwait(false);
+                var lines = new List<string>(reply.Lines);
+
+                // A preliminary reply (1yz) is followed by the final one (RFC 959 §4.2): read too, so that the next
+                // command's reply is its own.
+                while (reply.Code.IsPositivePreliminary())
+                {
+                    reply = await ReadReplyAsync(ct).ConfigureAwait(false);
+                    lines.AddRange(reply.Lines);
+                }
+
+                if (reply.Code.IsNegative())
+                {
+                    throw FtpErrors.Refused(reply, command.Trim(), null, targetMustExist: false);
+                }
+
+                return new RemoteCommandReply(command, (int)reply.Code, reply.Message, lines);
+            },
+            cancellationToken);
+}

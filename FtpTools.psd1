@@ -24,6 +24,7 @@
         'Set-FtpItem'
         'Test-FtpPath'
         'Set-FtpLocation'
+        'Invoke-FtpCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

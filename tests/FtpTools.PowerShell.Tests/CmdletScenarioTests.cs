@@ -536,6 +536,51 @@ public sealed class CmdletScenarioTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // The test servers run on Linux; modes are read from their disk.
+    public void Invoke_FtpCommand_writes_the_servers_answers_and_refuses_what_would_take_the_session_out_of_step()
+    {
+        var source = Path.Combine(_local, "raw.txt");
+        File.WriteAllBytes(source, Bytes(1000, 'r'));
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $source = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            $null = New-FtpDirectory -Path $remote
+            $null = Send-FtpFile -Path $source -Destination "$remote/"
+            Set-FtpLocation $remote
+            $replies = @(Invoke-FtpCommand 'SITE CHMOD 600 raw.txt', 'FEAT')
+            $replies.Count; $replies[0].Code; $replies[1].Code; $replies[1].Lines.Count -gt 2
+            Invoke-FtpCommand 'CWD /', 'NOOP' -ErrorVariable notAllowed -ErrorAction SilentlyContinue | ForEach-Object Code
+            $notAllowed[0].FullyQualifiedErrorId; $notAllowed[0].Exception.Message
+            Invoke-FtpCommand 'XYZZY plugh' -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused[0].FullyQualifiedErrorId; $refused[0].Exception.FtpReplyCode
+            @(Invoke-FtpCommand 'SITE CHMOD 644 raw.txt' -WhatIf).Count
+            (Get-FtpSession).CurrentDirectory
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters("Ftp"),
+            remote,
+            source);
+
+        var output = result.Output.Select(o => o.ToString()).ToArray();
+        Assert.Equal(new[] { "2", "200", "211", "True", "200", "FtpTools.CommandNotAllowed,FtpTools.Commands.InvokeFtpCommandCommand", "CWD is not sent as a raw command: it would change what FtpTools keeps track of in the session; use Set-FtpLocation.", "FtpTools.NotSupportedByServer,FtpTools.Commands.InvokeFtpCommandCommand", "500", "0", "/" + remote }, output);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_servers.Root("Ftp"), remote, "raw.txt")));
+    }
+
+    [Fact]
+    public void Invoke_FtpCommand_on_an_SFTP_session_says_SFTP_has_none()
+    {
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            "$connect = $args[0]; $null = Connect-FtpSession @connect -ErrorAction Stop; try { Invoke-FtpCommand 'SITE CHMOD 600 x' } catch { $_.FullyQualifiedErrorId }; Disconnect-FtpSession",
+            _servers.ConnectParameters("Sftp"));
+
+        Assert.Equal("FtpTools.NotSupported,FtpTools.Commands.InvokeFtpCommandCommand", Assert.Single(result.Output).ToString());
+    }
+
+    [Fact]
     public void LogPath_records_why_a_connect_failed_and_closes_the_file()
     {
         var logFile = Path.Combine(_local, "failed.log");

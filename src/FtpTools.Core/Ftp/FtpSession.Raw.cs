@@ -11,6 +11,9 @@ internal sealed partial class FtpSession : IRawCommandSession
         RunAsync(
             async ct =>
             {
+                // Relative paths in the command are the server's to resolve: against CurrentDirectory, as every
+                // cmdlet's, even after a listing left the server in another directory.
+                await ReturnToWorkingDirectoryAsync(ct).ConfigureAwait(false);
                 var reply = await CommandAsync(command, ct).ConfigureAwait(false);
                 var lines = new List<string>(reply.Lines);
 

@@ -72,12 +72,17 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     {
         var dir = "/" + Server.NewTestDirectory();
         var data = RandomBytes(50_000);
+        Directory.CreateDirectory(Local(dir, "sub"));
+        TestServers.GiveToTestUser(Local(dir, "sub"));
         await using var session = await ConnectAsync();
+        await session.ChangeDirectoryAsync(dir, Token);
         await UploadAsync(session, dir + "/raw.bin", data);
+        Assert.Empty(await session.ListDirectoryAsync(dir + "/sub", Token));
 
-        // Right after a transfer (whose confirmation, or an EPSV sent behind it, may still be owed), a SITE command
-        // the server carries out, a multi-line answer, and one more: each reply is the command's own.
-        var chmod = await RemoteCommand.SendAsync(session, $"SITE CHMOD 600 {dir}/raw.bin", Token);
+        // Right after a transfer and a listing of another directory (the server may be in it, and an EPSV sent
+        // behind may still be owed), a SITE command with a path relative to the session's current directory, a
+        // multi-line answer, and one more: each reply is the command's own.
+        var chmod = await RemoteCommand.SendAsync(session, "SITE CHMOD 600 raw.bin", Token);
         var feat = await RemoteCommand.SendAsync(session, "FEAT", Token);
         var noop = await RemoteCommand.SendAsync(session, "NOOP", Token);
 
@@ -92,7 +97,7 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         Assert.Equal(200, noop.Code);
         Assert.Equal("NOOP", noop.Command);
 
-        var listed = Assert.Single(await session.ListDirectoryAsync(dir, Token));
+        var listed = Assert.Single(await session.ListDirectoryAsync(dir, Token), i => i.Name == "raw.bin");
         Assert.Equal(data.Length, listed.Length);
         Assert.Equal(data, await DownloadAsync(session, dir + "/raw.bin"));
     }

@@ -524,7 +524,7 @@ public sealed class CmdletScenarioTests : IDisposable
         var credential = new System.Management.Automation.PSCredential(_servers.Setting("FTPTOOLS_TEST_USER"), NewSecureString(password.Length > 0 ? password : "unused"));
         var result = ImportedModule.Run(
             _module.Shell(),
-            "$connect = $args[0]; try { Connect-FtpSession @connect " + parameters + " } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }; @(Get-FtpSession).Count",
+            "$connect = $args[0]; try { Connect-FtpSession @connect " + parameters + " } catch { $_.FullyQualifiedErrorId; $_.Exception.Message + ' ' + $_.TargetObject }; @(Get-FtpSession).Count",
             _servers.ConnectParameters("Ftp"),
             _servers.Setting("FTPTOOLS_TEST_SOCKS_PROXY"),
             credential);

@@ -305,7 +305,8 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
 
         if (!ProxyOptions.TryParse(Proxy, ProxyCredential?.GetNetworkCredential(), out var proxy, out var error))
         {
-            Fail("InvalidProxyUri", ErrorCategory.InvalidArgument, error!, Proxy);
+            // Not the URI as the target when it holds a user name and password: the error record would keep them.
+            Fail("InvalidProxyUri", ErrorCategory.InvalidArgument, error!, Proxy.IndexOf('@') >= 0 ? null : Proxy);
         }
 
         if (DataMode == FtpDataMode.Active && protocol != RemoteProtocol.Sftp)

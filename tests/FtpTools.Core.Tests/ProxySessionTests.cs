@@ -71,6 +71,39 @@ internal static class ProxyRoute
     }
 
     /// <summary>
+    /// <see cref="RoundTripAsync"/> with an FTP server through one of <paramref name="proxies"/>, then what the proxy
+    /// recorded: one connection for the control connection, then one per data connection the session opened, each to
+    /// the server (the proxy's own record, not what the client says). An upload over TLS ended without waiting out
+    /// <c>FtpDataConnection.HalfCloseGrace</c>: the server closed its side on the close_notify.
+    /// </summary>
+    public static async Task FtpRoundTripAsync(FtpServerFixture server, ProxyFixture proxies, RemoteProtocol protocol, ProxyKind kind, bool login, int port)
+    {
+        var directory = server.NewTestDirectory("px");
+        var before = proxies.Output(kind, login).Length;
+        var options = new ConnectionOptions
+        {
+            Protocol = protocol,
+            Host = server.Host,
+            Port = port,
+            Credential = new NetworkCredential(server.UserName, server.Password),
+            Tls = new TlsOptions { ExtraCaFile = server.CaCertificatePath },
+            Proxy = proxies.Proxy(kind, login),
+        };
+
+        var log = await RoundTripAsync(options, "/" + directory, Path.Combine(server.RootDirectory, directory));
+
+        var dataConnections = log.Lines.Count(l => l.StartsWith("* Data connection to 127.0.0.1:", StringComparison.Ordinal) && l.EndsWith(" through the proxy.", StringComparison.Ordinal));
+        Assert.True(dataConnections >= 3, string.Join("\n", log.Lines));
+        var ports = await RecordedTargetPortsAsync(() => proxies.Output(kind, login), before, kind, 1 + dataConnections);
+        Assert.True(ports.Length == 1 + dataConnections, $"the proxy recorded {ports.Length} connections, the session opened {1 + dataConnections}:\n{proxies.Output(kind, login).Substring(before)}\n{string.Join("\n", log.Lines)}");
+        Assert.Equal(port, ports[0]);
+        Assert.DoesNotContain(ports.Skip(1), p => p == port);
+        Assert.Contains(log.Lines, l => l.StartsWith($"* Connected to 127.0.0.1:{port} through the proxy {options.Proxy} (", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Lines, l => l.Contains("did not end the data connection", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Lines, l => l.Contains(TestServers.Password, StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// The connections the proxy recorded in <paramref name="output"/> past <paramref name="before"/> characters: their
     /// targets' ports. Waits up to five seconds for <paramref name="expected"/> of them (the proxy prints as it goes).
     /// </summary>
@@ -122,25 +155,8 @@ public sealed class FtpThroughProxyTests : IClassFixture<ProxyFixture>
 
     [Theory]
     [MemberData(nameof(Routes))]
-    public async Task Control_and_every_data_connection_go_through_the_proxy(RemoteProtocol protocol, ProxyKind kind, bool login)
-    {
-        var directory = _server.NewTestDirectory("px");
-        var before = _proxies.Output(kind, login).Length;
-        var options = Options(protocol, _proxies.Proxy(kind, login));
-
-        var log = await ProxyRoute.RoundTripAsync(options, "/" + directory, Path.Combine(_server.RootDirectory, directory));
-
-        // One connection for the control connection, then one per data connection the session opened, each to the
-        // server: what the proxy itself recorded, not what the client says.
-        var dataConnections = log.Lines.Count(l => l.StartsWith("* Data connection to 127.0.0.1:", StringComparison.Ordinal) && l.EndsWith(" through the proxy.", StringComparison.Ordinal));
-        Assert.True(dataConnections >= 3, string.Join("\n", log.Lines));
-        var ports = await ProxyRoute.RecordedTargetPortsAsync(() => _proxies.Output(kind, login), before, kind, 1 + dataConnections);
-        Assert.True(ports.Length == 1 + dataConnections, $"the proxy recorded {ports.Length} connections, the session opened {1 + dataConnections}:\n{_proxies.Output(kind, login).Substring(before)}\n{string.Join("\n", log.Lines)}");
-        Assert.Equal(options.EffectivePort, ports[0]);
-        Assert.DoesNotContain(ports.Skip(1), p => p == options.EffectivePort);
-        Assert.Contains(log.Lines, l => l.StartsWith($"* Connected to 127.0.0.1:{options.EffectivePort} through the proxy {options.Proxy} (", StringComparison.Ordinal));
-        Assert.DoesNotContain(log.Lines, l => l.Contains(TestServers.Password, StringComparison.Ordinal));
-    }
+    public Task Control_and_every_data_connection_go_through_the_proxy(RemoteProtocol protocol, ProxyKind kind, bool login) =>
+        ProxyRoute.FtpRoundTripAsync(_server, _proxies, protocol, kind, login, protocol == RemoteProtocol.Ftps ? _server.ImplicitTlsPort : _server.Port);
 
     [Theory]
     [InlineData(ProxyKind.Socks5)]
@@ -221,6 +237,44 @@ public sealed class FtpThroughProxyTests : IClassFixture<ProxyFixture>
         Tls = new TlsOptions { ExtraCaFile = _server.CaCertificatePath },
         Proxy = proxy,
     };
+}
+
+[Collection("proftpd")]
+public sealed class ProftpdThroughProxyTests : IClassFixture<ProxyFixture>
+{
+    private readonly ProftpdFixture _server;
+    private readonly ProxyFixture _proxies;
+
+    public ProftpdThroughProxyTests(ProftpdFixture server, ProxyFixture proxies)
+    {
+        _server = server;
+        _proxies = proxies;
+    }
+
+    [Theory]
+    [InlineData(ProxyKind.Socks5)]
+    [InlineData(ProxyKind.Http)]
+    public Task Ftpes_goes_through_the_proxy_and_uploads_end_on_the_close_notify(ProxyKind kind) =>
+        ProxyRoute.FtpRoundTripAsync(_server, _proxies, RemoteProtocol.Ftpes, kind, login: true, _server.Port);
+}
+
+[Collection("pure-ftpd")]
+public sealed class PureFtpdThroughProxyTests : IClassFixture<ProxyFixture>
+{
+    private readonly PureFtpdFixture _server;
+    private readonly ProxyFixture _proxies;
+
+    public PureFtpdThroughProxyTests(PureFtpdFixture server, ProxyFixture proxies)
+    {
+        _server = server;
+        _proxies = proxies;
+    }
+
+    [Theory]
+    [InlineData(ProxyKind.Socks5)]
+    [InlineData(ProxyKind.Http)]
+    public Task Ftpes_goes_through_the_proxy_and_uploads_end_on_the_close_notify(ProxyKind kind) =>
+        ProxyRoute.FtpRoundTripAsync(_server, _proxies, RemoteProtocol.Ftpes, kind, login: true, _server.Port);
 }
 
 [Collection("sshd")]

@@ -249,6 +249,23 @@ internal sealed class FtpDataConnection : IDisposable
         await WaitForServerEndAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// An upload over TLS through a proxy sends its FIN only once the server has ended its side (or after
+    /// <see cref="HalfCloseGrace"/>): the close_notify already tells the server where the file ends. Proxies take a
+    /// client's FIN as the end of the tunnel and close it towards the server at once (tinyproxy, Squid), which can
+    /// reset that connection before the server has read the last of the file; once the server has closed, nothing of
+    /// the upload is left in flight. The FTP servers tested end their side on the close_notify alone.
+    /// </summary>
+    public bool HalfCloseAfterServer { get; init; }
+
+    /// <summary>How long an upload with <see cref="HalfCloseAfterServer"/> waits for the server's end before it sends its FIN anyway.</summary>
+    internal static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where a note goes when <see cref="HalfCloseGrace"/> ran out (the session's protocol log).</summary>
+    public Action<string>? Note { get; init; }
+
+    private bool _finPending;
+
     /// <summary>The first half of <see cref="ShutdownAsync"/>: flush, close_notify, FIN; the server's side is not waited for.</summary>
     public async Task EndSendingAsync(CancellationToken cancellationToken)
     {
@@ -271,7 +288,14 @@ internal sealed class FtpDataConnection : IDisposable
                 _gate?.Exit();
             }
 
-            _socket.Shutdown(SocketShutdown.Send);
+            if (HalfCloseAfterServer && _drain is not null)
+            {
+                _finPending = true;
+            }
+            else
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+            }
         }
         catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -298,6 +322,16 @@ internal sealed class FtpDataConnection : IDisposable
         _watchdog.Arm(_timeout);
         try
         {
+            if (_finPending)
+            {
+                _finPending = false;
+                if (await Task.WhenAny(_drain, Task.Delay(HalfCloseGrace, cancellationToken)).ConfigureAwait(false) != _drain)
+                {
+                    Note?.Invoke($"The server did not end the data connection within {HalfCloseGrace.TotalSeconds:0} s of the close_notify; ending ours.");
+                    _socket.Shutdown(SocketShutdown.Send);
+                }
+            }
+
             await _drain.ConfigureAwait(false);
         }
         catch (Exception ex) when (IsIoFailure(ex) && !cancellationToken.IsCancellationRequested)

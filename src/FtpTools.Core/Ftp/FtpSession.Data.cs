@@ -551,7 +551,12 @@ internal sealed partial class FtpSession
                 {
                     Report(note);
                 }
-                return new FtpDataConnection(early.Socket, ssl, _options.OperationTimeout, early.ReadAhead, blockingReads);
+                return new FtpDataConnection(early.Socket, ssl, _options.OperationTimeout, early.ReadAhead, blockingReads)
+                {
+                    // Through a proxy: see FtpDataConnection.HalfCloseAfterServer.
+                    HalfCloseAfterServer = _options.Proxy is not null,
+                    Note = Report,
+                };
             }
 
             var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);

@@ -120,10 +120,15 @@ public static class RemoteCommand
             return "The command is empty.";
         }
 
-        if (command!.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0)
+        foreach (var c in command!)
         {
-            // Telnet end of line (RFC 959 §4.1.3) ends a command: a second line would be a second, unchecked command.
-            return "A command is one line: it must not contain a carriage return, a line feed or a NUL character.";
+            if (c < ' ' || c == '\x7F')
+            {
+                // Telnet end of line (RFC 959 §4.1.3) ends a command: a second line would be a second, unchecked
+                // command. A tab or another control character may separate a verb from its argument for the server
+                // (ProFTPD splits on any white space) and so hide the verb from the check below.
+                return "A command is one line of printable text: it must not contain a carriage return, a line feed, a tab or another control character.";
+            }
         }
 
         if (command.Length > MaxLength)
@@ -142,6 +147,11 @@ public static class RemoteCommand
         if (verb.Equals("OPTS", StringComparison.OrdinalIgnoreCase) && trimmed.Substring(4).Trim().StartsWith("UTF", StringComparison.OrdinalIgnoreCase))
         {
             return "OPTS UTF8 is not sent as a raw command: the session's text encoding is agreed on at connect.";
+        }
+
+        if (verb.Equals("OPTS", StringComparison.OrdinalIgnoreCase) && trimmed.Substring(4).Trim().StartsWith("HASH", StringComparison.OrdinalIgnoreCase))
+        {
+            return "OPTS HASH is not sent as a raw command: the session keeps track of the algorithm it selected; use Get-FtpFileHash -Algorithm.";
         }
 
         return null;

@@ -45,8 +45,11 @@ public sealed class RemoteCommandTests
     [InlineData("opts utf8 on", "OPTS UTF8 is not sent as a raw command: the session's text encoding is agreed on at connect.")]
     [InlineData("", "The command is empty.")]
     [InlineData("   ", "The command is empty.")]
-    [InlineData("NOOP\rPASS x", "A command is one line: it must not contain a carriage return, a line feed or a NUL character.")]
-    [InlineData("NOOP\0", "A command is one line: it must not contain a carriage return, a line feed or a NUL character.")]
+    [InlineData("NOOP\rPASS x", "A command is one line of printable text: it must not contain a carriage return, a line feed, a tab or another control character.")]
+    [InlineData("NOOP\0", "A command is one line of printable text: it must not contain a carriage return, a line feed, a tab or another control character.")]
+    [InlineData("REST\t1000", "A command is one line of printable text: it must not contain a carriage return, a line feed, a tab or another control character.")] // ProFTPD splits on a tab
+    [InlineData("CWD\u007f/x", "A command is one line of printable text: it must not contain a carriage return, a line feed, a tab or another control character.")]
+    [InlineData("opts hash md5", "OPTS HASH is not sent as a raw command: the session keeps track of the algorithm it selected; use Get-FtpFileHash -Algorithm.")]
     public void Commands_that_would_take_the_session_out_of_step_are_refused_with_what_to_use_instead(string command, string reason)
     {
         Assert.Equal(reason, RemoteCommand.Check(command));

@@ -327,8 +327,19 @@ internal sealed class FtpDataConnection : IDisposable
                 _finPending = false;
                 if (await Task.WhenAny(_drain, Task.Delay(HalfCloseGrace, cancellationToken)).ConfigureAwait(false) != _drain)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     Note?.Invoke($"The server did not end the data connection within {HalfCloseGrace.TotalSeconds:0} s of the close_notify; ending ours.");
+                }
+
+                // Sent in any case, now that the server has ended or had its time: a server that waits for it before
+                // its final reply gets it.
+                try
+                {
                     _socket.Shutdown(SocketShutdown.Send);
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    // The connection is gone already: nothing is left to end.
                 }
             }
 

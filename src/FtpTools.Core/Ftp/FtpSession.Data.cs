@@ -676,18 +676,27 @@ internal sealed partial class FtpSession
     /// as the control connection's (whose peer, and so <paramref name="target"/>'s address, is then the proxy), or to
     /// the address a 227 named when <see cref="FtpOptions.TrustPassiveAddress"/> says to use it.
     /// </summary>
-    private Task<Socket> ConnectDataAsync(IPEndPoint target, bool blocking, CancellationToken cancellationToken)
+    private async Task<Socket> ConnectDataAsync(IPEndPoint target, bool blocking, CancellationToken cancellationToken)
     {
         var inline = !blocking && _control.AnswersQuickly;
         if (_options.Proxy is { } proxy)
         {
             var host = target.Address.Equals(PeerAddress) ? _options.Host : target.Address.ToString();
             Report($"Data connection to {(host.IndexOf(':') >= 0 ? "[" + host + "]" : host)}:{target.Port} through the proxy.");
-            return ProxyTunnel.ConnectAsync(proxy, host, target.Port, _options.ConnectTimeout, cancellationToken, blocking, inline);
+            try
+            {
+                return await ProxyTunnel.ConnectAsync(proxy, host, target.Port, _options.ConnectTimeout, cancellationToken, blocking, inline).ConfigureAwait(false);
+            }
+            catch (FtpToolsException ex) when (ex.GetType() != typeof(ConnectionLostException))
+            {
+                // Whatever the proxy said (a refused login, a broken answer), it concerns this data connection: the
+                // control connection is in step and nothing is owed on it, so only this transfer fails.
+                throw new ConnectionLostException(ex.Message, ex);
+            }
         }
 
         Report($"Data connection to {target}.");
-        return TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline);
+        return await TcpConnector.ConnectAsync(target, _options.ConnectTimeout, cancellationToken, blocking, inline).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -14,14 +14,14 @@ internal sealed partial class FtpSession : IRawCommandSession
                 // Relative paths in the command are the server's to resolve: against CurrentDirectory, as every
                 // cmdlet's, even after a listing left the server in another directory.
                 await ReturnToWorkingDirectoryAsync(ct).ConfigureAwait(false);
-                var reply = await CommandAsync(command, ct).ConfigureAwait(false);
+                var reply = await CommandAsync(command.Trim(), ct).ConfigureAwait(false);
                 var lines = new List<string>(reply.Lines);
 
                 // A preliminary reply (1yz) is followed by the final one (RFC 959 §4.2): read too, so that the next
-                // command's reply is its own.
-                while (reply.Code.IsPositivePreliminary())
+                // command's reply is its own; a server that never sends one loses the session, as after a transfer.
+                if (reply.Code.IsPositivePreliminary())
                 {
-                    reply = await ReadReplyAsync(ct).ConfigureAwait(false);
+                    reply = await ReadTransferReplyAsync(ct).ConfigureAwait(false);
                     lines.AddRange(reply.Lines);
                 }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -42,11 +43,11 @@ internal static class ProxyTunnel
             throw new ArgumentException(loginError, nameof(proxy));
         }
 
-        var deadline = DateTime.UtcNow + timeout;
+        var started = Stopwatch.GetTimestamp();
         var socket = await ConnectToProxyAsync(proxy, timeout, cancellationToken, blocking, inline).ConfigureAwait(false);
-        var remaining = deadline - DateTime.UtcNow;
+        var remaining = Remaining(timeout, started);
         var state = new HandshakeState(socket);
-        using (new Timer(static s => ((HandshakeState)s!).Abort(HandshakeState.TimedOut), state, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, Timeout.InfiniteTimeSpan))
+        using (new Timer(static s => ((HandshakeState)s!).Abort(HandshakeState.TimedOut), state, remaining, Timeout.InfiniteTimeSpan))
         using (cancellationToken.Register(static s => ((HandshakeState)s!).Abort(HandshakeState.Cancelled), state))
         {
             try
@@ -112,12 +113,12 @@ internal static class ProxyTunnel
             }
         }
 
-        var deadline = DateTime.UtcNow + timeout;
+        var started = Stopwatch.GetTimestamp();
         ConnectionLostException? last = null;
         foreach (var address in addresses)
         {
-            var remaining = deadline - DateTime.UtcNow;
-            if (remaining <= TimeSpan.Zero)
+            var remaining = Remaining(timeout, started);
+            if (remaining == TimeSpan.Zero)
             {
                 break;
             }
@@ -133,6 +134,18 @@ internal static class ProxyTunnel
         }
 
         throw new ConnectionLostException($"Could not connect to the proxy {proxy}: {last?.Message ?? "its name has no address"}", last?.InnerException);
+    }
+
+    /// <summary>What is left of <paramref name="timeout"/> (infinite stays infinite), never below zero.</summary>
+    private static TimeSpan Remaining(TimeSpan timeout, long started)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return timeout;
+        }
+
+        var left = timeout - TimeSpan.FromSeconds((double)(Stopwatch.GetTimestamp() - started) / Stopwatch.Frequency);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     /// <summary>RFC 1928: method selection, RFC 1929 login when the proxy picks it, then CONNECT.</summary>
@@ -234,16 +247,7 @@ internal static class ProxyTunnel
         }
         else
         {
-            // An ASCII name goes as it is; an international one in its IDNA form (RFC 5890), as DNS knows it.
-            byte[] name;
-            try
-            {
-                name = Encoding.ASCII.GetBytes(IsAscii(host) ? host : new IdnMapping().GetAscii(host));
-            }
-            catch (ArgumentException ex)
-            {
-                throw new ConnectFailedException($"The host name '{host}' is not a valid international domain name, so it cannot be sent to a SOCKS5 proxy.", ex);
-            }
+            var name = Encoding.ASCII.GetBytes(AsciiName(host));
 
             if (name.Length > 255)
             {
@@ -264,6 +268,19 @@ internal static class ProxyTunnel
         request[request.Length - 2] = (byte)(port >> 8);
         request[request.Length - 1] = (byte)port;
         return request;
+    }
+
+    /// <summary>An ASCII name as it is; an international one in its IDNA form (RFC 5890), as DNS knows it.</summary>
+    private static string AsciiName(string host)
+    {
+        try
+        {
+            return IsAscii(host) ? host : new IdnMapping().GetAscii(host);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConnectFailedException($"The host name '{host}' is not a valid international domain name, so it cannot be sent to a proxy.", ex);
+        }
     }
 
     private static bool IsAscii(string text)
@@ -301,7 +318,7 @@ internal static class ProxyTunnel
     /// <summary>HTTP CONNECT (RFC 9110 §9.3.6), with Basic credentials (RFC 7617) when given; any 2xx opens the tunnel.</summary>
     private static void HttpConnect(Socket socket, ProxyOptions proxy, string host, int port)
     {
-        var target = HostPort(host, port);
+        var target = HostPort(AsciiName(host), port);
         var request = new StringBuilder()
             .Append("CONNECT ").Append(target).Append(" HTTP/1.1\r\n")
             .Append("Host: ").Append(target).Append("\r\n");

@@ -122,6 +122,7 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
     [InlineData("OPTS UTF8 OFF")]
     [InlineData("NOOP\r\nDELE x")]
     [InlineData("NOOP\nDELE x")]
+    [InlineData("REST\t1000")]
     public async Task Raw_commands_that_would_take_the_session_out_of_step_are_refused_before_anything_is_sent(string command)
     {
         await using var session = await ConnectAsync();

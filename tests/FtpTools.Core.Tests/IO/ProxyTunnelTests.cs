@@ -188,7 +188,7 @@ public sealed class ProxyTunnelTests
 
         var error = await Assert.ThrowsAsync<ConnectFailedException>(() => Connect(proxy.Options(), host: host, port: 21));
 
-        Assert.Equal($"The host name '{host}' is not a valid international domain name, so it cannot be sent to a SOCKS5 proxy.", error.Message);
+        Assert.Equal($"The host name '{host}' is not a valid international domain name, so it cannot be sent to a proxy.", error.Message);
         Assert.IsAssignableFrom<ArgumentException>(error.InnerException);
         Assert.False(proxy.WasConnectedTo);
     }
@@ -560,6 +560,7 @@ public sealed class ProxyTunnelTests
     [InlineData("::1", 22, "\r\n", Mode.Blocking)]
     [InlineData("10.1.2.3", 990, "\n", Mode.Inline)]
     [InlineData(Target, TargetPort, "\r\n", Mode.Inline)]
+    [InlineData("b\u00fccher.example", 21, "\r\n", Mode.Async)]
     public async Task Http_CONNECT_asks_for_host_and_port_and_the_bytes_after_the_header_are_left_on_the_socket(string host, int port, string lineEnd, Mode mode)
     {
         using var proxy = new FakeProxy();
@@ -582,7 +583,8 @@ public sealed class ProxyTunnelTests
         }
 
         await script.WaitAsync(TestTimeout);
-        var target = host == "::1" ? "[::1]" : host;
+        // An international name in its IDNA form, as DNS (and the SOCKS5 request) has it.
+        var target = host == "::1" ? "[::1]" : host == "b\u00fccher.example" ? "xn--bcher-kva.example" : host;
         Assert.Equal($"CONNECT {target}:{port} HTTP/1.1\r\nHost: {target}:{port}\r\n\r\n", request);
         Assert.Equal(Quit, afterHandshake);
     }

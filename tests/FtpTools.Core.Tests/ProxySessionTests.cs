@@ -210,6 +210,25 @@ public sealed class FtpThroughProxyTests : IClassFixture<ProxyFixture>
     }
 
     [Fact]
+    public async Task A_proxy_that_lets_only_the_control_connection_through_fails_each_transfer_and_the_session_goes_on()
+    {
+        // Proxies that allow port 21 and nothing else exist; each transfer fails with the proxy's answer, and the
+        // control connection, in step, goes on.
+        var proxy = await _proxies.StartSocksForOnePortAsync(_server.Port);
+        var directory = _server.NewTestDirectory("px");
+        var options = Options(RemoteProtocol.Ftp, proxy);
+        await using var session = await RemoteSessionFactory.ConnectAsync(options, ProxyRoute.Timeout());
+
+        var listing = await Assert.ThrowsAsync<DataConnectionFailedException>(() => session.ListDirectoryAsync("/" + directory, ProxyRoute.Timeout()));
+        var download = await Assert.ThrowsAsync<DataConnectionFailedException>(() => session.OpenReadAsync("/" + directory + "/none.bin", 0, ProxyRoute.Timeout()));
+
+        Assert.Matches($@"^The SOCKS5 proxy {Regex.Escape(proxy.ToString())} could not connect to 127\.0\.0\.1:\d+: connection not allowed by its rules \(reply 2\)\.$", listing.InnerException!.Message);
+        Assert.Contains("connection not allowed by its rules (reply 2)", download.Message, StringComparison.Ordinal);
+        Assert.True(session.IsConnected);
+        Assert.Equal(200, (await RemoteCommand.SendAsync(session, "NOOP", ProxyRoute.Timeout())).Code);
+    }
+
+    [Fact]
     public async Task Active_mode_is_refused_before_anything_is_sent()
     {
         var before = _proxies.Output(ProxyKind.Socks5, false).Length;

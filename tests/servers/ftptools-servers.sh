@@ -12,7 +12,8 @@
 #   ftptools-servers.sh down DIR           stop what `up DIR` started
 #
 # KIND: vsftpd | vsftpd-implicit | vsftpd-ipv6 (on ::1) | proftpd | pure-ftpd | sshd
-#       | danted (SOCKS5 proxy; PORT2 "username" asks for the test account's password, else no authentication)
+#       | danted (SOCKS5 proxy; PORT2 "username" asks for the test account's password, else no authentication;
+#         a fifth argument allows connections to that port only)
 #       | tinyproxy (HTTP CONNECT proxy; PORT2 "basic" asks for the test account's password, else none)
 # Every server listens on 127.0.0.1 only (sshd and vsftpd also on ::1 where asked), from a fresh DIR.
 # vsftpd, proftpd and pure-ftpd conflict as Debian packages (each provides ftp-server): vsftpd is installed
@@ -293,9 +294,12 @@ run_pureftpd() { # dir port
     -2 "$d/server.pem" -c 50 -C 50 -g "$d/pure-ftpd.pid"
 }
 
-run_danted() { # dir port [username]
-  local d=$1 port=$2 method=none
+run_danted() { # dir port [username|none] [only-port]
+  local d=$1 port=$2 method=none to="127.0.0.0/8"
   [ "${3:-}" = username ] && method=username
+  # only-port: connections to that port alone are allowed (a proxy that lets FTP's control connection through and
+  # nothing else); the others are refused with "not allowed by ruleset".
+  [ -n "${4:-}" ] && to="127.0.0.0/8 port = $4"
   # "username" checks the test account's system password (danted runs as root here and reads the shadow file).
   # One file per port: a fixture may run several in one directory.
   cat >"$d/danted-$port.conf" <<EOF
@@ -308,7 +312,7 @@ user.privileged: root
 user.unprivileged: nobody
 client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
 socks pass {
-  from: 127.0.0.0/8 to: 127.0.0.0/8
+  from: 127.0.0.0/8 to: $to
   command: connect
   log: connect
 }
@@ -393,7 +397,7 @@ cmd_run() {
     proftpd) run_proftpd "$d" "$port" ;;
     pure-ftpd) run_pureftpd "$d" "$port" ;;
     sshd) run_sshd "$d" "$port" "${4:-}" ;;
-    danted) run_danted "$d" "$port" "${4:-}" ;;
+    danted) run_danted "$d" "$port" "${4:-}" "${5:-}" ;;
     tinyproxy) run_tinyproxy "$d" "$port" "${4:-}" ;;
     *) echo "unknown server kind: $kind" >&2; exit 2 ;;
   esac

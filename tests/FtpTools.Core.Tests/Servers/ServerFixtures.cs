@@ -264,6 +264,17 @@ public sealed class ProxyFixture : ServerFixture
         Credential = credential ?? (login ? new System.Net.NetworkCredential(UserName, Password) : null),
     };
 
+    /// <summary>
+    /// Another dante, without authentication, that lets through connections to <paramref name="onlyPort"/> and
+    /// refuses the others ("not allowed by ruleset"), as a proxy that allows FTP's control port alone. It stops with
+    /// the fixture.
+    /// </summary>
+    public async Task<ProxyOptions> StartSocksForOnePortAsync(int onlyPort)
+    {
+        var process = await StartAsync("danted", null, "none", onlyPort.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        return new ProxyOptions { Kind = ProxyKind.Socks5, Host = Host, Port = process.Port };
+    }
+
     /// <summary>What the proxy of <paramref name="kind"/> has printed so far.</summary>
     public string Output(ProxyKind kind, bool login) => _proxies[(kind, login)].Output;
 

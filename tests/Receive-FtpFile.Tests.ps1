@@ -71,6 +71,25 @@ Describe 'Receive-FtpFile' {
             Get-Sha256 (Join-Path $target 'x.bin') | Should -Be (Get-Sha256 (Join-Path $work.Local 'newer/x.bin'))
         }
 
+        It 'moves files off the server with -RemoveSource, and refuses it with -NoFlush' {
+            $outbox = Join-Path $TestDrive "move-out-$Protocol"
+            New-RandomFile -Path (Join-Path $outbox 'm1.bin') -Length 2100
+            New-RandomFile -Path (Join-Path $outbox 'm2.bin') -Length 2200
+            $remote = "$($work.Remote)/move-" + (New-TestName)
+            $null = New-FtpDirectory -Path $remote -ErrorAction Stop
+            $null = Get-ChildItem -LiteralPath $outbox | Send-FtpFile -Destination $remote -ErrorAction Stop
+
+            { Receive-FtpFile -Path "$remote/*" -Destination $target -RemoveSource -NoFlush -ErrorAction Stop } |
+                Should -Throw -ErrorId 'FtpTools.InvalidArgument,FtpTools.Commands.ReceiveFtpFileCommand'
+            $results = @(Receive-FtpFile -Path "$remote/*" -Destination $target -RemoveSource)
+
+            ($results | ForEach-Object { "$($_.Status):$($_.SourceRemoved)" }) -join ',' | Should -Be 'Completed:True,Completed:True'
+            @(Get-FtpItem -Path $remote) | Should -BeNullOrEmpty
+            foreach ($name in 'm1.bin', 'm2.bin') {
+                Get-Sha256 (Join-Path $target $name) | Should -Be (Get-Sha256 (Join-Path $outbox $name))
+            }
+        }
+
         It 'downloads what Get-FtpItem pipes in, with the items'' session' {
             $results = Get-FtpItem -Path "$($work.Remote)/*.csv" | Receive-FtpFile -Destination $target
 

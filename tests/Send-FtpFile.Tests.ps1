@@ -40,6 +40,25 @@ Describe 'Send-FtpFile' {
             Get-ChildItem -LiteralPath $work.Local -Force -Filter '*.ftptools-part' | Should -BeNullOrEmpty
         }
 
+        It 'moves files to the server with -RemoveSource and keeps the one that failed' {
+            $outbox = Join-Path $TestDrive ("move-$Protocol-" + (New-TestName))
+            New-RandomFile -Path (Join-Path $outbox 'r1.bin') -Length 3100
+            New-RandomFile -Path (Join-Path $outbox 'r2.bin') -Length 3200
+            New-RandomFile -Path (Join-Path $outbox 'taken.bin') -Length 3300
+            $null = Send-FtpFile -Path (Join-Path $source 'two.csv') -Destination "$($work.Remote)/taken.bin" -ErrorAction Stop
+            $expected = @{}
+            foreach ($name in 'r1.bin', 'r2.bin') { $expected[$name] = Get-Sha256 (Join-Path $outbox $name) }
+
+            $results = @(Get-ChildItem -LiteralPath $outbox | Send-FtpFile -Destination $work.Remote -RemoveSource -ErrorAction SilentlyContinue -ErrorVariable failed)
+
+            ($results | Sort-Object Source | ForEach-Object { "$(Split-Path -Leaf $_.Source):$($_.Status):$($_.SourceRemoved)" }) -join ',' |
+                Should -Be 'r1.bin:Completed:True,r2.bin:Completed:True,taken.bin:Failed:False'
+            $failed[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationExists,FtpTools.Commands.SendFtpFileCommand'
+            (Get-ChildItem -LiteralPath $outbox).Name | Should -Be 'taken.bin'
+            Get-Sha256 (Join-Path $work.Local 'r1.bin') | Should -Be $expected['r1.bin']
+            Get-Sha256 (Join-Path $work.Local 'r2.bin') | Should -Be $expected['r2.bin']
+        }
+
         It 'uploads only what is new or changed since the last run with -NewerOnly -PreserveTimestamp' {
             $changing = Join-Path $TestDrive "newer-$Protocol"
             New-RandomFile -Path (Join-Path $changing 'x.bin') -Length 300

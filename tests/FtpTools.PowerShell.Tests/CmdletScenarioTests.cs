@@ -338,6 +338,75 @@ public sealed class CmdletScenarioTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Ftpes")]
+    [InlineData("Sftp")]
+    public void RemoveSource_moves_files_up_and_down_and_a_source_it_keeps_is_an_error_record(string protocol)
+    {
+        var source = Directory.CreateDirectory(Path.Combine(_local, "outbox")).FullName;
+        var back = Path.Combine(_local, "inbox");
+        var files = new[] { "a.csv", "b.csv", "c.csv" }.ToDictionary(n => n, n => Bytes(n == "b.csv" ? 700_000 : 3000, n[0]));
+        foreach (var (name, data) in files)
+        {
+            File.WriteAllBytes(Path.Combine(source, name), data);
+        }
+
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var onServer = Path.Combine(_servers.Root(protocol), remote);
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $src, $back = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            $null = New-FtpDirectory -Path $remote
+            $up = @($ExecutionContext.InvokeProvider.ChildItem.Get($src, $false) | Send-FtpFile -Destination $remote -RemoveSource)
+            $down = @(Receive-FtpFile -Path "$remote/*" -Destination $back -RemoveSource)
+            $noFlush = try { Receive-FtpFile -Path "$remote/*" -Destination $back -RemoveSource -NoFlush -ErrorAction Stop; 'not thrown' } catch { $_.FullyQualifiedErrorId }
+            ($up + $down) | ForEach-Object { ($_.Source -split '[\/]')[-1] + ':' + $_.Status + ':' + $_.SourceRemoved }
+            $noFlush
+            """,
+            _servers.ConnectParameters(protocol), remote, source, back);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(
+            new[]
+            {
+                "a.csv:Completed:True", "b.csv:Completed:True", "c.csv:Completed:True",
+                "a.csv:Completed:True", "b.csv:Completed:True", "c.csv:Completed:True",
+                "FtpTools.InvalidArgument,FtpTools.Commands.ReceiveFtpFileCommand",
+            },
+            result.Output.Select(o => o.ToString()));
+        Assert.Empty(Directory.GetFileSystemEntries(source));
+        Assert.Empty(Directory.GetFileSystemEntries(onServer));
+        foreach (var (name, data) in files)
+        {
+            Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(back, name))));
+        }
+
+        // A local copy that -Resume finds complete was never compared with the server's: the remote file stays, and
+        // says so as an error after its Completed result.
+        File.WriteAllBytes(Path.Combine(onServer, "a.csv"), files["a.csv"]);
+        var kept = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $back = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            $r = Receive-FtpFile -Path "$remote/a.csv" -Destination $back -Resume -RemoveSource -ErrorAction SilentlyContinue -ErrorVariable notRemoved
+            "$($r.Status):$($r.Resumed):$($r.SourceRemoved)"
+            $notRemoved[0].FullyQualifiedErrorId
+            $notRemoved[0].Exception.Message
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote, back);
+
+        Assert.Empty(kept.Errors);
+        Assert.Equal("Completed:True:False", kept.Output[0].ToString());
+        Assert.Equal("FtpTools.SourceNotRemoved,FtpTools.Commands.ReceiveFtpFileCommand", kept.Output[1].ToString());
+        Assert.Contains("was complete already (-Resume)", kept.Output[2].ToString(), StringComparison.Ordinal);
+        Assert.Equal(Sha(files["a.csv"]), Sha(File.ReadAllBytes(Path.Combine(onServer, "a.csv"))));
+    }
+
+    [Theory]
     [InlineData("Ftpes")]
     [InlineData("Sftp")]
     public void Verbose_output_shows_the_conversation_but_never_the_password(string protocol)

@@ -30,6 +30,9 @@ public class ErrorMappingTests
         { new TransferRefusedException("missing", TransferRefusedReason.SourceNotFound), "FtpTools.SourceNotFound", ErrorCategory.ObjectNotFound, false },
         { new TransferRefusedException("nothing", TransferRefusedReason.NothingToResume), "FtpTools.NothingToResume", ErrorCategory.InvalidOperation, false },
         { new TransferRefusedException("no /archive", TransferRefusedReason.DestinationDirectoryNotFound), "FtpTools.DestinationDirectoryNotFound", ErrorCategory.ObjectNotFound, false },
+        // A completed transfer whose source stayed (-RemoveSource), even when the connection went with it: the file is in place.
+        { new SourceNotRemovedException("kept", "/out/a.csv", new CommandRefusedException("550 denied", RemoteErrorKind.PermissionDenied)), "FtpTools.SourceNotRemoved", ErrorCategory.WriteError, false },
+        { new SourceNotRemovedException("kept", "/out/a.csv", new ConnectionLostException("gone")), "FtpTools.SourceNotRemoved", ErrorCategory.WriteError, false },
         { new FtpToolsException("other"), "FtpTools.Failed", ErrorCategory.NotSpecified, false },
         { new SocketException((int)SocketError.ConnectionRefused), "FtpTools.ConnectFailed", ErrorCategory.ConnectionError, true },
         { new ConnectFailedException("refused"), "FtpTools.ConnectFailed", ErrorCategory.ConnectionError, true },

@@ -143,6 +143,23 @@ public enum TrustFailureReason
     FingerprintMismatch,
 }
 
+/// <summary>
+/// A transfer completed but its source was not removed as asked (-RemoveSource): the server or the local disk
+/// refused (<see cref="Exception.InnerException"/>), the local file changed while it was sent, or the destination was
+/// found complete already and so never compared with the source. Nothing is lost: the file is in both places.
+/// </summary>
+public class SourceNotRemovedException : FtpToolsException
+{
+    public SourceNotRemovedException(string message, string path, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Path = path;
+    }
+
+    /// <summary>The source that is still there: a remote path for a download, a local one for an upload.</summary>
+    public string Path { get; }
+}
+
 /// <summary>A local precondition of a transfer failed: the destination exists, or a remote name would escape the destination.</summary>
 public class TransferRefusedException : FtpToolsException
 {

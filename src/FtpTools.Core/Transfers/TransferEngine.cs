@@ -96,7 +96,8 @@ public static class TransferEngine
         CancellationToken cancellationToken)
     {
         var started = await StartDownloadAsync(session, source, listed, localPath, options, progress, flushBehind: false, cancellationToken).ConfigureAwait(false);
-        return started.Final ?? await started.Committing!.ConfigureAwait(false);
+        var result = started.Final ?? await started.Committing!.ConfigureAwait(false);
+        return await SourceRemoval.RemoveAsync(session, result, options ?? Defaults, stamp: null).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -478,8 +479,10 @@ public static class TransferEngine
         CancellationToken cancellationToken)
     {
         CheckArguments(session, remotePath, localPath);
+        var stamp = SourceRemoval.Stamp(localPath, options ?? Defaults);
         var started = await StartUploadAsync(session, localPath, remotePath, options, progress, commitBehind: false, cancellationToken).ConfigureAwait(false);
-        return started.Final ?? await started.Committing!.ConfigureAwait(false);
+        var result = started.Final ?? await started.Committing!.ConfigureAwait(false);
+        return await SourceRemoval.RemoveAsync(session, result, options ?? Defaults, stamp).ConfigureAwait(false);
     }
 
     /// <summary>

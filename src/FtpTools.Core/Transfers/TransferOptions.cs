@@ -59,6 +59,16 @@ public sealed class TransferOptions
     public bool FlushToDisk { get; init; } = true;
 
     /// <summary>
+    /// Remove each source once its file is complete under its final name (Send-FtpFile / Receive-FtpFile
+    /// -RemoveSource): a move. Only a <see cref="TransferStatus.Completed"/> transfer removes its source, and only one
+    /// that moved the file: a destination found complete already (<see cref="Resume"/>) was not compared with the
+    /// source, so its source is kept (<see cref="TransferResult.SourceRemovalException"/> says why). An uploaded local
+    /// file that changed while it was sent is kept too. Downloads need <see cref="FlushToDisk"/>: the remote file is
+    /// removed only once its copy is on the local disk. Directories are never removed.
+    /// </summary>
+    public bool RemoveSource { get; init; }
+
+    /// <summary>
     /// Fail the transfer when the bytes that arrived differ from the length the source announced. Turn it
     /// off for FTP ASCII mode, where line-ending conversion changes the length on purpose.
     /// </summary>
@@ -86,6 +96,11 @@ public sealed class TransferOptions
         if (ProgressInterval < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "The progress interval cannot be negative.");
+        }
+
+        if (RemoveSource && !FlushToDisk)
+        {
+            throw new ArgumentException("Removing the source needs the flush to disk: a downloaded file is only safe to remove from the server once its copy is on the local disk.", nameof(RemoveSource));
         }
 
         if (CleanupTimeout <= TimeSpan.Zero)

@@ -31,6 +31,10 @@ namespace FtpTools.Core.Transfers;
 /// for it), or in the other direction, waits until that file is in place.</item>
 /// <item>One call at a time, like the session's own transfers. Cancelling a call cancels its own file only: the
 /// file before it is complete and confirmed, so it is still put in place.</item>
+/// <item>With <see cref="TransferOptions.RemoveSource"/>, a completed file's source is removed before its result is
+/// handed out: an upload's local file as soon as the file is in place, a download's remote file once the session is
+/// free again (after the next file's transfer, or in <see cref="CompleteAsync"/>), since the session runs one
+/// request at a time.</item>
 /// </list>
 /// Callers must end with <see cref="CompleteAsync"/>, or the last file's result is never handed out (the file itself
 /// is put in place either way).
@@ -80,6 +84,7 @@ public sealed class TransferQueue
             TransferDirection.Download,
             Path.GetFullPath(localPath),
             () => TransferEngine.StartDownloadAsync(Session, source, remoteItem, localPath, _options, progress, flushBehind: true, cancellationToken),
+            null,
             state,
             earlierFinished);
     }
@@ -100,6 +105,7 @@ public sealed class TransferQueue
             TransferDirection.Download,
             Path.GetFullPath(localPath),
             () => TransferEngine.StartDownloadAsync(Session, source, null, localPath, _options, progress, flushBehind: true, cancellationToken),
+            null,
             state,
             earlierFinished);
     }
@@ -120,10 +126,12 @@ public sealed class TransferQueue
     {
         CheckPath(localPath, nameof(localPath), "A local path is required.");
         CheckPath(remotePath, nameof(remotePath), "A remote path is required.");
+        var stamp = SourceRemoval.Stamp(localPath, _options);
         return RunAsync(
             TransferDirection.Upload,
             RemotePath.Combine(Session.CurrentDirectory, remotePath),
             () => TransferEngine.StartUploadAsync(Session, localPath, remotePath, _options, progress, commitBehind: true, cancellationToken),
+            stamp,
             state,
             earlierFinished);
     }
@@ -131,9 +139,12 @@ public sealed class TransferQueue
     /// <summary>
     /// Waits until the last file is in place (or has failed) and hands its result to <paramref name="finished"/>,
     /// returning it as well; null when no result was pending. Not cancellable: it waits for one flush to disk or one
-    /// rename (bounded by the session's request timeout) at most.
+    /// rename (bounded by the session's request timeout) at most, and with <see cref="TransferOptions.RemoveSource"/>
+    /// one removal (bounded by <see cref="TransferOptions.CleanupTimeout"/>). A caller that is being stopped passes
+    /// <paramref name="stopping"/>: the last file still goes in place, but a download's remote source is left (no
+    /// new request goes to a session whose last transfer was just cancelled; the file is then in both places).
     /// </summary>
-    public async Task<TransferResult?> CompleteAsync(Action<TransferResult, object?>? finished)
+    public async Task<TransferResult?> CompleteAsync(Action<TransferResult, object?>? finished, bool stopping = false)
     {
         if (_pending is not { } pending)
         {
@@ -141,7 +152,7 @@ public sealed class TransferQueue
         }
 
         _pending = null;
-        var reporting = ReportAsync(pending, finished);
+        var reporting = ReportAsync(pending, finished, stopping && pending.Direction == TransferDirection.Download ? null : Task.CompletedTask);
         await AnswersReadAsync(reporting).ConfigureAwait(false);
         return await reporting.ConfigureAwait(false);
     }
@@ -150,18 +161,23 @@ public sealed class TransferQueue
         TransferDirection direction,
         string destination,
         Func<Task<TransferEngine.TransferStart>> start,
+        SourceRemoval.LocalStamp? stamp,
         object? state,
         Action<TransferResult, object?>? earlierFinished)
     {
         Task? reporting = null;
+        // Set once this call's transfer has left the session (or before it starts): when the earlier file's remote
+        // source may be removed.
+        var sessionFree = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (_pending is { } before)
         {
             _pending = null;
-            reporting = ReportAsync(before, earlierFinished);
+            reporting = ReportAsync(before, earlierFinished, sessionFree.Task);
             if (before.Direction != direction || string.Equals(before.Destination, destination, StringComparison.OrdinalIgnoreCase))
             {
                 // Its part file is this one's (or this transfer may read what it is putting in place): the earlier
                 // file must be in place before this one starts.
+                sessionFree.TrySetResult(true);
                 await AnswersReadAsync(reporting).ConfigureAwait(false);
                 await reporting.ConfigureAwait(false);
             }
@@ -174,6 +190,7 @@ public sealed class TransferQueue
         }
         finally
         {
+            sessionFree.TrySetResult(true);
             if (reporting is not null)
             {
                 // A transfer that reached its commit asked the server something, and so read the earlier file's
@@ -189,10 +206,10 @@ public sealed class TransferQueue
 
         if (started.Final is { } final)
         {
-            return final;
+            return await SourceRemoval.RemoveAsync(Session, final, _options, stamp).ConfigureAwait(false);
         }
 
-        _pending = new Pending(direction, destination, started.Committing!, state);
+        _pending = new Pending(direction, destination, started.Committing!, stamp, state);
         return null;
     }
 
@@ -203,9 +220,27 @@ public sealed class TransferQueue
     private Task AnswersReadAsync(Task reporting) =>
         !reporting.IsCompleted && Session is IRenameBehind behind ? behind.ReadOwedAnswersAsync() : Task.CompletedTask;
 
-    private static async Task<TransferResult> ReportAsync(Pending pending, Action<TransferResult, object?>? finished)
+    /// <summary>
+    /// The earlier file's commit, then (<see cref="TransferOptions.RemoveSource"/>) the removal of its source: an
+    /// upload's local file at once, a download's remote file once <paramref name="sessionFree"/> says the session is
+    /// free (null: left), then its result to <paramref name="finished"/>.
+    /// </summary>
+    private async Task<TransferResult> ReportAsync(Pending pending, Action<TransferResult, object?>? finished, Task? sessionFree)
     {
         var result = await pending.Committing.ConfigureAwait(false);
+        if (SourceRemoval.Applies(result, _options))
+        {
+            if (pending.Direction == TransferDirection.Upload)
+            {
+                result = await SourceRemoval.RemoveAsync(Session, result, _options, pending.Stamp).ConfigureAwait(false);
+            }
+            else if (sessionFree is not null)
+            {
+                await sessionFree.ConfigureAwait(false);
+                result = await SourceRemoval.RemoveAsync(Session, result, _options, null).ConfigureAwait(false);
+            }
+        }
+
         finished?.Invoke(result, pending.State);
         return result;
     }
@@ -220,13 +255,17 @@ public sealed class TransferQueue
 
     private sealed class Pending
     {
-        public Pending(TransferDirection direction, string destination, Task<TransferResult> committing, object? state)
+        public Pending(TransferDirection direction, string destination, Task<TransferResult> committing, SourceRemoval.LocalStamp? stamp, object? state)
         {
             Direction = direction;
             Destination = destination;
             Committing = committing;
+            Stamp = stamp;
             State = state;
         }
+
+        /// <summary>An upload's local source as it was when the upload started (<see cref="TransferOptions.RemoveSource"/>).</summary>
+        public SourceRemoval.LocalStamp? Stamp { get; }
 
         public TransferDirection Direction { get; }
 

@@ -1,4 +1,5 @@
 using System;
+using FtpTools.Core.Errors;
 
 namespace FtpTools.Core.Transfers;
 
@@ -74,8 +75,37 @@ public sealed class TransferResult
     /// </summary>
     public Exception? Exception { get; init; }
 
+    /// <summary>
+    /// True when the source was removed after the transfer (<see cref="TransferOptions.RemoveSource"/>,
+    /// -RemoveSource): the remote file of a download, the local file of an upload.
+    /// </summary>
+    public bool SourceRemoved { get; init; }
+
+    /// <summary>
+    /// Why the source is still there although its removal was asked for and the transfer completed
+    /// (<see cref="SourceNotRemovedException"/>, with the server's or the local disk's error inside where there was
+    /// one); null otherwise.
+    /// </summary>
+    public Exception? SourceRemovalException { get; init; }
+
     /// <summary>Something worth telling that did not fail the transfer (the server could not set the time, a part file could not be removed).</summary>
     public string? Warning { get; init; }
+
+    /// <summary>This result, after an attempt to remove its source: removed, or why not.</summary>
+    internal TransferResult WithSourceRemoval(Exception? notRemoved) =>
+        new(Direction, Source, Destination, Status)
+        {
+            Length = Length,
+            BytesTransferred = BytesTransferred,
+            StartOffset = StartOffset,
+            Resumed = Resumed,
+            Duration = Duration,
+            BytesPerSecond = BytesPerSecond,
+            Exception = Exception,
+            Warning = Warning,
+            SourceRemoved = notRemoved is null,
+            SourceRemovalException = notRemoved,
+        };
 
     /// <summary>A result for a transfer the caller decided not to make.</summary>
     public static TransferResult Skip(TransferDirection direction, string source, string destination, long? length) =>

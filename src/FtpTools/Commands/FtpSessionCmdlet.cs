@@ -79,6 +79,11 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             case TransferStatus.Cancelled when StopToken.IsCancellationRequested:
                 throw new PipelineStoppedException();
         }
+
+        if (result.SourceRemovalException is { } notRemoved)
+        {
+            WriteFailure(notRemoved, result.Source);
+        }
     }
 
     /// <summary>
@@ -122,7 +127,8 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         var progress = new TransferProgressReporter(activity, plan);
         foreach (var transfer in plan.Transfers)
         {
-            if (!ShouldProcess(transfer.ToString(), download ? "Download" : "Upload"))
+            var action = download ? "Download" : "Upload";
+            if (!ShouldProcess(transfer.ToString(), options.RemoveSource ? action + ", then remove the source" : action))
             {
                 continue;
             }
@@ -174,7 +180,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         if (_queue is { } queue)
         {
             _queue = null;
-            queue.CompleteAsync(null).GetAwaiter().GetResult();
+            queue.CompleteAsync(null, stopping: true).GetAwaiter().GetResult();
         }
     }
 
@@ -221,7 +227,8 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     }
 
     private static bool SameOptions(TransferOptions a, TransferOptions b) =>
-        a.Overwrite == b.Overwrite && a.Resume == b.Resume && a.PreserveTimestamp == b.PreserveTimestamp && a.FlushToDisk == b.FlushToDisk && a.NewerOnly == b.NewerOnly;
+        a.Overwrite == b.Overwrite && a.Resume == b.Resume && a.PreserveTimestamp == b.PreserveTimestamp && a.FlushToDisk == b.FlushToDisk && a.NewerOnly == b.NewerOnly
+        && a.RemoveSource == b.RemoveSource;
 
     /// <summary>
     /// Queues a transfer's result for the pipeline thread as <see cref="WriteTransferResult"/> writes it. Only
@@ -244,6 +251,11 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         if (result.Status == TransferStatus.Failed && result.Exception is not null)
         {
             channel.WriteError(result.Exception, result.Source);
+        }
+
+        if (result.SourceRemovalException is { } notRemoved)
+        {
+            channel.WriteError(notRemoved, result.Source);
         }
     }
 

@@ -61,6 +61,28 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
     [Parameter]
     public SwitchParameter NewerOnly { get; set; }
 
+    /// <summary>
+    /// Remove each remote file from the server once its download is complete and on the local disk under its final
+    /// name (a move). Files that fail, are skipped, or whose local copy was found complete already (-Resume) stay on
+    /// the server; directories are never removed. Not with -NoFlush.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RemoveSource { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (RemoveSource.IsPresent && NoFlush.IsPresent)
+        {
+            Fail(
+                "InvalidArgument",
+                ErrorCategory.InvalidArgument,
+                "-RemoveSource cannot be used with -NoFlush: a remote file is only removed once its copy is on the local disk.",
+                null);
+        }
+
+        base.BeginProcessing();
+    }
+
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
@@ -95,6 +117,7 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
             PreserveTimestamp = !NoPreserveTimestamp.IsPresent,
             FlushToDisk = !NoFlush.IsPresent,
             NewerOnly = NewerOnly.IsPresent,
+            RemoveSource = RemoveSource.IsPresent,
         };
         ExecutePlan(session, plan, TransferDirection.Download, options, "Receive-FtpFile");
     }

@@ -57,6 +57,14 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
     [Parameter]
     public SwitchParameter NewerOnly { get; set; }
 
+    /// <summary>
+    /// Delete each local file once the server has it complete under its final name (a move). Files that fail, are
+    /// skipped, changed while they were sent, or were found complete on the server already (-Resume) are kept;
+    /// directories are never removed.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RemoveSource { get; set; }
+
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
@@ -75,7 +83,14 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
             return;
         }
 
-        var options = new TransferOptions { Overwrite = Force.IsPresent, Resume = Resume.IsPresent, PreserveTimestamp = PreserveTimestamp.IsPresent, NewerOnly = NewerOnly.IsPresent };
+        var options = new TransferOptions
+        {
+            Overwrite = Force.IsPresent,
+            Resume = Resume.IsPresent,
+            PreserveTimestamp = PreserveTimestamp.IsPresent,
+            NewerOnly = NewerOnly.IsPresent,
+            RemoveSource = RemoveSource.IsPresent,
+        };
         ExecutePlan(session, plan!, TransferDirection.Upload, options, "Send-FtpFile");
     }
 

@@ -52,6 +52,9 @@ internal static class ErrorMapping
             DataConnectionFailedException => new(Prefix + "DataConnectionFailed", ErrorCategory.ConnectionError, false),
             CommandRefusedException refused => ClassifyRefusal(refused.Kind),
             TransferRefusedException refused => ClassifyTransferRefusal(refused.Reason),
+
+            // The transfer completed; only the removal of its source (-RemoveSource) did not happen.
+            SourceNotRemovedException => new(Prefix + "SourceNotRemoved", ErrorCategory.WriteError, false),
             FtpToolsException => new(Prefix + "Failed", ErrorCategory.NotSpecified, false),
             SocketException => new(Prefix + "ConnectFailed", ErrorCategory.ConnectionError, true),
             TimeoutException => new(Prefix + "Timeout", ErrorCategory.OperationTimeout, true),

@@ -1,0 +1,111 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+
+namespace FtpTools.Core.Transfers;
+
+/// <summary>
+/// <see cref="TransferOptions.RemoveSource"/>: a completed transfer's source is removed, the remote file of a
+/// download (once its copy is flushed to the local disk and under its final name), the local file of an upload (once
+/// the server confirmed it under its final name, and only when it did not change since the upload started). A source
+/// that cannot be removed stays, and the result says why; the transfer itself is still Completed.
+/// </summary>
+internal static class SourceRemoval
+{
+    /// <summary>
+    /// For an upload that removes its source: the local file's length and last write time before anything of it was
+    /// read, to tell later whether it changed meanwhile. Null when the source is not to be removed (or is missing,
+    /// which the upload reports).
+    /// </summary>
+    public static LocalStamp? Stamp(string localPath, TransferOptions options)
+    {
+        if (!options.RemoveSource)
+        {
+            return null;
+        }
+
+        var file = new FileInfo(Path.GetFullPath(localPath));
+        return file.Exists ? new LocalStamp(file.Length, file.LastWriteTimeUtc) : null;
+    }
+
+    /// <summary>True when <paramref name="result"/> is one whose source is to be removed now.</summary>
+    public static bool Applies(TransferResult result, TransferOptions options) =>
+        options.RemoveSource && result.Status == TransferStatus.Completed;
+
+    /// <summary>
+    /// Removes the source of <paramref name="result"/> when <see cref="Applies"/>, and returns the result that says
+    /// whether it did. Never throws. A download's removal is a request on <paramref name="session"/> (bounded by
+    /// <see cref="TransferOptions.CleanupTimeout"/>, on no caller's token: the file is in place and the caller's
+    /// token may be the one that was cancelled); it must not run beside another request of the session.
+    /// </summary>
+    public static async Task<TransferResult> RemoveAsync(IRemoteSession session, TransferResult result, TransferOptions options, LocalStamp? stamp)
+    {
+        if (!Applies(result, options))
+        {
+            return result;
+        }
+
+        if (result.Resumed && result.BytesTransferred == 0 && result.Length is long length && length > 0 && result.StartOffset == length)
+        {
+            return result.WithSourceRemoval(new SourceNotRemovedException(
+                $"The source '{result.Source}' was not removed: its destination '{result.Destination}' was complete already (-Resume), "
+                + "so the source was neither transferred nor compared with it. Remove the source once you have checked the destination.",
+                result.Source));
+        }
+
+        try
+        {
+            if (result.Direction == TransferDirection.Download)
+            {
+                using var timeout = new CancellationTokenSource(options.CleanupTimeout);
+                await session.RemoveFileAsync(result.Source, timeout.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                var now = new FileInfo(result.Source);
+                if (stamp is null || !now.Exists || now.Length != stamp.Length || now.LastWriteTimeUtc != stamp.LastWriteTimeUtc)
+                {
+                    var then = stamp is null ? "unknown" : Describe(stamp.Length, stamp.LastWriteTimeUtc);
+                    var since = now.Exists ? Describe(now.Length, now.LastWriteTimeUtc) : "gone";
+                    return result.WithSourceRemoval(new SourceNotRemovedException(
+                        $"The source '{result.Source}' was not removed: it changed while it was uploaded (before: {then}; now: {since}). "
+                        + "The upload holds the file as it was read; send it again to copy the change.",
+                        result.Source));
+                }
+
+                File.Delete(result.Source);
+            }
+
+            return result.WithSourceRemoval(null);
+        }
+#pragma warning disable CA1031 // The transfer completed: a failed removal is part of its result, never an exception.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return result.WithSourceRemoval(new SourceNotRemovedException(
+                $"The source '{result.Source}' was transferred but not removed: {e.Message}",
+                result.Source,
+                e));
+        }
+    }
+
+    private static string Describe(long length, DateTime lastWriteTimeUtc) =>
+        string.Format(CultureInfo.InvariantCulture, "{0} bytes, last written {1:yyyy-MM-dd HH:mm:ss.fffffff} UTC", length, lastWriteTimeUtc);
+
+    /// <summary>What an upload's local source was when the upload started.</summary>
+    internal sealed class LocalStamp
+    {
+        public LocalStamp(long length, DateTime lastWriteTimeUtc)
+        {
+            Length = length;
+            LastWriteTimeUtc = lastWriteTimeUtc;
+        }
+
+        public long Length { get; }
+
+        public DateTime LastWriteTimeUtc { get; }
+    }
+}

@@ -1,0 +1,208 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using FtpTools.Core.Errors;
+using FtpTools.Core.Transfers;
+using Xunit;
+
+namespace FtpTools.Core.Tests.Transfers;
+
+// TransferOptions.RemoveSource (Send-FtpFile / Receive-FtpFile -RemoveSource): a completed transfer removes its
+// source; every other outcome keeps it.
+public abstract partial class TransferBehaviours
+{
+    [Fact]
+    public async Task RemoveSource_downloads_take_each_remote_file_away_once_its_copy_is_in_place_and_keep_the_rest()
+    {
+        var names = new[] { "m0.bin", "m1.bin", "vanishes.bin", "m2.bin", "exists.bin", "m3.bin" };
+        var data = names.ToDictionary(n => n, n => Bytes(n == "m1.bin" ? 1_500_000 : 2000 + n.Length, 900 + Array.IndexOf(names, n)));
+        foreach (var name in names)
+        {
+            ServerFile(name, data[name]);
+        }
+
+        var before = Bytes(10, 77);
+        LocalFile("exists.bin", before);
+        var options = new TransferOptions { RemoveSource = true };
+        var listing = await Session.ListDirectoryAsync(RemoteDir, Timeout());
+        var results = new List<TransferResult>();
+        void Add(TransferResult result, object? state)
+        {
+            lock (results)
+            {
+                results.Add(result);
+            }
+        }
+
+        var queue = new TransferQueue(Session, options);
+        foreach (var name in names)
+        {
+            // The server loses "vanishes.bin" once all of it has been read: the download completes, its removal fails.
+            var progress = name == "vanishes.bin"
+                ? new InlineProgress(p =>
+                {
+                    if (p.IsFinal)
+                    {
+                        File.Delete(Path.Combine(ServerDir, name));
+                    }
+                })
+                : null;
+            if (await queue.DownloadAsync(listing.Single(i => i.Name == name), Path.Combine(LocalDir, name), progress, null, Add, Timeout()) is { } now)
+            {
+                Add(now, null);
+            }
+        }
+
+        await queue.CompleteAsync(Add);
+
+        Assert.Equal(names.Select(n => RemoteDir + "/" + n), results.Select(r => r.Source));
+        foreach (var result in results.Where(r => r.Source.Contains("/m", StringComparison.Ordinal)))
+        {
+            var name = Path.GetFileName(result.Destination);
+            AssertCompleted(result, TransferDirection.Download, RemoteDir + "/" + name, Path.Combine(LocalDir, name), data[name].Length);
+            Assert.True(result.SourceRemoved, result.Source);
+            Assert.Null(result.SourceRemovalException);
+            Assert.Equal(Sha(data[name]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, name))));
+        }
+
+        var vanished = results.Single(r => r.Source.EndsWith("/vanishes.bin", StringComparison.Ordinal));
+        Assert.Equal(TransferStatus.Completed, vanished.Status);
+        Assert.False(vanished.SourceRemoved);
+        var notRemoved = Assert.IsType<SourceNotRemovedException>(vanished.SourceRemovalException);
+        Assert.Equal(RemoteDir + "/vanishes.bin", notRemoved.Path);
+        Assert.StartsWith($"The source '{RemoteDir}/vanishes.bin' was transferred but not removed: ", notRemoved.Message, StringComparison.Ordinal);
+        Assert.IsType<CommandRefusedException>(notRemoved.InnerException);
+        Assert.Equal(Sha(data["vanishes.bin"]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "vanishes.bin"))));
+
+        // A failed download keeps its source, and says nothing about removing it.
+        var refused = results.Single(r => r.Source.EndsWith("/exists.bin", StringComparison.Ordinal));
+        Assert.Equal(TransferStatus.Failed, refused.Status);
+        Assert.False(refused.SourceRemoved);
+        Assert.Null(refused.SourceRemovalException);
+        Assert.Equal(Sha(before), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "exists.bin"))));
+
+        // The server's view: only the file that failed is left.
+        Assert.Equal(new[] { "exists.bin" }, Names(ServerDir));
+
+        // One file through the engine alone; then -Resume finding a complete local copy keeps the remote file, as
+        // nothing compared the two.
+        ServerFile("single.bin", data["m0.bin"]);
+        ServerFile("complete.bin", data["m3.bin"]);
+        LocalFile("complete.bin", data["m3.bin"]);
+        var single = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/single.bin", Path.Combine(LocalDir, "single.bin"), options, null, Timeout());
+        AssertCompleted(single, TransferDirection.Download, RemoteDir + "/single.bin", Path.Combine(LocalDir, "single.bin"), data["m0.bin"].Length);
+        Assert.True(single.SourceRemoved);
+        var resumed = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/complete.bin", Path.Combine(LocalDir, "complete.bin"), new TransferOptions { RemoveSource = true, Resume = true }, null, Timeout());
+        Assert.Equal(TransferStatus.Completed, resumed.Status);
+        Assert.True(resumed.Resumed);
+        Assert.False(resumed.SourceRemoved);
+        Assert.Contains("was complete already (-Resume)", Assert.IsType<SourceNotRemovedException>(resumed.SourceRemovalException).Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { "complete.bin", "exists.bin" }, Names(ServerDir));
+        Assert.Equal(Sha(data["m0.bin"]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "single.bin"))));
+    }
+
+    [Fact]
+    public async Task RemoveSource_uploads_delete_each_local_file_once_the_server_has_it_and_keep_one_that_changed()
+    {
+        var names = new[] { "u0.bin", "changed.bin", "u1.bin", "exists.bin", "u2.bin" };
+        var data = names.ToDictionary(n => n, n => Bytes(n == "u1.bin" ? 1_200_000 : 3000 + n.Length, 500 + n.Length + n[0]));
+        var local = Directory.CreateDirectory(Path.Combine(LocalDir, "out")).FullName;
+        foreach (var name in names)
+        {
+            File.WriteAllBytes(Path.Combine(local, name), data[name]);
+        }
+
+        var onServer = Bytes(20, 78);
+        ServerFile("exists.bin", onServer);
+        var results = new List<TransferResult>();
+        void Add(TransferResult result, object? state)
+        {
+            lock (results)
+            {
+                results.Add(result);
+            }
+        }
+
+        var queue = new TransferQueue(Session, new TransferOptions { RemoveSource = true });
+        foreach (var name in names)
+        {
+            // Something touches "changed.bin" while it is sent: what the server has may not be what is on disk now.
+            var progress = name == "changed.bin"
+                ? new InlineProgress(p =>
+                {
+                    if (p.IsFinal)
+                    {
+                        File.SetLastWriteTimeUtc(Path.Combine(local, name), OldTime);
+                    }
+                })
+                : null;
+            if (await queue.UploadAsync(Path.Combine(local, name), RemoteDir + "/" + name, progress, null, Add, Timeout()) is { } now)
+            {
+                Add(now, null);
+            }
+        }
+
+        await queue.CompleteAsync(Add);
+
+        Assert.Equal(names.Select(n => Path.Combine(local, n)), results.Select(r => r.Source));
+        foreach (var result in results.Where(r => Path.GetFileName(r.Source).StartsWith('u')))
+        {
+            var name = Path.GetFileName(result.Source);
+            AssertCompleted(result, TransferDirection.Upload, Path.Combine(local, name), RemoteDir + "/" + name, data[name].Length);
+            Assert.True(result.SourceRemoved, result.Source);
+            Assert.Null(result.SourceRemovalException);
+        }
+
+        var changed = results.Single(r => r.Source.EndsWith("changed.bin", StringComparison.Ordinal));
+        Assert.Equal(TransferStatus.Completed, changed.Status);
+        Assert.False(changed.SourceRemoved);
+        var notRemoved = Assert.IsType<SourceNotRemovedException>(changed.SourceRemovalException);
+        Assert.StartsWith($"The source '{Path.Combine(local, "changed.bin")}' was not removed: it changed while it was uploaded (before: {data["changed.bin"].Length} bytes, last written ", notRemoved.Message, StringComparison.Ordinal);
+        Assert.Contains("now: " + data["changed.bin"].Length + " bytes, last written 2001-02-03 04:05:06.0000000 UTC", notRemoved.Message, StringComparison.Ordinal);
+
+        var refused = results.Single(r => r.Source.EndsWith("exists.bin", StringComparison.Ordinal));
+        Assert.Equal(TransferStatus.Failed, refused.Status);
+        Assert.False(refused.SourceRemoved);
+        Assert.Null(refused.SourceRemovalException);
+
+        // Both disks: the server has every completed file byte for byte (and its own exists.bin); locally only the
+        // changed and the failed file are left.
+        Assert.Equal(new[] { "changed.bin", "exists.bin" }, Names(local));
+        Assert.Equal(names.OrderBy(n => n, StringComparer.Ordinal), Names(ServerDir));
+        foreach (var name in names.Where(n => n != "exists.bin"))
+        {
+            Assert.Equal(Sha(data[name]), Sha(File.ReadAllBytes(Path.Combine(ServerDir, name))));
+        }
+
+        Assert.Equal(Sha(onServer), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "exists.bin"))));
+
+        // The engine alone; then -Resume finding the server's copy complete keeps the local file.
+        var single = LocalFile("single-up.bin", data["u0.bin"]);
+        var done = await TransferEngine.UploadFileAsync(Session, single, RemoteDir + "/single-up.bin", new TransferOptions { RemoveSource = true }, null, Timeout());
+        AssertCompleted(done, TransferDirection.Upload, single, RemoteDir + "/single-up.bin", data["u0.bin"].Length);
+        Assert.True(done.SourceRemoved);
+        Assert.False(File.Exists(single));
+        Assert.Equal(Sha(data["u0.bin"]), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "single-up.bin"))));
+        var again = LocalFile("u1.bin", data["u1.bin"]);
+        var resumed = await TransferEngine.UploadFileAsync(Session, again, RemoteDir + "/u1.bin", new TransferOptions { RemoveSource = true, Resume = true }, null, Timeout());
+        Assert.Equal(TransferStatus.Completed, resumed.Status);
+        Assert.True(resumed.Resumed);
+        Assert.False(resumed.SourceRemoved);
+        Assert.Contains("was complete already (-Resume)", Assert.IsType<SourceNotRemovedException>(resumed.SourceRemovalException).Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(again));
+    }
+}
+
+public sealed class RemoveSourceOptionTests
+{
+    [Fact]
+    public void RemoveSource_without_the_flush_to_disk_is_refused()
+    {
+        var options = new TransferOptions { RemoveSource = true, FlushToDisk = false };
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.StartsWith("Removing the source needs the flush to disk", error.Message, StringComparison.Ordinal);
+        new TransferOptions { RemoveSource = true }.Validate();
+    }
+}

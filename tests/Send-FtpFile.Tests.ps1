@@ -53,6 +53,7 @@ Describe 'Send-FtpFile' {
 
             ($results | Sort-Object Source | ForEach-Object { "$(Split-Path -Leaf $_.Source):$($_.Status):$($_.SourceRemoved)" }) -join ',' |
                 Should -Be 'r1.bin:Completed:True,r2.bin:Completed:True,taken.bin:Failed:False'
+            @($failed).Count | Should -Be 1
             $failed[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationExists,FtpTools.Commands.SendFtpFileCommand'
             (Get-ChildItem -LiteralPath $outbox).Name | Should -Be 'taken.bin'
             Get-Sha256 (Join-Path $work.Local 'r1.bin') | Should -Be $expected['r1.bin']

@@ -341,6 +341,7 @@ public sealed class CmdletScenarioTests : IDisposable
     [InlineData("Ftp")]
     [InlineData("Ftpes")]
     [InlineData("Sftp")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void RemoveSource_moves_files_up_and_down_and_a_source_it_keeps_is_an_error_record(string protocol)
     {
         var source = Directory.CreateDirectory(Path.Combine(_local, "outbox")).FullName;
@@ -384,26 +385,56 @@ public sealed class CmdletScenarioTests : IDisposable
         }
 
         // A local copy that -Resume finds complete was never compared with the server's: the remote file stays, and
-        // says so as an error after its Completed result.
+        // says so as an error after its Completed result. Files in a directory the server may not change stay too:
+        // their errors come from the queue's deferred results, one per file.
         File.WriteAllBytes(Path.Combine(onServer, "a.csv"), files["a.csv"]);
+        var locked = Path.Combine(onServer, "locked");
         var kept = ImportedModule.Run(
             _module.Shell(),
             """
             $connect, $remote, $back = $args
             $null = Connect-FtpSession @connect -ErrorAction Stop
             $r = Receive-FtpFile -Path "$remote/a.csv" -Destination $back -Resume -RemoveSource -ErrorAction SilentlyContinue -ErrorVariable notRemoved
-            "$($r.Status):$($r.Resumed):$($r.SourceRemoved)"
+            "$($r.Status):$($r.Resumed):$($r.SourceRemoved):$(@($notRemoved).Count)"
             $notRemoved[0].FullyQualifiedErrorId
             $notRemoved[0].Exception.Message
-            Disconnect-FtpSession
+            $null = New-FtpDirectory -Path "$remote/locked" -ErrorAction Stop
+            $null = Receive-FtpFile -Path "$remote/a.csv" -Destination "$back/again.csv" -ErrorAction Stop
+            $null = Send-FtpFile -Path "$back/a.csv", "$back/b.csv" -Destination "$remote/locked" -ErrorAction Stop
             """,
             _servers.ConnectParameters(protocol), remote, back);
-
         Assert.Empty(kept.Errors);
-        Assert.Equal("Completed:True:False", kept.Output[0].ToString());
+        Assert.Equal("Completed:True:False:1", kept.Output[0].ToString());
         Assert.Equal("FtpTools.SourceNotRemoved,FtpTools.Commands.ReceiveFtpFileCommand", kept.Output[1].ToString());
         Assert.Contains("was complete already (-Resume)", kept.Output[2].ToString(), StringComparison.Ordinal);
         Assert.Equal(Sha(files["a.csv"]), Sha(File.ReadAllBytes(Path.Combine(onServer, "a.csv"))));
+
+        File.SetUnixFileMode(locked, (UnixFileMode)Convert.ToInt32("555", 8));
+        try
+        {
+            var refused = ImportedModule.Run(
+                _module.Shell(),
+                """
+                $connect, $remote, $inbox = $args
+                $null = Connect-FtpSession @connect -ErrorAction Stop
+                $r = @(Receive-FtpFile -Path "$remote/locked/*" -Destination $inbox -RemoveSource -ErrorAction SilentlyContinue -ErrorVariable notRemoved)
+                ($r | ForEach-Object { ($_.Source -split '/')[-1] + ':' + $_.Status + ':' + $_.SourceRemoved }) -join ','
+                ($notRemoved | ForEach-Object { $_.FullyQualifiedErrorId + ' ' + $_.TargetObject }) -join ','
+                Disconnect-FtpSession
+                """,
+                _servers.ConnectParameters(protocol), remote, Path.Combine(_local, "from-locked"));
+            Assert.Empty(refused.Errors);
+            Assert.Equal("a.csv:Completed:False,b.csv:Completed:False", refused.Output[0].ToString());
+            Assert.Matches(
+                $"^FtpTools.SourceNotRemoved,FtpTools.Commands.ReceiveFtpFileCommand /.*{remote}/locked/a.csv,FtpTools.SourceNotRemoved,FtpTools.Commands.ReceiveFtpFileCommand /.*{remote}/locked/b.csv$",
+                refused.Output[1].ToString());
+            Assert.Equal(new[] { "a.csv", "b.csv" }, Directory.GetFileSystemEntries(locked).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal(Sha(files["b.csv"]), Sha(File.ReadAllBytes(Path.Combine(_local, "from-locked", "b.csv"))));
+        }
+        finally
+        {
+            File.SetUnixFileMode(locked, (UnixFileMode)Convert.ToInt32("755", 8));
+        }
     }
 
     [Theory]

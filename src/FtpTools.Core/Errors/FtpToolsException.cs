@@ -145,8 +145,10 @@ public enum TrustFailureReason
 
 /// <summary>
 /// A transfer completed but its source was not removed as asked (-RemoveSource): the server or the local disk
-/// refused (<see cref="Exception.InnerException"/>), the local file changed while it was sent, or the destination was
-/// found complete already and so never compared with the source. Nothing is lost: the file is in both places.
+/// refused (<see cref="Exception.InnerException"/>), the source changed since it was read, the transfer was resumed
+/// (what an earlier attempt left was never compared with the source), or the command was stopped first. Nothing is
+/// lost: the destination holds the file, and the source is where it was (unless a removal whose answer was lost with
+/// the connection went through).
 /// </summary>
 public class SourceNotRemovedException : FtpToolsException
 {

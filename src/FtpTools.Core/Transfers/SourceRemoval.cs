@@ -11,7 +11,9 @@ namespace FtpTools.Core.Transfers;
 /// <see cref="TransferOptions.RemoveSource"/>: a completed transfer's source is removed, the remote file of a
 /// download (once its copy is flushed to the local disk and under its final name), the local file of an upload (once
 /// the server confirmed it under its final name, and only when it did not change since the upload started). A source
-/// that cannot be removed stays, and the result says why; the transfer itself is still Completed.
+/// that cannot be removed stays, and the result says why; the transfer itself is still Completed. A resumed transfer
+/// never removes its source: what an earlier attempt left (a part file, or a complete destination) was never
+/// compared with it.
 /// </summary>
 internal static class SourceRemoval
 {
@@ -48,11 +50,13 @@ internal static class SourceRemoval
             return result;
         }
 
-        if (result.Resumed && result.BytesTransferred == 0 && result.Length is long length && length > 0 && result.StartOffset == length)
+        if (result.Resumed)
         {
+            var why = result.BytesTransferred == 0
+                ? $"its destination '{result.Destination}' was complete already (-Resume), so the source was neither transferred nor compared with it"
+                : $"this transfer continued, from byte {result.StartOffset}, a part file an earlier attempt left (-Resume), and those first bytes were never compared with the source";
             return result.WithSourceRemoval(new SourceNotRemovedException(
-                $"The source '{result.Source}' was not removed: its destination '{result.Destination}' was complete already (-Resume), "
-                + "so the source was neither transferred nor compared with it. Remove the source once you have checked the destination.",
+                $"The source '{result.Source}' was not removed: {why}. Remove it once you have checked the destination (Get-FtpFileHash and Get-FileHash compare the two).",
                 result.Source));
         }
 
@@ -60,7 +64,22 @@ internal static class SourceRemoval
         {
             if (result.Direction == TransferDirection.Download)
             {
+                // The remote file may have changed since it was read (a producer still writing, or writing it again):
+                // only the file that was downloaded is removed.
                 using var timeout = new CancellationTokenSource(options.CleanupTimeout);
+                var now = await session.GetItemAsync(result.Source, timeout.Token).ConfigureAwait(false);
+                var changed = now switch
+                {
+                    null => "it is no longer on the server",
+                    { Kind: not RemoteItemKind.File } => $"it is not a plain file on the server ({now.Kind})",
+                    { Length: long length } when length == result.BytesTransferred => null,
+                    _ => $"it changed on the server since it was downloaded ({result.BytesTransferred} bytes were downloaded; it now has {now.Length?.ToString(CultureInfo.InvariantCulture) ?? "an unknown number of"} bytes)",
+                };
+                if (changed is not null)
+                {
+                    return result.WithSourceRemoval(new SourceNotRemovedException($"The source '{result.Source}' was not removed: {changed}.", result.Source));
+                }
+
                 await session.RemoveFileAsync(result.Source, timeout.Token).ConfigureAwait(false);
             }
             else

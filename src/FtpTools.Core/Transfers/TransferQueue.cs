@@ -86,7 +86,8 @@ public sealed class TransferQueue
             () => TransferEngine.StartDownloadAsync(Session, source, remoteItem, localPath, _options, progress, flushBehind: true, cancellationToken),
             null,
             state,
-            earlierFinished);
+            earlierFinished,
+            cancellationToken);
     }
 
     /// <summary>As the other overload, for a path (relative paths resolve against the session's current directory) that the server is asked about first.</summary>
@@ -107,7 +108,8 @@ public sealed class TransferQueue
             () => TransferEngine.StartDownloadAsync(Session, source, null, localPath, _options, progress, flushBehind: true, cancellationToken),
             null,
             state,
-            earlierFinished);
+            earlierFinished,
+            cancellationToken);
     }
 
     /// <summary>
@@ -133,7 +135,8 @@ public sealed class TransferQueue
             () => TransferEngine.StartUploadAsync(Session, localPath, remotePath, _options, progress, commitBehind: true, cancellationToken),
             stamp,
             state,
-            earlierFinished);
+            earlierFinished,
+            cancellationToken);
     }
 
     /// <summary>
@@ -141,8 +144,8 @@ public sealed class TransferQueue
     /// returning it as well; null when no result was pending. Not cancellable: it waits for one flush to disk or one
     /// rename (bounded by the session's request timeout) at most, and with <see cref="TransferOptions.RemoveSource"/>
     /// one removal (bounded by <see cref="TransferOptions.CleanupTimeout"/>). A caller that is being stopped passes
-    /// <paramref name="stopping"/>: the last file still goes in place, but a download's remote source is left (no
-    /// new request goes to a session whose last transfer was just cancelled; the file is then in both places).
+    /// <paramref name="stopping"/>: the last file still goes in place, but its source is left (a stopped command
+    /// moves nothing more, and no new request goes to a session whose last transfer was just cancelled).
     /// </summary>
     public async Task<TransferResult?> CompleteAsync(Action<TransferResult, object?>? finished, bool stopping = false)
     {
@@ -152,7 +155,7 @@ public sealed class TransferQueue
         }
 
         _pending = null;
-        var reporting = ReportAsync(pending, finished, stopping && pending.Direction == TransferDirection.Download ? null : Task.CompletedTask);
+        var reporting = ReportAsync(pending, finished, Task.FromResult(!stopping));
         await AnswersReadAsync(reporting).ConfigureAwait(false);
         return await reporting.ConfigureAwait(false);
     }
@@ -163,21 +166,23 @@ public sealed class TransferQueue
         Func<Task<TransferEngine.TransferStart>> start,
         SourceRemoval.LocalStamp? stamp,
         object? state,
-        Action<TransferResult, object?>? earlierFinished)
+        Action<TransferResult, object?>? earlierFinished,
+        CancellationToken cancellationToken)
     {
         Task? reporting = null;
         // Set once this call's transfer has left the session (or before it starts): when the earlier file's remote
-        // source may be removed.
+        // source may be removed (true), or not, as this call was cancelled (false).
         var sessionFree = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (_pending is { } before)
         {
             _pending = null;
-            reporting = ReportAsync(before, earlierFinished, sessionFree.Task);
+            // An upload's source is local: it goes as soon as its file is in place.
+            reporting = ReportAsync(before, earlierFinished, before.Direction == TransferDirection.Upload ? Task.FromResult(true) : sessionFree.Task);
             if (before.Direction != direction || string.Equals(before.Destination, destination, StringComparison.OrdinalIgnoreCase))
             {
                 // Its part file is this one's (or this transfer may read what it is putting in place): the earlier
                 // file must be in place before this one starts.
-                sessionFree.TrySetResult(true);
+                sessionFree.TrySetResult(!cancellationToken.IsCancellationRequested);
                 await AnswersReadAsync(reporting).ConfigureAwait(false);
                 await reporting.ConfigureAwait(false);
             }
@@ -190,7 +195,7 @@ public sealed class TransferQueue
         }
         finally
         {
-            sessionFree.TrySetResult(true);
+            sessionFree.TrySetResult(!cancellationToken.IsCancellationRequested);
             if (reporting is not null)
             {
                 // A transfer that reached its commit asked the server something, and so read the earlier file's
@@ -222,23 +227,19 @@ public sealed class TransferQueue
 
     /// <summary>
     /// The earlier file's commit, then (<see cref="TransferOptions.RemoveSource"/>) the removal of its source: an
-    /// upload's local file at once, a download's remote file once <paramref name="sessionFree"/> says the session is
-    /// free (null: left), then its result to <paramref name="finished"/>.
+    /// upload's local file at once, a download's remote file once the session is free; either only when
+    /// <paramref name="mayRemove"/> says so (false: the command is being stopped). Then its result to
+    /// <paramref name="finished"/>.
     /// </summary>
-    private async Task<TransferResult> ReportAsync(Pending pending, Action<TransferResult, object?>? finished, Task? sessionFree)
+    private async Task<TransferResult> ReportAsync(Pending pending, Action<TransferResult, object?>? finished, Task<bool> mayRemove)
     {
         var result = await pending.Committing.ConfigureAwait(false);
         if (SourceRemoval.Applies(result, _options))
         {
-            if (pending.Direction == TransferDirection.Upload)
-            {
-                result = await SourceRemoval.RemoveAsync(Session, result, _options, pending.Stamp).ConfigureAwait(false);
-            }
-            else if (sessionFree is not null)
-            {
-                await sessionFree.ConfigureAwait(false);
-                result = await SourceRemoval.RemoveAsync(Session, result, _options, null).ConfigureAwait(false);
-            }
+            result = await mayRemove.ConfigureAwait(false)
+                ? await SourceRemoval.RemoveAsync(Session, result, _options, pending.Stamp).ConfigureAwait(false)
+                : result.WithSourceRemoval(new Errors.SourceNotRemovedException(
+                    $"The source '{result.Source}' was not removed: the command was stopped before its removal.", result.Source));
         }
 
         finished?.Invoke(result, pending.State);

@@ -16,7 +16,7 @@ public abstract partial class TransferBehaviours
     [Fact]
     public async Task RemoveSource_downloads_take_each_remote_file_away_once_its_copy_is_in_place_and_keep_the_rest()
     {
-        var names = new[] { "m0.bin", "m1.bin", "vanishes.bin", "m2.bin", "exists.bin", "m3.bin" };
+        var names = new[] { "m0.bin", "m1.bin", "vanishes.bin", "m2.bin", "exists.bin", "grows.bin", "m3.bin" };
         var data = names.ToDictionary(n => n, n => Bytes(n == "m1.bin" ? 1_500_000 : 2000 + n.Length, 900 + Array.IndexOf(names, n)));
         foreach (var name in names)
         {
@@ -39,16 +39,26 @@ public abstract partial class TransferBehaviours
         var queue = new TransferQueue(Session, options);
         foreach (var name in names)
         {
-            // The server loses "vanishes.bin" once all of it has been read: the download completes, its removal fails.
-            var progress = name == "vanishes.bin"
-                ? new InlineProgress(p =>
+            // The server loses "vanishes.bin" once all of it has been read: the download completes, there is nothing to
+            // remove. "grows.bin" gets more bytes on the server while the next file downloads, before its removal.
+            var progress = name switch
+            {
+                "vanishes.bin" => new InlineProgress(p =>
                 {
                     if (p.IsFinal)
                     {
                         File.Delete(Path.Combine(ServerDir, name));
                     }
-                })
-                : null;
+                }),
+                "m3.bin" => new InlineProgress(p =>
+                {
+                    if (p.IsFinal)
+                    {
+                        File.AppendAllText(Path.Combine(ServerDir, "grows.bin"), "more");
+                    }
+                }),
+                _ => null,
+            };
             if (await queue.DownloadAsync(listing.Single(i => i.Name == name), Path.Combine(LocalDir, name), progress, null, Add, Timeout()) is { } now)
             {
                 Add(now, null);
@@ -72,8 +82,8 @@ public abstract partial class TransferBehaviours
         Assert.False(vanished.SourceRemoved);
         var notRemoved = Assert.IsType<SourceNotRemovedException>(vanished.SourceRemovalException);
         Assert.Equal(RemoteDir + "/vanishes.bin", notRemoved.Path);
-        Assert.StartsWith($"The source '{RemoteDir}/vanishes.bin' was transferred but not removed: ", notRemoved.Message, StringComparison.Ordinal);
-        Assert.IsType<CommandRefusedException>(notRemoved.InnerException);
+        Assert.Equal($"The source '{RemoteDir}/vanishes.bin' was not removed: it is no longer on the server.", notRemoved.Message);
+        Assert.Null(notRemoved.InnerException);
         Assert.Equal(Sha(data["vanishes.bin"]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "vanishes.bin"))));
 
         // A failed download keeps its source, and says nothing about removing it.
@@ -83,8 +93,18 @@ public abstract partial class TransferBehaviours
         Assert.Null(refused.SourceRemovalException);
         Assert.Equal(Sha(before), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "exists.bin"))));
 
-        // The server's view: only the file that failed is left.
-        Assert.Equal(new[] { "exists.bin" }, Names(ServerDir));
+        // Only the bytes that were downloaded are removed.
+        var grown = results.Single(r => r.Source.EndsWith("/grows.bin", StringComparison.Ordinal));
+        Assert.Equal(TransferStatus.Completed, grown.Status);
+        Assert.False(grown.SourceRemoved);
+        var length = data["grows.bin"].Length;
+        Assert.Equal(
+            $"The source '{RemoteDir}/grows.bin' was not removed: it changed on the server since it was downloaded ({length} bytes were downloaded; it now has {length + 4} bytes).",
+            Assert.IsType<SourceNotRemovedException>(grown.SourceRemovalException).Message);
+        Assert.Equal(Sha(data["grows.bin"]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "grows.bin"))));
+
+        // The server's view: only the file that failed and the one that changed are left.
+        Assert.Equal(new[] { "exists.bin", "grows.bin" }, Names(ServerDir));
 
         // One file through the engine alone; then -Resume finding a complete local copy keeps the remote file, as
         // nothing compared the two.
@@ -99,8 +119,56 @@ public abstract partial class TransferBehaviours
         Assert.True(resumed.Resumed);
         Assert.False(resumed.SourceRemoved);
         Assert.Contains("was complete already (-Resume)", Assert.IsType<SourceNotRemovedException>(resumed.SourceRemovalException).Message, StringComparison.Ordinal);
-        Assert.Equal(new[] { "complete.bin", "exists.bin" }, Names(ServerDir));
+        Assert.Equal(new[] { "complete.bin", "exists.bin", "grows.bin" }, Names(ServerDir));
         Assert.Equal(Sha(data["m0.bin"]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "single.bin"))));
+
+        // A part file that -Resume continues: its first bytes came from an earlier attempt, never compared.
+        ServerFile("part.bin", data["m1.bin"]);
+        File.WriteAllBytes(PartFile.LocalPathFor(Path.Combine(LocalDir, "part.bin")), data["m1.bin"].AsSpan(0, 1000).ToArray());
+        var continued = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/part.bin", Path.Combine(LocalDir, "part.bin"), new TransferOptions { RemoveSource = true, Resume = true }, null, Timeout());
+        Assert.Equal(TransferStatus.Completed, continued.Status);
+        Assert.Equal(1000, continued.StartOffset);
+        Assert.False(continued.SourceRemoved);
+        Assert.Contains(
+            "was not removed: this transfer continued, from byte 1000, a part file an earlier attempt left (-Resume), and those first bytes were never compared with the source.",
+            Assert.IsType<SourceNotRemovedException>(continued.SourceRemovalException).Message,
+            StringComparison.Ordinal);
+        Assert.Equal(Sha(data["m1.bin"]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "part.bin"))));
+        Assert.Equal(new[] { "complete.bin", "exists.bin", "grows.bin", "part.bin" }, Names(ServerDir));
+    }
+
+    [Fact]
+    public async Task RemoveSource_leaves_the_remote_file_of_a_download_whose_next_transfer_was_cancelled()
+    {
+        var first = Bytes(5000, 61);
+        var second = Bytes(1_500_000, 62);
+        ServerFile("c1.bin", first);
+        ServerFile("c2.bin", second);
+        var results = new List<TransferResult>();
+        void Add(TransferResult result, object? state)
+        {
+            lock (results)
+            {
+                results.Add(result);
+            }
+        }
+
+        var queue = new TransferQueue(Session, new TransferOptions { RemoveSource = true, ProgressInterval = TimeSpan.Zero });
+        Assert.Null(await queue.DownloadAsync(RemoteDir + "/c1.bin", Path.Combine(LocalDir, "c1.bin"), null, null, Add, Timeout()));
+        using var stop = new System.Threading.CancellationTokenSource();
+        var cancelled = await queue.DownloadAsync(RemoteDir + "/c2.bin", Path.Combine(LocalDir, "c2.bin"), new InlineProgress(_ => stop.Cancel()), null, Add, stop.Token);
+        await queue.CompleteAsync(Add);
+
+        Assert.Equal(TransferStatus.Cancelled, Assert.IsType<TransferResult>(cancelled).Status);
+        var earlier = Assert.Single(results);
+        Assert.Equal(TransferStatus.Completed, earlier.Status);
+        Assert.False(earlier.SourceRemoved);
+        Assert.Equal(
+            $"The source '{RemoteDir}/c1.bin' was not removed: the command was stopped before its removal.",
+            Assert.IsType<SourceNotRemovedException>(earlier.SourceRemovalException).Message);
+        Assert.Equal(Sha(first), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "c1.bin"))));
+        Assert.False(File.Exists(Path.Combine(LocalDir, "c2.bin")));
+        Assert.Equal(new[] { "c1.bin", "c2.bin" }, Names(ServerDir));
     }
 
     [Fact]
@@ -192,6 +260,17 @@ public abstract partial class TransferBehaviours
         Assert.False(resumed.SourceRemoved);
         Assert.Contains("was complete already (-Resume)", Assert.IsType<SourceNotRemovedException>(resumed.SourceRemovalException).Message, StringComparison.Ordinal);
         Assert.True(File.Exists(again));
+
+        // A command being stopped puts its last file in place but moves nothing more.
+        var last = LocalFile("last.bin", data["u2.bin"]);
+        var stopping = new TransferQueue(Session, new TransferOptions { RemoveSource = true });
+        Assert.Null(await stopping.UploadAsync(last, RemoteDir + "/last.bin", null, null, null, Timeout()));
+        Assert.True(stopping.HasPending);
+        var kept = await stopping.CompleteAsync(null, stopping: true);
+        Assert.Equal(TransferStatus.Completed, kept!.Status);
+        Assert.False(kept.SourceRemoved);
+        Assert.True(File.Exists(last));
+        Assert.Equal(Sha(data["u2.bin"]), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "last.bin"))));
     }
 }
 

@@ -137,6 +137,50 @@ Describe 'Connect-FtpSession' {
         }
     }
 
+    Context 'Client certificates' {
+        BeforeAll {
+            $clientUri = Get-TestSetting FTPTOOLS_TEST_CLIENTCERT_URI
+            $pfx = Get-TestSetting FTPTOOLS_TEST_CLIENT_PFX
+            $pfxPassword = ConvertTo-SecureString (Get-TestSetting FTPTOOLS_TEST_CLIENT_PFX_PASSWORD) -AsPlainText -Force
+        }
+
+        AfterEach {
+            Get-FtpSession | Disconnect-FtpSession -Confirm:$false
+        }
+
+        It 'logs in to a server that requires one with -ClientCertificatePath, and moves files over its data connections' {
+            $session = Connect-FtpSession -Uri $clientUri -Credential (New-TestCredential) -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -ClientCertificatePath $pfx -ClientCertificatePassword $pfxPassword -ErrorAction Stop
+            $work = New-RemoteWorkDirectory -Session $session -Protocol Ftpes
+            $file = Join-Path $TestDrive 'with-cert.bin'
+            New-RandomFile -Path $file -Length 250000
+
+            (Send-FtpFile -Path $file -Destination $work.Remote -Session $session).Status.ToString() | Should -Be 'Completed'
+            $back = Join-Path $TestDrive 'with-cert-back.bin'
+            (Receive-FtpFile -Path "$($work.Remote)/with-cert.bin" -Destination $back -Session $session).Status.ToString() | Should -Be 'Completed'
+            Get-Sha256 $back | Should -Be (Get-Sha256 $file)
+            Get-Sha256 (Join-Path $work.Local 'with-cert.bin') | Should -Be (Get-Sha256 $file)
+        }
+
+        It 'takes the certificate as an object with -ClientCertificate' {
+            $certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($pfx, $pfxPassword)
+            $session = Connect-FtpSession -Uri $clientUri -Credential (New-TestCredential) -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -ClientCertificate $certificate -ErrorAction Stop
+
+            { Get-FtpItem -Session $session -ErrorAction Stop } | Should -Not -Throw
+        }
+
+        It 'fails without one, saying that the server may require one, and keeps no session' {
+            { Connect-FtpSession -Uri $clientUri -Credential (New-TestCredential) -CaCertificatePath (Get-TestSetting FTPTOOLS_TEST_CA) -ErrorAction Stop } |
+                Should -Throw -ErrorId 'FtpTools.ConnectionLost,FtpTools.Commands.ConnectFtpSessionCommand' -ExpectedMessage '*requires a client certificate*-ClientCertificatePath*'
+            Get-FtpSession | Should -BeNullOrEmpty
+        }
+
+        It 'refuses a wrong certificate password before connecting' {
+            $wrong = ConvertTo-SecureString 'not-the-password' -AsPlainText -Force
+            { Connect-FtpSession -Uri $clientUri -Credential (New-TestCredential) -ClientCertificatePath $pfx -ClientCertificatePassword $wrong } |
+                Should -Throw -ErrorId 'FtpTools.InvalidClientCertificate,FtpTools.Commands.ConnectFtpSessionCommand'
+        }
+    }
+
     Context 'Lost connections: <Protocol>' -ForEach $protocols {
         AfterEach {
             Get-FtpSession | Disconnect-FtpSession -Confirm:$false

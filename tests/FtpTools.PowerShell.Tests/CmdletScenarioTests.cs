@@ -614,6 +614,88 @@ public sealed class CmdletScenarioTests : IDisposable
     }
 
     [Theory]
+    [InlineData("-ClientCertificatePath $args[1] -ClientCertificatePassword $args[2]", "FTPTOOLS_TEST_CLIENT_PFX")]
+    [InlineData("-ClientCertificatePath $args[1]", "FTPTOOLS_TEST_CLIENT_PEM")]
+    [InlineData("-ClientCertificate $args[3]", "FTPTOOLS_TEST_CLIENT_PFX")]
+    public void A_server_that_requires_a_client_certificate_takes_one_from_a_file_or_an_object(string parameters, string file)
+    {
+        var path = _servers.Setting(file);
+        var password = _servers.Setting("FTPTOOLS_TEST_CLIENT_PFX_PASSWORD");
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(_servers.Setting("FTPTOOLS_TEST_CLIENT_PFX"), password);
+        var data = Bytes(400_000, 31);
+        var up = Path.Combine(_local, "cert-up.bin");
+        File.WriteAllBytes(up, data);
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect = $args[0]; $up, $down, $remote = $args[4..6]
+            $all = @(Connect-FtpSession @connect -ErrorAction Stop -Verbose PARAMETERS 4>&1)
+            $session = $all | Where-Object { $_ -is [FtpTools.FtpToolsSession] }
+            $null = New-FtpDirectory -Path $remote -ErrorAction Stop
+            (Send-FtpFile -Path $up -Destination "$remote/" -ErrorAction Stop).Status
+            (Receive-FtpFile -Path "$remote/cert-up.bin" -Destination $down -ErrorAction Stop).Status
+            $session.TlsProtocol
+            Disconnect-FtpSession
+            @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n"
+            """.Replace("PARAMETERS", parameters, StringComparison.Ordinal),
+            ClientCertificateConnect(), path, NewSecureString(password), certificate, up, Path.Combine(_local, "cert-down.bin"), remote);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(new[] { "Completed", "Completed", "TLS 1.3" }, result.Output.Take(3).Select(o => o.ToString()));
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(_local, "cert-down.bin"))));
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(_servers.Root("Ftpes"), remote, "cert-up.bin"))));
+        var verbose = result.Output[3].ToString();
+        Assert.Contains("Offering the client certificate CN=client (issued by CN=FtpTools Test Client CA", verbose, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, verbose, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "FtpTools.ConnectionLost", "when it gets none: pass one with -ClientCertificatePath or -ClientCertificate.")]
+    [InlineData("-ClientCertificatePath $args[1] -ClientCertificatePassword $args[3]", "FtpTools.InvalidClientCertificate", "Could not read the client certificate file ")]
+    [InlineData("-ClientCertificatePath $args[2]", "FtpTools.InvalidClientCertificate", "holds no private key")]
+    [InlineData("-ClientCertificatePassword $args[3]", "FtpTools.InvalidArgument", "-ClientCertificatePassword needs -ClientCertificatePath")]
+    [InlineData("-ClientCertificatePath $args[1] -ClientCertificate $args[4]", "FtpTools.InvalidArgument", "Give the client certificate once")]
+    [InlineData("-ClientCertificate $args[4] -Uri $args[5]", "FtpTools.InvalidArgument", "A client certificate applies to FTPES and FTPS only; FTP does not use TLS.")]
+    public void Client_certificate_mistakes_fail_the_connect_with_their_error_id(string parameters, string errorId, string message)
+    {
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+            _servers.Setting("FTPTOOLS_TEST_CLIENT_PFX"),
+            _servers.Setting("FTPTOOLS_TEST_CLIENT_PFX_PASSWORD"));
+        var certificateOnly = Path.Combine(_local, "client-only.crt");
+        File.WriteAllText(certificateOnly, certificate.ExportCertificatePem());
+        var connect = ClientCertificateConnect();
+        if (parameters.Contains("-Uri", StringComparison.Ordinal))
+        {
+            connect.Remove("Uri");
+            connect.Remove("CaCertificatePath");
+        }
+
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            "$connect = $args[0]; try { Connect-FtpSession @connect " + parameters + " -ConnectTimeout 10 } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }; @(Get-FtpSession).Count",
+            connect,
+            _servers.Setting("FTPTOOLS_TEST_CLIENT_PFX"),
+            certificateOnly,
+            NewSecureString("not-the-password-5521"),
+            certificate,
+            _servers.Setting("FTPTOOLS_TEST_FTP_URI"));
+
+        Assert.Equal(errorId + ",FtpTools.Commands.ConnectFtpSessionCommand", result.Output[0].ToString());
+        Assert.Contains(message, result.Output[1].ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password-5521", result.Output[1].ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, (int)result.Output[2].BaseObject);
+    }
+
+    /// <summary>Connect-FtpSession's parameters for the vsftpd that requires a client certificate, without one.</summary>
+    private System.Collections.Hashtable ClientCertificateConnect()
+    {
+        var connect = _servers.ConnectParameters("Ftpes");
+        connect["Uri"] = _servers.Setting("FTPTOOLS_TEST_CLIENTCERT_URI");
+        return connect;
+    }
+
+    [Theory]
     [InlineData("-Proxy $args[1] -ProxyCredential $args[2]", "wrong", "FtpTools.AuthenticationFailed")]
     [InlineData("-Proxy 'socks4://127.0.0.1:1080'", "", "FtpTools.InvalidProxyUri")]
     [InlineData("-Proxy 'socks5://user:secret@127.0.0.1:1080'", "", "FtpTools.InvalidProxyUri")]

@@ -218,7 +218,12 @@ public class CmdletContractTests
 
         Assert.Equal(typeof(System.Security.SecureString), connect.Single(p => p.Name == "KeyPassphrase").Type);
         Assert.Equal("PSCredential", connect.Single(p => p.Name == "Credential").Type.Name);
-        Assert.DoesNotContain(connect, p => Regex.IsMatch(p.Name, "password", RegexOptions.IgnoreCase));
+        Assert.Equal(typeof(System.Security.SecureString), connect.Single(p => p.Name == "ClientCertificatePassword").Type);
+
+        // As PSScriptAnalyzer's AvoidUsingPlainTextForPassword: a parameter named for a secret never takes plain text.
+        var named = connect.Where(p => Regex.IsMatch(p.Name, "password|passphrase|secret", RegexOptions.IgnoreCase)).ToList();
+        Assert.Equal(new[] { "ClientCertificatePassword", "KeyPassphrase" }, named.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.All(named, p => Assert.Equal(typeof(System.Security.SecureString), p.Type));
 
         // CredentialAttribute would turn a plain user name into an interactive prompt; nothing may prompt.
         var credential = typeof(Commands.ConnectFtpSessionCommand).GetProperty("Credential")!;

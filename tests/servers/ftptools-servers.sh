@@ -6,12 +6,14 @@
 #   ftptools-servers.sh run KIND DIR PORT [PORT2]
 #                                          write KIND's config, keys and certificates into DIR and exec the server in
 #                                          the foreground (the test fixture owns that process and kills only it)
-#   ftptools-servers.sh up DIR             start vsftpd, proftpd, pure-ftpd, sshd and the two proxies in the background
+#   ftptools-servers.sh up DIR             start vsftpd (also one that requires a client certificate), proftpd,
+#                                          pure-ftpd, sshd and the two proxies in the background
 #                                          for the Pester tests; writes DIR/env.sh and DIR/env.ps1 with FTPTOOLS_TEST_*
 #                                          variables (the proxies' output in DIR/danted.out and DIR/tinyproxy.out)
 #   ftptools-servers.sh down DIR           stop what `up DIR` started
 #
-# KIND: vsftpd | vsftpd-implicit | vsftpd-ipv6 (on ::1) | proftpd | pure-ftpd | sshd
+# KIND: vsftpd | vsftpd-implicit | vsftpd-ipv6 (on ::1) | vsftpd-clientcert (asks every TLS connection for a
+#       client certificate signed by DIR/clientca.crt: DIR/client.pfx, password client-pass) | proftpd | pure-ftpd | sshd
 #       | danted (SOCKS5 proxy; PORT2 "username" asks for the test account's password, else no authentication;
 #         a fifth argument allows connections to that port only)
 #       | tinyproxy (HTTP CONNECT proxy; PORT2 "basic" asks for the test account's password, else none)
@@ -166,6 +168,32 @@ EOF
   )
 }
 
+# Client certificates for FTPS servers that ask for one: a client CA of their own, a certificate it signed (as
+# PKCS#12 with the password "client-pass", as PEM with the key beside it, and as PEM with an encrypted key), and
+# one signed by the unknown CA, which the servers refuse.
+make_client_certificates() {
+  local d=$1
+  make_certificates "$d"
+  [ -f "$d/client.pfx" ] && return 0
+  (
+    cd "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=FtpTools Test Client CA" -keyout clientca.key \
+      -out clientca.crt -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n' > client.ext
+    for pair in client:clientca strangerclient:otherca; do
+      local name=${pair%%:*} ca=${pair##*:}
+      openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$name.key" -out "$name.csr" 2>/dev/null
+      openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -days 30 -extfile client.ext \
+        -out "$name.crt" 2>/dev/null
+      cat "$name.crt" "$name.key" > "$name.pem"
+      openssl pkcs12 -export -in "$name.crt" -inkey "$name.key" -passout pass:client-pass -out "$name.pfx" 2>/dev/null
+    done
+    openssl pkey -in client.key -aes256 -passout pass:client-pass -out client-encrypted.key 2>/dev/null
+    cat client.crt client-encrypted.key > client-encrypted.pem
+    chmod 644 ./client* ./strangerclient*
+  )
+}
+
 prepare_root() {
   local d=$1
   mkdir -p "$d/root"
@@ -173,9 +201,11 @@ prepare_root() {
   chmod 755 "$d" "$d/root"
 }
 
-run_vsftpd() { # dir port implicit cert [ipv6]
-  local d=$1 port=$2 implicit=$3 cert=${4:-server} ipv6=${5:-}
+run_vsftpd() { # dir port implicit cert [ipv6|clientcert]
+  local d=$1 port=$2 implicit=$3 cert=${4:-server} ipv6=${5:-} clientcert=
+  if [ "$ipv6" = clientcert ]; then ipv6= clientcert=yes; fi
   make_certificates "$d"
+  if [ -n "$clientcert" ]; then make_client_certificates "$d"; fi
   prepare_root "$d"
   mkdir -p "$d/empty"
   chmod 755 "$d/empty"
@@ -217,6 +247,10 @@ ssl_sslv3=NO
 rsa_cert_file=$d/$cert.crt
 rsa_private_key_file=$d/$cert.key
 EOF
+  if [ -n "$clientcert" ]; then
+    # Every TLS connection, control and data, must present a certificate the client CA signed.
+    printf 'require_cert=YES\nvalidate_cert=YES\nca_certs_file=%s\n' "$d/clientca.crt" >>"$conf"
+  fi
   exec /usr/sbin/vsftpd "$conf"
 }
 
@@ -394,6 +428,7 @@ cmd_run() {
     vsftpd) run_vsftpd "$d" "$port" NO "${4:-server}" ;;
     vsftpd-implicit) run_vsftpd "$d" "$port" YES "${4:-server}" ;;
     vsftpd-ipv6) run_vsftpd "$d" "$port" NO server ipv6 ;;
+    vsftpd-clientcert) run_vsftpd "$d" "$port" NO server clientcert ;;
     proftpd) run_proftpd "$d" "$port" ;;
     pure-ftpd) run_pureftpd "$d" "$port" ;;
     sshd) run_sshd "$d" "$port" "${4:-}" ;;
@@ -423,25 +458,30 @@ cmd_up() {
   cmd_install
   mkdir -p "$d"
   d=$(cd "$d" && pwd)
-  local ftp ftpi pro pure ssh socks http
-  ftp=$(free_port); ftpi=$(free_port); pro=$(free_port); pure=$(free_port); ssh=$(free_port); socks=$(free_port); http=$(free_port)
+  local ftp ftpi ftpc pro pure ssh socks http
+  ftp=$(free_port); ftpi=$(free_port); ftpc=$(free_port); pro=$(free_port); pure=$(free_port); ssh=$(free_port); socks=$(free_port); http=$(free_port)
   mkdir -p "$d/vsftpd" "$d/proftpd" "$d/pure-ftpd" "$d/sshd" "$d/proxy"
   "$0" run vsftpd "$d/vsftpd" "$ftp" >"$d/vsftpd.out" 2>&1 & echo $! >"$d/pids"
   wait_port "$ftp"
   "$0" run vsftpd-implicit "$d/vsftpd" "$ftpi" >"$d/vsftpd-implicit.out" 2>&1 & echo $! >>"$d/pids"
+  "$0" run vsftpd-clientcert "$d/vsftpd" "$ftpc" >"$d/vsftpd-clientcert.out" 2>&1 & echo $! >>"$d/pids"
   "$0" run proftpd "$d/proftpd" "$pro" >"$d/proftpd.out" 2>&1 & echo $! >>"$d/pids"
   "$0" run pure-ftpd "$d/pure-ftpd" "$pure" >"$d/pure-ftpd.out" 2>&1 & echo $! >>"$d/pids"
   "$0" run sshd "$d/sshd" "$ssh" >"$d/sshd.out" 2>&1 & echo $! >>"$d/pids"
   # Both proxies ask for the test account's login; their output records each connection they open.
   "$0" run danted "$d/proxy" "$socks" username >"$d/danted.out" 2>&1 & echo $! >>"$d/pids"
   "$0" run tinyproxy "$d/proxy" "$http" basic >"$d/tinyproxy.out" 2>&1 & echo $! >>"$d/pids"
-  for p in "$ftpi" "$pro" "$pure" "$ssh" "$socks" "$http"; do wait_port "$p"; done
+  for p in "$ftpi" "$ftpc" "$pro" "$pure" "$ssh" "$socks" "$http"; do wait_port "$p"; done
   local fp
   fp=$(ssh-keygen -lf "$d/sshd/ssh_host_ed25519_key.pub" | awk '{print $2}')
   cat >"$d/env.sh" <<EOF
 export FTPTOOLS_TEST_FTP_URI='ftp://127.0.0.1:$ftp'
 export FTPTOOLS_TEST_FTPES_URI='ftpes://localhost:$ftp'
 export FTPTOOLS_TEST_FTPS_URI='ftps://localhost:$ftpi'
+export FTPTOOLS_TEST_CLIENTCERT_URI='ftpes://localhost:$ftpc'
+export FTPTOOLS_TEST_CLIENT_PFX='$d/vsftpd/client.pfx'
+export FTPTOOLS_TEST_CLIENT_PEM='$d/vsftpd/client.pem'
+export FTPTOOLS_TEST_CLIENT_PFX_PASSWORD='client-pass'
 export FTPTOOLS_TEST_PROFTPD_URI='ftpes://localhost:$pro'
 export FTPTOOLS_TEST_PROFTPD_CA='$d/proftpd/ca.crt'
 export FTPTOOLS_TEST_PUREFTPD_URI='ftpes://localhost:$pure'

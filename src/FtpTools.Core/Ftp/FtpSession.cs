@@ -617,7 +617,16 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         // far-away link). Other servers are asked one question at a time, as some lose commands sent before the
         // previous answer.
         _pipelined = FtpServerQuirks.ReadsPipelinedCommands(greeting.Message);
-        var userName = await LoginAsync(cancellationToken).ConfigureAwait(false);
+        string userName;
+        try
+        {
+            userName = await LoginAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionLostException lost) when (_tls is not null && lost is not ProtocolViolationException && !cancellationToken.IsCancellationRequested)
+        {
+            // The first commands after the handshake: with TLS 1.3 a server checks a client certificate only now.
+            throw new ConnectionLostException(lost.Message + " " + _tls.ClientCertificateHint, lost.InnerException);
+        }
 
         var questions = new List<string>(7);
         if (_tls is not null)

@@ -58,6 +58,16 @@ internal sealed class FtpTlsContext
         }
     }
 
+    /// <summary>
+    /// For a connection that ended during the TLS handshake or right after it: what a server that requires a client
+    /// certificate does when it gets none, or refuses the one offered. .NET does not tell the server's alert
+    /// ("certificate required", "unknown CA") apart from other failures, and with TLS 1.3 the server checks the
+    /// certificate after the client's side of the handshake is done, so the first command meets a reset instead.
+    /// </summary>
+    public string ClientCertificateHint => _options.ClientCertificate is { } offered
+        ? $"A server that requires a client certificate ends the connection like this when it does not accept the one offered ({offered.Subject}, issued by {offered.Issuer}): check that the server trusts that issuer."
+        : "A server that requires a client certificate ends the connection like this when it gets none: pass one with -ClientCertificatePath or -ClientCertificate.";
+
     /// <summary>The name given to SslStream: the host name, or for an IP address the session-cache name.</summary>
     public string TargetHost { get; }
 
@@ -159,7 +169,7 @@ internal sealed class FtpTlsContext
                 throw new ConnectionLostException($"The TLS handshake did not finish within {timeout.TotalSeconds:0.#} s.", ex);
             }
 
-            throw new ConnectionLostException($"The TLS handshake with the server failed ({TlsOptions.Describe(Protocols)} offered): {ex.Message}", ex);
+            throw new ConnectionLostException($"The TLS handshake with the server failed ({TlsOptions.Describe(Protocols)} offered): {ex.Message} {ClientCertificateHint}", ex);
         }
         finally
         {

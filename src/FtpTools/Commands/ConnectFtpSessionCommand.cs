@@ -4,7 +4,9 @@ using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using FtpTools.Core;
+using FtpTools.Core.Ftp;
 using FtpTools.Core.Logging;
 using FtpTools.Infrastructure;
 
@@ -81,6 +83,24 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? CaCertificatePath { get; set; }
 
+    /// <summary>
+    /// FTPES/FTPS: a client certificate with its private key, for servers that ask for one (from the certificate store,
+    /// Get-PfxCertificate, or [X509Certificate2]).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>FTPES/FTPS: a PKCS#12 (.pfx, .p12) file, or a PEM file with the certificate and its private key.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ClientCertificatePath { get; set; }
+
+    /// <summary>The password of -ClientCertificatePath's file (or of the private key in it).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? ClientCertificatePassword { get; set; }
+
     /// <summary>The TLS versions to offer (FTPES and FTPS); absent: TLS 1.2 and TLS 1.3.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -152,6 +172,11 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
             RunCore(log, target, async (_, cancellationToken) =>
             {
                 log.Write(LogDirection.Info, $"Connecting to {options.Protocol.ToString().ToLowerInvariant()}://{options.Host}:{options.EffectivePort}{(options.Proxy is null ? "" : " through the proxy " + options.Proxy)}");
+                if (options.Tls.ClientCertificate is { } offered)
+                {
+                    log.Write(LogDirection.Info, $"Offering the client certificate {offered.Subject} (issued by {offered.Issuer}, SHA-1 thumbprint {offered.Thumbprint}) when the server asks for one");
+                }
+
                 remote = await RemoteSessionFactory.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
             });
 
@@ -246,6 +271,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                 host);
         }
 
+        var clientCertificate = BuildClientCertificate(protocol, host);
         var proxy = BuildProxy(protocol, host);
         var keyFiles = (KeyFilePath ?? Array.Empty<string>()).Select(ResolveLocalPath).ToArray();
         var caFile = CaCertificatePath is null ? null : ResolveLocalPath(CaCertificatePath);
@@ -270,6 +296,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                     ExtraCaFile = caFile,
                     SkipCertificateCheck = SkipCertificateCheck.IsPresent,
                     Protocols = TlsVersion is null ? new TlsOptions().Protocols : TlsOptions.ProtocolsFor(TlsVersion),
+                    ClientCertificate = clientCertificate,
                 },
                 Ssh = new SshOptions
                 {
@@ -286,6 +313,59 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         {
             // Opened last, closed again when the options cannot be made after all.
             log.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>-ClientCertificate, or the certificate read from -ClientCertificatePath; null without either.</summary>
+    private X509Certificate2? BuildClientCertificate(RemoteProtocol protocol, string host)
+    {
+        if (ClientCertificate is null && ClientCertificatePath is null)
+        {
+            if (ClientCertificatePassword is not null)
+            {
+                Fail("InvalidArgument", ErrorCategory.InvalidArgument, "-ClientCertificatePassword needs -ClientCertificatePath: name the file it opens.", host);
+            }
+
+            return null;
+        }
+
+        if (protocol is RemoteProtocol.Ftp or RemoteProtocol.Sftp)
+        {
+            Fail(
+                "InvalidArgument",
+                ErrorCategory.InvalidArgument,
+                $"A client certificate applies to FTPES and FTPS only; {protocol.ToString().ToUpperInvariant()} does not use TLS. Use an ftpes:// or ftps:// URI, or -Protocol Ftpes or Ftps.",
+                host);
+        }
+
+        if (ClientCertificate is not null && ClientCertificatePath is not null)
+        {
+            Fail("InvalidArgument", ErrorCategory.InvalidArgument, "Give the client certificate once: -ClientCertificate or -ClientCertificatePath, not both.", host);
+        }
+
+        if (ClientCertificate is not null)
+        {
+            if (!ClientCertificate.HasPrivateKey)
+            {
+                Fail(
+                    "InvalidClientCertificate",
+                    ErrorCategory.InvalidData,
+                    $"The client certificate {ClientCertificate.Subject} ({ClientCertificate.Thumbprint}) comes without its private key, and a server can only accept a certificate with its key. Take it from a store that holds the key, or from a .pfx file with -ClientCertificatePath.",
+                    host);
+            }
+
+            return ClientCertificate;
+        }
+
+        var path = ResolveLocalPath(ClientCertificatePath!);
+        try
+        {
+            return ClientCertificateFile.Load(path, ClientCertificatePassword is null ? null : new NetworkCredential("", ClientCertificatePassword));
+        }
+        catch (ArgumentException ex)
+        {
+            Fail("InvalidClientCertificate", ErrorCategory.InvalidData, ex.Message, path);
             throw;
         }
     }

@@ -100,6 +100,9 @@ public abstract class FtpServerFixture : ServerFixture
 
     /// <summary>Certificate files the script generated: server, expired, wrongname (CN/SAN wrong.example), unknownca (other CA).</summary>
     public string CertificatePath(string name) => Path.Combine(WorkDirectory, name + ".crt");
+
+    /// <summary>A file the script generated, by its name (client certificates: see <see cref="VsftpdFixture.StartRequiringClientCertificateAsync"/>).</summary>
+    public string CertificateFile(string fileName) => Path.Combine(WorkDirectory, fileName);
 }
 
 /// <summary>vsftpd: plain FTP and explicit TLS (require_ssl_reuse=YES) on <see cref="ServerFixture.Port"/>, implicit TLS on <see cref="ImplicitTlsPort"/>.</summary>
@@ -119,6 +122,18 @@ public sealed class VsftpdFixture : FtpServerFixture
     public async Task<int> StartWithCertificateAsync(string certificate)
     {
         var process = await StartAsync("vsftpd", "220", certificate).ConfigureAwait(false);
+        return process.Port;
+    }
+
+    /// <summary>
+    /// Another explicit-TLS vsftpd on the same root that asks every TLS connection (control and data) for a client
+    /// certificate signed by the test client CA (<see cref="FtpServerFixture.CertificateFile"/>: "client.pfx",
+    /// password "client-pass", "client.pem", "client-encrypted.pem"; "strangerclient.pfx" is signed by another CA).
+    /// Returns its port; it stops with the fixture.
+    /// </summary>
+    public async Task<int> StartRequiringClientCertificateAsync()
+    {
+        var process = await StartAsync("vsftpd-clientcert", "220").ConfigureAwait(false);
         return process.Port;
     }
 

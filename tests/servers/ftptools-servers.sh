@@ -12,8 +12,8 @@
 #                                          variables (the proxies' output in DIR/danted.out and DIR/tinyproxy.out)
 #   ftptools-servers.sh down DIR           stop what `up DIR` started
 #
-# KIND: vsftpd | vsftpd-implicit | vsftpd-ipv6 (on ::1) | vsftpd-clientcert (asks every TLS connection for a
-#       client certificate signed by DIR/clientca.crt: DIR/client.pfx, password client-pass) | proftpd | pure-ftpd | sshd
+# KIND: vsftpd | vsftpd-implicit | vsftpd-ipv6 (on ::1) | vsftpd-clientcert, vsftpd-implicit-clientcert (ask every
+#       TLS connection for a client certificate signed by DIR/clientca.crt: DIR/client.pfx, password client-pass) | proftpd | pure-ftpd | sshd
 #       | danted (SOCKS5 proxy; PORT2 "username" asks for the test account's password, else no authentication;
 #         a fifth argument allows connections to that port only)
 #       | tinyproxy (HTTP CONNECT proxy; PORT2 "basic" asks for the test account's password, else none)
@@ -429,6 +429,7 @@ cmd_run() {
     vsftpd-implicit) run_vsftpd "$d" "$port" YES "${4:-server}" ;;
     vsftpd-ipv6) run_vsftpd "$d" "$port" NO server ipv6 ;;
     vsftpd-clientcert) run_vsftpd "$d" "$port" NO server clientcert ;;
+    vsftpd-implicit-clientcert) run_vsftpd "$d" "$port" YES server clientcert ;;
     proftpd) run_proftpd "$d" "$port" ;;
     pure-ftpd) run_pureftpd "$d" "$port" ;;
     sshd) run_sshd "$d" "$port" "${4:-}" ;;

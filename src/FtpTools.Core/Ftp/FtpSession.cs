@@ -569,6 +569,14 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         throw _control.Lost(new ProtocolViolationException($"The server sent more than {MaxPreliminaryReplies} preliminary replies without a final one."));
     }
 
+    /// <summary>A connection lost (not a protocol violation, not a cancellation) at the first exchange after a TLS handshake.</summary>
+    private static bool AfterHandshake(ConnectionLostException lost, CancellationToken cancellationToken) =>
+        lost is not ProtocolViolationException && !cancellationToken.IsCancellationRequested;
+
+    /// <summary><paramref name="lost"/>, saying what a client certificate may have to do with it (<see cref="FtpTlsContext.ClientCertificateHint"/>).</summary>
+    private ConnectionLostException WithClientCertificateHint(ConnectionLostException lost) =>
+        new(lost.Message + " " + _tls!.ClientCertificateHint, lost.InnerException);
+
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.Protocol == RemoteProtocol.Ftps)
@@ -577,7 +585,17 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             await _control.StartTlsAsync(_tls!, cancellationToken).ConfigureAwait(false);
         }
 
-        var greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        FtpReply greeting;
+        try
+        {
+            greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionLostException lost) when (_options.Protocol == RemoteProtocol.Ftps && AfterHandshake(lost, cancellationToken))
+        {
+            // Implicit FTPS with TLS 1.3: a server checks a client certificate once the handshake is over.
+            throw WithClientCertificateHint(lost);
+        }
+
         while (greeting.Code == FtpReplyCode.ServiceReadyInMinutes)
         {
             greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
@@ -622,10 +640,10 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         {
             userName = await LoginAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (ConnectionLostException lost) when (_tls is not null && lost is not ProtocolViolationException && !cancellationToken.IsCancellationRequested)
+        catch (ConnectionLostException lost) when (_tls is not null && AfterHandshake(lost, cancellationToken))
         {
             // The first commands after the handshake: with TLS 1.3 a server checks a client certificate only now.
-            throw new ConnectionLostException(lost.Message + " " + _tls.ClientCertificateHint, lost.InnerException);
+            throw WithClientCertificateHint(lost);
         }
 
         var questions = new List<string>(7);

@@ -31,20 +31,21 @@ public sealed class FtpClientCertificateTests : FtpSessionTestBase
     protected override RemoteProtocol Protocol => RemoteProtocol.Ftpes;
 
     [Theory]
-    [InlineData("client.pfx", Password, "Tls13")]
-    [InlineData("client.pfx", Password, "Tls12")]
-    [InlineData("client.pem", null, "Tls13")]
-    [InlineData("client-encrypted.pem", Password, "Tls12")]
-    public async Task A_server_that_requires_a_client_certificate_accepts_one_from_each_kind_of_file_on_every_connection(string file, string? password, string version)
+    [InlineData("client.pfx", Password, "Tls13", false)]
+    [InlineData("client.pfx", Password, "Tls12", false)]
+    [InlineData("client.pem", null, "Tls13", false)]
+    [InlineData("client-encrypted.pem", Password, "Tls12", false)]
+    [InlineData("client.pfx", Password, "Tls13", true)]
+    public async Task A_server_that_requires_a_client_certificate_accepts_one_from_each_kind_of_file_on_every_connection(string file, string? password, string version, bool implicitTls)
     {
-        var port = await _vsftpd.StartRequiringClientCertificateAsync();
+        var port = await _vsftpd.StartRequiringClientCertificateAsync(implicitTls);
         using var certificate = ClientCertificateFile.Load(_vsftpd.CertificateFile(file), password is null ? null : new NetworkCredential("", password));
         Assert.Equal("CN=client", certificate.Subject);
         Assert.True(certificate.HasPrivateKey);
 
         var dir = "/" + Server.NewTestDirectory();
         var data = RandomBytes(300_000);
-        await using var session = await RemoteSessionFactory.ConnectAsync(Options(port: port, tls: Tls(certificate, version)), Token);
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(port: port, tls: Tls(certificate, version), implicitTls: implicitTls), Token);
         Assert.Equal(version == "Tls13" ? "TLS 1.3" : "TLS 1.2", session.Info.TlsProtocol);
 
         // Each data connection is a TLS connection the server asks for the certificate too (and must resume).
@@ -55,19 +56,21 @@ public sealed class FtpClientCertificateTests : FtpSessionTestBase
     }
 
     [Theory]
-    [InlineData("Tls13")]
-    [InlineData("Tls12")]
-    public async Task Without_a_certificate_or_with_one_the_server_does_not_trust_the_connect_fails_and_says_what_a_certificate_has_to_do_with_it(string version)
+    [InlineData("Tls13", false)]
+    [InlineData("Tls12", false)]
+    [InlineData("Tls13", true)]
+    [InlineData("Tls12", true)]
+    public async Task Without_a_certificate_or_with_one_the_server_does_not_trust_the_connect_fails_and_says_what_a_certificate_has_to_do_with_it(string version, bool implicitTls)
     {
-        var port = await _vsftpd.StartRequiringClientCertificateAsync();
-        var none = await Assert.ThrowsAsync<ConnectionLostException>(() => RemoteSessionFactory.ConnectAsync(Options(port: port, tls: Tls(null, version)), Token));
+        var port = await _vsftpd.StartRequiringClientCertificateAsync(implicitTls);
+        var none = await Assert.ThrowsAsync<ConnectionLostException>(() => RemoteSessionFactory.ConnectAsync(Options(port: port, tls: Tls(null, version), implicitTls: implicitTls), Token));
         Assert.EndsWith(
             "A server that requires a client certificate ends the connection like this when it gets none: pass one with -ClientCertificatePath or -ClientCertificate.",
             none.Message,
             StringComparison.Ordinal);
 
         using var stranger = ClientCertificateFile.Load(_vsftpd.CertificateFile("strangerclient.pfx"), new NetworkCredential("", Password));
-        var refused = await Assert.ThrowsAsync<ConnectionLostException>(() => RemoteSessionFactory.ConnectAsync(Options(port: port, tls: Tls(stranger, version)), Token));
+        var refused = await Assert.ThrowsAsync<ConnectionLostException>(() => RemoteSessionFactory.ConnectAsync(Options(port: port, tls: Tls(stranger, version), implicitTls: implicitTls), Token));
 
         // .NET offers a certificate only when the server names its issuer among those it accepts, so this one is not
         // even sent: the message names the certificate and where to look.
@@ -78,7 +81,7 @@ public sealed class FtpClientCertificateTests : FtpSessionTestBase
 
         // The main vsftpd asks for no certificate, and one offered anyway changes nothing.
         using var certificate = ClientCertificateFile.Load(_vsftpd.CertificateFile("client.pfx"), new NetworkCredential("", Password));
-        await using var session = await RemoteSessionFactory.ConnectAsync(Options(tls: Tls(certificate, version)), Token);
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(tls: Tls(certificate, version), implicitTls: implicitTls, port: implicitTls ? _vsftpd.ImplicitTlsPort : null), Token);
         Assert.Empty(await session.ListDirectoryAsync("/" + Server.NewTestDirectory(), Token));
     }
 
@@ -116,6 +119,24 @@ public sealed class FtpClientCertificateTests : FtpSessionTestBase
             Assert.DoesNotContain(Wrong, ex.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain(Password, ex.ToString(), StringComparison.Ordinal);
         }
+    }
+
+    private ConnectionOptions Options(TlsOptions tls, bool implicitTls, int? port = null)
+    {
+        var options = Options(port: port, tls: tls);
+        return implicitTls
+            ? new ConnectionOptions
+            {
+                Protocol = RemoteProtocol.Ftps,
+                Host = options.Host,
+                Port = options.Port,
+                Credential = options.Credential,
+                OperationTimeout = options.OperationTimeout,
+                ConnectTimeout = options.ConnectTimeout,
+                Tls = tls,
+                Log = options.Log,
+            }
+            : options;
     }
 
     private TlsOptions Tls(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, string version) => new()

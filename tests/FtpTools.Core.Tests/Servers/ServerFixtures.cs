@@ -126,14 +126,14 @@ public sealed class VsftpdFixture : FtpServerFixture
     }
 
     /// <summary>
-    /// Another explicit-TLS vsftpd on the same root that asks every TLS connection (control and data) for a client
+    /// Another vsftpd (explicit TLS, or implicit with <paramref name="implicitTls"/>) on the same root that asks every TLS connection (control and data) for a client
     /// certificate signed by the test client CA (<see cref="FtpServerFixture.CertificateFile"/>: "client.pfx",
     /// password "client-pass", "client.pem", "client-encrypted.pem"; "strangerclient.pfx" is signed by another CA).
     /// Returns its port; it stops with the fixture.
     /// </summary>
-    public async Task<int> StartRequiringClientCertificateAsync()
+    public async Task<int> StartRequiringClientCertificateAsync(bool implicitTls = false)
     {
-        var process = await StartAsync("vsftpd-clientcert", "220").ConfigureAwait(false);
+        var process = await StartAsync(implicitTls ? "vsftpd-implicit-clientcert" : "vsftpd-clientcert", implicitTls ? null : "220").ConfigureAwait(false);
         return process.Port;
     }
 

@@ -20,7 +20,7 @@ namespace FtpTools.Core.Sftp;
 /// over an already open "sftp" subsystem channel. Any number of operations may run at once: requests are
 /// matched to responses by id in <see cref="SftpChannel"/>.
 /// </summary>
-internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
+internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurableWriter
 {
     /// <summary>Largest number of READ or WRITE requests one transfer keeps outstanding.</summary>
     internal const int MaxRequestsInFlight = 64;
@@ -375,6 +375,11 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader
 
     public Task<RemoteFileStream> OpenWriteAsync(string path, long offset, CancellationToken cancellationToken) =>
         OpenWriteAsync(path, offset, fsync: false, cancellationToken);
+
+    public bool CanWriteDurably => Extensions.ContainsKey(SftpExtensionNames.Fsync);
+
+    public Task<RemoteFileStream> OpenDurableWriteAsync(string path, long offset, CancellationToken cancellationToken) =>
+        OpenWriteAsync(path, offset, fsync: true, cancellationToken);
 
     /// <summary>
     /// Opens for writing: offset 0 creates or truncates (WRITE|CREAT|TRUNC); a positive offset opens the existing file

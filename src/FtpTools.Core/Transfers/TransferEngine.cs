@@ -590,9 +590,13 @@ public static class TransferEngine
                 {
                     // Set before the call: a server may create the file even when the open then fails.
                     partTouched = true;
-                    var remote = await (session is IKnownLengthWriter writer
-                        ? writer.OpenWriteAsync(partPath, offset, file.Length - offset, cancellationToken)
-                        : session.OpenWriteAsync(partPath, offset, cancellationToken)).ConfigureAwait(false);
+                    // A source removed after the upload leaves the server's copy the only one: where the server can
+                    // say so (SFTP's fsync@openssh.com), the upload completes only once that copy is on its disk.
+                    var remote = await (options.RemoveSource && session is IDurableWriter { CanWriteDurably: true } durable
+                        ? durable.OpenDurableWriteAsync(partPath, offset, cancellationToken)
+                        : session is IKnownLengthWriter writer
+                            ? writer.OpenWriteAsync(partPath, offset, file.Length - offset, cancellationToken)
+                            : session.OpenWriteAsync(partPath, offset, cancellationToken)).ConfigureAwait(false);
 
                     // Where the stream can (SFTP), the part file gets its time with the close, at no round trip of
                     // its own, and keeps it through the rename.

@@ -94,6 +94,10 @@ internal sealed class SftpServerProcess : IAsyncDisposable
         }
 
         start.ArgumentList.Add("-e");
+
+        // VERBOSE names each file operation in ServerErrors (open, close, rename, fsync "path").
+        start.ArgumentList.Add("-l");
+        start.ArgumentList.Add("VERBOSE");
         start.ArgumentList.Add("-d");
         start.ArgumentList.Add(Root);
         var process = Process.Start(start) ?? throw new InvalidOperationException("sftp-server did not start.");

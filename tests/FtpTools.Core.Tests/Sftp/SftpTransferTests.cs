@@ -1,11 +1,13 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Sftp;
+using FtpTools.Core.Transfers;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -239,6 +241,34 @@ public sealed class SftpTransferTests : IAsyncLifetime
         Assert.Equal(SHA256.HashData(a), SHA256.HashData(await download));
         Assert.Equal(SHA256.HashData(b), SHA256.HashData(await File.ReadAllBytesAsync(_server.Local("b.bin"))));
         Assert.Equal(300, (await listing).Count);
+    }
+
+    [Fact]
+    public async Task An_upload_that_removes_its_source_has_the_server_put_it_on_its_disk_first()
+    {
+        var data = RandomNumberGenerator.GetBytes(90_000);
+        var local = Directory.CreateTempSubdirectory("ftptools-durable-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(local, "moved.bin"), data);
+            File.WriteAllBytes(Path.Combine(local, "copied.bin"), data);
+            var moved = await TransferEngine.UploadFileAsync(_session, Path.Combine(local, "moved.bin"), "moved.bin", new TransferOptions { RemoveSource = true }, null, CancellationToken.None);
+            var copied = await TransferEngine.UploadFileAsync(_session, Path.Combine(local, "copied.bin"), "copied.bin", null, null, CancellationToken.None);
+
+            Assert.Equal(TransferStatus.Completed, moved.Status);
+            Assert.True(moved.SourceRemoved);
+            Assert.Equal(TransferStatus.Completed, copied.Status);
+            Assert.Equal(new[] { "copied.bin" }, Directory.GetFiles(local).Select(Path.GetFileName));
+            Assert.Equal(data, await File.ReadAllBytesAsync(_server.Local("moved.bin")));
+
+            // sftp-server names each fsync@openssh.com it carries out: the moved file's part file, and only that.
+            var fsyncs = _server.ServerErrors.Split('\n').Where(l => l.Contains("fsync \"", StringComparison.Ordinal)).ToList();
+            Assert.True(Assert.Single(fsyncs).TrimEnd().EndsWith("/.moved.bin.ftptools-part\"", StringComparison.Ordinal), string.Join("\n", fsyncs));
+        }
+        finally
+        {
+            Directory.Delete(local, recursive: true);
+        }
     }
 
     [Fact]

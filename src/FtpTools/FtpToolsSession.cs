@@ -15,8 +15,11 @@ namespace FtpTools;
 /// </summary>
 public sealed class FtpToolsSession
 {
-    internal FtpToolsSession(int id, SessionKeeper keeper, string? userName, SessionLogRouter log, string? proxy = null)
+    private readonly IDisposable? _owned;
+
+    internal FtpToolsSession(int id, SessionKeeper keeper, string? userName, SessionLogRouter log, string? proxy = null, IDisposable? owned = null)
     {
+        _owned = owned;
         Id = id;
         Proxy = proxy;
         Keeper = keeper;
@@ -92,6 +95,16 @@ public sealed class FtpToolsSession
 
     /// <summary>The connection to run a command on, made again first when it was lost (see <see cref="SessionKeeper.ReadyAsync(CancellationToken)"/>).</summary>
     internal Task<IRemoteSession> ReadyAsync(CancellationToken cancellationToken) => Keeper.ReadyAsync(cancellationToken);
+
+    /// <summary>
+    /// After <see cref="CloseAsync"/>: closes the -LogPath file and lets go of what the session owns (a client
+    /// certificate read from a file). Safe to call twice.
+    /// </summary>
+    internal void ReleaseLocal()
+    {
+        Log.Dispose();
+        _owned?.Dispose();
+    }
 
     /// <summary>Says goodbye and closes the connection. Safe to call twice; a dead connection is just disposed.</summary>
     internal Task CloseAsync(CancellationToken cancellationToken) => Keeper.CloseAsync(cancellationToken);

@@ -656,6 +656,7 @@ public sealed class CmdletScenarioTests : IDisposable
     [InlineData("-ClientCertificatePath $args[2]", "FtpTools.InvalidClientCertificate", "holds no private key")]
     [InlineData("-ClientCertificatePassword $args[3]", "FtpTools.InvalidArgument", "-ClientCertificatePassword needs -ClientCertificatePath")]
     [InlineData("-ClientCertificatePath $args[1] -ClientCertificate $args[4]", "FtpTools.InvalidArgument", "Give the client certificate once")]
+    [InlineData("-ClientCertificate $args[4] -ClientCertificatePassword $args[3]", "FtpTools.InvalidArgument", "-ClientCertificatePassword goes with -ClientCertificatePath")]
     [InlineData("-ClientCertificate $args[4] -Uri $args[5]", "FtpTools.InvalidArgument", "A client certificate applies to FTPES and FTPS only; FTP does not use TLS.")]
     public void Client_certificate_mistakes_fail_the_connect_with_their_error_id(string parameters, string errorId, string message)
     {

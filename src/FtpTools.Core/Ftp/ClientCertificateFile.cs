@@ -25,18 +25,17 @@ public static class ClientCertificateFile
             throw new ArgumentException("A client certificate file is required.", nameof(path));
         }
 
-        var file = new FileInfo(path);
-        if (!file.Exists)
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"The client certificate path '{path}' is a directory, not a file.", nameof(path));
+        }
+
+        if (!File.Exists(path))
         {
             throw new ArgumentException($"The client certificate file '{path}' does not exist.", nameof(path));
         }
 
-        if (file.Length > MaxLength)
-        {
-            throw new ArgumentException($"The client certificate file '{path}' is {file.Length} bytes long: not a certificate (a PKCS#12 or PEM file is a few kilobytes).", nameof(path));
-        }
-
-        var bytes = File.ReadAllBytes(path);
+        var bytes = ReadBounded(path);
         var secret = password?.Password;
         X509Certificate2 certificate;
         try
@@ -61,11 +60,33 @@ public static class ClientCertificateFile
         return certificate;
     }
 
-    private static bool IsPem(byte[] bytes)
+    /// <summary>The file's bytes, at most <see cref="MaxLength"/> (read, not stat'ed: a device reports no length).</summary>
+    private static byte[] ReadBounded(string path)
     {
-        var head = Encoding.ASCII.GetString(bytes, 0, Math.Min(bytes.Length, 4096));
-        return head.IndexOf("-----BEGIN ", StringComparison.Ordinal) >= 0;
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var copy = new MemoryStream();
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = file.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                copy.Write(buffer, 0, read);
+                if (copy.Length > MaxLength)
+                {
+                    throw new ArgumentException($"The client certificate file '{path}' is longer than {MaxLength} bytes: not a certificate (a PKCS#12 or PEM file is a few kilobytes).", nameof(path));
+                }
+            }
+
+            return copy.ToArray();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"Could not read the client certificate file '{path}': {ex.Message}", nameof(path), ex);
+        }
     }
+
+    private static bool IsPem(byte[] bytes) => Encoding.ASCII.GetString(bytes).IndexOf("-----BEGIN ", StringComparison.Ordinal) >= 0;
 
     private static X509Certificate2 FromPkcs12(byte[] bytes, string? password)
     {
@@ -90,13 +111,42 @@ public static class ClientCertificateFile
             return X509Certificate2.CreateFromPem(text);
         }
 
+        if (text.IndexOf("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal) >= 0)
+        {
+            throw new ArgumentException(
+                $"The private key in '{path}' is encrypted in OpenSSL's old format, which .NET cannot read: convert it to PKCS#8 "
+                + "(openssl pkcs8 -topk8 -in client.key -out client-pkcs8.key), or make a PKCS#12 file (openssl pkcs12 -export).",
+                nameof(path));
+        }
+
         var encrypted = text.IndexOf("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) >= 0;
         if (encrypted && password is null)
         {
             throw new ArgumentException($"The private key in '{path}' is encrypted: pass its password with -ClientCertificatePassword.", nameof(path));
         }
 
-        var loaded = encrypted ? X509Certificate2.CreateFromEncryptedPem(text, text, password) : X509Certificate2.CreateFromPem(text, text);
+        // A file may hold a chain (the CA's certificates before or after the client's): the certificate is the one
+        // that goes with the key.
+        X509Certificate2? loaded = null;
+        CryptographicException? mismatch = null;
+        foreach (var block in CertificateBlocks(text))
+        {
+            try
+            {
+                loaded = encrypted ? X509Certificate2.CreateFromEncryptedPem(block, text, password) : X509Certificate2.CreateFromPem(block, text);
+                break;
+            }
+            catch (CryptographicException ex)
+            {
+                mismatch ??= ex;
+            }
+        }
+
+        if (loaded is null)
+        {
+            throw mismatch ?? new CryptographicException("No certificate in the file goes with its private key.");
+        }
+
         if (!OperatingSystem.IsWindows())
         {
             return loaded;
@@ -111,8 +161,29 @@ public static class ClientCertificateFile
 #else
         throw new ArgumentException(
             $"'{path}' is a PEM file, which Windows PowerShell 5.1 cannot read a key from: use PowerShell 7, or convert it to PKCS#12 "
-            + "(openssl pkcs12 -export -in client.crt -inkey client.key -out client.pfx).",
+            + "(openssl pkcs12 -export -in client.crt -inkey client.key -out client.pfx; with OpenSSL 3 add -legacy for older Windows).",
             nameof(path));
 #endif
     }
+
+#if NET8_0_OR_GREATER
+    /// <summary>Each "BEGIN CERTIFICATE" block of <paramref name="text"/>, in order.</summary>
+    private static System.Collections.Generic.IEnumerable<string> CertificateBlocks(string text)
+    {
+        const string Begin = "-----BEGIN CERTIFICATE-----";
+        const string End = "-----END CERTIFICATE-----";
+        var at = 0;
+        while ((at = text.IndexOf(Begin, at, StringComparison.Ordinal)) >= 0)
+        {
+            var end = text.IndexOf(End, at, StringComparison.Ordinal);
+            if (end < 0)
+            {
+                yield break;
+            }
+
+            yield return text.Substring(at, end + End.Length - at);
+            at = end + End.Length;
+        }
+    }
+#endif
 }

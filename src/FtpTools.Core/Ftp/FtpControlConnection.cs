@@ -105,7 +105,7 @@ internal sealed class FtpControlConnection : IDisposable
 #else
             var inner = _stream;
 #endif
-            _stream = await tls.AuthenticateAsync(inner, _socket, _timeout, cancellationToken).ConfigureAwait(false);
+            _stream = await tls.AuthenticateAsync(inner, _socket, _timeout, cancellationToken, clientCertificateHint: true).ConfigureAwait(false);
         }
         catch
         {
@@ -456,6 +456,7 @@ internal sealed class FtpControlConnection : IDisposable
 
         if (read == 0)
         {
+            PeerEnded = true;
             throw Lost(new ConnectionLostException("The server closed the control connection."));
         }
 
@@ -478,8 +479,15 @@ internal sealed class FtpControlConnection : IDisposable
             return Lost(new ConnectionLostException($"The server did not respond within {(waited ?? _timeout).TotalSeconds:0.#} s ({activity}).", ex));
         }
 
+        PeerEnded = true;
         return Lost(new ConnectionLostException($"The control connection was lost ({activity}): {IoFailureText.Of(ex)}", ex));
     }
+
+    /// <summary>
+    /// True once the connection ended from the other side without a reply saying so: closed, reset, or broken
+    /// (not a timeout, not a cancellation, not a 421).
+    /// </summary>
+    public bool PeerEnded { get; private set; }
 
     private void ThrowIfClosed()
     {

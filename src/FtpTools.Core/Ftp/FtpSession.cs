@@ -569,13 +569,20 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         throw _control.Lost(new ProtocolViolationException($"The server sent more than {MaxPreliminaryReplies} preliminary replies without a final one."));
     }
 
-    /// <summary>A connection lost (not a protocol violation, not a cancellation) at the first exchange after a TLS handshake.</summary>
-    private static bool AfterHandshake(ConnectionLostException lost, CancellationToken cancellationToken) =>
-        lost is not ProtocolViolationException && !cancellationToken.IsCancellationRequested;
+    /// <summary>
+    /// The control connection ended from the server's side, without a reply, at the first exchange after a TLS 1.3
+    /// handshake: what a server that checks a client certificate once the handshake is over does when it does not
+    /// get one it accepts (a TLS 1.2 server refuses in the handshake itself, see <see cref="FtpTlsContext.AuthenticateAsync"/>).
+    /// </summary>
+    private bool AfterHandshake(ConnectionLostException lost, CancellationToken cancellationToken) =>
+        lost is not ProtocolViolationException
+        && !cancellationToken.IsCancellationRequested
+        && _control.PeerEnded
+        && _control.Tls is { SslProtocol: TlsOptions.Tls13 };
 
     /// <summary><paramref name="lost"/>, saying what a client certificate may have to do with it (<see cref="FtpTlsContext.ClientCertificateHint"/>).</summary>
     private ConnectionLostException WithClientCertificateHint(ConnectionLostException lost) =>
-        new(lost.Message + " " + _tls!.ClientCertificateHint, lost.InnerException);
+        new(lost.Message + " " + _tls!.ClientCertificateHint, lost);
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -95,7 +95,7 @@ internal sealed class FtpTlsContext
     /// socket connected for blocking reads stays so (see <see cref="FtpDataConnection.ReadsBlocking"/>); the deadline
     /// and cancellation end it the same way. What a handshake taught, for the protocol log, waits in <see cref="TakeNote"/>.
     /// </summary>
-    public async Task<SslStream> AuthenticateAsync(Stream inner, Socket socket, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false)
+    public async Task<SslStream> AuthenticateAsync(Stream inner, Socket socket, TimeSpan timeout, CancellationToken cancellationToken, bool blocking = false, bool clientCertificateHint = false)
     {
 #if NET8_0_OR_GREATER
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
@@ -169,7 +169,10 @@ internal sealed class FtpTlsContext
                 throw new ConnectionLostException($"The TLS handshake did not finish within {timeout.TotalSeconds:0.#} s.", ex);
             }
 
-            throw new ConnectionLostException($"The TLS handshake with the server failed ({TlsOptions.Describe(Protocols)} offered): {ex.Message} {ClientCertificateHint}", ex);
+            // The control connection's handshake is where a server that wants a client certificate says no (TLS 1.2);
+            // a data connection's failure after the control connection's success is about something else.
+            var hint = clientCertificateHint ? " " + ClientCertificateHint : "";
+            throw new ConnectionLostException($"The TLS handshake with the server failed ({TlsOptions.Describe(Protocols)} offered): {ex.Message}{hint}", ex);
         }
         finally
         {

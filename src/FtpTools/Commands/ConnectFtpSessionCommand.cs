@@ -160,9 +160,24 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
     [ValidateNotNullOrEmpty]
     public string? LogPath { get; set; }
 
+    /// <summary>A certificate this command read from -ClientCertificatePath: the session owns it, or it is disposed here.</summary>
+    private X509Certificate2? _loadedCertificate;
+
     protected override void ProcessRecord()
     {
-        var options = BuildOptions(out var userName);
+        _loadedCertificate = null;
+        ConnectionOptions options;
+        string? userName;
+        try
+        {
+            options = BuildOptions(out userName);
+        }
+        catch
+        {
+            _loadedCertificate?.Dispose();
+            throw;
+        }
+
         var log = (SessionLogRouter)options.Log!;
         var added = false;
         try
@@ -189,7 +204,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                     ReconnectAttempts,
                     TimeSpan.FromSeconds(ReconnectDelay),
                     log);
-                var session = SessionStore.Current.Add(keeper, userName, log, options.Proxy?.ToString());
+                var session = SessionStore.Current.Add(keeper, userName, log, options.Proxy?.ToString(), _loadedCertificate);
                 added = true;
                 WriteObject(session);
             }
@@ -198,8 +213,10 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         {
             if (!added)
             {
-                // A connect that failed: its log file (which says why) is closed.
+                // A connect that failed: its log file (which says why) is closed, and a certificate it read let go
+                // (on Windows, its key's file in the user's profile is removed).
                 log.Dispose();
+                _loadedCertificate?.Dispose();
             }
         }
     }
@@ -346,6 +363,11 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
 
         if (ClientCertificate is not null)
         {
+            if (ClientCertificatePassword is not null)
+            {
+                Fail("InvalidArgument", ErrorCategory.InvalidArgument, "-ClientCertificatePassword goes with -ClientCertificatePath; a -ClientCertificate object comes with its key already.", host);
+            }
+
             if (!ClientCertificate.HasPrivateKey)
             {
                 Fail(
@@ -361,7 +383,8 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         var path = ResolveLocalPath(ClientCertificatePath!);
         try
         {
-            return ClientCertificateFile.Load(path, ClientCertificatePassword is null ? null : new NetworkCredential("", ClientCertificatePassword));
+            _loadedCertificate = ClientCertificateFile.Load(path, ClientCertificatePassword is null ? null : new NetworkCredential("", ClientCertificatePassword));
+            return _loadedCertificate;
         }
         catch (ArgumentException ex)
         {

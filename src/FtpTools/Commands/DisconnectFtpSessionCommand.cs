@@ -47,8 +47,8 @@ public sealed class DisconnectFtpSessionCommand : FtpToolsCmdlet
             }
             finally
             {
-                // The -LogPath file, with the goodbye in it.
-                session.Log.Dispose();
+                // The -LogPath file, with the goodbye in it, and a client certificate read from a file.
+                session.ReleaseLocal();
             }
 
             if (PassThru)

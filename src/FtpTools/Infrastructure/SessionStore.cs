@@ -54,11 +54,11 @@ internal sealed class SessionStore
         }
     }
 
-    public FtpToolsSession Add(SessionKeeper keeper, string? userName, SessionLogRouter log, string? proxy = null)
+    public FtpToolsSession Add(SessionKeeper keeper, string? userName, SessionLogRouter log, string? proxy = null, IDisposable? owned = null)
     {
         lock (_sessions)
         {
-            var session = new FtpToolsSession(++_lastId, keeper, userName, log, proxy);
+            var session = new FtpToolsSession(++_lastId, keeper, userName, log, proxy, owned);
             _sessions.Add(session);
             return session;
         }
@@ -123,7 +123,7 @@ internal sealed class SessionStore
         }
         finally
         {
-            session.Log.Dispose();
+            session.ReleaseLocal();
         }
     }
 

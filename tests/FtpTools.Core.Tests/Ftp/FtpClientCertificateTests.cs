@@ -86,6 +86,24 @@ public sealed class FtpClientCertificateTests : FtpSessionTestBase
     }
 
     [Fact]
+    public async Task A_PEM_file_with_its_chain_gives_the_certificate_that_goes_with_the_key_whatever_the_order()
+    {
+        await _vsftpd.StartRequiringClientCertificateAsync();
+        var chain = Path.Combine(Path.GetTempPath(), "ftptools-chain-" + Guid.NewGuid().ToString("N") + ".pem");
+        File.WriteAllText(chain, File.ReadAllText(_vsftpd.CertificateFile("clientca.crt")) + File.ReadAllText(_vsftpd.CertificateFile("client.pem")));
+        try
+        {
+            using var certificate = ClientCertificateFile.Load(chain, null);
+            Assert.Equal("CN=client", certificate.Subject);
+            Assert.True(certificate.HasPrivateKey);
+        }
+        finally
+        {
+            File.Delete(chain);
+        }
+    }
+
+    [Fact]
     public async Task Files_that_hold_no_usable_certificate_are_refused_with_what_is_wrong_and_never_the_password()
     {
         // The server's start writes the certificate files.
@@ -100,11 +118,25 @@ public sealed class FtpClientCertificateTests : FtpSessionTestBase
         Error("missing.pfx", null, $"The client certificate file '{_vsftpd.CertificateFile("missing.pfx")}' does not exist.");
         Error("client.ext", null, $"Could not read the client certificate file '{_vsftpd.CertificateFile("client.ext")}': ");
 
+        Error(".", null, $"The client certificate path '{_vsftpd.CertificateFile(".")}' is a directory, not a file.");
+
+        // OpenSSL's old encrypted key format (Proc-Type headers), which .NET does not read: how to convert it.
+        var legacy = Path.Combine(Path.GetTempPath(), "ftptools-legacy-" + Guid.NewGuid().ToString("N") + ".pem");
+        File.WriteAllText(legacy, File.ReadAllText(_vsftpd.CertificateFile("client.crt")) + "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00112233445566778899AABBCCDDEEFF\n\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+        try
+        {
+            Assert.StartsWith($"The private key in '{legacy}' is encrypted in OpenSSL's old format, which .NET cannot read: convert it to PKCS#8", Assert.Throws<ArgumentException>(() => ClientCertificateFile.Load(legacy, new NetworkCredential("", Password))).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(legacy);
+        }
+
         var big = Path.Combine(Path.GetTempPath(), "ftptools-big-" + Guid.NewGuid().ToString("N") + ".pfx");
         File.WriteAllBytes(big, new byte[2 * 1024 * 1024]);
         try
         {
-            Assert.StartsWith($"The client certificate file '{big}' is 2097152 bytes long: not a certificate", Assert.Throws<ArgumentException>(() => ClientCertificateFile.Load(big, null)).Message, StringComparison.Ordinal);
+            Assert.StartsWith($"The client certificate file '{big}' is longer than 1048576 bytes: not a certificate", Assert.Throws<ArgumentException>(() => ClientCertificateFile.Load(big, null)).Message, StringComparison.Ordinal);
         }
         finally
         {

@@ -438,6 +438,52 @@ public sealed class CmdletScenarioTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    public void Tab_completes_remote_paths_on_the_session_the_command_would_use(string protocol)
+    {
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote = $args
+            function Complete([string] $line) {
+                ((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText) -join '|'
+            }
+
+            Complete "Get-FtpItem -Path $remote/"
+            $session = Connect-FtpSession @connect -ErrorAction Stop
+            $null = New-FtpDirectory -Path $remote, "$remote/Alpine dir", "$remote/apps", "$remote/a[1]" -ErrorAction Stop
+            Complete "Get-FtpItem $remote/a"
+            Complete "Get-FtpItem -LiteralPath $remote/a"
+            Complete "Set-FtpLocation $remote/a"
+            Complete "Send-FtpFile -Path x -Destination $remote/al"
+            Complete "Receive-FtpFile -Path $remote/ap"
+            Complete "Get-FtpItem -Session $($session.Id) $remote/ap"
+            Complete "Get-FtpItem $remote/missing/"
+            Disconnect-FtpSession
+            Complete "Get-FtpItem $remote/a"
+            """,
+            _servers.ConnectParameters(protocol), remote);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(
+            new[]
+            {
+                "",
+                $"'{remote}/Alpine dir/'|{remote}/apps/|'{remote}/a`[1`]/'",
+                $"'{remote}/Alpine dir/'|{remote}/apps/|{remote}/a[1]/",
+                $"'{remote}/Alpine dir/'|{remote}/apps/|{remote}/a[1]/",
+                $"'{remote}/Alpine dir/'",
+                $"{remote}/apps/",
+                $"{remote}/apps/",
+                "",
+                "",
+            },
+            result.Output.Select(o => o.ToString()));
+    }
+
+    [Theory]
     [InlineData("Ftpes")]
     [InlineData("Sftp")]
     public void Verbose_output_shows_the_conversation_but_never_the_password(string protocol)

@@ -211,6 +211,28 @@ public class CmdletContractTests
         Assert.DoesNotContain(names, n => Regex.IsMatch(n, "password|passphrase|credential|secret|key$", RegexOptions.IgnoreCase));
     }
 
+    [Theory]
+    [InlineData("Get-FtpItem", "Path", "WildcardRemotePathCompleter")]
+    [InlineData("Get-FtpItem", "LiteralPath", "LiteralRemotePathCompleter")]
+    [InlineData("Receive-FtpFile", "Path", "WildcardRemotePathCompleter")]
+    [InlineData("Receive-FtpFile", "LiteralPath", "LiteralRemotePathCompleter")]
+    [InlineData("Remove-FtpItem", "Path", "WildcardRemotePathCompleter")]
+    [InlineData("Set-FtpItem", "LiteralPath", "LiteralRemotePathCompleter")]
+    [InlineData("Get-FtpFileHash", "Path", "WildcardRemotePathCompleter")]
+    [InlineData("Rename-FtpItem", "Path", "LiteralRemotePathCompleter")]
+    [InlineData("Test-FtpPath", "Path", "LiteralRemotePathCompleter")]
+    [InlineData("Set-FtpLocation", "Path", "RemoteDirectoryCompleter")]
+    [InlineData("New-FtpDirectory", "Path", "RemoteDirectoryCompleter")]
+    [InlineData("Send-FtpFile", "Destination", "RemoteDirectoryCompleter")]
+    [InlineData("Send-FtpFile", "Path", null)]
+    [InlineData("Receive-FtpFile", "Destination", null)]
+    public void Remote_path_parameters_tab_complete_remote_paths_and_local_ones_are_left_to_PowerShell(string cmdlet, string parameter, string? completer)
+    {
+        var property = ByName(cmdlet).GetProperty(parameter)!;
+        var attribute = Find(property, "ArgumentCompleterAttribute");
+        Assert.Equal(completer, (attribute?.ConstructorArguments[0].Value as Type)?.Name);
+    }
+
     [Fact]
     public void Parameters_that_hold_secrets_are_SecureString_or_PSCredential()
     {

@@ -18,12 +18,14 @@ public sealed class GetFtpItemCommand : FtpSessionCmdlet
     /// <summary>Remote paths with wildcards; relative ones start at the session's current directory. Default: ".".</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WildcardRemotePathCompleter))]
     public string[]? Path { get; set; }
 
     /// <summary>Remote paths taken as they are (no wildcards); binds FullName of piped items.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LiteralRemotePathCompleter))]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     [Parameter]

@@ -1,8 +1,9 @@
-using System;
 using System.Management.Automation;
-using FtpTools.Core;
+using System;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Paths;
+using FtpTools.Core;
+using FtpTools.Infrastructure;
 
 namespace FtpTools.Commands;
 
@@ -14,6 +15,7 @@ public sealed class NewFtpDirectoryCommand : FtpSessionCmdlet
     /// <summary>Directories to create; relative ones start at the session's current directory.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RemoteDirectoryCompleter))]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     /// <summary>Create missing parent directories, and return an existing directory instead of failing.</summary>

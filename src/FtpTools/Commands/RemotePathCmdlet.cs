@@ -1,11 +1,12 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using FtpTools.Core;
+using System;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Paths;
 using FtpTools.Core.Transfers;
+using FtpTools.Core;
+using FtpTools.Infrastructure;
 
 namespace FtpTools.Commands;
 
@@ -23,12 +24,14 @@ public abstract class RemotePathCmdlet : FtpSessionCmdlet
     /// <summary>Remote paths with wildcards.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WildcardRemotePathCompleter))]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     /// <summary>Remote paths taken as they are; binds FullName of items from Get-FtpItem.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LiteralRemotePathCompleter))]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>True when the paths came as -LiteralPath.</summary>

@@ -1,8 +1,9 @@
-using System;
 using System.Management.Automation;
-using FtpTools.Core;
+using System;
 using FtpTools.Core.Paths;
 using FtpTools.Core.Transfers;
+using FtpTools.Core;
+using FtpTools.Infrastructure;
 
 namespace FtpTools.Commands;
 
@@ -15,6 +16,7 @@ public sealed class RenameFtpItemCommand : FtpSessionCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "LiteralPath")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LiteralRemotePathCompleter))]
     public string Path { get; set; } = "";
 
     /// <summary>

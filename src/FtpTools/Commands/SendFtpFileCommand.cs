@@ -32,6 +32,7 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
     /// <summary>Remote directory (or file name, for one file given by name). Default: the session's current directory.</summary>
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RemoteDirectoryCompleter))]
     public string Destination { get; set; } = ".";
 
     /// <summary>Upload directories and everything below them.</summary>

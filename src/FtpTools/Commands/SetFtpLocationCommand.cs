@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using FtpTools.Core.Paths;
+using FtpTools.Infrastructure;
 
 namespace FtpTools.Commands;
 
@@ -16,6 +17,7 @@ public sealed class SetFtpLocationCommand : FtpSessionCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RemoteDirectoryCompleter))]
     public string Path { get; set; } = "";
 
     /// <summary>Writes the new current directory.</summary>

@@ -1,7 +1,8 @@
-using System;
 using System.Management.Automation;
-using FtpTools.Core;
+using System;
 using FtpTools.Core.Paths;
+using FtpTools.Core;
+using FtpTools.Infrastructure;
 
 namespace FtpTools.Commands;
 
@@ -18,6 +19,7 @@ public sealed class TestFtpPathCommand : FtpSessionCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LiteralRemotePathCompleter))]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     /// <summary>Any (the default), Leaf (a file or anything else that is not a directory) or Container (a directory, or a link to one).</summary>

@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace FtpTools.Core.Paths;
+
+/// <summary>One way to complete a remote path: the text that replaces the word typed, and what the menu shows.</summary>
+public sealed class RemotePathCandidate
+{
+    public RemotePathCandidate(string completionText, string listItemText, string toolTip, bool isDirectory)
+    {
+        CompletionText = completionText;
+        ListItemText = listItemText;
+        ToolTip = toolTip;
+        IsDirectory = isDirectory;
+    }
+
+    /// <summary>The word as it should be typed: the directory part as typed, the name, '/' after a directory, quoted (and for -Path, wildcard characters escaped) where needed.</summary>
+    public string CompletionText { get; }
+
+    /// <summary>The name, with '/' after a directory.</summary>
+    public string ListItemText { get; }
+
+    /// <summary>The absolute path, and the length of a file.</summary>
+    public string ToolTip { get; }
+
+    public bool IsDirectory { get; }
+}
+
+/// <summary>
+/// Tab completion of remote paths (the cmdlets' -Path, -LiteralPath and remote -Destination parameters): lists the
+/// directory of the word typed so far on the session and offers the entries whose names start with the rest, as
+/// PowerShell completes file system paths. One listing per completion; a directory part with wildcards, or a word
+/// that cannot be read, completes to nothing.
+/// </summary>
+public static class RemotePathCompletion
+{
+    /// <summary>The most candidates one completion offers (a menu of thousands helps no one and costs a long listing's objects).</summary>
+    public const int MaxCandidates = 500;
+
+    /// <summary>
+    /// The candidates for <paramref name="wordToComplete"/> (as PowerShell passes it: with a leading quote when one
+    /// was typed). <paramref name="literal"/>: for -LiteralPath, names are not wildcard-escaped.
+    /// <paramref name="directoriesOnly"/>: only directories (and links, which may lead to one).
+    /// </summary>
+    public static async Task<IReadOnlyList<RemotePathCandidate>> CompleteAsync(
+        IRemoteSession session,
+        string? wordToComplete,
+        bool literal,
+        bool directoriesOnly,
+        CancellationToken cancellationToken)
+    {
+        if (session is null)
+        {
+            throw new ArgumentNullException(nameof(session));
+        }
+
+        var (quote, typed) = Unquote(wordToComplete ?? "");
+        var slash = typed.LastIndexOf('/');
+        var directoryTyped = slash >= 0 ? typed.Substring(0, slash + 1) : "";
+        var prefix = literal ? typed.Substring(slash + 1) : Unescape(typed.Substring(slash + 1));
+        var directoryPath = literal ? directoryTyped : Unescape(directoryTyped);
+        if (!literal && HasUnescapedWildcard(directoryTyped))
+        {
+            // "/logs/*/ap": a pattern, not one directory to list.
+            return Array.Empty<RemotePathCandidate>();
+        }
+
+        var directory = RemotePath.Combine(session.CurrentDirectory, directoryPath.Length == 0 ? "." : directoryPath);
+        var items = await session.ListDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
+        return items
+            .Where(i => i.Name != "." && i.Name != ".." && i.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Where(i => !directoriesOnly || i.Kind is RemoteItemKind.Directory or RemoteItemKind.SymbolicLink)
+            .OrderBy(i => i.Name, StringComparer.OrdinalIgnoreCase)
+            .ThenBy(i => i.Name, StringComparer.Ordinal)
+            .Take(MaxCandidates)
+            .Select(i =>
+            {
+                var suffix = i.IsDirectory ? "/" : "";
+                var name = literal ? i.Name : Wildcard.EscapeLiteralPath(i.Name);
+                var text = Quote(directoryTyped + name + suffix, quote);
+                var tip = i.IsDirectory || i.Length is null ? i.FullName : $"{i.FullName} ({i.Length} bytes)";
+                return new RemotePathCandidate(text, i.Name + suffix, tip, i.IsDirectory);
+            })
+            .ToList();
+    }
+
+    /// <summary>The quote the word starts with ('\0' for none), and the word without its quotes.</summary>
+    private static (char Quote, string Text) Unquote(string word)
+    {
+        if (word.Length == 0 || (word[0] != '\'' && word[0] != '"'))
+        {
+            return ('\0', word);
+        }
+
+        var quote = word[0];
+        var text = word.Substring(1);
+        if (text.Length > 0 && text[text.Length - 1] == quote)
+        {
+            text = text.Substring(0, text.Length - 1);
+        }
+
+        return (quote, quote == '\'' ? text.Replace("''", "'") : text);
+    }
+
+    /// <summary>True when <paramref name="text"/> holds '*', '?' or '[' without a '`' before it.</summary>
+    private static bool HasUnescapedWildcard(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '`')
+            {
+                i++;
+            }
+            else if (text[i] is '*' or '?' or '[')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A -Path word's characters without their wildcard escapes ("a`[1`].txt" is "a[1].txt").</summary>
+    private static string Unescape(string text)
+    {
+        if (text.IndexOf('`') < 0)
+        {
+            return text;
+        }
+
+        var plain = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '`' && i + 1 < text.Length)
+            {
+                i++;
+            }
+
+            plain.Append(text[i]);
+        }
+
+        return plain.ToString();
+    }
+
+    /// <summary>
+    /// The text as PowerShell must read it back: in the quote the user started with, else in single quotes when it
+    /// holds a character a bare word cannot (white space, quotes, '$', '`', and the characters that end or group one).
+    /// </summary>
+    private static string Quote(string text, char quote)
+    {
+        if (quote == '"')
+        {
+            var escaped = new StringBuilder(text.Length + 2).Append('"');
+            foreach (var c in text)
+            {
+                if (c is '"' or '`' or '$')
+                {
+                    escaped.Append('`');
+                }
+
+                escaped.Append(c);
+            }
+
+            return escaped.Append('"').ToString();
+        }
+
+        if (quote == '\'' || text.Any(NeedsQuotes))
+        {
+            return "'" + text.Replace("'", "''") + "'";
+        }
+
+        return text;
+    }
+
+    private static bool NeedsQuotes(char c) =>
+        char.IsWhiteSpace(c) || c is '\'' or '"' or '`' or '$' or '&' or '(' or ')' or '{' or '}' or ';' or '|' or '<' or '>' or ',' or '@' or '#'
+        || c == '\u2018' || c == '\u2019' || c == '\u201C' || c == '\u201D';
+}

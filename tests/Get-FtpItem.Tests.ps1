@@ -31,6 +31,17 @@ Describe 'Get-FtpItem' {
             $items[0].Session.Id | Should -Be $session.Id
         }
 
+        It 'tab completes remote paths on the session, directories only for Set-FtpLocation' {
+            $complete = {
+                param($line)
+                @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText)
+            }
+
+            & $complete "Get-FtpItem -Session $($session.Id) -Path $($work.Remote)/" | Should -Be @("$($work.Remote)/a.txt", "$($work.Remote)/b.log", "$($work.Remote)/sub/")
+            & $complete "Get-FtpItem -Session $($session.Id) -Path $($work.Remote)/s" | Should -Be "$($work.Remote)/sub/"
+            & $complete "Set-FtpLocation -Session $($session.Id) -Path $($work.Remote)/" | Should -Be "$($work.Remote)/sub/"
+        }
+
         It 'walks with -Recurse and filters with -File, -Directory and -Filter' {
             (Get-FtpItem -Path $work.Remote -Recurse -File).Name | Sort-Object | Should -Be @('a.txt', 'b.log', 'c.txt')
             (Get-FtpItem -Path $work.Remote -Recurse -Directory).Name | Should -Be 'sub'

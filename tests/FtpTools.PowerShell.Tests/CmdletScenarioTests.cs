@@ -461,6 +461,7 @@ public sealed class CmdletScenarioTests : IDisposable
             Complete "Receive-FtpFile -Path $remote/ap"
             Complete "Get-FtpItem -Session $($session.Id) $remote/ap"
             Complete "Get-FtpItem $remote/missing/"
+            Complete "Get-FtpItem -Session 999 $remote/ap"
             Disconnect-FtpSession
             Complete "Get-FtpItem $remote/a"
             """,
@@ -477,6 +478,7 @@ public sealed class CmdletScenarioTests : IDisposable
                 $"'{remote}/Alpine dir/'",
                 $"{remote}/apps/",
                 $"{remote}/apps/",
+                "",
                 "",
                 "",
             },

@@ -157,7 +157,7 @@ public static class RemotePathCompletion
             var escaped = new StringBuilder(text.Length + 2).Append('"');
             foreach (var c in text)
             {
-                if (c is '"' or '`' or '$')
+                if (c is '"' or '`' or '$' or '\u201C' or '\u201D' or '\u201E')
                 {
                     escaped.Append('`');
                 }
@@ -168,15 +168,31 @@ public static class RemotePathCompletion
             return escaped.Append('"').ToString();
         }
 
-        if (quote == '\'' || text.Any(NeedsQuotes))
+        if (quote == '\'' || text.Any(NeedsQuotes) || StartsLikeParameterOrNumber(text))
         {
-            return "'" + text.Replace("'", "''") + "'";
+            // PowerShell ends a single-quoted string at any of its single quotes, typographic ones too: each is doubled.
+            var quoted = new StringBuilder(text.Length + 2).Append('\'');
+            foreach (var c in text)
+            {
+                if (c is '\'' or '\u2018' or '\u2019' or '\u201A' or '\u201B')
+                {
+                    quoted.Append(c);
+                }
+
+                quoted.Append(c);
+            }
+
+            return quoted.Append('\'').ToString();
         }
 
         return text;
     }
 
+    /// <summary>A bare word starting with a dash is read as a parameter name, one starting with a digit may be read as a number.</summary>
+    private static bool StartsLikeParameterOrNumber(string text) =>
+        text.Length > 0 && (text[0] is '-' or '\u2013' or '\u2014' or '\u2015' || char.IsDigit(text[0]));
+
     private static bool NeedsQuotes(char c) =>
         char.IsWhiteSpace(c) || c is '\'' or '"' or '`' or '$' or '&' or '(' or ')' or '{' or '}' or ';' or '|' or '<' or '>' or ',' or '@' or '#'
-        || c == '\u2018' || c == '\u2019' || c == '\u201C' || c == '\u201D';
+        || c is '\u2018' or '\u2019' or '\u201A' or '\u201B' or '\u201C' or '\u201D' or '\u201E';
 }

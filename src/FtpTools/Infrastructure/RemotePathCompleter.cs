@@ -34,7 +34,9 @@ public abstract class RemotePathCompleter : IArgumentCompleter
     {
         try
         {
-            var session = SessionFrom(fakeBoundParameters) ?? SessionStore.CurrentIfAny?.Default;
+            var session = fakeBoundParameters is not null && fakeBoundParameters.Contains("Session")
+                ? SessionFrom(fakeBoundParameters)
+                : SessionStore.CurrentIfAny?.Default;
             if (session is null || session.Closed || !session.Connected)
             {
                 return Array.Empty<CompletionResult>();
@@ -45,7 +47,8 @@ public abstract class RemotePathCompleter : IArgumentCompleter
             return candidates.Select(c => new CompletionResult(
                 c.CompletionText,
                 c.ListItemText,
-                c.IsDirectory ? CompletionResultType.ProviderContainer : CompletionResultType.ProviderItem,
+                // Not ProviderContainer: PSReadLine on Windows appends '\' to those, which no remote path has.
+                CompletionResultType.ParameterValue,
                 c.ToolTip)).ToList();
         }
 #pragma warning disable CA1031 // Tab completion offers what it can; a failure must never reach the prompt.
@@ -64,7 +67,14 @@ public abstract class RemotePathCompleter : IArgumentCompleter
             return null;
         }
 
-        var value = fakeBoundParameters["Session"];
+        // A -Session that was typed but names no open session completes nothing, rather than list another server.
+        return SessionNamed(fakeBoundParameters["Session"]);
+    }
+
+    private static FtpToolsSession? SessionNamed(object? typed)
+    {
+
+        var value = typed;
         if (value is PSObject wrapped)
         {
             value = wrapped.BaseObject;

@@ -42,10 +42,17 @@ public abstract partial class TransferBehaviours
         Assert.Equal($"{dir}[x]/f.txt", Assert.Single(await Complete(dir + "[x]/", literal: true)).CompletionText);
         Assert.Empty(await Complete(RemoteDir + "/c*/al"));
 
-        // A relative word completes against the current directory and stays relative.
+        // Names a bare word would misread (a dash: a parameter; a digit: a number) and typographic quotes are quoted.
+        ServerFile("cmp2/-old.txt", Bytes(10, 8));
+        ServerFile("cmp2/1e3.txt", Bytes(10, 9));
+        ServerFile("cmp2/it\u2019s.txt", Bytes(10, 10));
+        await Session.ChangeDirectoryAsync(RemoteDir + "/cmp2", Timeout());
+        Assert.Equal(new[] { "'-old.txt'", "'1e3.txt'", "'it\u2019\u2019s.txt'" }, (await Complete("")).Select(c => c.CompletionText));
+
+                // A relative word completes against the current directory and stays relative.
         await Session.ChangeDirectoryAsync(RemoteDir, Timeout());
         Assert.Equal(new[] { "cmp/sub/deep.txt" }, (await Complete("cmp/sub/")).Select(c => c.CompletionText));
-        Assert.Equal(new[] { "cmp/" }, (await Complete("c")).Select(c => c.CompletionText));
+        Assert.Equal(new[] { "cmp/", "cmp2/" }, (await Complete("c")).Select(c => c.CompletionText));
     }
 
     private Task<System.Collections.Generic.IReadOnlyList<RemotePathCandidate>> Complete(string word, bool literal = false, bool directoriesOnly = false) =>

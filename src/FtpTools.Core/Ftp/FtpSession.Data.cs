@@ -349,44 +349,77 @@ internal sealed partial class FtpSession
     {
         DataConnectionFailedException? failure = null;
         CommandRefusedException? tooLong = null;
-        using (var data = await OpenTransferAsync(verb, path, 0, targetMustExist: true, cancellationToken, enter: enter).ConfigureAwait(false))
+        var data = await OpenTransferAsync(verb, path, 0, targetMustExist: true, cancellationToken, enter: enter).ConfigureAwait(false);
+        var givenUp = false;
+
+        // Buffers: both rented here and returned in the finally below, unless a read still under way is given up
+        // with the listing (it may still write to its buffer, which is then left to the garbage collector).
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var line = ArrayPool<byte>.Shared.Rent(Listing.FtpListingParser.MaxLineLength + 1);
+        var lineLength = 0;
+        Task<int>? reading = null;
+        try
         {
-            // Buffers: both rented here and returned in the finally below; nothing else holds them.
-            var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-            var line = ArrayPool<byte>.Shared.Rent(Listing.FtpListingParser.MaxLineLength + 1);
-            var lineLength = 0;
-            try
+            while (true)
             {
-                while (true)
+                // The caller's token never reaches the read: an SslStream read cancelled part-way leaves the stream
+                // corrupt, and the abort that follows a cancelled listing reads the connection on (the server's TLS
+                // session tickets are there, which vsftpd's next data connection needs), so the read is left to
+                // finish there instead.
+                cancellationToken.ThrowIfCancellationRequested();
+                reading = data.ReadAsync(buffer, 0, buffer.Length, CancellationToken.None);
+                if (!reading.IsCompleted && cancellationToken.CanBeCanceled)
                 {
-                    var read = await data.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    lineLength = AddLines(listing, buffer, read, line, lineLength);
+                    await WhenDoneOrCancelledAsync(reading, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (lineLength > 0)
+                var read = await reading.ConfigureAwait(false);
+                reading = null;
+                if (read == 0)
                 {
-                    AddLine(listing, line, lineLength);
+                    break;
                 }
 
-                await data.TryShutdownAsync(cancellationToken).ConfigureAwait(false);
+                lineLength = AddLines(listing, buffer, read, line, lineLength);
             }
-            catch (DataConnectionFailedException ex)
+
+            if (lineLength > 0)
             {
-                failure = ex;
+                AddLine(listing, line, lineLength);
             }
-            catch (CommandRefusedException ex)
-            {
-                tooLong = ex;
-            }
-            finally
+
+            await data.TryShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DataConnectionFailedException ex)
+        {
+            failure = ex;
+        }
+        catch (CommandRefusedException ex)
+        {
+            tooLong = ex;
+        }
+        catch (OperationCanceledException) when (!_control.IsClosed)
+        {
+            // Cancelled while the listing's data was coming (Ctrl+C, a tab completion's time limit): the listing is
+            // given up as a cancelled download is (FtpFileStream), its data connection left open and its final reply
+            // owed, and the next command aborts it first (DrainPendingRepliesAsync): ABOR while the server may still
+            // be sending, then the replies up to NOOP's, so that none answers a later command.
+            (_abortedDownload, _abortedDownloadRead, _abortPending) = (data, reading, true);
+            reading?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            givenUp = true;
+            throw;
+        }
+        finally
+        {
+            if (reading is null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
-                ArrayPool<byte>.Shared.Return(line);
+            }
+
+            ArrayPool<byte>.Shared.Return(line);
+            if (!givenUp)
+            {
+                data.Dispose();
             }
         }
 
@@ -407,6 +440,19 @@ internal sealed partial class FtpSession
         var reply = await ReadTransferReplyAsync(cancellationToken).ConfigureAwait(false);
         TransferEnded(sent);
         CheckTransferReply(reply, verb, path ?? _currentDirectory, mustSucceed: true);
+    }
+
+    /// <summary>Returns when <paramref name="reading"/> has ended, or throws <see cref="OperationCanceledException"/> first when <paramref name="cancellationToken"/> is cancelled.</summary>
+    private static async Task WhenDoneOrCancelledAsync(Task reading, CancellationToken cancellationToken)
+    {
+        var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.Register(static state => ((TaskCompletionSource<bool>)state!).TrySetResult(true), cancelled))
+        {
+            if (await Task.WhenAny(reading, cancelled.Task).ConfigureAwait(false) != reading)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
     }
 
     /// <summary>
@@ -504,7 +550,7 @@ internal sealed partial class FtpSession
         EarlyHandshake? early = null;
         if (_tls is not null && pending.IsConnected)
         {
-            early = StartDataHandshake(await pending.TakeSocketAsync(PeerAddress, checkPeer: false, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false), blockingReads, cancellationToken);
+            early = StartDataHandshake(await pending.TakeSocketAsync(PeerAddress, checkPeer: false, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false), blockingReads);
         }
 
         var command = path is null ? verb : verb + " " + path;
@@ -536,13 +582,16 @@ internal sealed partial class FtpSession
         }
 
         // From here the server owes a final reply; if the data connection fails, read it so the
-        // caller learns what the server said and the session stays in step.
+        // caller learns what the server said and the session stays in step. A cancellation does not cut the data
+        // connection's making short (the accept waits for the connect timeout, the handshake for the operation
+        // timeout, as without one): cut in the middle, an active connection the server had just made was never
+        // closed, and a data handshake cut under vsftpd or Pure-FTPd ended the whole session. The transfer's first
+        // read sees the cancellation instead, and the transfer is aborted as any given up (DrainPendingRepliesAsync).
         try
         {
             early ??= _tls is null ? null : StartDataHandshake(
-                await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false),
-                blockingReads,
-                cancellationToken);
+                await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false),
+                blockingReads);
             if (early is not null)
             {
                 var ssl = await early.Secured.ConfigureAwait(false);
@@ -559,7 +608,7 @@ internal sealed partial class FtpSession
                 };
             }
 
-            var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
             return new FtpDataConnection(socket, new NetworkStream(socket, ownsSocket: true), _options.OperationTimeout, null, blockingReads, pollFirst: !blockingReads && _control.AnswersQuickly);
         }
         catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
@@ -593,10 +642,12 @@ internal sealed partial class FtpSession
         untrusted.Reason);
 
     /// <summary>Starts the TLS handshake on a data connection; the returned handshake owns the socket.</summary>
-    private EarlyHandshake StartDataHandshake(Socket socket, bool blocking, CancellationToken cancellationToken)
+    private EarlyHandshake StartDataHandshake(Socket socket, bool blocking)
     {
+        // On no caller's token (see OpenTransferAsync): the operation timeout bounds it, and a refused or failed
+        // transfer command ends it by closing the socket (AbandonAsync).
         var readAhead = new ReadAheadStream(new NetworkStream(socket, ownsSocket: true), DataReadAheadBytes);
-        return new EarlyHandshake(socket, readAhead, _tls!.AuthenticateAsync(readAhead, socket, _options.OperationTimeout, cancellationToken, blocking));
+        return new EarlyHandshake(socket, readAhead, _tls!.AuthenticateAsync(readAhead, socket, _options.OperationTimeout, CancellationToken.None, blocking));
     }
 
     /// <summary>

@@ -66,6 +66,9 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private readonly List<OwedRename> _owed = new();
     private FtpDataConnection? _abortedUpload;
     private FtpDataConnection? _abortedDownload;
+
+    /// <summary>A read of <see cref="_abortedDownload"/> still under way when it was given up (a cancelled listing).</summary>
+    private Task<int>? _abortedDownloadRead;
     private Timer? _keepAlive;
     private int _disposed;
 
@@ -1062,8 +1065,9 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
 
         if (_abortedDownload is { } download)
         {
-            _abortedDownload = null;
-            await AbortDownloadAsync(download, cancellationToken).ConfigureAwait(false);
+            var reading = _abortedDownloadRead;
+            (_abortedDownload, _abortedDownloadRead) = (null, null);
+            await AbortDownloadAsync(download, reading, cancellationToken).ConfigureAwait(false);
             _abortPending = false;
             return;
         }
@@ -1078,9 +1082,9 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     /// stops sending and closes it itself; cutting it under a server still writing made ProFTPD's TLS end the whole
     /// session now and then ("unexpected OpenSSL error, disconnecting"). A server that reads ABOR only after the
     /// transfer (vsftpd) has the connection cut after that moment, as before. Then the replies are read as after any
-    /// abort.
+    /// abort. <paramref name="reading"/>, a read of the connection still under way when it was given up, ends first.
     /// </summary>
-    private async Task AbortDownloadAsync(FtpDataConnection download, CancellationToken cancellationToken)
+    private async Task AbortDownloadAsync(FtpDataConnection download, Task<int>? reading, CancellationToken cancellationToken)
     {
         try
         {
@@ -1090,7 +1094,12 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             var discard = ArrayPool<byte>.Shared.Rent(64 * 1024);
             try
             {
-                while (await download.ReadAsync(discard, 0, discard.Length, moment.Token).ConfigureAwait(false) > 0)
+                // A read still under way (its buffer is not ours) is waited for within the moment; the next may not
+                // start before it ends.
+                var more = reading is null
+                    || (await Task.WhenAny(reading, Task.Delay(AbortDrainTime, moment.Token)).ConfigureAwait(false) == reading
+                        && await reading.ConfigureAwait(false) > 0);
+                while (more && await download.ReadAsync(discard, 0, discard.Length, moment.Token).ConfigureAwait(false) > 0)
                 {
                 }
             }

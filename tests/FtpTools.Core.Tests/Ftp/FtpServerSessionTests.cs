@@ -3,9 +3,11 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
+using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
 using FtpTools.Core.Ftp;
+using FtpTools.Core.Logging;
 using FtpTools.Core.Tests.IO;
 using FtpTools.Core.Tests.Servers;
 using Xunit;
@@ -721,6 +723,74 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         var small = RandomBytes(10);
         await UploadAsync(session, $"/{dir}/after.bin", small);
         Assert.Equal(small, await DownloadAsync(session, $"/{dir}/after.bin"));
+    }
+
+    [Theory]
+    [InlineData(FtpDataMode.Passive)]
+    [InlineData(FtpDataMode.Active)]
+    public async Task A_listing_cancelled_as_its_data_comes_is_aborted_and_the_next_commands_get_their_own_answers(FtpDataMode mode)
+    {
+        // Enough entries (some 600 KB of LIST lines) that the server is still sending when the listing is given up.
+        const int Entries = 4000;
+        var dir = "/" + Server.NewTestDirectory();
+        Directory.CreateDirectory(Local(dir, "many"));
+        for (var i = 0; i < Entries; i++)
+        {
+            await File.WriteAllBytesAsync(Local(dir, $"many/{i:D5}-{new string('n', 80)}.txt"), Array.Empty<byte>(), Token);
+        }
+
+        var one = RandomBytes(5000);
+        await File.WriteAllBytesAsync(Local(dir, "one.bin"), one, Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var log = new CancelOnPreliminaryReply(Log, cancel);
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(mode, log: log), Token);
+
+        // Cancelled the moment the server says the listing's data is coming (Ctrl+C, or a tab completion's limit).
+        log.Armed = true;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.ListDirectoryAsync(dir + "/many", cancel.Token));
+        Assert.False(log.Armed, "the listing was not cancelled at its 1yz reply");
+        var cancelledAt = Log.Lines.Count;
+
+        // Each command gets its own answer, not the given-up listing's 226 or 426.
+        Assert.True(session.IsConnected);
+        var listed = await session.ListDirectoryAsync(dir, Token);
+        Assert.Equal(new[] { "many", "one.bin" }, listed.Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Equal(5000, Assert.Single(listed, i => i.Name == "one.bin").Length);
+        Assert.Equal(Sha256(one), Sha256(await DownloadAsync(session, dir + "/one.bin")));
+        Assert.Null(await session.GetItemAsync(dir + "/missing.bin", Token));
+        Assert.Equal(Entries, (await session.ListDirectoryAsync(dir + "/many", Token)).Count);
+        var after = Log.Lines.Skip(cancelledAt).ToList();
+        Assert.Equal("> ABOR", after.First(l => l.StartsWith("> ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Passes the log on; once armed, cancels at the next 1yz reply (a transfer's data is coming) and disarms.</summary>
+    private sealed class CancelOnPreliminaryReply : IProtocolLog
+    {
+        private readonly IProtocolLog _inner;
+        private readonly CancellationTokenSource _cancel;
+        private volatile bool _armed;
+
+        public CancelOnPreliminaryReply(IProtocolLog inner, CancellationTokenSource cancel)
+        {
+            _inner = inner;
+            _cancel = cancel;
+        }
+
+        public bool Armed
+        {
+            get => _armed;
+            set => _armed = value;
+        }
+
+        public void Write(LogDirection direction, string message)
+        {
+            _inner.Write(direction, message);
+            if (_armed && direction == LogDirection.Received && message.StartsWith('1'))
+            {
+                _armed = false;
+                _cancel.Cancel();
+            }
+        }
     }
 
     /// <summary>Reads a download to its end with synchronous reads, as the engine's blocking copy does, and completes it.</summary>

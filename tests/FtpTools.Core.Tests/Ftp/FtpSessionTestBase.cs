@@ -4,6 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
+using FtpTools.Core.Logging;
 using FtpTools.Core.Tests.Servers;
 using Xunit.Abstractions;
 
@@ -39,7 +40,7 @@ public abstract class FtpSessionTestBase : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    protected ConnectionOptions Options(FtpDataMode mode = FtpDataMode.Passive, string? password = null, TlsOptions? tls = null, int? port = null, string? startPath = null) => new()
+    protected ConnectionOptions Options(FtpDataMode mode = FtpDataMode.Passive, string? password = null, TlsOptions? tls = null, int? port = null, string? startPath = null, IProtocolLog? log = null) => new()
     {
         Protocol = Protocol,
         Host = Server.Host,
@@ -49,7 +50,7 @@ public abstract class FtpSessionTestBase : IDisposable
         ConnectTimeout = TimeSpan.FromSeconds(10),
         Ftp = new FtpOptions { DataMode = mode },
         Tls = tls ?? new TlsOptions { ExtraCaFile = Server.CaCertificatePath },
-        Log = Log,
+        Log = log ?? Log,
         StartPath = startPath,
     };
 

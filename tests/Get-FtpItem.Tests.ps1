@@ -74,5 +74,22 @@ Describe 'Get-FtpItem' {
         It 'lists piped items by their full name' {
             (Get-FtpItem -Path $work.Remote -Directory | Get-FtpItem).Name | Should -Be 'c.txt'
         }
+
+        It 'lists a directory with brackets in its name by -LiteralPath or an escaped -Path, as any other directory' {
+            $local = [IO.Directory]::CreateDirectory((Join-Path $work.Local 'br[1]')).FullName
+            try {
+                [IO.File]::WriteAllBytes((Join-Path $local 'in.txt'), [byte[]](1, 2, 3))
+
+                (Get-FtpItem -LiteralPath "$($work.Remote)/br[1]").Name | Should -Be 'in.txt'
+                (Get-FtpItem -Path "$($work.Remote)/br``[1``]").Name | Should -Be 'in.txt'
+                (Get-FtpItem -Path "$($work.Remote)/br*").Name | Should -Be 'br[1]'
+                Get-FtpItem -LiteralPath "$($work.Remote)/br[2]" -ErrorVariable failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+                $failures.Count | Should -Be 1
+                $failures[0].Exception.Message | Should -Match "^Cannot find remote path '.*/br\[2\]' because it does not exist\.$"
+            }
+            finally {
+                [IO.Directory]::Delete($local, $true)
+            }
+        }
     }
 }

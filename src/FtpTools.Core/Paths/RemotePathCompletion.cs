@@ -61,18 +61,26 @@ public static class RemotePathCompletion
         var (quote, typed) = Unquote(wordToComplete ?? "");
         var slash = typed.LastIndexOf('/');
         var directoryTyped = slash >= 0 ? typed.Substring(0, slash + 1) : "";
-        var prefix = literal ? typed.Substring(slash + 1) : Unescape(typed.Substring(slash + 1));
-        var directoryPath = literal ? directoryTyped : Unescape(directoryTyped);
-        if (!literal && HasUnescapedWildcard(directoryTyped))
+        var lastTyped = typed.Substring(slash + 1);
+
+        // A -Path word is read as the walker reads it (Wildcard.LiteralOf): "a`[1`]/" is the directory "a[1]", and a
+        // segment without '*', '?' or '[' is taken as it is.
+        var directoryPath = literal ? directoryTyped : Wildcard.LiteralPathOf(directoryTyped);
+        if (directoryPath is null)
         {
             // "/logs/*/ap": a pattern, not one directory to list.
             return Array.Empty<RemotePathCandidate>();
         }
 
+        // The last segment is the start of a name; a pattern there ("*.cs") offers the names it matches the start of.
+        var prefix = literal ? lastTyped : Wildcard.LiteralOf(lastTyped);
+        Func<string, bool> matches = prefix is not null
+            ? name => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+            : new Wildcard(lastTyped + "*").IsMatch;
         var directory = RemotePath.Combine(session.CurrentDirectory, directoryPath.Length == 0 ? "." : directoryPath);
         var items = await session.ListDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
         return items
-            .Where(i => i.Name != "." && i.Name != ".." && i.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            .Where(i => i.Name != "." && i.Name != ".." && matches(i.Name))
             .Where(i => !directoriesOnly || i.Kind is RemoteItemKind.Directory or RemoteItemKind.SymbolicLink)
             .OrderBy(i => i.Name, StringComparer.OrdinalIgnoreCase)
             .ThenBy(i => i.Name, StringComparer.Ordinal)
@@ -104,46 +112,6 @@ public static class RemotePathCompletion
         }
 
         return (quote, quote == '\'' ? text.Replace("''", "'") : text);
-    }
-
-    /// <summary>True when <paramref name="text"/> holds '*', '?' or '[' without a '`' before it.</summary>
-    private static bool HasUnescapedWildcard(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] == '`')
-            {
-                i++;
-            }
-            else if (text[i] is '*' or '?' or '[')
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>A -Path word's characters without their wildcard escapes ("a`[1`].txt" is "a[1].txt").</summary>
-    private static string Unescape(string text)
-    {
-        if (text.IndexOf('`') < 0)
-        {
-            return text;
-        }
-
-        var plain = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] == '`' && i + 1 < text.Length)
-            {
-                i++;
-            }
-
-            plain.Append(text[i]);
-        }
-
-        return plain.ToString();
     }
 
     /// <summary>

@@ -57,6 +57,72 @@ public sealed class Wildcard
         return string.Join("/", segments);
     }
 
+    /// <summary>
+    /// The one name <paramref name="segment"/> matches when it is no pattern: without '*', '?' or a '[...]' set that
+    /// is not escaped with '`' (as <see cref="EscapeLiteralPath"/> escapes them), with the escapes taken out; null when
+    /// it is a pattern. A segment without '*', '?' or '[' is literal as it is, a '`' in it included.
+    /// </summary>
+    public static string? LiteralOf(string segment)
+    {
+        if (segment is null)
+        {
+            throw new ArgumentNullException(nameof(segment));
+        }
+
+        if (!RemotePath.HasWildcards(segment))
+        {
+            return segment;
+        }
+
+        // As Match reads a pattern: '`' takes the next character as it is, a '[' without a ']' after it is itself.
+        var literal = new StringBuilder(segment.Length);
+        for (var i = 0; i < segment.Length; i++)
+        {
+            var c = segment[i];
+            if (c == '`' && i + 1 < segment.Length)
+            {
+                literal.Append(segment[++i]);
+            }
+            else if (c is '*' or '?' || (c == '[' && segment.IndexOf(']', i + 1) >= 0))
+            {
+                return null;
+            }
+            else
+            {
+                literal.Append(c);
+            }
+        }
+
+        return literal.ToString();
+    }
+
+    /// <summary>The path <paramref name="path"/> names when none of its segments is a pattern (<see cref="LiteralOf"/>); else null.</summary>
+    public static string? LiteralPathOf(string path)
+    {
+        if (path is null)
+        {
+            throw new ArgumentNullException(nameof(path));
+        }
+
+        if (!RemotePath.HasWildcards(path))
+        {
+            return path;
+        }
+
+        var segments = path.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            if (LiteralOf(segments[i]) is not { } literal)
+            {
+                return null;
+            }
+
+            segments[i] = literal;
+        }
+
+        return string.Join("/", segments);
+    }
+
     private bool Match(int p, string text, int t)
     {
         while (p < _pattern.Length)

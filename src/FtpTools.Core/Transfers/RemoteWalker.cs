@@ -114,15 +114,18 @@ public sealed class RemoteWalker
     private async Task ExpandRootAsync(string rootPath, List<RemoteWalkEntry> entries, List<RemoteWalkError> errors, CancellationToken cancellationToken)
     {
         var absolute = RemotePath.Combine(_session.CurrentDirectory, rootPath);
-        if (!RemotePath.HasWildcards(absolute))
+
+        // A path whose wildcard characters are all escaped (a -LiteralPath, a completed name) names one item, as a
+        // path without any does: a directory yields its children, and a missing one is an error.
+        if (Wildcard.LiteralPathOf(absolute) is { } literalPath)
         {
-            await ExpandLiteralAsync(absolute, entries, errors, cancellationToken).ConfigureAwait(false);
+            await ExpandLiteralAsync(literalPath, entries, errors, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         var segments = absolute.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
-        var firstWildcard = Array.FindIndex(segments, RemotePath.HasWildcards);
-        var baseDirectory = "/" + string.Join("/", segments.Take(firstWildcard));
+        var firstWildcard = Array.FindIndex(segments, segment => Wildcard.LiteralOf(segment) is null);
+        var baseDirectory = "/" + string.Join("/", segments.Take(firstWildcard).Select(segment => Wildcard.LiteralOf(segment)));
         var candidates = new List<RemoteItem?> { null };
         var candidatePaths = new List<string> { baseDirectory };
         for (var i = firstWildcard; i < segments.Length; i++)
@@ -133,9 +136,9 @@ public sealed class RemoteWalker
             for (var c = 0; c < candidatePaths.Count; c++)
             {
                 var parent = candidatePaths[c];
-                if (!RemotePath.HasWildcards(segments[i]))
+                if (Wildcard.LiteralOf(segments[i]) is { } name)
                 {
-                    var path = RemotePath.Combine(parent, segments[i]);
+                    var path = RemotePath.Combine(parent, name);
                     var found = await GetItemOrRecordAsync(path, errors, cancellationToken).ConfigureAwait(false);
                     if (found is not null && (last || CanDescend(found)))
                     {

@@ -35,8 +35,10 @@ public sealed class GetFtpFileHashCommand : RemotePathCmdlet
         var algorithm = RemoteFileHasher.Parse(Algorithm);
         foreach (var path in Paths)
         {
-            var full = RemotePath.Combine(session.CurrentDirectory, path);
-            if (IsLiteral || !RemotePath.HasWildcards(path))
+            // A -Path whose wildcard characters are all escaped names one item, as a -LiteralPath does.
+            var literal = IsLiteral ? path : Wildcard.LiteralPathOf(path);
+            var full = RemotePath.Combine(session.CurrentDirectory, literal ?? path);
+            if (literal is not null)
             {
                 Hash(session, full, listed: null, algorithm);
                 continue;

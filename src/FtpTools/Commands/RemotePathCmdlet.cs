@@ -49,8 +49,10 @@ public abstract class RemotePathCmdlet : FtpSessionCmdlet
         var targets = new List<RemoteItem>();
         foreach (var path in Paths)
         {
-            var full = RemotePath.Combine(session.CurrentDirectory, path);
-            if (IsLiteral || !RemotePath.HasWildcards(path))
+            // A -Path whose wildcard characters are all escaped names one item, as a -LiteralPath does.
+            var literal = IsLiteral ? path : Wildcard.LiteralPathOf(path);
+            var full = RemotePath.Combine(session.CurrentDirectory, literal ?? path);
+            if (literal is not null)
             {
                 RemoteItem? item = null;
                 if (Run(session, full, async (_, cancellationToken) => item = await session.Remote.GetItemAsync(full, cancellationToken).ConfigureAwait(false), repeatable: true))

@@ -90,6 +90,47 @@ public class WildcardTests
     }
 
     [Theory]
+    [InlineData("report.csv", "report.csv")]
+    [InlineData("it`s", "it`s")]
+    [InlineData("report`[1`].csv", "report[1].csv")]
+    [InlineData("`*odd`?", "*odd?")]
+    [InlineData("we[ird", "we[ird")]
+    [InlineData("tick``[x`]", null)]
+    [InlineData("end`[`", "end[`")]
+    [InlineData("report[1].csv", null)]
+    [InlineData("*.csv", null)]
+    [InlineData("a?c", null)]
+    [InlineData("`[a][b]", null)]
+    public void A_segment_is_literal_when_none_of_its_wildcards_is_unescaped(string segment, string? literal)
+    {
+        Assert.Equal(literal, Wildcard.LiteralOf(segment));
+        if (literal is not null && RemotePath.HasWildcards(segment))
+        {
+            // What it stands for is what the walker's pattern matches, and all it matches.
+            Assert.True(new Wildcard(segment, ignoreCase: false).IsMatch(literal));
+            Assert.False(new Wildcard(segment, ignoreCase: false).IsMatch(literal + "x"));
+        }
+    }
+
+    [Theory]
+    [InlineData("/data/report`[1`].csv", "/data/report[1].csv")]
+    [InlineData("/d`[1`]/it`s/x", "/d[1]/it`s/x")]
+    [InlineData("/d[1]/x", null)]
+    [InlineData("/d`[1`]/*.txt", null)]
+    public void A_path_is_literal_when_every_segment_is(string path, string? literal)
+    {
+        Assert.Equal(literal, Wildcard.LiteralPathOf(path));
+    }
+
+    [Theory]
+    [InlineData("/data/report[1].csv")]
+    [InlineData("/a*b/c?d/e`f/[x]")]
+    public void An_escaped_literal_path_reads_back_as_itself(string path)
+    {
+        Assert.Equal(path, Wildcard.LiteralPathOf(Wildcard.EscapeLiteralPath(path)));
+    }
+
+    [Theory]
     [InlineData("report[1].csv")]
     [InlineData("a*b?c")]
     [InlineData("`tick[*]")]

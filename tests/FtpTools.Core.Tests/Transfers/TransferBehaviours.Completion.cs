@@ -42,6 +42,13 @@ public abstract partial class TransferBehaviours
         Assert.Equal($"{dir}[x]/f.txt", Assert.Single(await Complete(dir + "[x]/", literal: true)).CompletionText);
         Assert.Empty(await Complete(RemoteDir + "/c*/al"));
 
+        // Read back as the walker reads a -Path: a segment without '*', '?' or '[' is the name as it is, a '`' in it
+        // included; a pattern in the last segment offers the names whose start it matches.
+        ServerFile("cmp/it`s/in.txt", Bytes(10, 11));
+        Assert.Equal($"'{dir}it`s/in.txt'", Assert.Single(await Complete("'" + dir + "it`s/")).CompletionText);
+        Assert.Equal(new[] { dir + "beta.bin" }, (await Complete(dir + "*.b")).Select(c => c.CompletionText));
+        Assert.Equal(new[] { dir + "alpha.txt", $"'{dir}it''s.txt'", $"'{dir}we`[ird`].txt'" }, (await Complete(dir + "*.t")).Select(c => c.CompletionText));
+
         // Names a bare word would misread (a dash: a parameter; a digit: a number) and typographic quotes are quoted.
         ServerFile("cmp2/-old.txt", Bytes(10, 8));
         ServerFile("cmp2/1e3.txt", Bytes(10, 9));
@@ -49,7 +56,7 @@ public abstract partial class TransferBehaviours
         await Session.ChangeDirectoryAsync(RemoteDir + "/cmp2", Timeout());
         Assert.Equal(new[] { "'-old.txt'", "'1e3.txt'", "'it\u2019\u2019s.txt'" }, (await Complete("")).Select(c => c.CompletionText));
 
-                // A relative word completes against the current directory and stays relative.
+        // A relative word completes against the current directory and stays relative.
         await Session.ChangeDirectoryAsync(RemoteDir, Timeout());
         Assert.Equal(new[] { "cmp/sub/deep.txt" }, (await Complete("cmp/sub/")).Select(c => c.CompletionText));
         Assert.Equal(new[] { "cmp/", "cmp2/" }, (await Complete("c")).Select(c => c.CompletionText));

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.Paths;
 using FtpTools.Core.Transfers;
 using Xunit;
 
@@ -103,6 +104,29 @@ public abstract partial class TransferBehaviours
         Assert.Equal(new[] { "w/sub/deeper" }, await WalkAsync(RemoteDir + "/*/sub/deeper", new RemoteWalkOptions()));
         Assert.Empty(await WalkAsync(RemoteDir + "/w/*.none", new RemoteWalkOptions()));
         Assert.Empty(await WalkAsync(RemoteDir + "/none*/x", new RemoteWalkOptions()));
+    }
+
+    [Fact]
+    public async Task A_path_whose_wildcards_are_all_escaped_names_one_item_as_a_literal_path_does()
+    {
+        ServerFile("w2/d[1]/in.txt", Bytes(10, 30));
+        ServerFile("w2/d1/in.txt", Bytes(10, 31));
+        ServerFile("w2/d1/other.txt", Bytes(10, 32));
+        Target.GiveToServer(ServerDir);
+
+        // A directory yields its children, as one without brackets does, escaped by hand or as -LiteralPath escapes it.
+        Assert.Equal(new[] { "d1/in.txt", "d1/other.txt" }, (await WalkAsync(RemoteDir + "/w2/d1", new RemoteWalkOptions())).OrderBy(p => p, StringComparer.Ordinal));
+        Assert.Equal(new[] { "d[1]/in.txt" }, await WalkAsync(RemoteDir + "/w2/d`[1`]", new RemoteWalkOptions()));
+        Assert.Equal(new[] { "d[1]/in.txt" }, await WalkAsync(Wildcard.EscapeLiteralPath(RemoteDir + "/w2/d[1]"), new RemoteWalkOptions()));
+
+        // Below it, a pattern is matched in the directory the escaped name names; an unescaped set still matches both.
+        Assert.Equal(new[] { "in.txt" }, await WalkAsync(RemoteDir + "/w2/d`[1`]/*.txt", new RemoteWalkOptions()));
+        Assert.Equal(new[] { "d1", "d[1]" }, (await WalkAsync(RemoteDir + "/w2/d*", new RemoteWalkOptions())).OrderBy(p => p, StringComparer.Ordinal));
+
+        // Missing, it is an error as a missing literal path is, not a pattern that matched nothing.
+        var (entries, errors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/w2/gone`[1`]" }, new RemoteWalkOptions(), Timeout());
+        Assert.Empty(entries);
+        Assert.Equal($"Cannot find remote path '{RemoteDir}/w2/gone[1]' because it does not exist.", Assert.Single(errors).Exception.Message);
     }
 
     [Fact]

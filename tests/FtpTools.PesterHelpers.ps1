@@ -28,10 +28,11 @@ function New-TestCredential {
 }
 
 function Connect-TestSession {
-    param([Parameter(Mandatory)] [string] $Protocol, [int] $ReconnectAttempts = 3, [string] $LogPath, [string] $Proxy)
+    param([Parameter(Mandatory)] [string] $Protocol, [int] $ReconnectAttempts = 3, [string] $LogPath, [string] $Proxy, [string] $TransferMode)
     $credential = New-TestCredential
     $more = @{}
     if ($LogPath) { $more.LogPath = $LogPath }
+    if ($TransferMode) { $more.TransferMode = $TransferMode }
     # The test proxies ask for the test account's login.
     if ($Proxy) { $more.Proxy = $Proxy; $more.ProxyCredential = $credential }
     switch ($Protocol) {

@@ -156,3 +156,37 @@ Describe 'Send-FtpFile' {
         }
     }
 }
+
+Describe 'Send-FtpFile and Receive-FtpFile on a -TransferMode Ascii session' {
+    # vsftpd, as the tests run it, stores the bytes that come and sends the ones it has: its disk shows what the
+    # module itself sent and converts.
+    Context '<Protocol>' -ForEach @(@{ Protocol = 'Ftp' }, @{ Protocol = 'Ftpes' }) {
+        BeforeAll {
+            $session = Connect-TestSession -Protocol $Protocol -TransferMode Ascii
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+        }
+
+        AfterAll {
+            if ($work) { Remove-Item -LiteralPath $work.Local -Recurse -Force -ErrorAction SilentlyContinue }
+            if ($session) { Disconnect-FtpSession -Session $session }
+        }
+
+        It 'sends every line end as CRLF, stores the local one, and refuses -Resume' {
+            $session.TransferMode.ToString() | Should -Be 'Ascii'
+            $text = Join-Path $TestDrive "ascii-$Protocol.txt"
+            [IO.File]::WriteAllText($text, "one`ntwo`n")
+
+            (Send-FtpFile -Path $text -Destination $work.Remote -Session $session).Status.ToString() | Should -Be 'Completed'
+            [IO.File]::ReadAllText((Join-Path $work.Local "ascii-$Protocol.txt")) | Should -Be "one`r`ntwo`r`n"
+
+            $back = Join-Path $TestDrive "ascii-back-$Protocol"
+            $null = New-Item -ItemType Directory -Path $back -Force
+            $null = Receive-FtpFile -Path "$($work.Remote)/ascii-$Protocol.txt" -Destination $back -Session $session
+            $lineEnd = if ([IO.Path]::DirectorySeparatorChar -eq '\') { "`r`n" } else { "`n" }
+            [IO.File]::ReadAllText((Join-Path $back "ascii-$Protocol.txt")) | Should -Be "one$($lineEnd)two$($lineEnd)"
+
+            { Send-FtpFile -Path $text -Destination "$($work.Remote)/again.txt" -Session $session -Resume -ErrorAction Stop } |
+                Should -Throw -ErrorId 'FtpTools.InvalidArgument,FtpTools.Commands.SendFtpFileCommand'
+        }
+    }
+}

@@ -26,6 +26,16 @@ public enum FtpDataMode
     Active,
 }
 
+/// <summary>FTP's transfer type (RFC 959 §3.1.1): how file bytes travel on the data connection.</summary>
+public enum FtpTransferMode
+{
+    /// <summary>TYPE I: every byte as it is.</summary>
+    Binary,
+
+    /// <summary>TYPE A: text, with line ends converted between the two sides' conventions.</summary>
+    Ascii,
+}
+
 public static class RemoteProtocolInfo
 {
     /// <summary>The port a protocol listens on when none is given.</summary>

@@ -35,4 +35,10 @@ public sealed class SessionInfo
     public string? HostKeyFingerprint { get; init; }
 
     public string? UserName { get; init; }
+
+    /// <summary>
+    /// FTP transfers in the ASCII type (TYPE A, <see cref="FtpOptions.AsciiMode"/>): line ends are converted, so
+    /// lengths differ between the two sides and no transfer continues at an offset.
+    /// </summary>
+    public bool AsciiMode { get; init; }
 }

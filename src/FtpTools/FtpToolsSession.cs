@@ -109,6 +109,9 @@ public sealed class FtpToolsSession
     /// <summary>Says goodbye and closes the connection. Safe to call twice; a dead connection is just disposed.</summary>
     internal Task CloseAsync(CancellationToken cancellationToken) => Keeper.CloseAsync(cancellationToken);
 
+    /// <summary>FTP's transfer type (Connect-FtpSession -TransferMode): Binary, or Ascii for text with its line ends converted; null for SFTP.</summary>
+    public FtpTransferMode? TransferMode => Protocol == RemoteProtocol.Sftp ? null : Remote.Info.AsciiMode ? FtpTransferMode.Ascii : FtpTransferMode.Binary;
+
     /// <summary>The proxy the session's connections go through (Connect-FtpSession -Proxy), without credentials, or null.</summary>
     public string? Proxy { get; }
 

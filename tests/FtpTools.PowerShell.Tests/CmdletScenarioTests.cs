@@ -921,6 +921,61 @@ public sealed class CmdletScenarioTests : IDisposable
         Assert.Equal(0, outcome.Properties["Reconnects"].Value);
     }
 
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Ftpes")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void TransferMode_Ascii_sends_CRLF_and_stores_local_line_ends_and_refuses_Resume_and_RemoveSource(string protocol)
+    {
+        // vsftpd (as configured by default) stores the bytes that come and sends the ones it has: its disk shows what
+        // the module itself sent and converts.
+        var source = Directory.CreateDirectory(Path.Combine(_local, "text")).FullName;
+        File.WriteAllText(Path.Combine(source, "a.txt"), "one\ntwo\n");
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var onServer = Directory.CreateDirectory(Path.Combine(_servers.Root(protocol), remote)).FullName;
+        File.SetUnixFileMode(onServer, (UnixFileMode)Convert.ToInt32("777", 8));
+        File.WriteAllText(Path.Combine(onServer, "b.txt"), "x\r\ny\r\n");
+        var back = Directory.CreateDirectory(Path.Combine(_local, "back")).FullName;
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $src, $back = $args
+            $session = Connect-FtpSession @connect -TransferMode Ascii -ErrorAction Stop
+            "$($session.TransferMode)"
+            (Send-FtpFile -Path "$src/a.txt" -Destination $remote -ErrorAction Stop).Status
+            (Receive-FtpFile -Path "$remote/b.txt" -Destination $back -ErrorAction Stop).Status
+            foreach ($switch in @{ Resume = $true }, @{ RemoveSource = $true }) {
+                try { Send-FtpFile -Path "$src/a.txt" -Destination "$remote/again.txt" @switch -ErrorAction Stop; 'not thrown' } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
+            }
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote, source, back);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal("Ascii", result.Output[0].ToString());
+        Assert.Equal(new[] { "Completed", "Completed" }, result.Output.Skip(1).Take(2).Select(o => o.ToString()));
+        Assert.Equal("one\r\ntwo\r\n", File.ReadAllText(Path.Combine(onServer, "a.txt")));
+        Assert.Equal("x\ny\n", File.ReadAllText(Path.Combine(back, "b.txt")));
+        Assert.Equal("FtpTools.InvalidArgument,FtpTools.Commands.SendFtpFileCommand", result.Output[3].ToString());
+        Assert.StartsWith("-Resume cannot be used in ASCII mode", result.Output[4].ToString(), StringComparison.Ordinal);
+        Assert.Equal("FtpTools.InvalidArgument,FtpTools.Commands.SendFtpFileCommand", result.Output[5].ToString());
+        Assert.StartsWith("-RemoveSource cannot be used in ASCII mode", result.Output[6].ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(onServer, "again.txt")));
+        Assert.True(File.Exists(Path.Combine(source, "a.txt")));
+
+        var sftp = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect = $args[0]
+            try { Connect-FtpSession @connect -TransferMode Ascii -ErrorAction Stop; 'not thrown' } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
+            (Get-FtpSession).Count
+            """,
+            _servers.ConnectParameters("Sftp"));
+        Assert.Equal("FtpTools.InvalidArgument,FtpTools.Commands.ConnectFtpSessionCommand", sftp.Output[0].ToString());
+        Assert.Equal("-TransferMode Ascii applies to FTP, FTPES and FTPS only; SFTP transfers every file as it is.", sftp.Output[1].ToString());
+        Assert.Equal(0, sftp.Output[2].BaseObject);
+    }
+
     [Fact]
     public void Enum_parameters_bind_from_text_and_reach_the_core()
     {

@@ -203,6 +203,24 @@ public class CmdletContractTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(AllCmdlets))]
+    public void No_cmdlet_has_a_field_of_an_enum_or_struct_of_the_core(string className)
+    {
+        // A field's type is loaded with its class (its size is part of the layout), and PowerShell loads the cmdlet
+        // classes at Import-Module, before the module can resolve FtpTools.Core from lib/<framework>/: the import
+        // fails. A parameter of a core enum keeps its value in an int (Connect-FtpSession -DataMode, -TransferMode).
+        var core = typeof(FtpTools.Core.RemoteProtocol).Assembly;
+        for (var type = ByClass(className); type is not null && type != typeof(object); type = type.BaseType)
+        {
+            foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                var fieldType = Nullable.GetUnderlyingType(field.FieldType) ?? field.FieldType;
+                Assert.False(fieldType.IsValueType && fieldType.Assembly == core, $"{type.Name}.{field.Name} is a {fieldType.Name} of FtpTools.Core");
+            }
+        }
+    }
+
     [Fact]
     public void Session_objects_hold_no_secret()
     {

@@ -55,7 +55,7 @@ internal sealed partial class FtpSession
     /// (<see cref="RemoteFileStream.ReadsBlocking"/>), which the transfer engine copies from on a thread of its own.
     /// </summary>
     public Task<RemoteFileStream> OpenReadAsync(string path, long offset, long? knownLength, CancellationToken cancellationToken) =>
-        OpenReadAsync(path, offset, blockingReads: knownLength is not long length || length - offset >= BlockingReadThreshold, cancellationToken);
+        OpenReadAsync(path, offset, blockingReads: !_options.Ftp.AsciiMode && (knownLength is not long length || length - offset >= BlockingReadThreshold), cancellationToken);
 
     private async Task<RemoteFileStream> OpenReadAsync(string path, long offset, bool blockingReads, CancellationToken cancellationToken)
     {
@@ -64,6 +64,7 @@ internal sealed partial class FtpSession
             throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset cannot be negative.");
         }
 
+        CheckOffsetForType(offset);
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -71,7 +72,7 @@ internal sealed partial class FtpSession
 
             // RFC 3659 §5: REST STREAM then RETR continues a download at the offset.
             var data = await OpenTransferAsync("RETR", full, offset, targetMustExist: true, cancellationToken, blockingReads).ConfigureAwait(false);
-            return new FtpFileStream(this, data, writing: false, full, offset);
+            return Typed(new FtpFileStream(this, data, writing: false, full, offset));
         }
         catch
         {
@@ -86,7 +87,7 @@ internal sealed partial class FtpSession
     /// without waiting for the server's 150 (<see cref="OpenEarlyStoreAsync"/>): one round trip less per small file.
     /// </summary>
     public Task<RemoteFileStream> OpenWriteAsync(string path, long offset, long? knownLength, CancellationToken cancellationToken) =>
-        offset == 0 && knownLength is long length && length <= EarlyDataLimit && _tls is null && _options.Ftp.DataMode != FtpDataMode.Active
+        offset == 0 && knownLength is long length && length <= EarlyDataLimit && _tls is null && _options.Ftp.DataMode != FtpDataMode.Active && !_options.Ftp.AsciiMode
             ? OpenEarlyStoreAsync(path, cancellationToken)
             : OpenWriteAsync(path, offset, cancellationToken);
 
@@ -97,6 +98,7 @@ internal sealed partial class FtpSession
             throw new ArgumentOutOfRangeException(nameof(offset), offset, "The offset cannot be negative.");
         }
 
+        CheckOffsetForType(offset);
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -123,12 +125,24 @@ internal sealed partial class FtpSession
             }
 
             data.StartDraining();
-            return new FtpFileStream(this, data, writing: true, full, offset);
+            return Typed(new FtpFileStream(this, data, writing: true, full, offset));
         }
         catch
         {
             _lock.Release();
             throw;
+        }
+    }
+
+    /// <summary>In ASCII mode (<see cref="FtpOptions.AsciiMode"/>) the stream converts line ends (<see cref="FtpAsciiStream"/>).</summary>
+    private RemoteFileStream Typed(FtpFileStream stream) => _options.Ftp.AsciiMode ? new FtpAsciiStream(stream) : stream;
+
+    /// <summary>An offset means nothing to an ASCII-mode transfer: the two sides' lengths differ by the line ends.</summary>
+    private void CheckOffsetForType(long offset)
+    {
+        if (offset > 0 && _options.Ftp.AsciiMode)
+        {
+            throw new ArgumentException("An ASCII-mode transfer cannot continue at an offset: line ends change the length on the way. Transfer the whole file, or use binary mode.", nameof(offset));
         }
     }
 

@@ -746,6 +746,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             CertificateThumbprint = certificate?.Thumbprint,
             CertificateSubject = certificate?.Subject,
             UserName = userName,
+            AsciiMode = _options.Ftp.AsciiMode,
         };
 
         if (_options.KeepAliveInterval is { } interval && interval > TimeSpan.Zero)

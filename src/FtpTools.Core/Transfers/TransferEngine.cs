@@ -120,7 +120,7 @@ public static class TransferEngine
         CancellationToken cancellationToken)
     {
         options ??= Defaults;
-        options.Validate();
+        options.Validate(session);
 
         var destination = Path.GetFullPath(localPath);
         var partPath = PartFile.LocalPathFor(destination);
@@ -267,7 +267,7 @@ public static class TransferEngine
                 }
             }
 
-            if (options.VerifyLength && total is long listedLength && received != listedLength && listed is not null)
+            if (options.VerifiesLengthOn(session) && total is long listedLength && received != listedLength && listed is not null)
             {
                 // The listing may be older than the file: what counts is the length the server gives now.
                 var now = await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false);
@@ -275,7 +275,7 @@ public static class TransferEngine
                 meter.UpdateTotal(total);
             }
 
-            if (options.VerifyLength && total is long expected && received != expected)
+            if (options.VerifiesLengthOn(session) && total is long expected && received != expected)
             {
                 throw new FtpToolsException($"The download of '{source}' ended after {received} bytes, but the server announced {expected}.");
             }
@@ -506,7 +506,7 @@ public static class TransferEngine
         CancellationToken cancellationToken)
     {
         options ??= Defaults;
-        options.Validate();
+        options.Validate(session);
 
         var source = Path.GetFullPath(localPath);
         var destination = RemotePath.Combine(session.CurrentDirectory, remotePath);
@@ -731,7 +731,7 @@ public static class TransferEngine
     /// <summary>With <see cref="TransferOptions.VerifyLength"/>, fails unless the part file holds the local file's length.</summary>
     private static async Task VerifyStoredLengthAsync(IRemoteSession session, UploadedPart part, TransferOptions options, CancellationToken cancellationToken)
     {
-        if (!options.VerifyLength)
+        if (!options.VerifiesLengthOn(session))
         {
             return;
         }

@@ -69,8 +69,8 @@ public sealed class TransferOptions
     public bool RemoveSource { get; init; }
 
     /// <summary>
-    /// Fail the transfer when the bytes that arrived differ from the length the source announced. Turn it
-    /// off for FTP ASCII mode, where line-ending conversion changes the length on purpose.
+    /// Fail the transfer when the bytes that arrived differ from the length the source announced. Never done in FTP's
+    /// ASCII mode (<see cref="SessionInfo.AsciiMode"/>), where line-ending conversion changes the length on purpose.
     /// </summary>
     public bool VerifyLength { get; init; } = true;
 
@@ -85,6 +85,42 @@ public sealed class TransferOptions
     /// It runs on its own token because the caller's token is usually the one that was cancelled.
     /// </summary>
     public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Why these options cannot be used on <paramref name="session"/>, or null when they can. In FTP's ASCII mode
+    /// (<see cref="SessionInfo.AsciiMode"/>) line ends change a file's length on the way, so neither a resume (a part
+    /// file's length says nothing about the other side's) nor removing the source (nothing shows the copy whole) is
+    /// safe.
+    /// </summary>
+    public string? RefusalOn(IRemoteSession session)
+    {
+        if (session is null)
+        {
+            throw new ArgumentNullException(nameof(session));
+        }
+
+        if (session.Info.AsciiMode && Resume)
+        {
+            return "-Resume cannot be used in ASCII mode: line ends change the length on the way, so a partial file's length says nothing about where to continue. Transfer the whole file again, or use binary mode.";
+        }
+
+        return session.Info.AsciiMode && RemoveSource
+            ? "-RemoveSource cannot be used in ASCII mode: line ends change the length on the way, so nothing shows that the copy is whole before its source would go. Use binary mode to move files."
+            : null;
+    }
+
+    /// <summary>As <see cref="Validate()"/>, and what <paramref name="session"/> allows (<see cref="RefusalOn"/>).</summary>
+    internal void Validate(IRemoteSession session)
+    {
+        Validate();
+        if (RefusalOn(session) is { } refusal)
+        {
+            throw new ArgumentException(refusal, Resume ? nameof(Resume) : nameof(RemoveSource));
+        }
+    }
+
+    /// <summary>Whether lengths are compared (<see cref="VerifyLength"/>) on <paramref name="session"/>: not in ASCII mode, where they differ on purpose.</summary>
+    internal bool VerifiesLengthOn(IRemoteSession session) => VerifyLength && !session.Info.AsciiMode;
 
     internal void Validate()
     {

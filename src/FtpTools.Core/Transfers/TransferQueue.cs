@@ -48,7 +48,7 @@ public sealed class TransferQueue
     {
         Session = session ?? throw new ArgumentNullException(nameof(session));
         _options = options ?? new TransferOptions();
-        _options.Validate();
+        _options.Validate(session);
     }
 
     /// <summary>The session every transfer of this queue uses.</summary>

@@ -111,6 +111,16 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
 
     private int _dataMode = (int)FtpDataMode.Passive;
 
+    /// <summary>
+    /// FTP's transfer type: Binary (the default; files as they are) or Ascii (text: line ends become CRLF on the way
+    /// and the local convention on arrival; no -Resume or -RemoveSource). FTP, FTPES and FTPS only.
+    /// </summary>
+    [Parameter]
+    public FtpTransferMode TransferMode { get => (FtpTransferMode)_transferMode; set => _transferMode = (int)value; }
+
+    // An int, not the core's enum: a field's type is loaded with the cmdlet's, before the module can resolve the core.
+    private int _transferMode = (int)FtpTransferMode.Binary;
+
     /// <summary>Seconds to wait for the connection and login.</summary>
     [Parameter]
     [ValidateRange(1, 3600)]
@@ -288,6 +298,15 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                 host);
         }
 
+        if (TransferMode == FtpTransferMode.Ascii && protocol == RemoteProtocol.Sftp)
+        {
+            Fail(
+                "InvalidArgument",
+                ErrorCategory.InvalidArgument,
+                "-TransferMode Ascii applies to FTP, FTPES and FTPS only; SFTP transfers every file as it is.",
+                host);
+        }
+
         var clientCertificate = BuildClientCertificate(protocol, host);
         var proxy = BuildProxy(protocol, host);
         var keyFiles = (KeyFilePath ?? Array.Empty<string>()).Select(ResolveLocalPath).ToArray();
@@ -306,7 +325,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                 ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeout),
                 OperationTimeout = TimeSpan.FromSeconds(OperationTimeout),
                 KeepAliveInterval = KeepAliveInterval > 0 ? TimeSpan.FromSeconds(KeepAliveInterval) : null,
-                Ftp = new FtpOptions { DataMode = DataMode },
+                Ftp = new FtpOptions { DataMode = DataMode, AsciiMode = TransferMode == FtpTransferMode.Ascii },
                 Tls = new TlsOptions
                 {
                     PinnedThumbprints = CertificateThumbprint ?? Array.Empty<string>(),

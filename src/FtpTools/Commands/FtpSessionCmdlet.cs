@@ -93,6 +93,12 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// </summary>
     internal void ExecutePlan(FtpToolsSession session, TransferPlan plan, TransferDirection direction, TransferOptions options, string activity)
     {
+        if (options.RefusalOn(session.Remote) is { } refusal)
+        {
+            // A switch the session's transfer mode cannot honour (-Resume or -RemoveSource in ASCII mode).
+            Fail("InvalidArgument", ErrorCategory.InvalidArgument, refusal, session);
+        }
+
         foreach (var error in plan.Errors)
         {
             WriteFailure(error.Exception, error.Source);

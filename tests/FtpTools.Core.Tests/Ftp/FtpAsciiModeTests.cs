@@ -1,73 +1,143 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Tests.Servers;
+using FtpTools.Core.Transfers;
 using Xunit;
 
 namespace FtpTools.Core.Tests.Ftp;
 
 /// <summary>
-/// TYPE A (RFC 959 §3.1.1.1): line ends travel as CRLF and the server stores its own. proftpd translates in both
-/// directions, so the bytes on its disk show whether the session really asked for ASCII.
+/// TYPE A (RFC 959 §3.1.1.1): line ends travel as CRLF and each side stores its own. proftpd translates in both
+/// directions, so the bytes on its disk show whether the session really asked for ASCII; vsftpd (ascii_upload_enable
+/// and ascii_download_enable off, as by default) stores and sends the bytes as they come, so its disk shows what the
+/// client itself sent and converts.
 /// </summary>
-[Collection("proftpd")]
-public sealed class FtpAsciiModeTests
+public abstract class FtpAsciiModeTests
 {
-    private readonly ProftpdFixture _server;
+    private static readonly string LocalLineEnd = OperatingSystem.IsWindows() ? "\r\n" : "\n";
 
-    public FtpAsciiModeTests(ProftpdFixture server)
+    private readonly FtpServerFixture _server;
+    private readonly RecordingLog _log = new();
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(1));
+
+    protected FtpAsciiModeTests(FtpServerFixture server)
     {
         _server = server;
     }
 
+    /// <summary>Whether the server converts line ends itself in ASCII mode (proftpd) or keeps the bytes (vsftpd).</summary>
+    protected abstract bool ServerConverts { get; }
+
+    private CancellationToken Token => _timeout.Token;
+
     [Fact]
-    public async Task Ascii_mode_converts_line_ends_both_ways_and_binary_does_not()
+    public async Task Ascii_mode_sends_CRLF_line_ends_and_stores_the_local_ones_and_binary_mode_changes_nothing()
     {
         var dir = _server.NewTestDirectory("ascii");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var log = new RecordingLog();
-        ConnectionOptions Options(bool ascii) => new()
+        await using (var ascii = await ConnectAsync(ascii: true))
+        {
+            Assert.True(ascii.Info.AsciiMode);
+            await using (var write = await ascii.OpenWriteAsync($"/{dir}/text.txt", 0, Token))
+            {
+                await write.WriteAsync(Encoding.ASCII.GetBytes("one\ntwo\r\nthree\n"), Token);
+                await write.CompleteAsync(Token);
+            }
+
+            // On the wire: "one\r\ntwo\r\nthree\r\n"; proftpd stores its own line end, vsftpd what came.
+            Assert.Equal(ServerConverts ? "one\ntwo\nthree\n" : "one\r\ntwo\r\nthree\r\n", await ServerTextAsync(dir, "text.txt"));
+
+            await File.WriteAllTextAsync(Path.Combine(_server.RootDirectory, dir, "crlf.txt"), "a\r\nb\r\n", Token);
+            using var copy = new MemoryStream();
+            await using (var read = await ascii.OpenReadAsync($"/{dir}/crlf.txt", 0, Token))
+            {
+                await read.CopyToAsync(copy, Token);
+                await read.CompleteAsync(Token);
+            }
+
+            Assert.Equal($"a{LocalLineEnd}b{LocalLineEnd}", Encoding.ASCII.GetString(copy.ToArray()));
+            var offset = await Assert.ThrowsAsync<ArgumentException>(() => ascii.OpenReadAsync($"/{dir}/crlf.txt", 2, Token));
+            Assert.StartsWith("An ASCII-mode transfer cannot continue at an offset", offset.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("> TYPE A", _log.Lines);
+
+        await using var binary = await ConnectAsync(ascii: false);
+        Assert.False(binary.Info.AsciiMode);
+        await using (var write = await binary.OpenWriteAsync($"/{dir}/raw.txt", 0, Token))
+        {
+            await write.WriteAsync(Encoding.ASCII.GetBytes("one\ntwo\r\n"), Token);
+            await write.CompleteAsync(Token);
+        }
+
+        Assert.Equal("one\ntwo\r\n", await ServerTextAsync(dir, "raw.txt"));
+    }
+
+    [Fact]
+    public async Task The_transfer_engine_moves_text_in_ascii_mode_without_a_length_check_and_refuses_resume_and_moves()
+    {
+        // Long enough for many reads and writes: line ends fall across every buffer boundary.
+        var dir = _server.NewTestDirectory("ascii-engine");
+        var text = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"line {i}\n"));
+        var local = Path.Combine(_server.WorkDirectory, dir + "-local.txt");
+        await File.WriteAllTextAsync(local, text, Token);
+        await using var session = await ConnectAsync(ascii: true);
+
+        var up = await TransferEngine.UploadFileAsync(session, local, $"/{dir}/up.txt", new TransferOptions(), null, Token);
+        Assert.Equal(TransferStatus.Completed, up.Status);
+        Assert.Equal(ServerConverts ? text : text.Replace("\n", "\r\n", StringComparison.Ordinal), await ServerTextAsync(dir, "up.txt"));
+
+        await File.WriteAllTextAsync(Path.Combine(_server.RootDirectory, dir, "down.txt"), text.Replace("\n", "\r\n", StringComparison.Ordinal), Token);
+        var copy = local + ".down";
+        var down = await TransferEngine.DownloadFileAsync(session, $"/{dir}/down.txt", copy, new TransferOptions(), null, Token);
+        Assert.Equal(TransferStatus.Completed, down.Status);
+        Assert.Equal(text.Replace("\n", LocalLineEnd, StringComparison.Ordinal), await File.ReadAllTextAsync(copy, Token));
+
+        var resume = await Assert.ThrowsAsync<ArgumentException>(() => TransferEngine.DownloadFileAsync(session, $"/{dir}/down.txt", copy + "2", new TransferOptions { Resume = true }, null, Token));
+        Assert.StartsWith("-Resume cannot be used in ASCII mode", resume.Message, StringComparison.Ordinal);
+        var move = await Assert.ThrowsAsync<ArgumentException>(() => TransferEngine.UploadFileAsync(session, local, $"/{dir}/moved.txt", new TransferOptions { RemoveSource = true }, null, Token));
+        Assert.StartsWith("-RemoveSource cannot be used in ASCII mode", move.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(local));
+        Assert.False(File.Exists(Path.Combine(_server.RootDirectory, dir, "moved.txt")));
+    }
+
+    private Task<IRemoteSession> ConnectAsync(bool ascii) => RemoteSessionFactory.ConnectAsync(
+        new ConnectionOptions
         {
             Protocol = RemoteProtocol.Ftp,
             Host = _server.Host,
             Port = _server.Port,
             Credential = new NetworkCredential(_server.UserName, _server.Password),
             Ftp = new FtpOptions { AsciiMode = ascii },
-            Log = log,
-        };
+            Log = _log,
+        },
+        Token);
 
-        await using (var ascii = await RemoteSessionFactory.ConnectAsync(Options(ascii: true), timeout.Token))
-        {
-            await using (var write = await ascii.OpenWriteAsync($"/{dir}/text.txt", 0, timeout.Token))
-            {
-                await write.WriteAsync(Encoding.ASCII.GetBytes("one\r\ntwo\r\n"), timeout.Token);
-                await write.CompleteAsync(timeout.Token);
-            }
+    private Task<string> ServerTextAsync(string dir, string name) => File.ReadAllTextAsync(Path.Combine(_server.RootDirectory, dir, name), Token);
+}
 
-            Assert.Equal("one\ntwo\n", await File.ReadAllTextAsync(Path.Combine(_server.RootDirectory, dir, "text.txt"), timeout.Token));
-
-            using var copy = new MemoryStream();
-            await using (var read = await ascii.OpenReadAsync($"/{dir}/text.txt", 0, timeout.Token))
-            {
-                await read.CopyToAsync(copy, timeout.Token);
-                await read.CompleteAsync(timeout.Token);
-            }
-
-            Assert.Equal("one\r\ntwo\r\n", Encoding.ASCII.GetString(copy.ToArray()));
-        }
-
-        Assert.Contains("> TYPE A", log.Lines);
-
-        await using var binary = await RemoteSessionFactory.ConnectAsync(Options(ascii: false), timeout.Token);
-        await using (var write = await binary.OpenWriteAsync($"/{dir}/raw.txt", 0, timeout.Token))
-        {
-            await write.WriteAsync(Encoding.ASCII.GetBytes("one\r\ntwo\r\n"), timeout.Token);
-            await write.CompleteAsync(timeout.Token);
-        }
-
-        Assert.Equal("one\r\ntwo\r\n", await File.ReadAllTextAsync(Path.Combine(_server.RootDirectory, dir, "raw.txt"), timeout.Token));
+[Collection("proftpd")]
+public sealed class ProftpdAsciiModeTests : FtpAsciiModeTests
+{
+    public ProftpdAsciiModeTests(ProftpdFixture server)
+        : base(server)
+    {
     }
+
+    protected override bool ServerConverts => true;
+}
+
+[Collection("vsftpd")]
+public sealed class VsftpdAsciiModeTests : FtpAsciiModeTests
+{
+    public VsftpdAsciiModeTests(VsftpdFixture server)
+        : base(server)
+    {
+    }
+
+    protected override bool ServerConverts => false;
 }

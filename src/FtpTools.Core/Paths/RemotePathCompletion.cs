@@ -96,22 +96,79 @@ public static class RemotePathCompletion
             .ToList();
     }
 
-    /// <summary>The quote the word starts with ('\0' for none), and the word without its quotes.</summary>
+    /// <summary>The quote the word starts with ('\0' for none), and the word's value as PowerShell reads it.</summary>
     private static (char Quote, string Text) Unquote(string word)
     {
         if (word.Length == 0 || (word[0] != '\'' && word[0] != '"'))
         {
+            // Taken as typed: completions never come back as a bare word with a backtick (Quote puts those in single
+            // quotes), so one is typed by hand, and there "`[" means the wildcard escape the walker reads.
             return ('\0', word);
         }
 
         var quote = word[0];
         var text = word.Substring(1);
-        if (text.Length > 0 && text[text.Length - 1] == quote)
+        if (text.Length > 0 && text[text.Length - 1] == quote && (quote == '\'' || BackticksBefore(text, text.Length - 1) % 2 == 0))
         {
             text = text.Substring(0, text.Length - 1);
         }
 
-        return (quote, quote == '\'' ? text.Replace("''", "'") : text);
+        return (quote, quote == '\'' ? text.Replace("''", "'") : ReadDoubleQuoted(text));
+    }
+
+    /// <summary>How many backticks come right before <paramref name="index"/>: an odd number escapes the character there.</summary>
+    private static int BackticksBefore(string text, int index)
+    {
+        var count = 0;
+        while (index - count - 1 >= 0 && text[index - count - 1] == '`')
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// A double-quoted word's text as PowerShell reads it: '`' takes the next character as it is (`0, `a, `b, `e,
+    /// `f, `n, `r, `t and `v are control characters), and "" is one ". So a completion given in double quotes
+    /// (Quote doubles its backticks) reads back as the text it was made from.
+    /// </summary>
+    private static string ReadDoubleQuoted(string text)
+    {
+        if (text.IndexOf('`') < 0 && text.IndexOf("\"\"", StringComparison.Ordinal) < 0)
+        {
+            return text;
+        }
+
+        var value = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '`' && i + 1 < text.Length)
+            {
+                c = text[++i] switch
+                {
+                    '0' => '\0',
+                    'a' => '\a',
+                    'b' => '\b',
+                    'e' => '\u001b',
+                    'f' => '\f',
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    'v' => '\v',
+                    var other => other,
+                };
+            }
+            else if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+            {
+                i++;
+            }
+
+            value.Append(c);
+        }
+
+        return value.ToString();
     }
 
     /// <summary>

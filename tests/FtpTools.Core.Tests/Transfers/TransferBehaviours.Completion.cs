@@ -36,6 +36,11 @@ public abstract partial class TransferBehaviours
         Assert.Equal($"'{dir}it''s.txt'", Assert.Single(await Complete("'" + dir + "it")).CompletionText);
         Assert.Equal($"\"{dir}Alpine dir/\"", Assert.Single(await Complete("\"" + dir + "alp", directoriesOnly: true)).CompletionText);
 
+        // In double quotes a backtick is doubled, and a word typed on from such a completion reads back as its text.
+        Assert.Equal($"\"{dir}we``[ird``].txt\"", Assert.Single(await Complete("\"" + dir + "we``[")).CompletionText);
+        Assert.Equal($"\"{dir}``[x``]/f.txt\"", Assert.Single(await Complete("\"" + dir + "``[x``]/f")).CompletionText);
+        Assert.Equal($"\"{dir}``[x``]/f.txt\"", Assert.Single(await Complete("\"" + dir + "``[x``]/\"")).CompletionText);
+
         // Directories only; an escaped bracket in the directory part is a directory to list, an unescaped one a pattern.
         Assert.Equal(new[] { $"'{dir}Alpine dir/'", dir + "sub/", $"'{dir}`[x`]/'" }, (await Complete(dir, directoriesOnly: true)).Select(c => c.CompletionText));
         Assert.Equal($"'{dir}`[x`]/f.txt'", Assert.Single(await Complete(dir + "`[x`]/f")).CompletionText);

@@ -425,9 +425,14 @@ internal sealed partial class FtpSession
         }
         finally
         {
-            if (reading is null)
+            if (reading is null || reading.IsCompleted)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+            else if (!givenUp)
+            {
+                // Ended by the dispose below; its buffer is left to the garbage collector.
+                _ = reading.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
 
             ArrayPool<byte>.Shared.Return(line);
@@ -596,19 +601,18 @@ internal sealed partial class FtpSession
         }
 
         // From here the server owes a final reply; if the data connection fails, read it so the
-        // caller learns what the server said and the session stays in step. A cancellation does not cut the data
-        // connection's making short (the accept waits for the connect timeout, the handshake for the operation
-        // timeout, as without one): cut in the middle, an active connection the server had just made was never
-        // closed, and a data handshake cut under vsftpd or Pure-FTPd ended the whole session. The transfer's first
-        // read sees the cancellation instead, and the transfer is aborted as any given up (DrainPendingRepliesAsync).
+        // caller learns what the server said and the session stays in step. A cancellation gives the data
+        // connection's making a moment to end (WithGraceAsync): made, the transfer's first read sees the cancellation
+        // and the transfer is aborted as any given up (DrainPendingRepliesAsync); a data handshake cut in the middle
+        // made vsftpd and Pure-FTPd end the whole session.
         try
         {
             early ??= _tls is null ? null : StartDataHandshake(
-                await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false),
+                await WithGraceAsync(pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, CancellationToken.None), cut: null, cancellationToken).ConfigureAwait(false),
                 blockingReads);
             if (early is not null)
             {
-                var ssl = await early.Secured.ConfigureAwait(false);
+                var ssl = await WithGraceAsync(early.Secured, early.Socket.Dispose, cancellationToken).ConfigureAwait(false);
                 Report($"Data connection secured: {FtpTlsContext.ProtocolName(ssl)}.");
                 if (_tls!.TakeNote() is { } note)
                 {
@@ -622,7 +626,7 @@ internal sealed partial class FtpSession
                 };
             }
 
-            var socket = await pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
+            var socket = await WithGraceAsync(pending.TakeSocketAsync(PeerAddress, !_options.Ftp.TrustPassiveAddress, _options.ConnectTimeout, CancellationToken.None), cut: null, cancellationToken).ConfigureAwait(false);
             return new FtpDataConnection(socket, new NetworkStream(socket, ownsSocket: true), _options.OperationTimeout, null, blockingReads, pollFirst: !blockingReads && _control.AnswersQuickly);
         }
         catch (ConnectionLostException ex) when (!_control.IsClosed && ex is not ProtocolViolationException)
@@ -647,6 +651,57 @@ internal sealed partial class FtpSession
 
             throw DataTrustFailure(command, untrusted, answer);
         }
+    }
+
+    /// <summary>How long a data connection still being made gets to finish once its transfer is cancelled.</summary>
+    private static readonly TimeSpan DataSetupGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Waits for <paramref name="making"/>, a step in making a data connection (an active one's accept, a TLS
+    /// handshake) that no token cuts. When <paramref name="cancellationToken"/> is cancelled first, the step gets
+    /// <see cref="DataSetupGrace"/> more and the connection is returned if it ends in time, for the transfer's first
+    /// read to see the cancellation; else it is given up: <paramref name="cut"/> ends it, whatever it still makes is
+    /// closed, the transfer's final reply is marked owed (the next command aborts the transfer first) and this
+    /// throws <see cref="OperationCanceledException"/>. So a server that never opens the connection cannot hold a
+    /// cancellation for a whole timeout.
+    /// </summary>
+    private async Task<T> WithGraceAsync<T>(Task<T> making, Action? cut, CancellationToken cancellationToken)
+        where T : IDisposable
+    {
+        if (!making.IsCompleted && cancellationToken.CanBeCanceled)
+        {
+            var cancelled = false;
+            try
+            {
+                await WhenDoneOrCancelledAsync(making, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled = true;
+            }
+
+            if (cancelled && await Task.WhenAny(making, Task.Delay(DataSetupGrace, CancellationToken.None)).ConfigureAwait(false) != making)
+            {
+                cut?.Invoke();
+                _ = making.ContinueWith(
+                    static t =>
+                    {
+                        if (t.Status == TaskStatus.RanToCompletion)
+                        {
+                            t.Result.Dispose();
+                        }
+
+                        return t.Exception;
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.None,
+                    TaskScheduler.Default);
+                _abortPending = true;
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+
+        return await making.ConfigureAwait(false);
     }
 
     private static TrustFailureException DataTrustFailure(string command, TrustFailureException untrusted, FtpReply answer) => new(
@@ -879,6 +934,9 @@ internal sealed partial class FtpSession
         private readonly Socket? _listener;
         private Task<Socket>? _accept;
 
+        /// <summary>Set once <see cref="TakeSocketAsync"/> has the accepted socket: from then on it is the caller's.</summary>
+        private volatile bool _taken;
+
         public PendingDataConnection(Socket? connected, Socket? listener)
         {
             _connected = connected;
@@ -915,6 +973,7 @@ internal sealed partial class FtpSession
             try
             {
                 accepted = await _accept!.ConfigureAwait(false);
+                _taken = true;
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -939,7 +998,22 @@ internal sealed partial class FtpSession
         {
             _connected?.Dispose();
             _listener?.Dispose();
-            _accept?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+            // A connection the server made that nobody took (the transfer was refused or given up) is closed.
+            _accept?.ContinueWith(
+                static (t, state) =>
+                {
+                    if (t.Status == TaskStatus.RanToCompletion && !((PendingDataConnection)state!)._taken)
+                    {
+                        t.Result.Dispose();
+                    }
+
+                    return t.Exception;
+                },
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
         }
     }
 }

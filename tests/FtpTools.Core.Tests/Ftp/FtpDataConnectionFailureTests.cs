@@ -383,6 +383,94 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_listing_cancelled_while_a_read_waits_is_aborted_and_that_read_and_the_rest_are_taken_after_ABOR()
+    {
+        // The server sends part of the listing and waits: the client's next read is under way when the listing is
+        // cancelled. That read is not cut (a TLS stream cut in a read is broken); the next command's ABOR makes the
+        // server send the rest and close, and the abort reads it all before the replies.
+        var firstSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var restSent = false;
+        TcpClient? data = null;
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            switch (command)
+            {
+                case "EPSV":
+                    return await PassiveAsync(connection);
+                case "LIST -a":
+                    await connection.SendAsync("150 Here comes the directory listing.\r\n");
+                    data = await AcceptAsync();
+                    await data.GetStream().WriteAsync(Encoding.ASCII.GetBytes("-rw-r--r--   1 u g 5 Jan 01  2020 a.txt\r\n"), Token);
+                    firstSent.SetResult();
+                    return true;
+                case "ABOR":
+                    var stream = data!.GetStream();
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes("-rw-r--r--   1 u g 5 Jan 01  2020 b.txt\r\n"), Token);
+                    restSent = true;
+                    data.Client.Shutdown(SocketShutdown.Send);
+                    await WaitForCloseAsync(stream);
+                    data.Dispose();
+                    await connection.SendAsync(Aborted + "\r\n226 Abort successful.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server), Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+
+        var listing = session.ListDirectoryAsync("/dir", cancel.Token);
+        await firstSent.Task.WaitAsync(Token);
+        await Task.Delay(200, Token);
+        Assert.False(listing.IsCompleted);
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listing);
+
+        await session.KeepAliveAsync(Token);
+
+        Assert.True(restSent);
+        Assert.True(session.IsConnected);
+        Assert.EndsWith("LIST -a\nABOR\nNOOP\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_transfer_cancelled_while_its_active_data_connection_is_awaited_is_given_up_in_a_moment_and_aborted()
+    {
+        // The server answers 150 but never connects: a cancellation does not wait out the connect timeout.
+        await using var server = FakeFtpServer.Start(async (connection, command) =>
+        {
+            if (command.StartsWith("EPRT |1|127.0.0.1|", StringComparison.Ordinal))
+            {
+                await connection.SendAsync("200 EPRT command successful.\r\n");
+                return true;
+            }
+
+            switch (command)
+            {
+                case "RETR /x.bin":
+                    await connection.SendAsync("150 Opening BINARY mode data connection\r\n");
+                    return true;
+                case "ABOR":
+                    await connection.SendAsync("426 Connection closed; transfer aborted.\r\n226 Abort successful.\r\n");
+                    return true;
+                default:
+                    return false;
+            }
+        });
+        await using var session = await RemoteSessionFactory.ConnectAsync(Options(server, mode: FtpDataMode.Active, connectTimeout: TimeSpan.FromSeconds(60)), Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(300));
+
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.OpenReadAsync("/x.bin", 0, cancel.Token));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the cancellation waited {clock.Elapsed.TotalSeconds:0.0} s");
+
+        await session.KeepAliveAsync(Token);
+        Assert.True(session.IsConnected);
+        Assert.EndsWith("RETR /x.bin\nABOR\nNOOP\nNOOP\n", server.Received.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_data_connection_the_server_never_opens_fails_alone_with_its_reply()
     {
         await using var server = FakeFtpServer.Start(async (connection, command) =>

@@ -113,7 +113,9 @@ public sealed class RemoteWalker
 
     private async Task ExpandRootAsync(string rootPath, List<RemoteWalkEntry> entries, List<RemoteWalkError> errors, CancellationToken cancellationToken)
     {
-        var absolute = RemotePath.Combine(_session.CurrentDirectory, rootPath);
+        // The current directory is a name, not a pattern: a relative root is read in it as escaped ("/a[1]" is where
+        // "*.tmp" is looked for, never "/a1").
+        var absolute = RemotePath.Combine(Wildcard.EscapeLiteralPath(_session.CurrentDirectory), rootPath);
 
         // A path whose wildcard characters are all escaped (a -LiteralPath, a completed name) names one item, as a
         // path without any does: a directory yields its children, and a missing one is an error.

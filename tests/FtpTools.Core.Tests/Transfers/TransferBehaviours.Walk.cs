@@ -127,6 +127,13 @@ public abstract partial class TransferBehaviours
         var (entries, errors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/w2/gone`[1`]" }, new RemoteWalkOptions(), Timeout());
         Assert.Empty(entries);
         Assert.Equal($"Cannot find remote path '{RemoteDir}/w2/gone[1]' because it does not exist.", Assert.Single(errors).Exception.Message);
+
+        // In a current directory with brackets, relative paths and patterns are read there, not in what its name
+        // would match as a pattern (d1).
+        await Session.ChangeDirectoryAsync(RemoteDir + "/w2/d[1]", Timeout());
+        Assert.Equal(new[] { "in.txt" }, await WalkAsync("*.txt", new RemoteWalkOptions()));
+        Assert.Equal(new[] { "in.txt" }, await WalkAsync("in.txt", new RemoteWalkOptions()));
+        Assert.Equal(new[] { "d1/in.txt", "d1/other.txt" }, (await WalkAsync("../d1", new RemoteWalkOptions())).OrderBy(p => p, StringComparer.Ordinal));
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public static class RemoteCommand
         ["LIST"] = "use Get-FtpItem",
         ["NLST"] = "use Get-FtpItem",
         ["MLSD"] = "use Get-FtpItem",
-        ["TYPE"] = "transfers are binary (TYPE I), set by the session",
+        ["TYPE"] = "the transfer type is the session's (Connect-FtpSession -TransferMode)",
         ["MODE"] = "transfers use stream mode, set by the session",
         ["STRU"] = "transfers use file structure, set by the session",
     };

@@ -40,7 +40,7 @@ public sealed class RemoteCommandTests
     [InlineData("EPSV", "EPSV is not sent as a raw command: it would change what FtpTools keeps track of in the session; data connections are opened by the transfer and listing cmdlets.")]
     [InlineData("STOR x", "STOR is not sent as a raw command: it would change what FtpTools keeps track of in the session; use Send-FtpFile.")]
     [InlineData("RNFR a", "RNFR is not sent as a raw command: it would change what FtpTools keeps track of in the session; use Rename-FtpItem.")]
-    [InlineData("TYPE A", "TYPE is not sent as a raw command: it would change what FtpTools keeps track of in the session; transfers are binary (TYPE I), set by the session.")]
+    [InlineData("TYPE A", "TYPE is not sent as a raw command: it would change what FtpTools keeps track of in the session; the transfer type is the session's (Connect-FtpSession -TransferMode).")]
     [InlineData("QUIT", "QUIT is not sent as a raw command: it would change what FtpTools keeps track of in the session; use Disconnect-FtpSession.")]
     [InlineData("opts utf8 on", "OPTS UTF8 is not sent as a raw command: the session's text encoding is agreed on at connect.")]
     [InlineData("", "The command is empty.")]

@@ -138,6 +138,15 @@ public static class RemoteFileHasher
                 path: full);
         }
 
+        if (session.Info.AsciiMode)
+        {
+            // Read in ASCII mode, the bytes come with their line ends converted: their checksum is not the file's.
+            throw new CommandRefusedException(
+                $"The server cannot compute {name} checksums itself, and this session transfers in ASCII mode (Connect-FtpSession -TransferMode Ascii), which changes line ends on the way: the file's own checksum needs a binary session.",
+                RemoteErrorKind.Unsupported,
+                path: full);
+        }
+
         using var sink = new HashingStream(algorithm);
         var total = item.Kind == RemoteItemKind.File ? item.Length : null;
         var meter = new ProgressMeter(TransferDirection.Download, full, name, total, 0, progress, Defaults.ProgressInterval);

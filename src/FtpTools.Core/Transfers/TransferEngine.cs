@@ -86,6 +86,39 @@ public static class TransferEngine
         return DownloadAsync(session, RemotePath.Combine(session.CurrentDirectory, remoteItem.FullName), remoteItem, localPath, options, progress, cancellationToken);
     }
 
+    /// <summary>
+    /// The remote source of a completed download (<see cref="TransferOptions.RemoveSource"/>) whose removal was cut
+    /// short by a lost connection (<see cref="LostItsRemoval"/>), removed on <paramref name="session"/>, a connection
+    /// made since, as it would have been: only if it is still the plain file of the downloaded length. Returns the
+    /// result that says whether it was; any other result as it is. Never throws.
+    /// </summary>
+    public static Task<TransferResult> RemoveSourceAgainAsync(IRemoteSession session, TransferResult result, TransferOptions options)
+    {
+        if (session is null)
+        {
+            throw new ArgumentNullException(nameof(session));
+        }
+
+        if (result is null)
+        {
+            throw new ArgumentNullException(nameof(result));
+        }
+
+        return LostItsRemoval(result)
+            ? SourceRemoval.RemoveAsync(session, result, options ?? Defaults, stamp: null)
+            : Task.FromResult(result);
+    }
+
+    /// <summary>
+    /// True for a completed download whose source was to be removed and was not because the connection was lost
+    /// first, or closed after its loss (the removal of a queued download runs once the next file's transfer has
+    /// ended, which is where a lost connection shows): <see cref="RemoveSourceAgainAsync"/> can try again on a new
+    /// connection.
+    /// </summary>
+    public static bool LostItsRemoval(TransferResult result) =>
+        result is { Direction: TransferDirection.Download, Status: TransferStatus.Completed, Resumed: false, SourceRemoved: false }
+        && result.SourceRemovalException?.InnerException is (ConnectionLostException and not ProtocolViolationException) or ObjectDisposedException;
+
     private static async Task<TransferResult> DownloadAsync(
         IRemoteSession session,
         string source,
@@ -165,7 +198,7 @@ public static class TransferEngine
                     // Current: left alone. Otherwise replaced, even with Resume: a file of the source's length that
                     // is older than the source is not the source.
                     var have = new FileInfo(destination);
-                    if (TransferOptions.IsCurrent(have.Length, have.LastWriteTimeUtc, total, item.LastWriteTimeUtc))
+                    if (TransferOptions.IsCurrent(have.Length, have.LastWriteTimeUtc, total, item.LastWriteTimeUtc, lengthsDiffer: session.Info.AsciiMode))
                     {
                         return new TransferStart(new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped) { Duration = clock.Elapsed });
                     }
@@ -543,7 +576,7 @@ public static class TransferEngine
 
                 if (options.NewerOnly)
                 {
-                    if (existing.Kind == RemoteItemKind.File && TransferOptions.IsCurrent(existing.Length, existing.LastWriteTimeUtc, total, lastWriteTime))
+                    if (existing.Kind == RemoteItemKind.File && TransferOptions.IsCurrent(existing.Length, existing.LastWriteTimeUtc, total, lastWriteTime, lengthsDiffer: session.Info.AsciiMode))
                     {
                         return new TransferStart(new TransferResult(TransferDirection.Upload, source, destination, TransferStatus.Skipped) { Duration = clock.Elapsed });
                     }

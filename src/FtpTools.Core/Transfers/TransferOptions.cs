@@ -33,10 +33,11 @@ public sealed class TransferOptions
 
     /// <summary>
     /// With <see cref="NewerOnly"/>: the destination (of <paramref name="destinationLength"/> bytes, last written at
-    /// <paramref name="destinationTimeUtc"/>) already holds the source, as far as length and time can tell.
+    /// <paramref name="destinationTimeUtc"/>) already holds the source, as far as length and time can tell; by time
+    /// alone when <paramref name="lengthsDiffer"/> (FTP's ASCII mode, whose line ends change the length).
     /// </summary>
-    internal static bool IsCurrent(long? destinationLength, DateTime? destinationTimeUtc, long? sourceLength, DateTime? sourceTimeUtc) =>
-        destinationLength is long have && sourceLength is long want && have == want
+    internal static bool IsCurrent(long? destinationLength, DateTime? destinationTimeUtc, long? sourceLength, DateTime? sourceTimeUtc, bool lengthsDiffer = false) =>
+        (lengthsDiffer || (destinationLength is long have && sourceLength is long want && have == want))
         && destinationTimeUtc is DateTime destination && sourceTimeUtc is DateTime source
         && destination >= source - NewerOnlyTolerance;
 

@@ -19,6 +19,12 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     private FtpToolsSession? _queueSession;
     private TransferOptions? _queueOptions;
 
+    /// <summary>
+    /// Downloads whose source the lost connection kept (<see cref="TransferEngine.LostItsRemoval"/>), with their
+    /// queue states, held back until a connection is there again to remove it on (<see cref="RemoveAgainAsync"/>).
+    /// </summary>
+    private readonly System.Collections.Generic.List<(TransferResult Result, object? State)> _lostRemovals = new();
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [SessionTransformation]
     [ValidateNotNull]
@@ -156,6 +162,10 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                 {
                     progress.Finished(result, transfer.Length);
                 }
+
+                // A source the lost connection kept goes on the new one; without one (no reconnection), it stays, and
+                // its result says why.
+                await RemoveAgainAsync(session, options, channel).ConfigureAwait(false);
             });
 
             if (result is not null)
@@ -208,12 +218,30 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         PipelineChannel channel,
         CancellationToken cancellationToken)
     {
-        void Earlier(TransferResult result, object? state) => WriteFinished(channel, result, state);
+        void Earlier(TransferResult result, object? state)
+        {
+            if (TransferEngine.LostItsRemoval(result))
+            {
+                lock (_lostRemovals)
+                {
+                    _lostRemovals.Add((result, state));
+                }
+
+                return;
+            }
+
+            WriteFinished(channel, result, state);
+        }
+
         if (_queue is { } open && (open.Session != session.Remote || !SameOptions(_queueOptions!, options)))
         {
             _queue = null;
             await open.CompleteAsync(Earlier).ConfigureAwait(false);
         }
+
+        // The connection was made again since the last file (found lost before this one started, or lost in the
+        // middle of it): what the old one could not remove goes first, in order, before this file's transfer.
+        await RemoveAgainAsync(session, options, channel).ConfigureAwait(false);
 
         if (_queue is null)
         {
@@ -230,6 +258,29 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         return await (transfer.RemoteItem is { } item
             ? _queue.DownloadAsync(item, transfer.Destination, sink, planned, Earlier, cancellationToken)
             : _queue.DownloadAsync(transfer.Source, transfer.Destination, sink, planned, Earlier, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removes, on the session's connection now, the remote sources a lost connection kept (a queued download's
+    /// removal runs on the connection once the next file's transfer has ended, and that is where a loss shows), each
+    /// checked again first, and writes their results; a source stays, and its result says why, when there is no live
+    /// connection (-ReconnectAttempts 0) or it is the very connection that was lost.
+    /// </summary>
+    private async Task RemoveAgainAsync(FtpToolsSession session, TransferOptions options, PipelineChannel channel)
+    {
+        (TransferResult Result, object? State)[] kept;
+        lock (_lostRemovals)
+        {
+            kept = _lostRemovals.ToArray();
+            _lostRemovals.Clear();
+        }
+
+        foreach (var (result, state) in kept)
+        {
+            var remote = session.Remote;
+            var again = remote.IsConnected ? await TransferEngine.RemoveSourceAgainAsync(remote, result, options).ConfigureAwait(false) : result;
+            WriteFinished(channel, again, state);
+        }
     }
 
     private static bool SameOptions(TransferOptions a, TransferOptions b) =>

@@ -105,6 +105,41 @@ public abstract class FtpAsciiModeTests
         Assert.False(File.Exists(Path.Combine(_server.RootDirectory, dir, "moved.txt")));
     }
 
+    [Fact]
+    public async Task NewerOnly_goes_by_time_alone_in_ascii_mode_and_a_checksum_is_the_servers_or_refused()
+    {
+        var dir = _server.NewTestDirectory("ascii-newer");
+        var local = Path.Combine(_server.WorkDirectory, dir + "-local.txt");
+        await File.WriteAllTextAsync(local, "one\ntwo\n", Token);
+        File.SetLastWriteTimeUtc(local, new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc));
+        await using var session = await ConnectAsync(ascii: true);
+        var newerOnly = new TransferOptions { NewerOnly = true, PreserveTimestamp = true };
+
+        Assert.Equal(TransferStatus.Completed, (await TransferEngine.UploadFileAsync(session, local, $"/{dir}/t.txt", newerOnly, null, Token)).Status);
+
+        // The copies' lengths differ wherever line ends do (vsftpd keeps the CRLF it was sent): same time, so current.
+        Assert.Equal(TransferStatus.Skipped, (await TransferEngine.UploadFileAsync(session, local, $"/{dir}/t.txt", newerOnly, null, Token)).Status);
+        var copy = local + ".down";
+        Assert.Equal(TransferStatus.Completed, (await TransferEngine.DownloadFileAsync(session, $"/{dir}/t.txt", copy, newerOnly, null, Token)).Status);
+        Assert.Equal(TransferStatus.Skipped, (await TransferEngine.DownloadFileAsync(session, $"/{dir}/t.txt", copy, newerOnly, null, Token)).Status);
+        File.SetLastWriteTimeUtc(local, new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Assert.Equal(TransferStatus.Completed, (await TransferEngine.UploadFileAsync(session, local, $"/{dir}/t.txt", newerOnly, null, Token)).Status);
+
+        // A checksum read here would be of converted text: only the server's own (ProFTPD's mod_digest) is given.
+        var stored = await File.ReadAllBytesAsync(Path.Combine(_server.RootDirectory, dir, "t.txt"), Token);
+        if (ServerConverts)
+        {
+            var hash = await RemoteFileHasher.ComputeAsync(session, $"/{dir}/t.txt", RemoteHashAlgorithm.Sha256, serverOnly: false, null, Token);
+            Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stored)), hash!.Hash);
+            Assert.Equal(HashComputedBy.Server, hash.ComputedBy);
+        }
+        else
+        {
+            var refused = await Assert.ThrowsAsync<Errors.CommandRefusedException>(() => RemoteFileHasher.ComputeAsync(session, $"/{dir}/t.txt", RemoteHashAlgorithm.Sha256, serverOnly: false, null, Token));
+            Assert.Contains("this session transfers in ASCII mode", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
     private Task<IRemoteSession> ConnectAsync(bool ascii) => RemoteSessionFactory.ConnectAsync(
         new ConnectionOptions
         {

@@ -14,6 +14,42 @@ namespace FtpTools.Core.Tests.Transfers;
 public abstract partial class TransferBehaviours
 {
     [Fact]
+    public async Task RemoveSource_a_download_whose_removal_the_lost_connection_stopped_is_removed_on_a_new_one()
+    {
+        // A queued download's source goes once the next file's transfer has ended: that is where a lost connection
+        // shows, so its removal fails with the connection. On the connection made again, it goes after all.
+        var first = Bytes(5000, 40);
+        var firstOnServer = ServerFile("lost/a.bin", first);
+        ServerFile("lost/b.bin", Bytes(6000, 41));
+        var options = new TransferOptions { RemoveSource = true };
+        var queue = new TransferQueue(Session, options);
+        TransferResult? earlier = null;
+
+        Assert.Null(await queue.DownloadAsync(RemoteDir + "/lost/a.bin", Path.Combine(LocalDir, "a.bin"), null, null, (r, _) => earlier = r, Timeout()));
+        Target.KillServerSide();
+        var second = await queue.DownloadAsync(RemoteDir + "/lost/b.bin", Path.Combine(LocalDir, "b.bin"), null, null, (r, _) => earlier = r, Timeout());
+
+        Assert.Equal(TransferStatus.Failed, second!.Status);
+        Assert.Equal(TransferStatus.Completed, earlier!.Status);
+        Assert.False(earlier.SourceRemoved);
+        Assert.True(TransferEngine.LostItsRemoval(earlier), earlier.SourceRemovalException?.ToString());
+        Assert.True(File.Exists(firstOnServer));
+        Assert.Equal(Sha(first), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "a.bin"))));
+
+        await using var again = await Target.ConnectAsync(Timeout());
+        var removed = await TransferEngine.RemoveSourceAgainAsync(again, earlier, options);
+
+        Assert.True(removed.SourceRemoved);
+        Assert.Null(removed.SourceRemovalException);
+        Assert.False(File.Exists(firstOnServer));
+        Assert.False(TransferEngine.LostItsRemoval(removed));
+
+        // Anything else is left as it is: a result whose source went, or one kept for another reason.
+        Assert.Same(removed, await TransferEngine.RemoveSourceAgainAsync(again, removed, options));
+        Assert.Same(second, await TransferEngine.RemoveSourceAgainAsync(again, second, options));
+    }
+
+    [Fact]
     public async Task RemoveSource_downloads_take_each_remote_file_away_once_its_copy_is_in_place_and_keep_the_rest()
     {
         var names = new[] { "m0.bin", "m1.bin", "vanishes.bin", "m2.bin", "exists.bin", "grows.bin", "m3.bin" };

@@ -258,11 +258,12 @@ internal sealed partial class FtpSession
         }
 
         var name = RemotePath.GetFileName(full);
-        if (_quirks.HasSize && !_options.Ftp.AsciiMode)
+        if (_quirks.HasSize)
         {
             // Without MLST, a regular file answers SIZE (RFC 3659 §4) and a directory CWD: a few round trips
             // whatever the size of the parent directory. Batches stat every file, and listing a parent of
-            // thousands of entries for each one made them quadratic. (In ASCII mode SIZE counts converted bytes.)
+            // thousands of entries for each one made them quadratic. (In ASCII mode SIZE may count converted bytes,
+            // which nothing compares there.)
             // A server that reads one command line at a time gets SIZE and MDTM in one write; MDTM's answer is
             // dropped when SIZE's says it is no file.
             long? size;
@@ -284,9 +285,18 @@ internal sealed partial class FtpSession
                 return new RemoteItem(name, full, RemoteItemKind.File) { Length = size, LastWriteTimeUtc = time };
             }
 
-            return await IsDirectoryAsync(full, cancellationToken).ConfigureAwait(false)
-                ? new RemoteItem(name, full, RemoteItemKind.Directory)
-                : null;
+            if (await IsDirectoryAsync(full, cancellationToken).ConfigureAwait(false))
+            {
+                return new RemoteItem(name, full, RemoteItemKind.Directory);
+            }
+
+            if (!_options.Ftp.AsciiMode)
+            {
+                return null;
+            }
+
+            // In ASCII mode a server may refuse SIZE for a file that is there (RFC 3659 §4 lets it; ProFTPD does):
+            // only the listing can say it is missing, and an upload must not take it for missing and replace it.
         }
 
         // Without MLST or SIZE: the parent's listing tells kind, size, time and permissions in one go.

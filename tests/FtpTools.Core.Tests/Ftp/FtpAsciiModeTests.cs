@@ -91,6 +91,13 @@ public abstract class FtpAsciiModeTests
         Assert.Equal(TransferStatus.Completed, up.Status);
         Assert.Equal(ServerConverts ? text : text.Replace("\n", "\r\n", StringComparison.Ordinal), await ServerTextAsync(dir, "up.txt"));
 
+        // Found there (SIZE, or the listing where SIZE is refused in ASCII mode), it is not replaced unasked.
+        Assert.Equal(RemoteItemKind.File, (await session.GetItemAsync($"/{dir}/up.txt", Token))!.Kind);
+        Assert.Null(await session.GetItemAsync($"/{dir}/none.txt", Token));
+        var again = await TransferEngine.UploadFileAsync(session, local, $"/{dir}/up.txt", new TransferOptions(), null, Token);
+        Assert.Equal(TransferStatus.Failed, again.Status);
+        Assert.Equal(Errors.TransferRefusedReason.DestinationExists, Assert.IsType<Errors.TransferRefusedException>(again.Exception).Reason);
+
         await File.WriteAllTextAsync(Path.Combine(_server.RootDirectory, dir, "down.txt"), text.Replace("\n", "\r\n", StringComparison.Ordinal), Token);
         var copy = local + ".down";
         var down = await TransferEngine.DownloadFileAsync(session, $"/{dir}/down.txt", copy, new TransferOptions(), null, Token);

@@ -439,9 +439,8 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
         // The server answers 150 but never connects: a cancellation does not wait out the connect timeout.
         await using var server = FakeFtpServer.Start(async (connection, command) =>
         {
-            if (command.StartsWith("EPRT |1|127.0.0.1|", StringComparison.Ordinal))
+            if (await AgreeToEprtAsync(connection, command))
             {
-                await connection.SendAsync("200 EPRT command successful.\r\n");
                 return true;
             }
 
@@ -475,9 +474,8 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     {
         await using var server = FakeFtpServer.Start(async (connection, command) =>
         {
-            if (command.StartsWith("EPRT |1|127.0.0.1|", StringComparison.Ordinal))
+            if (await AgreeToEprtAsync(connection, command))
             {
-                await connection.SendAsync("200 EPRT command successful.\r\n");
                 return true;
             }
 
@@ -953,6 +951,18 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
             default:
                 return false;
         }
+    }
+
+    /// <summary>Agrees to active mode (EPRT) without ever connecting back: true when <paramref name="command"/> was EPRT.</summary>
+    private static async Task<bool> AgreeToEprtAsync(FakeFtpConnection connection, string command)
+    {
+        if (!command.StartsWith("EPRT |1|127.0.0.1|", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        await connection.SendAsync("200 EPRT command successful.\r\n");
+        return true;
     }
 
     private async Task<bool> PassiveAsync(FakeFtpConnection connection)

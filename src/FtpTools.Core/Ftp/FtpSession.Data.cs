@@ -268,16 +268,17 @@ internal sealed partial class FtpSession
             // dropped when SIZE's says it is no file.
             long? size;
             DateTime? time = null;
+            var ascii = _options.Ftp.AsciiMode;
             if (_pipelined && _quirks.HasMdtm)
             {
                 var replies = await AskAsync(new[] { "SIZE " + full, "MDTM " + full }, together: true, cancellationToken).ConfigureAwait(false);
                 size = SizeOf(replies[0]);
-                time = size is null ? null : ModificationTimeOf(replies[1]);
+                time = size is null && !ascii ? null : ModificationTimeOf(replies[1]);
             }
             else
             {
                 size = await SizeAsync(full, cancellationToken).ConfigureAwait(false);
-                time = size is not null && _quirks.HasMdtm ? await ModificationTimeAsync(full, cancellationToken).ConfigureAwait(false) : null;
+                time = (size is not null || ascii) && _quirks.HasMdtm ? await ModificationTimeAsync(full, cancellationToken).ConfigureAwait(false) : null;
             }
 
             if (size is not null)
@@ -290,13 +291,18 @@ internal sealed partial class FtpSession
                 return new RemoteItem(name, full, RemoteItemKind.Directory);
             }
 
-            if (!_options.Ftp.AsciiMode)
+            // In ASCII mode a server may refuse SIZE for a file that is there (RFC 3659 §4 lets it; ProFTPD does), and
+            // an upload must not take it for missing and replace it: MDTM, which the type does not touch, tells, and
+            // without MDTM only the listing can.
+            if (ascii && time is not null)
+            {
+                return new RemoteItem(name, full, RemoteItemKind.File) { LastWriteTimeUtc = time };
+            }
+
+            if (!ascii || _quirks.HasMdtm)
             {
                 return null;
             }
-
-            // In ASCII mode a server may refuse SIZE for a file that is there (RFC 3659 §4 lets it; ProFTPD does):
-            // only the listing can say it is missing, and an upload must not take it for missing and replace it.
         }
 
         // Without MLST or SIZE: the parent's listing tells kind, size, time and permissions in one go.

@@ -148,24 +148,29 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             TransferResult? result = null;
             Run(session, transfer.Source, async (channel, cancellationToken) =>
             {
-                var sink = progress.For(channel);
-                result = await TransferAsync(session, transfer, direction, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false);
-                if (result is { Status: TransferStatus.Failed, Exception: { } failure } && session.Keeper.WorthAnotherTry(failure, cancellationToken))
+                try
                 {
-                    // Lost in the middle of the file: nothing of it is under its final name (a part file at most, which
-                    // -Resume continues), so it goes again, once, on a new connection.
-                    await session.Keeper.AgainAfterLossAsync(failure, "the transfer of " + transfer.Source, channel.WriteWarning, cancellationToken).ConfigureAwait(false);
+                    var sink = progress.For(channel);
                     result = await TransferAsync(session, transfer, direction, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false);
-                }
+                    if (result is { Status: TransferStatus.Failed, Exception: { } failure } && session.Keeper.WorthAnotherTry(failure, cancellationToken))
+                    {
+                        // Lost in the middle of the file: nothing of it is under its final name (a part file at most,
+                        // which -Resume continues), so it goes again, once, on a new connection.
+                        await session.Keeper.AgainAfterLossAsync(failure, "the transfer of " + transfer.Source, channel.WriteWarning, cancellationToken).ConfigureAwait(false);
+                        result = await TransferAsync(session, transfer, direction, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false);
+                    }
 
-                if (result is not null)
+                    if (result is not null)
+                    {
+                        progress.Finished(result, transfer.Length);
+                    }
+                }
+                finally
                 {
-                    progress.Finished(result, transfer.Length);
+                    // A source the lost connection kept goes on the new one; without one (no reconnection, or it failed,
+                    // or the command was stopped), it stays, and its result, written all the same, says why.
+                    await RemoveAgainAsync(session, options, channel, cancellationToken).ConfigureAwait(false);
                 }
-
-                // A source the lost connection kept goes on the new one; without one (no reconnection), it stays, and
-                // its result says why.
-                await RemoveAgainAsync(session, options, channel).ConfigureAwait(false);
             });
 
             if (result is not null)
@@ -241,7 +246,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
 
         // The connection was made again since the last file (found lost before this one started, or lost in the
         // middle of it): what the old one could not remove goes first, in order, before this file's transfer.
-        await RemoveAgainAsync(session, options, channel).ConfigureAwait(false);
+        await RemoveAgainAsync(session, options, channel, cancellationToken).ConfigureAwait(false);
 
         if (_queue is null)
         {
@@ -264,9 +269,10 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// Removes, on the session's connection now, the remote sources a lost connection kept (a queued download's
     /// removal runs on the connection once the next file's transfer has ended, and that is where a loss shows), each
     /// checked again first, and writes their results; a source stays, and its result says why, when there is no live
-    /// connection (-ReconnectAttempts 0) or it is the very connection that was lost.
+    /// connection (-ReconnectAttempts 0, or no attempt succeeded), it is the very connection that was lost, or the
+    /// command is being stopped (<paramref name="cancellationToken"/>: nothing is removed then).
     /// </summary>
-    private async Task RemoveAgainAsync(FtpToolsSession session, TransferOptions options, PipelineChannel channel)
+    private async Task RemoveAgainAsync(FtpToolsSession session, TransferOptions options, PipelineChannel channel, CancellationToken cancellationToken)
     {
         (TransferResult Result, object? State)[] kept;
         lock (_lostRemovals)
@@ -278,7 +284,9 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         foreach (var (result, state) in kept)
         {
             var remote = session.Remote;
-            var again = remote.IsConnected ? await TransferEngine.RemoveSourceAgainAsync(remote, result, options).ConfigureAwait(false) : result;
+            var again = remote.IsConnected && !cancellationToken.IsCancellationRequested
+                ? await TransferEngine.RemoveSourceAgainAsync(remote, result, options).ConfigureAwait(false)
+                : result;
             WriteFinished(channel, again, state);
         }
     }

@@ -91,9 +91,11 @@ public abstract class FtpAsciiModeTests
         Assert.Equal(TransferStatus.Completed, up.Status);
         Assert.Equal(ServerConverts ? text : text.Replace("\n", "\r\n", StringComparison.Ordinal), await ServerTextAsync(dir, "up.txt"));
 
-        // Found there (SIZE, or the listing where SIZE is refused in ASCII mode), it is not replaced unasked.
+        // Found there (SIZE, or MDTM or the listing where SIZE is refused in ASCII mode), it is not replaced unasked;
+        // and looking a file up lists no directory (a batch of new files would list the parent once per file).
         Assert.Equal(RemoteItemKind.File, (await session.GetItemAsync($"/{dir}/up.txt", Token))!.Kind);
         Assert.Null(await session.GetItemAsync($"/{dir}/none.txt", Token));
+        Assert.DoesNotContain(_log.Lines, l => l.StartsWith("> LIST", StringComparison.Ordinal) || l.StartsWith("> MLSD", StringComparison.Ordinal));
         var again = await TransferEngine.UploadFileAsync(session, local, $"/{dir}/up.txt", new TransferOptions(), null, Token);
         Assert.Equal(TransferStatus.Failed, again.Status);
         Assert.Equal(Errors.TransferRefusedReason.DestinationExists, Assert.IsType<Errors.TransferRefusedException>(again.Exception).Reason);

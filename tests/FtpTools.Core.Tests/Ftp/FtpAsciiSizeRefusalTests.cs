@@ -11,12 +11,15 @@ namespace FtpTools.Core.Tests.Ftp;
 
 /// <summary>
 /// RFC 3659 §4 lets a server refuse SIZE in ASCII mode (ProFTPD does; it has MLST, so a server without MLST is played
-/// here): a file that is there must not be taken for missing, or an upload would replace it unasked.
+/// here): a file that is there must not be taken for missing, or an upload would replace it unasked. MDTM, which the
+/// type does not touch, tells when the server has it; else the listing does.
 /// </summary>
 public sealed class FtpAsciiSizeRefusalTests
 {
-    [Fact]
-    public async Task In_ascii_mode_a_file_whose_SIZE_is_refused_is_found_in_its_directorys_listing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task In_ascii_mode_a_file_whose_SIZE_is_refused_is_found_by_MDTM_or_in_its_directorys_listing(bool mdtm)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         TcpListener? data = null;
@@ -27,6 +30,9 @@ public sealed class FtpAsciiSizeRefusalTests
                 {
                     case "SIZE":
                         await connection.SendAsync("550 SIZE not allowed in ASCII mode\r\n");
+                        return true;
+                    case "MDTM" when mdtm:
+                        await connection.SendAsync(command == "MDTM /there.txt" ? "213 20240101120000\r\n" : "550 No such file\r\n");
                         return true;
                     case "CWD" when command != "CWD /":
                         await connection.SendAsync("550 Not a directory\r\n");
@@ -49,7 +55,7 @@ public sealed class FtpAsciiSizeRefusalTests
                         return false;
                 }
             },
-            features: " EPSV\r\n SIZE\r\n");
+            features: mdtm ? " EPSV\r\n SIZE\r\n MDTM\r\n" : " EPSV\r\n SIZE\r\n");
         await using var session = await RemoteSessionFactory.ConnectAsync(
             new ConnectionOptions
             {
@@ -65,10 +71,20 @@ public sealed class FtpAsciiSizeRefusalTests
         var missing = await session.GetItemAsync("/missing.txt", timeout.Token);
 
         Assert.Equal(RemoteItemKind.File, there!.Kind);
-        Assert.Equal(12, there.Length);
         Assert.Null(missing);
-        Assert.Contains("TYPE A", server.Received.ToString().Split('\n'));
-        Assert.Contains("SIZE /there.txt", server.Received.ToString().Split('\n'));
-        Assert.Equal(2, server.Received.ToString().Split('\n').Count(l => l.StartsWith("LIST", StringComparison.Ordinal)));
+        var received = server.Received.ToString().Split('\n');
+        Assert.Contains("TYPE A", received);
+        Assert.Contains("SIZE /there.txt", received);
+        if (mdtm)
+        {
+            // MDTM says there or not, whatever the type: no listing.
+            Assert.Equal(new DateTime(2024, 1, 1, 12, 0, 0, DateTimeKind.Utc), there.LastWriteTimeUtc);
+            Assert.DoesNotContain(received, l => l.StartsWith("LIST", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Equal(12, there.Length);
+            Assert.Equal(2, received.Count(l => l.StartsWith("LIST", StringComparison.Ordinal)));
+        }
     }
 }

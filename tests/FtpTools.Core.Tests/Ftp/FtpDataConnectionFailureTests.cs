@@ -501,10 +501,7 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     [Fact]
     public async Task A_passive_data_connection_that_cannot_be_opened_fails_alone_before_the_transfer_command()
     {
-        var closed = new TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
+        using var closed = ClosedPort(out var port);
         await using var server = FakeFtpServer.Start(async (connection, command) =>
         {
             if (command == "EPSV")
@@ -529,10 +526,7 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
     [Fact]
     public async Task A_port_asked_for_behind_a_download_that_is_gone_is_asked_for_again_and_the_download_completes()
     {
-        var closed = new TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
+        using var closed = ClosedPort(out var port);
         var asked = 0;
         await using var server = FakeFtpServer.Start(
             async (connection, command) =>
@@ -951,6 +945,18 @@ public sealed class FtpDataConnectionFailureTests : IDisposable
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// A loopback port no connection can be made to while the returned socket lives: bound, never listening, so a
+    /// connect is refused and no other test's listener can take the port meanwhile (a port freed after use could be).
+    /// </summary>
+    private static Socket ClosedPort(out int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        return socket;
     }
 
     /// <summary>Agrees to active mode (EPRT) without ever connecting back: true when <paramref name="command"/> was EPRT.</summary>

@@ -41,9 +41,10 @@ internal static class SourceRemoval
     /// Removes the source of <paramref name="result"/> when <see cref="Applies"/>, and returns the result that says
     /// whether it did. Never throws. A download's removal is a request on <paramref name="session"/> (bounded by
     /// <see cref="TransferOptions.CleanupTimeout"/>, on no caller's token: the file is in place and the caller's
-    /// token may be the one that was cancelled); it must not run beside another request of the session.
+    /// token may be the one that was cancelled); it must not run beside another request of the session. With
+    /// <paramref name="afterLoss"/>, a second attempt after the first was cut short by a lost connection.
     /// </summary>
-    public static async Task<TransferResult> RemoveAsync(IRemoteSession session, TransferResult result, TransferOptions options, LocalStamp? stamp)
+    public static async Task<TransferResult> RemoveAsync(IRemoteSession session, TransferResult result, TransferOptions options, LocalStamp? stamp, bool afterLoss = false)
     {
         if (!Applies(result, options))
         {
@@ -70,6 +71,7 @@ internal static class SourceRemoval
                 var now = await session.GetItemAsync(result.Source, timeout.Token).ConfigureAwait(false);
                 var changed = now switch
                 {
+                    null when afterLoss => "it is no longer on the server (the removal was under way when the connection was lost, and may have been done then)",
                     null => "it is no longer on the server",
                     { Kind: not RemoteItemKind.File } => $"it is not a plain file on the server ({now.Kind})",
                     { Length: long length } when length == result.BytesTransferred => null,

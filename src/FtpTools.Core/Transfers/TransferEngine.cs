@@ -105,7 +105,7 @@ public static class TransferEngine
         }
 
         return LostItsRemoval(result)
-            ? SourceRemoval.RemoveAsync(session, result, options ?? Defaults, stamp: null)
+            ? SourceRemoval.RemoveAsync(session, result, options ?? Defaults, stamp: null, afterLoss: true)
             : Task.FromResult(result);
     }
 

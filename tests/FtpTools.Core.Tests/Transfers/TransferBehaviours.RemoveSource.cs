@@ -44,6 +44,11 @@ public abstract partial class TransferBehaviours
         Assert.False(File.Exists(firstOnServer));
         Assert.False(TransferEngine.LostItsRemoval(removed));
 
+        // Gone already (the first DELE may have been done before the connection went): kept, and said so.
+        var gone = await TransferEngine.RemoveSourceAgainAsync(again, earlier, options);
+        Assert.False(gone.SourceRemoved);
+        Assert.Contains("it is no longer on the server (the removal was under way when the connection was lost, and may have been done then)", gone.SourceRemovalException!.Message, StringComparison.Ordinal);
+
         // Anything else is left as it is: a result whose source went, or one kept for another reason.
         Assert.Same(removed, await TransferEngine.RemoveSourceAgainAsync(again, removed, options));
         Assert.Same(second, await TransferEngine.RemoveSourceAgainAsync(again, second, options));

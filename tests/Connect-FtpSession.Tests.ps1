@@ -204,6 +204,30 @@ Describe 'Connect-FtpSession' {
             ($warnings.Message -join "`n") | Should -BeLike "*The connection to $($session.Host):$($session.Port) had been lost and was made again; working directory $directory.*"
         }
 
+        It 'removes on the new connection a source whose removal the lost one cut short (-RemoveSource)' {
+            $session = Connect-TestSession -Protocol $Protocol
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+            $outbox = Join-Path $TestDrive "lost-move-$Protocol"
+            New-RandomFile -Path (Join-Path $outbox 'a.bin') -Length 3100
+            New-RandomFile -Path (Join-Path $outbox 'b.bin') -Length 3200
+            $null = Get-ChildItem -LiteralPath $outbox | Send-FtpFile -Destination $work.Remote -Session $session -ErrorAction Stop
+            $inbox = Join-Path $TestDrive "lost-move-in-$Protocol"
+            $null = New-Item -ItemType Directory -Path $inbox -Force
+
+            # The first file's removal waits for the second file's transfer, on the connection the server drops first.
+            $count = 0
+            $results = @(Get-FtpItem -Path $work.Remote -Session $session |
+                ForEach-Object { if (++$count -eq 2) { Stop-TestServerSide -Session $session }; $_ } |
+                Receive-FtpFile -Destination $inbox -RemoveSource -WarningAction SilentlyContinue)
+
+            ($results | ForEach-Object { "$($_.Status):$($_.SourceRemoved)" }) -join ',' | Should -Be 'Completed:True,Completed:True'
+            $session.Reconnects | Should -Be 1
+            @(Get-ChildItem -LiteralPath $work.Local) | Should -BeNullOrEmpty
+            foreach ($name in 'a.bin', 'b.bin') {
+                Get-Sha256 (Join-Path $inbox $name) | Should -Be (Get-Sha256 (Join-Path $outbox $name))
+            }
+        }
+
         It 'stays lost with -ReconnectAttempts 0' {
             $session = Connect-TestSession -Protocol $Protocol -ReconnectAttempts 0
             $session.ReconnectAttempts | Should -Be 0

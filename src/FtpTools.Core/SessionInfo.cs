@@ -41,4 +41,10 @@ public sealed class SessionInfo
     /// lengths differ between the two sides and no transfer continues at an offset.
     /// </summary>
     public bool AsciiMode { get; init; }
+
+    /// <summary>The subject of the client certificate offered to an FTPES/FTPS server that asks for one (<see cref="TlsOptions.ClientCertificate"/>); null without one.</summary>
+    public string? ClientCertificateSubject { get; init; }
+
+    /// <summary>That certificate's SHA-1 thumbprint, hex, as Windows' certificate store names it (Cert:\CurrentUser\My\...).</summary>
+    public string? ClientCertificateThumbprint { get; init; }
 }

@@ -81,6 +81,12 @@ public sealed class FtpToolsSession
 
     public string? SshMac => Remote.Info.SshMac;
 
+    /// <summary>The client certificate offered to an FTPES/FTPS server that asks for one (Connect-FtpSession -ClientCertificate or -ClientCertificatePath): its subject; null without one.</summary>
+    public string? ClientCertificateSubject => Remote.Info.ClientCertificateSubject;
+
+    /// <summary>That certificate's SHA-1 thumbprint, as Windows' certificate store names it (Cert:\CurrentUser\My\...).</summary>
+    public string? ClientCertificateThumbprint => Remote.Info.ClientCertificateThumbprint;
+
     /// <summary>OpenSSH form ("SHA256:...") of the server's host key.</summary>
     public string? HostKeyFingerprint => Remote.Info.HostKeyFingerprint;
 

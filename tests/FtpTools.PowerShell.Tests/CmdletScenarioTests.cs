@@ -686,6 +686,7 @@ public sealed class CmdletScenarioTests : IDisposable
             $session.TlsProtocol
             Disconnect-FtpSession
             @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n"
+            "$($session.ClientCertificateSubject) $($session.ClientCertificateThumbprint)"
             """.Replace("PARAMETERS", parameters, StringComparison.Ordinal),
             ClientCertificateConnect(), path, NewSecureString(password), certificate, up, Path.Combine(_local, "cert-down.bin"), remote);
 
@@ -696,6 +697,9 @@ public sealed class CmdletScenarioTests : IDisposable
         var verbose = result.Output[3].ToString();
         Assert.Contains("Offering the client certificate CN=client (issued by CN=FtpTools Test Client CA", verbose, StringComparison.Ordinal);
         Assert.DoesNotContain(password, verbose, StringComparison.Ordinal);
+
+        // The session says which certificate it offers, after its disconnect too (a certificate read from a file is let go then).
+        Assert.Equal("CN=client " + certificate.Thumbprint, result.Output[4].ToString());
     }
 
     [Theory]

@@ -747,6 +747,8 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             CertificateSubject = certificate?.Subject,
             UserName = userName,
             AsciiMode = _options.Ftp.AsciiMode,
+            ClientCertificateSubject = _tls is null ? null : _options.Tls.ClientCertificate?.Subject,
+            ClientCertificateThumbprint = _tls is null ? null : _options.Tls.ClientCertificate?.Thumbprint,
         };
 
         if (_options.KeepAliveInterval is { } interval && interval > TimeSpan.Zero)

@@ -47,6 +47,8 @@ public sealed class FtpClientCertificateTests : FtpSessionTestBase
         var data = RandomBytes(300_000);
         await using var session = await RemoteSessionFactory.ConnectAsync(Options(port: port, tls: Tls(certificate, version), implicitTls: implicitTls), Token);
         Assert.Equal(version == "Tls13" ? "TLS 1.3" : "TLS 1.2", session.Info.TlsProtocol);
+        Assert.Equal("CN=client", session.Info.ClientCertificateSubject);
+        Assert.Matches("^[0-9A-F]{40}$", session.Info.ClientCertificateThumbprint);
 
         // Each data connection is a TLS connection the server asks for the certificate too (and must resume).
         await UploadAsync(session, $"{dir}/c.bin", data);

@@ -101,7 +101,9 @@ public sealed class SessionKeeper : IAsyncDisposable
     /// Runs one command's <paramref name="work"/> on the session made ready for it. Work that only reads, or that is
     /// otherwise safe to do twice (<paramref name="repeatable"/>), and that loses its connection runs once more on a
     /// new one: a server that closed the connection since the last command is often noticed only by the next
-    /// command's first request. Other work that loses its connection fails with the loss; the next call reconnects.
+    /// command's first request. So does any work whose loss showed before it sent anything
+    /// (<see cref="ConnectionLostException.BeforeRequest"/>). Other work that loses its connection fails with the
+    /// loss; the next call reconnects.
     /// What happens to the connection is told to <paramref name="warn"/>.
     /// </summary>
     public async Task RunAsync(Func<IRemoteSession, CancellationToken, Task> work, bool repeatable, Action<string>? warn, CancellationToken cancellationToken)
@@ -118,7 +120,7 @@ public sealed class SessionKeeper : IAsyncDisposable
             {
                 await work(session, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (repeatable && WorthAnotherTry(ex, cancellationToken))
+            catch (Exception ex) when ((repeatable || ex is ConnectionLostException { BeforeRequest: true }) && WorthAnotherTry(ex, cancellationToken))
             {
                 session = await AgainAfterLossAsync(ex, "the command", warn, cancellationToken).ConfigureAwait(false);
                 await work(session, cancellationToken).ConfigureAwait(false);

@@ -35,6 +35,12 @@ public class ConnectionLostException : FtpToolsException
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// True when the loss showed before the operation's own request went out (while reading what an earlier,
+    /// given-up transfer still owed): the operation did nothing, so it may run on a new connection whatever it is.
+    /// </summary>
+    public bool BeforeRequest { get; init; }
 }
 
 /// <summary>

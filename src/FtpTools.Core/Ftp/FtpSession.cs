@@ -1032,7 +1032,16 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                 throw _control.Unusable();
             }
 
-            await DrainPendingRepliesAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await DrainPendingRepliesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionLostException lost) when (lost is not ProtocolViolationException && !cancellationToken.IsCancellationRequested)
+            {
+                // A server that dropped the session after a given-up transfer (or on its ABOR) shows it here, before
+                // this operation sent anything: the operation may run on a new connection (SessionKeeper.RunAsync).
+                throw new ConnectionLostException(lost.Message, lost) { BeforeRequest = true };
+            }
         }
         catch
         {

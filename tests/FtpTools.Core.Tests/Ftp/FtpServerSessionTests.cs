@@ -763,6 +763,32 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         Assert.Equal("> ABOR", after.First(l => l.StartsWith("> ", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task A_command_not_safe_to_repeat_runs_on_a_new_connection_when_the_old_one_is_found_lost_before_it_sent_anything()
+    {
+        // A download given up leaves its end owed (ABOR and the replies, read before the next command). The server
+        // goes away meanwhile; the next command meets that while reading what was owed, before its own request, so
+        // even a removal runs on a new connection rather than failing.
+        var dir = "/" + Server.NewTestDirectory();
+        await File.WriteAllBytesAsync(Local(dir, "big.bin"), RandomBytes(8 * 1024 * 1024), Token);
+        await File.WriteAllBytesAsync(Local(dir, "doomed.txt"), RandomBytes(10), Token);
+        TestServers.GiveToTestUser(Local(dir));
+        var first = await ConnectAsync();
+        await using var keeper = new SessionKeeper(first, ct => RemoteSessionFactory.ConnectAsync(Options(), ct), 2, TimeSpan.Zero, null) { ProbeAfterIdle = TimeSpan.FromHours(1) };
+        var warnings = new List<string>();
+        var download = await first.OpenReadAsync(dir + "/big.bin", 0, Token);
+        await download.ReadExactlyAsync(new byte[64 * 1024], Token);
+        await download.DisposeAsync();
+
+        ServerSideKill.KillServersOf(ControlPort);
+        await keeper.RunAsync((session, ct) => session.RemoveFileAsync(dir + "/doomed.txt", ct), repeatable: false, warnings.Add, Token);
+
+        Assert.False(File.Exists(Local(dir, "doomed.txt")));
+        Assert.Equal(1, keeper.Reconnects);
+        Assert.True(keeper.Current.IsConnected);
+        Assert.Equal($"The connection to {first.Host}:{first.Port} had been lost and was made again; working directory /.", warnings[^1]);
+    }
+
     /// <summary>Passes the log on; once armed, cancels at the next 1yz reply (a transfer's data is coming) and disarms.</summary>
     private sealed class CancelOnPreliminaryReply : IProtocolLog
     {

@@ -114,13 +114,14 @@ public sealed class SessionKeeper : IAsyncDisposable
         }
 
         var session = await ReadyAsync(warn, cancellationToken).ConfigureAwait(false);
+        var entered = (session as IOperationCount)?.OperationsEntered;
         try
         {
             try
             {
                 await work(session, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when ((repeatable || ex is ConnectionLostException { BeforeRequest: true }) && WorthAnotherTry(ex, cancellationToken))
+            catch (Exception ex) when ((repeatable || NothingSent(ex, session, entered)) && WorthAnotherTry(ex, cancellationToken))
             {
                 session = await AgainAfterLossAsync(ex, "the command", warn, cancellationToken).ConfigureAwait(false);
                 await work(session, cancellationToken).ConfigureAwait(false);
@@ -131,6 +132,18 @@ public sealed class SessionKeeper : IAsyncDisposable
             Touch();
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="failure"/> showed before the work sent anything: its connection was found lost before
+    /// a request (<see cref="ConnectionLostException.BeforeRequest"/>), and no operation at all got as far as sending
+    /// one on <paramref name="session"/> since the work started (<paramref name="entered"/>: a work of several requests
+    /// whose first ones went is not run again, nor one beside another command's operations on the same session).
+    /// </summary>
+    private static bool NothingSent(Exception failure, IRemoteSession session, long? entered) =>
+        failure is ConnectionLostException { BeforeRequest: true }
+        && entered is long before
+        && session is IOperationCount count
+        && count.OperationsEntered == before;
 
     /// <summary>
     /// After <paramref name="failure"/> of something safe to do twice (see <see cref="WorthAnotherTry"/>, which the caller

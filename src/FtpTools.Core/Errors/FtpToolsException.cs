@@ -166,6 +166,9 @@ public class SourceNotRemovedException : FtpToolsException
 
     /// <summary>The source that is still there: a remote path for a download, a local one for an upload.</summary>
     public string Path { get; }
+
+    /// <summary>The removal's request had been sent when it failed (its answer was lost): the source may be gone.</summary>
+    public bool RemovalSent { get; init; }
 }
 
 /// <summary>A local precondition of a transfer failed: the destination exists, or a remote name would escape the destination.</summary>

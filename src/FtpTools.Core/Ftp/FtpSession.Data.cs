@@ -267,23 +267,23 @@ internal sealed partial class FtpSession
             // A server that reads one command line at a time gets SIZE and MDTM in one write; MDTM's answer is
             // dropped when SIZE's says it is no file.
             long? size;
-            DateTime? time = null;
+            FtpReply? mdtm = null;
             var ascii = _options.Ftp.AsciiMode;
             if (_pipelined && _quirks.HasMdtm)
             {
                 var replies = await AskAsync(new[] { "SIZE " + full, "MDTM " + full }, together: true, cancellationToken).ConfigureAwait(false);
                 size = SizeOf(replies[0]);
-                time = size is null && !ascii ? null : ModificationTimeOf(replies[1]);
+                mdtm = replies[1];
             }
             else
             {
                 size = await SizeAsync(full, cancellationToken).ConfigureAwait(false);
-                time = (size is not null || ascii) && _quirks.HasMdtm ? await ModificationTimeAsync(full, cancellationToken).ConfigureAwait(false) : null;
+                mdtm = (size is not null || ascii) && _quirks.HasMdtm ? await CommandAsync("MDTM " + full, cancellationToken).ConfigureAwait(false) : null;
             }
 
             if (size is not null)
             {
-                return new RemoteItem(name, full, RemoteItemKind.File) { Length = size, LastWriteTimeUtc = time };
+                return new RemoteItem(name, full, RemoteItemKind.File) { Length = size, LastWriteTimeUtc = mdtm is null ? null : ModificationTimeOf(mdtm) };
             }
 
             if (await IsDirectoryAsync(full, cancellationToken).ConfigureAwait(false))
@@ -292,14 +292,10 @@ internal sealed partial class FtpSession
             }
 
             // In ASCII mode a server may refuse SIZE for a file that is there (RFC 3659 §4 lets it; ProFTPD does), and
-            // an upload must not take it for missing and replace it: MDTM, which the type does not touch, tells, and
-            // without MDTM only the listing can.
-            if (ascii && time is not null)
-            {
-                return new RemoteItem(name, full, RemoteItemKind.File) { LastWriteTimeUtc = time };
-            }
-
-            if (!ascii || _quirks.HasMdtm)
+            // an upload must not take it for missing and replace it. MDTM, which the type does not touch, says when
+            // there is nothing (550); anything else (it is there, of a kind a refused CWD does not tell, or MDTM is
+            // refused) is the listing's to say.
+            if (!ascii || mdtm?.Code == FtpReplyCode.FileUnavailable)
             {
                 return null;
             }

@@ -17,7 +17,7 @@ namespace FtpTools.Core.Ftp;
 /// connection. Operations are serialised by one lock, because the control connection carries one
 /// conversation; a transfer stream keeps the lock until it is completed or disposed.
 /// </summary>
-internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader, IKnownLengthWriter, IRenameBehind
+internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader, IKnownLengthWriter, IRenameBehind, IOperationCount
 {
     private readonly ConnectionOptions _options;
     private readonly FtpControlConnection _control;
@@ -66,6 +66,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
     private readonly List<OwedRename> _owed = new();
     private FtpDataConnection? _abortedUpload;
     private FtpDataConnection? _abortedDownload;
+    private long _operationsEntered;
 
     /// <summary>A read of <see cref="_abortedDownload"/> still under way when it was given up (a cancelled listing).</summary>
     private Task<int>? _abortedDownloadRead;
@@ -1042,6 +1043,8 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                 // this operation sent anything: the operation may run on a new connection (SessionKeeper.RunAsync).
                 throw new ConnectionLostException(lost.Message, lost) { BeforeRequest = true };
             }
+
+            Interlocked.Increment(ref _operationsEntered);
         }
         catch
         {
@@ -1049,6 +1052,9 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             throw;
         }
     }
+
+    /// <summary>Operations that got past <see cref="EnterAsync"/> to send their own requests (see <see cref="IOperationCount"/>).</summary>
+    public long OperationsEntered => Interlocked.Read(ref _operationsEntered);
 
     /// <summary>
     /// Brings the conversation back in step after a transfer stream was disposed without completing.

@@ -61,6 +61,7 @@ internal static class SourceRemoval
                 result.Source));
         }
 
+        var removalSent = false;
         try
         {
             if (result.Direction == TransferDirection.Download)
@@ -71,17 +72,24 @@ internal static class SourceRemoval
                 var now = await session.GetItemAsync(result.Source, timeout.Token).ConfigureAwait(false);
                 var changed = now switch
                 {
-                    null when afterLoss => "it is no longer on the server (the removal was under way when the connection was lost, and may have been done then)",
+                    null when afterLoss => "it is no longer on the server (its removal had not been sent when the connection was lost: something else removed it)",
                     null => "it is no longer on the server",
                     { Kind: not RemoteItemKind.File } => $"it is not a plain file on the server ({now.Kind})",
                     { Length: long length } when length == result.BytesTransferred => null,
                     _ => $"it changed on the server since it was downloaded ({result.BytesTransferred} bytes were downloaded; it now has {now.Length?.ToString(CultureInfo.InvariantCulture) ?? "an unknown number of"} bytes)",
                 };
+                if (now is null && afterLoss && result.SourceRemovalException is SourceNotRemovedException { RemovalSent: true })
+                {
+                    // The first attempt's DELE had gone when the connection was lost: it was done, only its answer lost.
+                    return result.WithSourceRemoval(null, $"The source '{result.Source}' was removed as the connection was lost: its removal had been sent, and on the new connection it is no longer on the server.");
+                }
+
                 if (changed is not null)
                 {
                     return result.WithSourceRemoval(new SourceNotRemovedException($"The source '{result.Source}' was not removed: {changed}.", result.Source));
                 }
 
+                removalSent = true;
                 await session.RemoveFileAsync(result.Source, timeout.Token).ConfigureAwait(false);
             }
             else
@@ -109,7 +117,10 @@ internal static class SourceRemoval
             return result.WithSourceRemoval(new SourceNotRemovedException(
                 $"The source '{result.Source}' was transferred but not removed: {e.Message}",
                 result.Source,
-                e));
+                e)
+            {
+                RemovalSent = removalSent,
+            });
         }
     }
 

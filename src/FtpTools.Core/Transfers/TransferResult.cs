@@ -91,8 +91,8 @@ public sealed class TransferResult
     /// <summary>Something worth telling that did not fail the transfer (the server could not set the time, a part file could not be removed).</summary>
     public string? Warning { get; init; }
 
-    /// <summary>This result, after an attempt to remove its source: removed, or why not.</summary>
-    internal TransferResult WithSourceRemoval(Exception? notRemoved) =>
+    /// <summary>This result, after an attempt to remove its source: removed, or why not; with <paramref name="warning"/> instead of its own when given.</summary>
+    internal TransferResult WithSourceRemoval(Exception? notRemoved, string? warning = null) =>
         new(Direction, Source, Destination, Status)
         {
             Length = Length,
@@ -102,7 +102,7 @@ public sealed class TransferResult
             Duration = Duration,
             BytesPerSecond = BytesPerSecond,
             Exception = Exception,
-            Warning = Warning,
+            Warning = warning ?? Warning,
             SourceRemoved = notRemoved is null,
             SourceRemovalException = notRemoved,
         };

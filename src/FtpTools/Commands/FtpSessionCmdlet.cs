@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core;
+using FtpTools.Core.Errors;
 using FtpTools.Core.Transfers;
 using FtpTools.Infrastructure;
 
@@ -148,6 +149,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             TransferResult? result = null;
             Run(session, transfer.Source, async (channel, cancellationToken) =>
             {
+                var completed = false;
                 try
                 {
                     var sink = progress.For(channel);
@@ -164,12 +166,15 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                     {
                         progress.Finished(result, transfer.Length);
                     }
+
+                    completed = true;
                 }
                 finally
                 {
-                    // A source the lost connection kept goes on the new one; without one (no reconnection, or it failed,
-                    // or the command was stopped), it stays, and its result, written all the same, says why.
-                    await RemoveAgainAsync(session, options, channel, cancellationToken).ConfigureAwait(false);
+                    // A source the lost connection kept goes on the new one, made now if need be (the loss may have
+                    // shown at that removal itself); without one (no reconnection, or it failed, or the command was
+                    // stopped), it stays, and its result, written all the same, says why.
+                    await RemoveAgainAsync(session, options, channel, cancellationToken, reconnect: completed).ConfigureAwait(false);
                 }
             });
 
@@ -246,7 +251,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
 
         // The connection was made again since the last file (found lost before this one started, or lost in the
         // middle of it): what the old one could not remove goes first, in order, before this file's transfer.
-        await RemoveAgainAsync(session, options, channel, cancellationToken).ConfigureAwait(false);
+        await RemoveAgainAsync(session, options, channel, cancellationToken, reconnect: false).ConfigureAwait(false);
 
         if (_queue is null)
         {
@@ -270,15 +275,28 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// removal runs on the connection once the next file's transfer has ended, and that is where a loss shows), each
     /// checked again first, and writes their results; a source stays, and its result says why, when there is no live
     /// connection (-ReconnectAttempts 0, or no attempt succeeded), it is the very connection that was lost, or the
-    /// command is being stopped (<paramref name="cancellationToken"/>: nothing is removed then).
+    /// command is being stopped (<paramref name="cancellationToken"/>: nothing is removed then). With
+    /// <paramref name="reconnect"/>, a connection found lost is made again first, as the next command would.
     /// </summary>
-    private async Task RemoveAgainAsync(FtpToolsSession session, TransferOptions options, PipelineChannel channel, CancellationToken cancellationToken)
+    private async Task RemoveAgainAsync(FtpToolsSession session, TransferOptions options, PipelineChannel channel, CancellationToken cancellationToken, bool reconnect)
     {
         (TransferResult Result, object? State)[] kept;
         lock (_lostRemovals)
         {
             kept = _lostRemovals.ToArray();
             _lostRemovals.Clear();
+        }
+
+        if (kept.Length > 0 && reconnect && !session.Remote.IsConnected && session.Keeper.CanReconnect && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await session.Keeper.ReadyAsync(channel.WriteWarning, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
+            {
+                // Not connected again: the sources stay, and their results say why.
+            }
         }
 
         foreach (var (result, state) in kept)

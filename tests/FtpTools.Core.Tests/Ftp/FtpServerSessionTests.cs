@@ -787,6 +787,26 @@ public abstract class FtpServerSessionTests : FtpSessionTestBase
         Assert.Equal(1, keeper.Reconnects);
         Assert.True(keeper.Current.IsConnected);
         Assert.Equal($"The connection to {first.Host}:{first.Port} had been lost and was made again; working directory /.", warnings[^1]);
+
+        // A work whose first requests went is not run again when a later one finds the connection lost: it fails.
+        await File.WriteAllBytesAsync(Local(dir, "kept.txt"), RandomBytes(10), Token);
+        TestServers.GiveToTestUser(Local(dir, "kept.txt"));
+        var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => keeper.RunAsync(
+            async (session, ct) =>
+            {
+                Assert.NotNull(await session.GetItemAsync(dir + "/kept.txt", ct));
+                var again = await session.OpenReadAsync(dir + "/big.bin", 0, ct);
+                await again.ReadExactlyAsync(new byte[64 * 1024], ct);
+                await again.DisposeAsync();
+                ServerSideKill.KillServersOf(ControlPort);
+                await session.RemoveFileAsync(dir + "/kept.txt", ct);
+            },
+            repeatable: false,
+            warnings.Add,
+            Token));
+        Assert.True(lost.BeforeRequest);
+        Assert.Equal(1, keeper.Reconnects);
+        Assert.True(File.Exists(Local(dir, "kept.txt")));
     }
 
     /// <summary>Passes the log on; once armed, cancels at the next 1yz reply (a transfer's data is coming) and disarms.</summary>

@@ -44,10 +44,18 @@ public abstract partial class TransferBehaviours
         Assert.False(File.Exists(firstOnServer));
         Assert.False(TransferEngine.LostItsRemoval(removed));
 
-        // Gone already (the first DELE may have been done before the connection went): kept, and said so.
+        // Gone already. The first attempt here was cut before its DELE (at its stat): something else removed it, and
+        // the result says so. Had its DELE gone (only the answer lost), the source went with it: removed, and a
+        // warning tells how.
+        Assert.False(((SourceNotRemovedException)earlier.SourceRemovalException!).RemovalSent);
         var gone = await TransferEngine.RemoveSourceAgainAsync(again, earlier, options);
         Assert.False(gone.SourceRemoved);
-        Assert.Contains("it is no longer on the server (the removal was under way when the connection was lost, and may have been done then)", gone.SourceRemovalException!.Message, StringComparison.Ordinal);
+        Assert.Contains("it is no longer on the server (its removal had not been sent when the connection was lost: something else removed it)", gone.SourceRemovalException!.Message, StringComparison.Ordinal);
+        var deleSent = earlier.WithSourceRemoval(new SourceNotRemovedException("cut", earlier.Source, new ConnectionLostException("lost")) { RemovalSent = true });
+        var doneThen = await TransferEngine.RemoveSourceAgainAsync(again, deleSent, options);
+        Assert.True(doneThen.SourceRemoved);
+        Assert.Null(doneThen.SourceRemovalException);
+        Assert.Equal($"The source '{earlier.Source}' was removed as the connection was lost: its removal had been sent, and on the new connection it is no longer on the server.", doneThen.Warning);
 
         // Anything else is left as it is: a result whose source went, or one kept for another reason.
         Assert.Same(removed, await TransferEngine.RemoveSourceAgainAsync(again, removed, options));

@@ -10,10 +10,10 @@ namespace FtpTools.Core.Transfers;
 /// <summary>
 /// <see cref="TransferOptions.RemoveSource"/>: a completed transfer's source is removed, the remote file of a
 /// download (once its copy is flushed to the local disk and under its final name), the local file of an upload (once
-/// the server confirmed it under its final name, and only when it did not change since the upload started). A source
-/// that cannot be removed stays, and the result says why; the transfer itself is still Completed. A resumed transfer
-/// never removes its source: what an earlier attempt left (a part file, or a complete destination) was never
-/// compared with it.
+/// the server confirmed it under its final name), each only when its length and last write time are what they were
+/// when the transfer started. A source that cannot be removed stays, and the result says why; the transfer itself is
+/// still Completed. A resumed transfer never removes its source: what an earlier attempt left (a part file, or a
+/// complete destination) was never compared with it.
 /// </summary>
 internal static class SourceRemoval
 {
@@ -67,7 +67,7 @@ internal static class SourceRemoval
             if (result.Direction == TransferDirection.Download)
             {
                 // The remote file may have changed since it was read (a producer still writing, or writing it again):
-                // only the file that was downloaded is removed.
+                // only the file that was downloaded is removed, its length and time as they were.
                 using var timeout = new CancellationTokenSource(options.CleanupTimeout);
                 var now = await session.GetItemAsync(result.Source, timeout.Token).ConfigureAwait(false);
                 var changed = now switch
@@ -75,8 +75,11 @@ internal static class SourceRemoval
                     null when afterLoss => "it is no longer on the server (its removal had not been sent when the connection was lost: something else removed it)",
                     null => "it is no longer on the server",
                     { Kind: not RemoteItemKind.File } => $"it is not a plain file on the server ({now.Kind})",
-                    { Length: long length } when length == result.BytesTransferred => null,
-                    _ => $"it changed on the server since it was downloaded ({result.BytesTransferred} bytes were downloaded; it now has {now.Length?.ToString(CultureInfo.InvariantCulture) ?? "an unknown number of"} bytes)",
+                    { Length: long length } when length != result.BytesTransferred => $"it changed on the server since it was downloaded ({result.BytesTransferred} bytes were downloaded; it now has {length.ToString(CultureInfo.InvariantCulture)} bytes)",
+                    { Length: null } => $"it changed on the server since it was downloaded ({result.BytesTransferred} bytes were downloaded; it now has an unknown number of bytes)",
+                    { LastWriteTimeUtc: DateTime time } when result.SourceLastWriteTimeUtc is DateTime then && time != then =>
+                        $"it changed on the server since it was downloaded (last written {Stamp(then)} UTC when its download started, now {Stamp(time)} UTC)",
+                    _ => null,
                 };
                 if (now is null && afterLoss && result.SourceRemovalException is SourceNotRemovedException { RemovalSent: true })
                 {
@@ -126,6 +129,8 @@ internal static class SourceRemoval
 
     private static string Describe(long length, DateTime lastWriteTimeUtc) =>
         string.Format(CultureInfo.InvariantCulture, "{0} bytes, last written {1:yyyy-MM-dd HH:mm:ss.fffffff} UTC", length, lastWriteTimeUtc);
+
+    private static string Stamp(DateTime timeUtc) => timeUtc.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
 
     /// <summary>What an upload's local source was when the upload started.</summary>
     internal sealed class LocalStamp

@@ -89,7 +89,7 @@ public static class TransferEngine
     /// <summary>
     /// The remote source of a completed download (<see cref="TransferOptions.RemoveSource"/>) whose removal was cut
     /// short by a lost connection (<see cref="LostItsRemoval"/>), removed on <paramref name="session"/>, a connection
-    /// made since, as it would have been: only if it is still the plain file of the downloaded length. Returns the
+    /// made since, as it would have been: only if it is still the plain file of the downloaded length and of the time it had when its download started. Returns the
     /// result that says whether it was; any other result as it is. Never throws.
     /// </summary>
     public static Task<TransferResult> RemoveSourceAgainAsync(IRemoteSession session, TransferResult result, TransferOptions options)
@@ -185,6 +185,13 @@ public static class TransferEngine
 
             // A symbolic link's listed length is the link's own; the server follows it when the file is opened.
             total = item.Kind == RemoteItemKind.File ? item.Length : null;
+
+            // Its removal compares the file's time too (one of the same length may replace it meanwhile), as the
+            // server gives it now and asked the way the removal asks: a listing's time may differ in precision or
+            // zone from the one a single item's request gives.
+            var sourceTime = !options.RemoveSource ? null
+                : listed is null ? item.LastWriteTimeUtc
+                : (await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false))?.LastWriteTimeUtc;
 
             if (Directory.Exists(destination))
             {
@@ -315,7 +322,7 @@ public static class TransferEngine
 
             // Every byte is in: the file's progress ends here, even when the rename comes later.
             meter.Finish();
-            var committing = CommitDownloadAsync(flushed, local, partPath, source, destination, item, options, total, offset, meter, clock);
+            var committing = CommitDownloadAsync(flushed, local, partPath, source, destination, item, sourceTime, options, total, offset, meter, clock);
             local = null;
             return new TransferStart(committing);
         }
@@ -349,6 +356,7 @@ public static class TransferEngine
         string source,
         string destination,
         RemoteItem item,
+        DateTime? sourceTime,
         TransferOptions options,
         long? total,
         long offset,
@@ -380,7 +388,8 @@ public static class TransferEngine
                 resumed: offset > 0,
                 meter,
                 clock,
-                warning);
+                warning,
+                sourceTime);
         }
 #pragma warning disable CA1031 // As in StartDownloadAsync: the failure is the file's result.
         catch (Exception e)
@@ -1214,7 +1223,7 @@ public static class TransferEngine
             TransferRefusedReason.DestinationExists,
             destination);
 
-    private static TransferResult Finish(TransferResult result, long? total, long offset, bool resumed, ProgressMeter meter, Stopwatch clock, string? warning)
+    private static TransferResult Finish(TransferResult result, long? total, long offset, bool resumed, ProgressMeter meter, Stopwatch clock, string? warning, DateTime? sourceTime = null)
     {
         meter.Finish();
         var duration = clock.Elapsed;
@@ -1227,6 +1236,7 @@ public static class TransferEngine
             Duration = duration,
             BytesPerSecond = ProgressMeter.Rate(meter.BytesTransferred, duration),
             Warning = warning,
+            SourceLastWriteTimeUtc = sourceTime,
         };
     }
 

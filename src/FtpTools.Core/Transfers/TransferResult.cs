@@ -91,6 +91,14 @@ public sealed class TransferResult
     /// <summary>Something worth telling that did not fail the transfer (the server could not set the time, a part file could not be removed).</summary>
     public string? Warning { get; init; }
 
+    /// <summary>
+    /// A download that removes its source (<see cref="TransferOptions.RemoveSource"/>): the remote file's last write
+    /// time as the server gave it when the download started, asked the way its removal asks again
+    /// (<see cref="IRemoteSession.GetItemAsync"/>), so that a file replaced meanwhile by one of the same length is
+    /// kept. Null when not asked for, or when the server gives no time.
+    /// </summary>
+    internal DateTime? SourceLastWriteTimeUtc { get; init; }
+
     /// <summary>This result, after an attempt to remove its source: removed, or why not; with <paramref name="warning"/> instead of its own when given.</summary>
     internal TransferResult WithSourceRemoval(Exception? notRemoved, string? warning = null) =>
         new(Direction, Source, Destination, Status)
@@ -105,6 +113,7 @@ public sealed class TransferResult
             Warning = warning ?? Warning,
             SourceRemoved = notRemoved is null,
             SourceRemovalException = notRemoved,
+            SourceLastWriteTimeUtc = SourceLastWriteTimeUtc,
         };
 
     /// <summary>A result for a transfer the caller decided not to make.</summary>

@@ -63,6 +63,111 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    public async Task RemoveSource_keeps_a_remote_file_replaced_by_one_of_the_same_length_before_its_removal()
+    {
+        // A producer puts a new file of the same length in place of one being moved while the next file downloads
+        // (a queued download's source goes after the next transfer): its time tells, and the new file stays. Each
+        // way a download starts: from a listed item (asked again for its time) and from a path.
+        var old = Enumerable.Range(0, 4).Select(i => Bytes(3000 + i, 300 + i)).ToArray();
+        var replacement = Bytes(3000, 310);
+        var replacementTwo = Bytes(3002, 311);
+        for (var i = 0; i < old.Length; i++)
+        {
+            ServerFile($"r{i}.bin", old[i]);
+        }
+
+        var wereWritten = new List<DateTime?>();
+        for (var i = 0; i < old.Length; i++)
+        {
+            wereWritten.Add((await Session.GetItemAsync($"{RemoteDir}/r{i}.bin", Timeout()))!.LastWriteTimeUtc);
+        }
+
+        void Replace(string name, byte[] data)
+        {
+            // As producers do: a new file renamed over the old one, here with a time an hour older (a copy keeping its
+            // own), which a listing of minutes tells apart as well.
+            var path = Path.Combine(ServerDir, name);
+            var was = File.GetLastWriteTimeUtc(path);
+            File.WriteAllBytes(path + ".new", data);
+            File.SetLastWriteTimeUtc(path + ".new", was.AddHours(-1));
+            File.Move(path + ".new", path, overwrite: true);
+            Target.GiveToServer(ServerDir);
+        }
+
+        var options = new TransferOptions { RemoveSource = true };
+        var listing = await Session.ListDirectoryAsync(RemoteDir, Timeout());
+        var results = new List<TransferResult>();
+        void Add(TransferResult result, object? state)
+        {
+            lock (results)
+            {
+                results.Add(result);
+            }
+        }
+
+        var queue = new TransferQueue(Session, options);
+        for (var i = 0; i < old.Length; i++)
+        {
+            var name = $"r{i}.bin";
+            var progress = i switch
+            {
+                1 => new InlineProgress(p =>
+                {
+                    if (p.IsFinal)
+                    {
+                        Replace("r0.bin", replacement);
+                    }
+                }),
+                3 => new InlineProgress(p =>
+                {
+                    if (p.IsFinal)
+                    {
+                        Replace("r2.bin", replacementTwo);
+                    }
+                }),
+                _ => null,
+            };
+            var started = i < 2
+                ? queue.DownloadAsync(listing.Single(item => item.Name == name), Path.Combine(LocalDir, name), progress, null, Add, Timeout())
+                : queue.DownloadAsync($"{RemoteDir}/{name}", Path.Combine(LocalDir, name), progress, null, Add, Timeout());
+            if (await started is { } now)
+            {
+                Add(now, null);
+            }
+        }
+
+        await queue.CompleteAsync(Add);
+
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => $"{RemoteDir}/r{i}.bin"), results.Select(r => r.Source));
+        foreach (var i in new[] { 0, 2 })
+        {
+            var kept = results[i];
+            Assert.Equal(TransferStatus.Completed, kept.Status);
+            Assert.False(kept.SourceRemoved);
+            var nowWritten = (await Session.GetItemAsync(kept.Source, Timeout()))!.LastWriteTimeUtc;
+            Assert.NotNull(wereWritten[i]);
+            Assert.NotNull(nowWritten);
+            Assert.Equal(
+                $"The source '{kept.Source}' was not removed: it changed on the server since it was downloaded (last written "
+                + $"{wereWritten[i]!.Value.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture)} UTC when its download started, now "
+                + $"{nowWritten!.Value.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture)} UTC).",
+                Assert.IsType<SourceNotRemovedException>(kept.SourceRemovalException).Message);
+            Assert.Equal(Sha(old[i]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, $"r{i}.bin"))));
+        }
+
+        foreach (var i in new[] { 1, 3 })
+        {
+            Assert.True(results[i].SourceRemoved, results[i].SourceRemovalException?.ToString());
+            Assert.Equal(Sha(old[i]), Sha(File.ReadAllBytes(Path.Combine(LocalDir, $"r{i}.bin"))));
+        }
+
+        // The server's view: the two new files, whole.
+        Assert.Equal(new[] { "r0.bin", "r2.bin" }, Names(ServerDir));
+        Assert.Equal(Sha(replacement), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "r0.bin"))));
+        Assert.Equal(Sha(replacementTwo), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "r2.bin"))));
+    }
+
+    [Fact]
     public async Task RemoveSource_downloads_take_each_remote_file_away_once_its_copy_is_in_place_and_keep_the_rest()
     {
         var names = new[] { "m0.bin", "m1.bin", "vanishes.bin", "m2.bin", "exists.bin", "grows.bin", "m3.bin" };

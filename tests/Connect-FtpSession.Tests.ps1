@@ -228,6 +228,30 @@ Describe 'Connect-FtpSession' {
             }
         }
 
+        It 'removes the last file''s source on a new connection when the lost one cut its removal short (-RemoveSource)' {
+            $session = Connect-TestSession -Protocol $Protocol
+            $work = New-RemoteWorkDirectory -Session $session -Protocol $Protocol
+            $outbox = Join-Path $TestDrive "lost-last-$Protocol"
+            New-RandomFile -Path (Join-Path $outbox 'a.bin') -Length 3300
+            New-RandomFile -Path (Join-Path $outbox 'b.bin') -Length 3400
+            $null = Get-ChildItem -LiteralPath $outbox | Send-FtpFile -Destination $work.Remote -Session $session -ErrorAction Stop
+            $inbox = Join-Path $TestDrive "lost-last-in-$Protocol"
+            $null = New-Item -ItemType Directory -Path $inbox -Force
+
+            # ForEach-Object's -End runs once every file went through, before Receive-FtpFile ends: where the last
+            # file goes in place and its source is removed.
+            $results = @(Get-FtpItem -Path $work.Remote -Session $session |
+                ForEach-Object -Process { $_ } -End { Stop-TestServerSide -Session $session } |
+                Receive-FtpFile -Destination $inbox -RemoveSource -WarningAction SilentlyContinue)
+
+            ($results | ForEach-Object { "$($_.Status):$($_.SourceRemoved)" }) -join ',' | Should -Be 'Completed:True,Completed:True'
+            $session.Reconnects | Should -Be 1
+            @(Get-ChildItem -LiteralPath $work.Local) | Should -BeNullOrEmpty
+            foreach ($name in 'a.bin', 'b.bin') {
+                Get-Sha256 (Join-Path $inbox $name) | Should -Be (Get-Sha256 (Join-Path $outbox $name))
+            }
+        }
+
         It 'stays lost with -ReconnectAttempts 0' {
             $session = Connect-TestSession -Protocol $Protocol -ReconnectAttempts 0
             $session.ReconnectAttempts | Should -Be 0

@@ -973,6 +973,52 @@ public sealed class CmdletScenarioTests : IDisposable
 
     [Theory]
     [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void RemoveSource_removes_the_last_files_source_on_a_new_connection_when_the_lost_one_kept_it(string protocol)
+    {
+        // The server side goes away once every file has been transferred, before the command ends: ForEach-Object's
+        // -End runs before Receive-FtpFile's EndProcessing, where the last file goes in place and its source is
+        // removed. That removal fails with the connection, and is done on one made again.
+        var source = Directory.CreateDirectory(Path.Combine(_local, "last-src")).FullName;
+        var back = Directory.CreateDirectory(Path.Combine(_local, "last-back")).FullName;
+        var files = new[] { "a.bin", "b.bin" }.ToDictionary(n => n, n => Bytes(5000 + n[0], n[0]));
+        foreach (var (name, data) in files)
+        {
+            File.WriteAllBytes(Path.Combine(source, name), data);
+        }
+
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var port = new Uri((string)_servers.ConnectParameters(protocol)["Uri"]!).Port;
+        Action kill = () => FtpTools.Core.Tests.Servers.ServerSideKill.KillServersOf(port);
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $src, $back, $kill = $args
+            $session = Connect-FtpSession @connect -ErrorAction Stop
+            $null = New-FtpDirectory -Path $remote
+            $null = $ExecutionContext.InvokeProvider.ChildItem.Get($src, $false) | Send-FtpFile -Destination $remote -ErrorAction Stop
+            $moved = @(Get-FtpItem -Path $remote |
+                ForEach-Object -Process { $_ } -End { $kill.Invoke() } |
+                Receive-FtpFile -Destination $back -RemoveSource -WarningAction SilentlyContinue)
+            $moved | ForEach-Object { ($_.Source -split '/')[-1] + ':' + $_.Status + ':' + $_.SourceRemoved }
+            "reconnects:$($session.Reconnects)"
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote, source, back, kill);
+
+        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors.Select(e => e.ToString())) + "\n" + string.Join("\n", result.Output.Select(o => o.ToString())));
+        Assert.Equal("reconnects:1", result.Output[^1].ToString());
+        Assert.Equal(new[] { "a.bin:Completed:True", "b.bin:Completed:True" }, result.Output.SkipLast(1).Select(o => o.ToString()));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_servers.Root(protocol), remote)));
+        foreach (var (name, data) in files)
+        {
+            Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(back, name))));
+        }
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
     [InlineData("Ftpes")]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void TransferMode_Ascii_sends_CRLF_and_stores_local_line_ends_and_refuses_Resume_and_RemoveSource(string protocol)

@@ -193,8 +193,20 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         if (_queue is { HasPending: true } queue && _queueSession is { } session)
         {
             _queue = null;
-            // The files in flight belong to the connection they started on: no reconnection before their commit.
-            RunCore(session.Log, null, async (channel, _) => await queue.CompleteAsync((result, state) => WriteFinished(channel, result, state)).ConfigureAwait(false));
+            var options = _queueOptions!;
+            // The files in flight belong to the connection they started on: no reconnection before their commit. The
+            // last file's source, when the connection was lost at its removal, goes on one made again, as the others'.
+            RunCore(session.Log, null, async (channel, cancellationToken) =>
+            {
+                try
+                {
+                    await queue.CompleteAsync((result, state) => HoldOrWrite(channel, result, state)).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await RemoveAgainAsync(session, options, channel, cancellationToken, reconnect: true).ConfigureAwait(false);
+                }
+            });
         }
 
         base.EndProcessing();
@@ -228,20 +240,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         PipelineChannel channel,
         CancellationToken cancellationToken)
     {
-        void Earlier(TransferResult result, object? state)
-        {
-            if (TransferEngine.LostItsRemoval(result))
-            {
-                lock (_lostRemovals)
-                {
-                    _lostRemovals.Add((result, state));
-                }
-
-                return;
-            }
-
-            WriteFinished(channel, result, state);
-        }
+        void Earlier(TransferResult result, object? state) => HoldOrWrite(channel, result, state);
 
         if (_queue is { } open && (open.Session != session.Remote || !SameOptions(_queueOptions!, options)))
         {
@@ -307,6 +306,25 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                 : result;
             WriteFinished(channel, again, state);
         }
+    }
+
+    /// <summary>
+    /// A file's result once it is in place: written, or held for <see cref="RemoveAgainAsync"/> when its source is to
+    /// go and the connection was lost at its removal.
+    /// </summary>
+    private void HoldOrWrite(PipelineChannel channel, TransferResult result, object? state)
+    {
+        if (TransferEngine.LostItsRemoval(result))
+        {
+            lock (_lostRemovals)
+            {
+                _lostRemovals.Add((result, state));
+            }
+
+            return;
+        }
+
+        WriteFinished(channel, result, state);
     }
 
     private static bool SameOptions(TransferOptions a, TransferOptions b) =>

@@ -16,6 +16,7 @@
         'Get-FtpSession'
         'Get-FtpItem'
         'Get-FtpFileHash'
+        'Get-FtpContent'
         'Send-FtpFile'
         'Receive-FtpFile'
         'New-FtpDirectory'

@@ -72,6 +72,56 @@ public sealed class CmdletScenarioTests : IDisposable
 
     [Theory]
     [InlineData("Ftp")]
+    [InlineData("Ftpes")]
+    [InlineData("Sftp")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Get_FtpContent_writes_the_lines_of_piped_items_and_stops_reading_when_the_pipeline_does(string protocol)
+    {
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var onServer = Directory.CreateDirectory(Path.Combine(_servers.Root(protocol), remote)).FullName;
+        File.SetUnixFileMode(onServer, (UnixFileMode)Convert.ToInt32("777", 8));
+        File.WriteAllText(Path.Combine(onServer, "a.log"), "a1\r\nERROR a2\r\na3\r\n");
+        File.WriteAllBytes(Path.Combine(onServer, "b.log"), System.Text.Encoding.Unicode.GetPreamble().Concat(System.Text.Encoding.Unicode.GetBytes("ERROR b1\nb2")).ToArray());
+        File.WriteAllText(Path.Combine(onServer, "long.txt"), string.Concat(Enumerable.Range(0, 300_000).Select(i => $"row {i}\n")));
+        Directory.CreateDirectory(Path.Combine(onServer, "sub.log"));
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            (Get-FtpItem -Path "$remote/*.log" -File | Get-FtpContent | Where-Object { $_ -like 'ERROR*' }) -join '|'
+            (Get-FtpContent -Path "$remote/a.log" -Raw).Replace("`r`n", '<CRLF>')
+            (Get-FtpContent -LiteralPath "$remote/long.txt" -TotalCount 2) -join '|'
+            # A pipeline that fails downstream stops the reading; the session goes on.
+            $n = 0
+            try { Get-FtpContent -Path "$remote/long.txt" | ForEach-Object { if (++$n -gt 5) { throw 'enough' } } } catch { "stopped after ${n}: $($_.Exception.Message)" }
+            (Get-FtpContent -Path "$remote/long.txt" | Where-Object { $_ -like '*99999' }) -join '|'
+            $directory = Get-FtpContent -Path "$remote/sub.log" -ErrorAction SilentlyContinue -ErrorVariable failed
+            "$($failed[0].FullyQualifiedErrorId): $($failed[0].Exception.Message)"
+            try { Get-FtpContent -Path "$remote/a.log" -Raw -TotalCount 1 -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote);
+
+        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors.Select(e => e.ToString())));
+        Assert.Equal(
+            new[]
+            {
+                "ERROR a2|ERROR b1",
+                "a1<CRLF>ERROR a2<CRLF>a3<CRLF>",
+                "row 0|row 1",
+                "stopped after 6: enough",
+                "row 99999|row 199999|row 299999",
+                "FtpTools.InvalidArgument,FtpTools.Commands.GetFtpContentCommand",
+            },
+            result.Output.Select(o => o.ToString()).Where((_, i) => i != 5));
+
+        // The path as the session sees it: from the root on FTP, from the login directory on SFTP.
+        Assert.Matches($"^FtpTools.SourceIsDirectory,FtpTools.Commands.GetFtpContentCommand: '(/[^']*)?/{remote}/sub.log' is a directory: only a file has content.$", result.Output[5].ToString());
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
     [InlineData("Sftp")]
     public void WhatIf_changes_nothing_on_either_side(string protocol)
     {

@@ -12,7 +12,7 @@ public sealed class ModuleImportTests
 {
     private static readonly string[] Cmdlets =
     {
-        "Connect-FtpSession", "Disconnect-FtpSession", "Get-FtpFileHash", "Get-FtpItem", "Get-FtpSession", "Invoke-FtpCommand", "New-FtpDirectory",
+        "Connect-FtpSession", "Disconnect-FtpSession", "Get-FtpContent", "Get-FtpFileHash", "Get-FtpItem", "Get-FtpSession", "Invoke-FtpCommand", "New-FtpDirectory",
         "Receive-FtpFile", "Remove-FtpItem", "Rename-FtpItem", "Send-FtpFile", "Set-FtpItem", "Set-FtpLocation", "Test-FtpPath",
     };
 

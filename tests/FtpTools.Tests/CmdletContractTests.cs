@@ -29,13 +29,13 @@ public class CmdletContractTests
     public static IEnumerable<object[]> AllCmdlets => CmdletCases;
 
     [Fact]
-    public void The_module_has_exactly_the_fourteen_cmdlets_of_the_manifest()
+    public void The_module_has_exactly_the_fifteen_cmdlets_of_the_manifest()
     {
         var manifest = File.ReadAllText(Path.Combine(RepositoryRoot, "FtpTools.psd1"));
         var block = Regex.Match(manifest, @"CmdletsToExport\s*=\s*@\((?<list>[^)]*)\)").Groups["list"].Value;
         var exported = Regex.Matches(block, @"'([^']+)'").Select(m => m.Groups[1].Value).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
-        Assert.Equal(14, exported.Count);
+        Assert.Equal(15, exported.Count);
         Assert.Equal(exported, Cmdlets.Select(Name).OrderBy(n => n, StringComparer.Ordinal).ToList());
     }
 
@@ -157,6 +157,8 @@ public class CmdletContractTests
         new object[] { "Get-FtpItem", typeof(FtpToolsItem), "Session", "Session" },
         new object[] { "Get-FtpFileHash", typeof(FtpToolsItem), "FullName", "LiteralPath" },
         new object[] { "Get-FtpFileHash", typeof(FtpToolsItem), "Session", "Session" },
+        new object[] { "Get-FtpContent", typeof(FtpToolsItem), "FullName", "LiteralPath" },
+        new object[] { "Get-FtpContent", typeof(FtpToolsItem), "Session", "Session" },
         new object[] { "Get-FtpSession", typeof(FtpToolsSession), "Id", "Id" },
         new object[] { "Test-FtpPath", typeof(FtpToolsItem), "FullName", "Path" },
         new object[] { "Test-FtpPath", typeof(FtpToolsItem), "Session", "Session" },
@@ -237,6 +239,8 @@ public class CmdletContractTests
     [InlineData("Remove-FtpItem", "Path", "WildcardRemotePathCompleter")]
     [InlineData("Set-FtpItem", "LiteralPath", "LiteralRemotePathCompleter")]
     [InlineData("Get-FtpFileHash", "Path", "WildcardRemotePathCompleter")]
+    [InlineData("Get-FtpContent", "Path", "WildcardRemotePathCompleter")]
+    [InlineData("Get-FtpContent", "LiteralPath", "LiteralRemotePathCompleter")]
     [InlineData("Rename-FtpItem", "Path", "LiteralRemotePathCompleter")]
     [InlineData("Test-FtpPath", "Path", "LiteralRemotePathCompleter")]
     [InlineData("Set-FtpLocation", "Path", "RemoteDirectoryCompleter")]

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Logging;
@@ -39,6 +40,51 @@ public class PipelineChannelTests
         Assert.Equal((Kind.Warning, (object)"no MFMT"), (seen[3].Item1, seen[3].Item2));
         Assert.Equal((Kind.Object, (object)"item 2"), (seen[4].Item1, seen[4].Item2));
         Assert.All(seen, s => Assert.Equal(drainingThread, s.Item3));
+    }
+
+    [Fact]
+    public async Task Objects_written_when_there_is_room_wait_for_the_pipeline_thread_and_a_cancellation_frees_the_writer()
+    {
+        // A file's lines: no more than ObjectRoom wait in the queue, however many the work has.
+        using var channel = new PipelineChannel();
+        using var stop = new CancellationTokenSource();
+        var written = 0;
+        var worker = Task.Run(() =>
+        {
+            for (var i = 0; i < PipelineChannel.ObjectRoom * 3; i++)
+            {
+                channel.WriteObjectWhenRoom(i, stop.Token);
+                Interlocked.Increment(ref written);
+            }
+        });
+
+        SpinWait.SpinUntil(() => Volatile.Read(ref written) == PipelineChannel.ObjectRoom, TimeSpan.FromSeconds(10));
+        Thread.Sleep(200);
+        Assert.Equal(PipelineChannel.ObjectRoom, Volatile.Read(ref written));
+        Assert.False(worker.IsCompleted);
+
+        // The pipeline thread takes them, in order, as plain objects; the worker goes on as room is made.
+        _ = worker.ContinueWith(_ => channel.Complete(), TaskScheduler.Default);
+        var seen = new List<object>();
+        channel.Drain((kind, value) =>
+        {
+            Assert.Equal(Kind.Object, kind);
+            seen.Add(value);
+        });
+        Assert.Equal(Enumerable.Range(0, PipelineChannel.ObjectRoom * 3).Cast<object>(), seen);
+        Assert.True(worker.IsCompletedSuccessfully);
+
+        // A pipeline that stops taking them (a downstream failure, Ctrl+C) cancels: the waiting writer is let go.
+        using var full = new PipelineChannel();
+        for (var i = 0; i < PipelineChannel.ObjectRoom; i++)
+        {
+            full.WriteObjectWhenRoom(i, CancellationToken.None);
+        }
+
+        var blocked = Task.Run(() => full.WriteObjectWhenRoom("one too many", stop.Token));
+        Assert.NotSame(blocked, await Task.WhenAny(blocked, Task.Delay(200)));
+        stop.Cancel();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => blocked);
     }
 
     [Fact]

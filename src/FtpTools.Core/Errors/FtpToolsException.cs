@@ -193,4 +193,7 @@ public enum TransferRefusedReason
     SourceNotFound,
     NothingToResume,
     DestinationDirectoryNotFound,
+
+    /// <summary>A file was asked for (its content), and the path is a directory.</summary>
+    SourceIsDirectory,
 }

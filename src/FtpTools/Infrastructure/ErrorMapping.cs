@@ -92,6 +92,7 @@ internal static class ErrorMapping
         TransferRefusedReason.SourceNotFound => new(Prefix + "SourceNotFound", ErrorCategory.ObjectNotFound, false),
         TransferRefusedReason.NothingToResume => new(Prefix + "NothingToResume", ErrorCategory.InvalidOperation, false),
         TransferRefusedReason.DestinationDirectoryNotFound => new(Prefix + "DestinationDirectoryNotFound", ErrorCategory.ObjectNotFound, false),
+        TransferRefusedReason.SourceIsDirectory => new(Prefix + "SourceIsDirectory", ErrorCategory.InvalidOperation, false),
         _ => new(Prefix + "TransferRefused", ErrorCategory.InvalidOperation, false),
     };
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Threading;
 
 namespace FtpTools.Infrastructure;
 
@@ -18,6 +19,7 @@ internal sealed class PipelineChannel : IDisposable
     internal static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly BlockingCollection<Message> _queue = new();
+    private readonly SemaphoreSlim _room = new(ObjectRoom, ObjectRoom);
     private readonly Dictionary<int, TimeSpan> _lastProgress = new();
     private readonly Func<TimeSpan> _clock;
 
@@ -38,6 +40,26 @@ internal sealed class PipelineChannel : IDisposable
     }
 
     public void WriteObject(object value) => Post(new Message(MessageKind.Object, value ?? throw new ArgumentNullException(nameof(value))));
+
+    /// <summary>
+    /// Objects that may not all wait in the queue at once (a file's lines, as many as the file has), at most
+    /// <see cref="ObjectRoom"/> of them: the work waits here (or until <paramref name="cancellationToken"/>, the one
+    /// a stopped pipeline cancels) until the pipeline thread has written earlier ones, so memory does not grow with
+    /// what a slow pipeline has not taken yet.
+    /// </summary>
+    public void WriteObjectWhenRoom(object value, CancellationToken cancellationToken)
+    {
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value));
+        }
+
+        _room.Wait(cancellationToken);
+        Post(new Message(MessageKind.RoomObject, value));
+    }
+
+    /// <summary>How many objects of <see cref="WriteObjectWhenRoom"/> may wait in the queue.</summary>
+    internal const int ObjectRoom = 1024;
 
     /// <summary>A non-terminating error about <paramref name="target"/>; mapped to an ErrorRecord by <see cref="ErrorMapping"/>.</summary>
     public void WriteError(Exception exception, object? target) =>
@@ -83,11 +105,22 @@ internal sealed class PipelineChannel : IDisposable
 
         foreach (var message in _queue.GetConsumingEnumerable())
         {
+            if (message.Kind == MessageKind.RoomObject)
+            {
+                _room.Release();
+                write(MessageKind.Object, message.Value);
+                continue;
+            }
+
             write(message.Kind, message.Value);
         }
     }
 
-    public void Dispose() => _queue.Dispose();
+    public void Dispose()
+    {
+        _queue.Dispose();
+        _room.Dispose();
+    }
 
     private void Post(Message message)
     {
@@ -109,6 +142,9 @@ internal sealed class PipelineChannel : IDisposable
         Verbose,
         Warning,
         Progress,
+
+        /// <summary>An object of <see cref="WriteObjectWhenRoom"/>: written as <see cref="Object"/>, its room given back.</summary>
+        RoomObject,
     }
 
     private readonly struct Message

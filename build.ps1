@@ -31,6 +31,21 @@ try {
         if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
     }
 
+    # A fresh PowerShell like this one: its executable, or, for pwsh installed as a .NET tool (which runs as
+    # `dotnet pwsh.dll`, so this process is dotnet), dotnet with the pwsh.dll of $PSHOME.
+    function Get-PowerShellLauncher {
+        $exe = (Get-Process -Id $PID).Path
+        if ([IO.Path]::GetFileNameWithoutExtension($exe) -in @('pwsh', 'powershell')) {
+            return [pscustomobject]@{ File = $exe; Arguments = @() }
+        }
+        return [pscustomobject]@{ File = $exe; Arguments = @(Join-Path $PSHOME 'pwsh.dll') }
+    }
+
+    function Invoke-PowerShell([string] $Command) {
+        $launcher = Get-PowerShellLauncher
+        Invoke-Native $launcher.File ($launcher.Arguments + @('-NoProfile', '-NonInteractive', '-Command', $Command))
+    }
+
     function Invoke-PesterSuite {
         if (-not (Get-Module -ListAvailable -Name Pester | Where-Object Version -ge '5.0.0')) {
             throw 'Pester 5 is not installed: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser'
@@ -46,7 +61,7 @@ try {
             }
             # A fresh pwsh, so the module under test is the only FtpTools loaded.
             $script = "Import-Module Pester -MinimumVersion 5.0; `$c = New-PesterConfiguration; `$c.Run.Path = './tests'; `$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
-            Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NonInteractive', '-Command', $script)
+            Invoke-PowerShell $script
         }
         finally {
             if ($started) {
@@ -63,7 +78,7 @@ try {
         'Build' {
             Invoke-Native dotnet @('build', 'FtpTools.sln', '-c', $Configuration)
             $check = "Import-Module '$module' -ErrorAction Stop; Get-Command -Module FtpTools | Format-Table -AutoSize | Out-String"
-            Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NonInteractive', '-Command', $check)
+            Invoke-PowerShell $check
             Write-Host "Module ready: Import-Module $module"
         }
         'Test' {

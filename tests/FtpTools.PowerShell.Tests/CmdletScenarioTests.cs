@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace FtpTools.PowerShell.Tests;
@@ -1065,6 +1066,123 @@ public sealed class CmdletScenarioTests : IDisposable
         {
             Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(back, name))));
         }
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Piped_files_of_one_name_are_never_written_to_one_destination_and_the_second_keeps_its_source(string protocol)
+    {
+        // Each piped item is planned on its own: two report.csv from a recursive listing, into one directory, with
+        // -Force -RemoveSource. The second would replace the first, whose source is gone by then.
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var onServer = Path.Combine(_servers.Root(protocol), remote);
+        var first = Bytes(3000, 1);
+        var second = Bytes(3100, 2);
+        foreach (var (dir, data) in new[] { ("a", first), ("b", second) })
+        {
+            Directory.CreateDirectory(Path.Combine(onServer, dir));
+            File.WriteAllBytes(Path.Combine(onServer, dir, "report.csv"), data);
+        }
+
+        foreach (var dir in new[] { onServer, Path.Combine(onServer, "a"), Path.Combine(onServer, "b") })
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("777", 8));
+        }
+
+        var back = Directory.CreateDirectory(Path.Combine(_local, "same-name")).FullName;
+        var outbox = Directory.CreateDirectory(Path.Combine(_local, "same-name-up")).FullName;
+        foreach (var (dir, data) in new[] { ("x", first), ("Y", second) })
+        {
+            File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(Path.Combine(outbox, dir)).FullName, dir == "x" ? "data.csv" : "DATA.csv"), data);
+        }
+
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $back, $outbox = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            $down = @(Get-FtpItem -Path $remote -Recurse -File | Receive-FtpFile -Destination $back -Force -RemoveSource -ErrorVariable downFailed -ErrorAction SilentlyContinue)
+            $down | ForEach-Object { ($_.Source -split '/')[-2] + ':' + $_.Status + ':' + $_.SourceRemoved }
+            "$($downFailed.Count) $($downFailed[0].FullyQualifiedErrorId)"
+            $downFailed[0].Exception.Message
+            # Names that differ only in case are one name for -RemoveSource (a server on a case-insensitive disk).
+            $files = @("x", "Y") | ForEach-Object { $ExecutionContext.InvokeProvider.ChildItem.Get("$outbox/$_", $false) }
+            $up = @($files | Send-FtpFile -Destination "$remote/up" -Force -RemoveSource -ErrorVariable upFailed -ErrorAction SilentlyContinue)
+            $up | ForEach-Object { [IO.Path]::GetFileName($_.Source) + ':' + $_.Status + ':' + $_.SourceRemoved }
+            "$($upFailed.Count) $($upFailed[0].FullyQualifiedErrorId)"
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote, back, outbox);
+
+        Assert.Equal("a:Completed:True", result.Output[0].ToString());
+        Assert.Equal("1 FtpTools.DestinationExists,FtpTools.Commands.ReceiveFtpFileCommand", result.Output[1].ToString());
+        Assert.Matches($"^'(/[^']*)?/{remote}/b/report.csv' and '(/[^']*)?/{remote}/a/report.csv' would both be written to '{Regex.Escape(Path.Combine(back, "report.csv"))}' by this command; only the first is transferred.$", result.Output[2].ToString());
+        Assert.Equal(Sha(first), Sha(File.ReadAllBytes(Path.Combine(back, "report.csv"))));
+        Assert.False(File.Exists(Path.Combine(onServer, "a", "report.csv")));
+        Assert.Equal(Sha(second), Sha(File.ReadAllBytes(Path.Combine(onServer, "b", "report.csv"))));
+
+        Assert.Equal("data.csv:Completed:True", result.Output[3].ToString());
+        Assert.Equal("1 FtpTools.DestinationExists,FtpTools.Commands.SendFtpFileCommand", result.Output[4].ToString());
+        Assert.Equal(new[] { "data.csv" }, Directory.GetFiles(Path.Combine(onServer, "up")).Select(Path.GetFileName));
+        Assert.Equal(Sha(first), Sha(File.ReadAllBytes(Path.Combine(onServer, "up", "data.csv"))));
+        Assert.False(File.Exists(Path.Combine(outbox, "x", "data.csv")));
+        Assert.Equal(Sha(second), Sha(File.ReadAllBytes(Path.Combine(outbox, "Y", "DATA.csv"))));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_removal_the_lost_connection_kept_is_never_made_on_another_session()
+    {
+        // One pipeline, items of two sessions: the SFTP session is closed after its file went through, so its removal
+        // (which waits for the next file) fails. The next item's session is an FTP server that has a file of the same
+        // absolute path, length and time: it must not be removed in its place.
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var data = Bytes(2500, 9);
+        var time = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var sftpDir = Directory.CreateDirectory(Path.Combine(_servers.Root("Sftp"), remote)).FullName;
+        File.SetUnixFileMode(sftpDir, (UnixFileMode)Convert.ToInt32("777", 8));
+        File.WriteAllBytes(Path.Combine(sftpDir, "f.csv"), data);
+        File.SetLastWriteTimeUtc(Path.Combine(sftpDir, "f.csv"), time);
+
+        // The same absolute path under the FTP server's root (it sees its root as /).
+        var decoyDir = Directory.CreateDirectory(_servers.Root("Ftp") + sftpDir).FullName;
+        File.WriteAllBytes(Path.Combine(decoyDir, "f.csv"), data);
+        File.SetLastWriteTimeUtc(Path.Combine(decoyDir, "f.csv"), time);
+        var ftpDir = Directory.CreateDirectory(Path.Combine(_servers.Root("Ftp"), remote)).FullName;
+        File.SetUnixFileMode(ftpDir, (UnixFileMode)Convert.ToInt32("777", 8));
+        File.WriteAllBytes(Path.Combine(ftpDir, "g.csv"), Bytes(2600, 10));
+        for (var dir = decoyDir; dir.Length > _servers.Root("Ftp").Length; dir = Path.GetDirectoryName(dir)!)
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("777", 8));
+        }
+
+        var back = Directory.CreateDirectory(Path.Combine(_local, "two-sessions")).FullName;
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $sftp, $ftp, $remote, $back = $args
+            $a = Connect-FtpSession @sftp -ErrorAction Stop
+            $b = Connect-FtpSession @ftp -ErrorAction Stop
+            $first = Get-FtpItem -Session $a -Path "$remote/f.csv"
+            $first.FullName
+            $moved = @(& { $first; Disconnect-FtpSession -Session $a; Get-FtpItem -Session $b -Path "$remote/g.csv" } |
+                Receive-FtpFile -Destination $back -RemoveSource -WarningAction SilentlyContinue -ErrorVariable failed -ErrorAction SilentlyContinue)
+            $moved | ForEach-Object { ($_.Source -split '/')[-1] + ':' + $_.Status + ':' + $_.SourceRemoved }
+            $failed | ForEach-Object { $_.FullyQualifiedErrorId }
+            Disconnect-FtpSession -Session $b
+            """,
+            _servers.ConnectParameters("Sftp"), _servers.ConnectParameters("Ftp"), remote, back);
+
+        Assert.Equal(sftpDir + "/f.csv", result.Output[0].ToString());
+        Assert.Equal(new[] { "f.csv:Completed:False", "g.csv:Completed:True" }, result.Output.Skip(1).Take(2).Select(o => o.ToString()));
+        Assert.Equal("FtpTools.SourceNotRemoved,FtpTools.Commands.ReceiveFtpFileCommand", result.Output[3].ToString());
+        Assert.Equal(4, result.Output.Count);
+        Assert.True(File.Exists(Path.Combine(decoyDir, "f.csv")), "the other server's file of the same path was removed");
+        Assert.True(File.Exists(Path.Combine(sftpDir, "f.csv")));
+        Assert.False(File.Exists(Path.Combine(ftpDir, "g.csv")));
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(back, "f.csv"))));
     }
 
     [Theory]

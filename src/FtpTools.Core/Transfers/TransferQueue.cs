@@ -143,11 +143,12 @@ public sealed class TransferQueue
     /// Waits until the last file is in place (or has failed) and hands its result to <paramref name="finished"/>,
     /// returning it as well; null when no result was pending. Not cancellable: it waits for one flush to disk or one
     /// rename (bounded by the session's request timeout) at most, and with <see cref="TransferOptions.RemoveSource"/>
-    /// one removal (bounded by <see cref="TransferOptions.CleanupTimeout"/>). A caller that is being stopped passes
-    /// <paramref name="stopping"/>: the last file still goes in place, but its source is left (a stopped command
-    /// moves nothing more, and no new request goes to a session whose last transfer was just cancelled).
+    /// one removal (bounded by <see cref="TransferOptions.CleanupTimeout"/>). A caller that is or may be stopped passes
+    /// <paramref name="stopped"/> (cancelled already when it is being stopped): the last file still goes in place, but
+    /// its source is left when the token is cancelled by the time the file is in place (a stopped command moves
+    /// nothing more, and no new request goes to a session whose last transfer was just cancelled).
     /// </summary>
-    public async Task<TransferResult?> CompleteAsync(Action<TransferResult, object?>? finished, bool stopping = false)
+    public async Task<TransferResult?> CompleteAsync(Action<TransferResult, object?>? finished, CancellationToken stopped = default)
     {
         if (_pending is not { } pending)
         {
@@ -155,7 +156,8 @@ public sealed class TransferQueue
         }
 
         _pending = null;
-        var reporting = ReportAsync(pending, finished, Task.FromResult(!stopping));
+        var mayRemove = pending.Committing.ContinueWith(_ => !stopped.IsCancellationRequested, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var reporting = ReportAsync(pending, finished, mayRemove);
         await AnswersReadAsync(reporting).ConfigureAwait(false);
         return await reporting.ConfigureAwait(false);
     }

@@ -21,10 +21,14 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     private TransferOptions? _queueOptions;
 
     /// <summary>
-    /// Downloads whose source the lost connection kept (<see cref="TransferEngine.LostItsRemoval"/>), with their
-    /// queue states, held back until a connection is there again to remove it on (<see cref="RemoveAgainAsync"/>).
+    /// Downloads whose source the lost connection kept (<see cref="TransferEngine.LostItsRemoval"/>), with the session
+    /// they came from and their queue states, held back until that session has a connection again to remove it on
+    /// (<see cref="RemoveAgainAsync"/>).
     /// </summary>
-    private readonly System.Collections.Generic.List<(TransferResult Result, object? State)> _lostRemovals = new();
+    private readonly System.Collections.Generic.List<(FtpToolsSession Owner, TransferResult Result, object? State)> _lostRemovals = new();
+
+    /// <summary>Destinations this command has taken, with their sources (<see cref="Claim"/>).</summary>
+    private System.Collections.Generic.Dictionary<string, string>? _claims;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [SessionTransformation]
@@ -140,6 +144,11 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         var progress = new TransferProgressReporter(activity, plan);
         foreach (var transfer in plan.Transfers)
         {
+            if (!Claim(session, transfer, options))
+            {
+                continue;
+            }
+
             var action = download ? "Download" : "Upload";
             if (!ShouldProcess(transfer.ToString(), options.RemoveSource ? action + ", then remove the source" : action))
             {
@@ -174,7 +183,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                     // A source the lost connection kept goes on the new one, made now if need be (the loss may have
                     // shown at that removal itself); without one (no reconnection, or it failed, or the command was
                     // stopped), it stays, and its result, written all the same, says why.
-                    await RemoveAgainAsync(session, options, channel, cancellationToken, reconnect: completed).ConfigureAwait(false);
+                    await RemoveAgainAsync(options, channel, cancellationToken, reconnect: completed).ConfigureAwait(false);
                 }
             });
 
@@ -185,6 +194,50 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         }
 
         CompleteProgress(progress);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="transfer"/>'s destination for its source for the rest of this command, across pipeline
+    /// records (each plans on its own, and the planner refuses two sources for one destination only within a plan):
+    /// false when another source took it already (reported: the second would replace the first, whose source
+    /// -RemoveSource may have removed by then) or the same source did (the same file piped twice: once is enough).
+    /// Names differing only in case count as one where the destination's file system may fold case (a Windows or
+    /// macOS disk) and always with -RemoveSource, where the loss could not be undone.
+    /// </summary>
+    private bool Claim(FtpToolsSession session, PlannedTransfer transfer, TransferOptions options)
+    {
+        var download = transfer.Direction == TransferDirection.Download;
+        if (_claims is null)
+        {
+            var foldsCase = options.RemoveSource
+                || (download && (System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows)
+                    || System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.OSX)));
+            _claims = new System.Collections.Generic.Dictionary<string, string>(foldsCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        }
+
+        // A local destination is one whatever the session; a remote one is the session's server's.
+        var key = download ? "local\n" + transfer.Destination : "session " + session.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n" + transfer.Destination;
+        if (!_claims.TryGetValue(key, out var owner))
+        {
+            _claims.Add(key, transfer.Source);
+            return true;
+        }
+
+        if (string.Equals(owner, transfer.Source, StringComparison.Ordinal))
+        {
+            WriteVerbose($"'{transfer.Source}' was taken to '{transfer.Destination}' earlier in this command; not again.");
+        }
+        else
+        {
+            WriteFailure(
+                new TransferRefusedException(
+                    $"'{transfer.Source}' and '{owner}' would both be written to '{transfer.Destination}' by this command; only the first is transferred.",
+                    TransferRefusedReason.DestinationExists,
+                    transfer.Destination),
+                transfer.Source);
+        }
+
+        return false;
     }
 
     /// <summary>Writes the result of the last transfer, once that file is in place (see <see cref="TransferAsync"/>).</summary>
@@ -200,11 +253,12 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             {
                 try
                 {
-                    await queue.CompleteAsync((result, state) => HoldOrWrite(channel, result, state)).ConfigureAwait(false);
+                    // Ctrl+C while the last file goes in place: it still goes, but its source stays.
+                    await queue.CompleteAsync((result, state) => HoldOrWrite(channel, session, result, state), cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
-                    await RemoveAgainAsync(session, options, channel, cancellationToken, reconnect: true).ConfigureAwait(false);
+                    await RemoveAgainAsync(options, channel, cancellationToken, reconnect: true).ConfigureAwait(false);
                 }
             });
         }
@@ -218,7 +272,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         if (_queue is { } queue)
         {
             _queue = null;
-            queue.CompleteAsync(null, stopping: true).GetAwaiter().GetResult();
+            queue.CompleteAsync(null, new CancellationToken(canceled: true)).GetAwaiter().GetResult();
         }
     }
 
@@ -240,17 +294,19 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         PipelineChannel channel,
         CancellationToken cancellationToken)
     {
-        void Earlier(TransferResult result, object? state) => HoldOrWrite(channel, result, state);
+        void Earlier(TransferResult result, object? state) => HoldOrWrite(channel, session, result, state);
 
         if (_queue is { } open && (open.Session != session.Remote || !SameOptions(_queueOptions!, options)))
         {
+            // The queue of another session (or of other options): its files' sources belong to that session.
+            var owner = _queueSession!;
             _queue = null;
-            await open.CompleteAsync(Earlier).ConfigureAwait(false);
+            await open.CompleteAsync((result, state) => HoldOrWrite(channel, owner, result, state), cancellationToken).ConfigureAwait(false);
         }
 
         // The connection was made again since the last file (found lost before this one started, or lost in the
         // middle of it): what the old one could not remove goes first, in order, before this file's transfer.
-        await RemoveAgainAsync(session, options, channel, cancellationToken, reconnect: false).ConfigureAwait(false);
+        await RemoveAgainAsync(options, channel, cancellationToken, reconnect: false).ConfigureAwait(false);
 
         if (_queue is null)
         {
@@ -270,41 +326,51 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     }
 
     /// <summary>
-    /// Removes, on the session's connection now, the remote sources a lost connection kept (a queued download's
-    /// removal runs on the connection once the next file's transfer has ended, and that is where a loss shows), each
-    /// checked again first, and writes their results; a source stays, and its result says why, when there is no live
-    /// connection (-ReconnectAttempts 0, or no attempt succeeded), it is the very connection that was lost, or the
+    /// Removes the remote sources a lost connection kept (a queued download's removal runs on the connection once the
+    /// next file's transfer has ended, and that is where a loss shows), each on a connection of the session it came
+    /// from (never on another session's: a file of the same path there is another file), checked again first, and
+    /// writes their results; a source stays, and its result says why, when its session has no live connection
+    /// (-ReconnectAttempts 0, no attempt succeeded, or it was closed), it is the very connection that was lost, or the
     /// command is being stopped (<paramref name="cancellationToken"/>: nothing is removed then). With
-    /// <paramref name="reconnect"/>, a connection found lost is made again first, as the next command would.
+    /// <paramref name="reconnect"/>, a session found lost is connected again first, as its next command would.
     /// </summary>
-    private async Task RemoveAgainAsync(FtpToolsSession session, TransferOptions options, PipelineChannel channel, CancellationToken cancellationToken, bool reconnect)
+    private async Task RemoveAgainAsync(TransferOptions options, PipelineChannel channel, CancellationToken cancellationToken, bool reconnect)
     {
-        (TransferResult Result, object? State)[] kept;
+        (FtpToolsSession Owner, TransferResult Result, object? State)[] kept;
         lock (_lostRemovals)
         {
             kept = _lostRemovals.ToArray();
             _lostRemovals.Clear();
         }
 
-        if (kept.Length > 0 && reconnect && !session.Remote.IsConnected && session.Keeper.CanReconnect && !cancellationToken.IsCancellationRequested)
+        var tried = new System.Collections.Generic.HashSet<FtpToolsSession>();
+        foreach (var (owner, result, state) in kept)
         {
+            var again = result;
             try
             {
-                await session.Keeper.ReadyAsync(channel.WriteWarning, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException)
-            {
-                // Not connected again: the sources stay, and their results say why.
-            }
-        }
+                if (reconnect && tried.Add(owner) && !owner.Closed && !owner.Remote.IsConnected && owner.Keeper.CanReconnect && !cancellationToken.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await owner.Keeper.ReadyAsync(channel.WriteWarning, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is FtpToolsException or OperationCanceledException or ObjectDisposedException)
+                    {
+                        // Not connected again (or closed meanwhile): the source stays, and its result says why.
+                    }
+                }
 
-        foreach (var (result, state) in kept)
-        {
-            var remote = session.Remote;
-            var again = remote.IsConnected && !cancellationToken.IsCancellationRequested
-                ? await TransferEngine.RemoveSourceAgainAsync(remote, result, options).ConfigureAwait(false)
-                : result;
-            WriteFinished(channel, again, state);
+                if (!owner.Closed && owner.Remote.IsConnected && !cancellationToken.IsCancellationRequested)
+                {
+                    again = await TransferEngine.RemoveSourceAgainAsync(owner.Remote, result, options).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // Written whatever happened: removed, or kept with why.
+                WriteFinished(channel, again, state);
+            }
         }
     }
 
@@ -312,13 +378,13 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// A file's result once it is in place: written, or held for <see cref="RemoveAgainAsync"/> when its source is to
     /// go and the connection was lost at its removal.
     /// </summary>
-    private void HoldOrWrite(PipelineChannel channel, TransferResult result, object? state)
+    private void HoldOrWrite(PipelineChannel channel, FtpToolsSession owner, TransferResult result, object? state)
     {
         if (TransferEngine.LostItsRemoval(result))
         {
             lock (_lostRemovals)
             {
-                _lostRemovals.Add((result, state));
+                _lostRemovals.Add((owner, result, state));
             }
 
             return;

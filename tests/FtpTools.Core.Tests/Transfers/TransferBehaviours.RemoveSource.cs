@@ -420,7 +420,7 @@ public abstract partial class TransferBehaviours
         var stopping = new TransferQueue(Session, new TransferOptions { RemoveSource = true });
         Assert.Null(await stopping.UploadAsync(last, RemoteDir + "/last.bin", null, null, null, Timeout()));
         Assert.True(stopping.HasPending);
-        var kept = await stopping.CompleteAsync(null, stopping: true);
+        var kept = await stopping.CompleteAsync(null, new System.Threading.CancellationToken(canceled: true));
         Assert.Equal(TransferStatus.Completed, kept!.Status);
         Assert.False(kept.SourceRemoved);
         Assert.True(File.Exists(last));

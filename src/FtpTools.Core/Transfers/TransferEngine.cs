@@ -381,6 +381,12 @@ public static class TransferEngine
             }
 
             MoveIntoPlace(partPath, destination, options.Replaces);
+            if (options.RemoveSource)
+            {
+                // Its source is removed next: the name, not only the bytes, goes to disk first.
+                DirectoryFlush.Flush(Path.GetDirectoryName(destination) ?? destination);
+            }
+
             return Finish(
                 new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Completed),
                 total,

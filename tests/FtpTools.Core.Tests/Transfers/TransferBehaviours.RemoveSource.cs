@@ -63,6 +63,35 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    public async Task RemoveSource_puts_a_downloads_name_on_the_disk_before_its_source_is_removed()
+    {
+        // The bytes are flushed before the rename; with a move, the directory holding the new name is flushed too
+        // (Linux and macOS), before the server's copy goes. A plain download leaves the name to the system.
+        var data = Bytes(4000, 77);
+        ServerFile("durable/moved.bin", data);
+        ServerFile("durable/copied.bin", data);
+        var flushes = new System.Runtime.CompilerServices.StrongBox<int>();
+        FtpTools.Core.IO.DirectoryFlush.Flushes.Value = flushes;
+        try
+        {
+            var copied = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/durable/copied.bin", Path.Combine(LocalDir, "copied.bin"), null, null, Timeout());
+            Assert.Equal(TransferStatus.Completed, copied.Status);
+            Assert.Equal(0, flushes.Value);
+
+            var moved = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/durable/moved.bin", Path.Combine(LocalDir, "moved.bin"), new TransferOptions { RemoveSource = true }, null, Timeout());
+            Assert.True(moved.SourceRemoved);
+            Assert.Equal(OperatingSystem.IsWindows() ? 0 : 1, flushes.Value);
+        }
+        finally
+        {
+            FtpTools.Core.IO.DirectoryFlush.Flushes.Value = null;
+        }
+
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(LocalDir, "moved.bin"))));
+        Assert.Equal(new[] { "copied.bin" }, Names(Path.Combine(ServerDir, "durable")));
+    }
+
+    [Fact]
     public async Task RemoveSource_keeps_a_remote_file_replaced_by_one_of_the_same_length_before_its_removal()
     {
         // A producer puts a new file of the same length in place of one being moved while the next file downloads

@@ -55,6 +55,15 @@ Describe 'Get-FtpContent' {
             Get-FtpContent -Path "$($work.Remote)/a.txt" -TotalCount 1 | Should -BeExactly 'one'
         }
 
+        It 'lets a command further down use the same session while it reads' {
+            # On FTP the read holds the session to the file's end, and more lines come than wait for the pipeline.
+            $count = 0
+            $found = @(Get-FtpContent -Path "$($work.Remote)/long.txt" | ForEach-Object { if (++$count -eq 1) { Test-FtpPath -Path "$($work.Remote)/a.txt" -Session $session } })
+
+            $found -join ',' | Should -Be 'True'
+            $count | Should -Be 100000
+        }
+
         It 'reads the files Get-FtpItem pipes in, in their session' {
             $lines = @(Get-FtpItem -Path "$($work.Remote)/?.txt" -Session $session | Sort-Object Name | Get-FtpContent)
 

@@ -97,6 +97,11 @@ public sealed class CmdletScenarioTests : IDisposable
             $n = 0
             try { Get-FtpContent -Path "$remote/long.txt" | ForEach-Object { if (++$n -gt 5) { throw 'enough' } } } catch { "stopped after ${n}: $($_.Exception.Message)" }
             (Get-FtpContent -Path "$remote/long.txt" | Where-Object { $_ -like '*99999' }) -join '|'
+            # A command further down that uses the same session while the file is still being read (more lines than
+            # wait for room in the pipeline): on FTP the read holds the session, so it must not wait for the pipeline.
+            $m = 0
+            $seen = @(Get-FtpContent -Path "$remote/long.txt" | ForEach-Object { if (++$m -eq 1) { Test-FtpPath -Path "$remote/a.log" } })
+            "$($seen -join '|') after $m lines"
             $directory = Get-FtpContent -Path "$remote/sub.log" -ErrorAction SilentlyContinue -ErrorVariable failed
             "$($failed[0].FullyQualifiedErrorId): $($failed[0].Exception.Message)"
             try { Get-FtpContent -Path "$remote/a.log" -Raw -TotalCount 1 -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }
@@ -113,12 +118,13 @@ public sealed class CmdletScenarioTests : IDisposable
                 "row 0|row 1",
                 "stopped after 6: enough",
                 "row 99999|row 199999|row 299999",
+                "True after 300000 lines",
                 "FtpTools.InvalidArgument,FtpTools.Commands.GetFtpContentCommand",
             },
-            result.Output.Select(o => o.ToString()).Where((_, i) => i != 5));
+            result.Output.Select(o => o.ToString()).Where((_, i) => i != 6));
 
         // The path as the session sees it: from the root on FTP, from the login directory on SFTP.
-        Assert.Matches($"^FtpTools.SourceIsDirectory,FtpTools.Commands.GetFtpContentCommand: '(/[^']*)?/{remote}/sub.log' is a directory: only a file has content.$", result.Output[5].ToString());
+        Assert.Matches($"^FtpTools.SourceIsDirectory,FtpTools.Commands.GetFtpContentCommand: '(/[^']*)?/{remote}/sub.log' is a directory: only a file has content.$", result.Output[6].ToString());
     }
 
     [Theory]

@@ -81,10 +81,26 @@ public class PipelineChannelTests
             full.WriteObjectWhenRoom(i, CancellationToken.None);
         }
 
+        // A pipeline that cannot make room before this work ends (a command further down waits for the same
+        // session): with the unbound check saying so, the objects go at once, past the room, in order.
+        var waitingForUs = false;
+        var overflow = Task.Run(() =>
+        {
+            full.WriteObjectWhenRoom("past 1", CancellationToken.None, () => Volatile.Read(ref waitingForUs));
+            full.WriteObjectWhenRoom("past 2", CancellationToken.None, () => Volatile.Read(ref waitingForUs));
+        });
+        Assert.NotSame(overflow, await Task.WhenAny(overflow, Task.Delay(200)));
+        Volatile.Write(ref waitingForUs, true);
+        await overflow.WaitAsync(TimeSpan.FromSeconds(10));
+
         var blocked = Task.Run(() => full.WriteObjectWhenRoom("one too many", stop.Token));
         Assert.NotSame(blocked, await Task.WhenAny(blocked, Task.Delay(200)));
         stop.Cancel();
         await Assert.ThrowsAsync<OperationCanceledException>(() => blocked);
+        full.Complete();
+        var all = new List<object>();
+        full.Drain((_, value) => all.Add(value));
+        Assert.Equal(Enumerable.Range(0, PipelineChannel.ObjectRoom).Cast<object>().Append("past 1").Append("past 2"), all);
     }
 
     [Fact]

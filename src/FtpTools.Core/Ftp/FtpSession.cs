@@ -17,12 +17,13 @@ namespace FtpTools.Core.Ftp;
 /// connection. Operations are serialised by one lock, because the control connection carries one
 /// conversation; a transfer stream keeps the lock until it is completed or disposed.
 /// </summary>
-internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader, IKnownLengthWriter, IRenameBehind, IOperationCount
+internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader, IKnownLengthWriter, IRenameBehind, IOperationCount, ITurnTaking
 {
     private readonly ConnectionOptions _options;
     private readonly FtpControlConnection _control;
     private readonly FtpTlsContext? _tls;
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private int _waitingForTurn;
     private FtpServerQuirks _quirks;
     private string _currentDirectory = "/";
 
@@ -424,7 +425,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             return;
         }
 
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WaitTurnAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await QuitAsync(cancellationToken).ConfigureAwait(false);
@@ -1017,6 +1018,26 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         }
     }
 
+    /// <summary>
+    /// True while an operation waits for the one under way (a transfer holds the session from its command to its
+    /// end): a reader handing out what it reads to a consumer that waits for room (Get-FtpContent's lines) stops
+    /// waiting then, as that consumer may be the very operation waiting here (<see cref="ITurnTaking"/>).
+    /// </summary>
+    public bool OthersWaiting => Volatile.Read(ref _waitingForTurn) > 0;
+
+    private async Task WaitTurnAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _waitingForTurn);
+        try
+        {
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingForTurn);
+        }
+    }
+
     /// <summary>Takes the operation lock and reads any reply an aborted transfer still owes.</summary>
     private async Task EnterAsync(CancellationToken cancellationToken)
     {
@@ -1025,7 +1046,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
             throw new ObjectDisposedException(nameof(FtpSession), "The FTP session is closed.");
         }
 
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WaitTurnAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_control.IsClosed)

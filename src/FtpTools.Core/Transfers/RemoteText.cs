@@ -45,6 +45,14 @@ public static class RemoteText
         };
 
     /// <summary>
+    /// True while another operation waits for <paramref name="session"/> (FTP runs one at a time, and a read holds the
+    /// session until the file's end): a consumer that bounds what waits for it must take the read's lines without
+    /// bound then, or a pipeline that uses the same session further down (Get-FtpContent | Remove-FtpItem) would wait
+    /// for itself.
+    /// </summary>
+    public static bool OthersWaitFor(IRemoteSession session) => session is ITurnTaking turns && turns.OthersWaiting;
+
+    /// <summary>
     /// Reads the remote file at <paramref name="path"/> (relative paths resolve against the session's current
     /// directory; <paramref name="listed"/>, when given, is what a listing said of it) and hands its lines to
     /// <paramref name="write"/>, at most <paramref name="totalCount"/> of them (all when negative), or with
@@ -238,31 +246,37 @@ public static class RemoteText
         /// <summary>The encoding from the first bytes (a byte order mark wins), then those bytes past the mark decoded.</summary>
         private void Begin()
         {
-            var (encoding, mark) = FromByteOrderMark(_head, _headLength) ?? (_requested, 0);
+            // The mark of the encoding asked for first (a UTF-16 LE file starting with U+0000 is not UTF-32), as
+            // StreamReader, and so Get-Content, read it.
+            var own = _requested.GetPreamble();
+            var (encoding, mark) = own.Length > 0 && StartsWith(_head, _headLength, own) ? (_requested, own.Length)
+                : FromByteOrderMark(_head, _headLength) ?? (_requested, 0);
             _encoding = encoding;
             _decoder = encoding.GetDecoder();
             Decode(_head, mark, _headLength - mark, flush: false);
         }
 
-        private static (Encoding Encoding, int Length)? FromByteOrderMark(byte[] head, int length)
+        private static bool StartsWith(byte[] head, int length, byte[] mark)
         {
-            bool Starts(params byte[] mark)
+            if (length < mark.Length)
             {
-                if (length < mark.Length)
+                return false;
+            }
+
+            for (var i = 0; i < mark.Length; i++)
+            {
+                if (head[i] != mark[i])
                 {
                     return false;
                 }
-
-                for (var i = 0; i < mark.Length; i++)
-                {
-                    if (head[i] != mark[i])
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
             }
+
+            return true;
+        }
+
+        private static (Encoding Encoding, int Length)? FromByteOrderMark(byte[] head, int length)
+        {
+            bool Starts(params byte[] mark) => StartsWith(head, length, mark);
 
             // UTF-32 LE's mark starts as UTF-16 LE's: it goes first.
             return Starts(0xFF, 0xFE, 0x00, 0x00) ? (Encoding.UTF32, 4)

@@ -74,7 +74,9 @@ public sealed class GetFtpContentCommand : RemotePathCmdlet
     private void Read(FtpToolsSession session, string full, RemoteItem? listed, System.Text.Encoding encoding)
     {
         // Not repeated on a new connection when this one is lost part-way: the lines written so far would come twice.
-        // (A connection found lost before anything was asked is made again first all the same.)
+        // (A connection found lost before anything was asked is made again first all the same.) The lines wait for
+        // room in the pipeline, unless a command further down waits for this session (an FTP session runs one
+        // operation at a time, and this read holds it to the file's end): then they are taken without bound.
         Run(session, full, async (channel, cancellationToken) =>
             await RemoteText.ReadAsync(
                 session.Remote,
@@ -83,7 +85,7 @@ public sealed class GetFtpContentCommand : RemotePathCmdlet
                 encoding,
                 Raw,
                 TotalCount,
-                line => channel.WriteObjectWhenRoom(line, cancellationToken),
+                line => channel.WriteObjectWhenRoom(line, cancellationToken, () => RemoteText.OthersWaitFor(session.Remote)),
                 cancellationToken).ConfigureAwait(false));
     }
 }

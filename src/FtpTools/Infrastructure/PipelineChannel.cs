@@ -47,14 +47,32 @@ internal sealed class PipelineChannel : IDisposable
     /// a stopped pipeline cancels) until the pipeline thread has written earlier ones, so memory does not grow with
     /// what a slow pipeline has not taken yet.
     /// </summary>
-    public void WriteObjectWhenRoom(object value, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="unbound"/>, asked while it waits, says when to stop waiting and queue the object all the same:
+    /// when the pipeline thread cannot make room until this work ends (it waits for the same session).
+    /// </remarks>
+    public void WriteObjectWhenRoom(object value, CancellationToken cancellationToken, Func<bool>? unbound = null)
     {
         if (value is null)
         {
             throw new ArgumentNullException(nameof(value));
         }
 
-        _room.Wait(cancellationToken);
+        // Asked before each wait too: once the queue is full and stays so, every object would wait its 50 ms.
+        while (!_room.Wait(0))
+        {
+            if (unbound?.Invoke() == true)
+            {
+                Post(new Message(MessageKind.Object, value));
+                return;
+            }
+
+            if (_room.Wait(unbound is null ? Timeout.Infinite : 50, cancellationToken))
+            {
+                break;
+            }
+        }
+
         Post(new Message(MessageKind.RoomObject, value));
     }
 

@@ -86,6 +86,15 @@ public sealed class RemoteTextTests
     }
 
     [Fact]
+    public void The_mark_of_the_encoding_asked_for_comes_before_the_others()
+    {
+        // FF FE 00 00 is UTF-32 LE's mark, or UTF-16 LE's followed by U+0000: asked for unicode, it is the latter.
+        var bytes = new byte[] { 0xFF, 0xFE, 0x00, 0x00, (byte)'A', 0x00 };
+        Assert.Equal(new[] { "\0A" }, Feed(bytes, new[] { 1 }, "unicode"));
+        Assert.Equal(new[] { "\uFFFD" }, Feed(bytes, Array.Empty<int>(), "utf8"));
+    }
+
+    [Fact]
     public void Raw_is_the_whole_text_with_its_line_ends_and_nothing_for_an_empty_file()
     {
         var bytes = Encoding.UTF8.GetBytes(Mixed + "\r\n");

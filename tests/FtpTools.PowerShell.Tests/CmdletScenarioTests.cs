@@ -1137,6 +1137,43 @@ public sealed class CmdletScenarioTests : IDisposable
         Assert.Equal(Sha(second), Sha(File.ReadAllBytes(Path.Combine(outbox, "Y", "DATA.csv"))));
     }
 
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_wildcard_that_matches_one_file_goes_into_a_directory_it_names_not_under_its_name(string protocol)
+    {
+        // A scheduled move by wildcard: how many files match changes from day to day, where they go must not.
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var onServer = Directory.CreateDirectory(Path.Combine(_servers.Root(protocol), remote)).FullName;
+        File.SetUnixFileMode(onServer, (UnixFileMode)Convert.ToInt32("777", 8));
+        var data = Bytes(1500, 4);
+        File.WriteAllBytes(Path.Combine(onServer, "data3.csv"), data);
+        var outbox = Directory.CreateDirectory(Path.Combine(_local, "wild-out")).FullName;
+        File.WriteAllBytes(Path.Combine(outbox, "up1.csv"), data);
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote, $local, $outbox = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            (Receive-FtpFile -Path "$remote/data*.csv" -Destination "$local/inbox" -RemoveSource -ErrorAction Stop).Destination
+            (Send-FtpFile -Path "$outbox/up*.csv" -Destination "$remote/archive" -ErrorAction Stop).Destination
+            # Named without wildcards, one file still takes the destination's name.
+            (Send-FtpFile -LiteralPath "$outbox/up1.csv" -Destination "$remote/renamed.csv" -ErrorAction Stop).Destination
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote, _local, outbox);
+
+        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors.Select(e => e.ToString())));
+        Assert.Equal(Path.Combine(_local, "inbox", "data3.csv"), result.Output[0].ToString());
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(_local, "inbox", "data3.csv"))));
+        Assert.EndsWith($"/{remote}/archive/up1.csv", result.Output[1].ToString(), StringComparison.Ordinal);
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(onServer, "archive", "up1.csv"))));
+        Assert.EndsWith($"/{remote}/renamed.csv", result.Output[2].ToString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(onServer, "renamed.csv")));
+        Assert.False(File.Exists(Path.Combine(onServer, "data3.csv")));
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void A_removal_the_lost_connection_kept_is_never_made_on_another_session()

@@ -89,9 +89,11 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
         var inputs = Paths;
         var walkPaths = IsLiteral ? inputs.Select(Wildcard.EscapeLiteralPath).ToArray() : inputs;
         var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
-        if (MyInvocation.ExpectingInput && !destination.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal))
+        var pattern = !IsLiteral && inputs.Any(p => Wildcard.LiteralPathOf(p) is null);
+        if ((MyInvocation.ExpectingInput || pattern) && !destination.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal))
         {
-            // Piped input is a stream of single files: the destination is a directory, never a new file name.
+            // Piped input is a stream of single files, and a wildcard matches as many files as are there that day:
+            // the destination is a directory (made when missing), never a new file name.
             destination += System.IO.Path.DirectorySeparatorChar;
         }
 

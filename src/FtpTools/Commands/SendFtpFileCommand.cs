@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using FtpTools.Core.Transfers;
 using FtpTools.Infrastructure;
@@ -75,8 +76,10 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
             return;
         }
 
-        // Piped input is a stream of single files: the destination is a directory, never a new file name.
-        var destination = MyInvocation.ExpectingInput && !Destination.EndsWith("/", StringComparison.Ordinal) ? Destination + "/" : Destination;
+        // Piped input is a stream of single files, and a wildcard matches as many files as are there that day: the
+        // destination is a directory (made when missing), never a new file name.
+        var pattern = ParameterSetName != LiteralPathSet && Path.Any(WildcardPattern.ContainsWildcardCharacters);
+        var destination = (MyInvocation.ExpectingInput || pattern) && !Destination.EndsWith("/", StringComparison.Ordinal) ? Destination + "/" : Destination;
         TransferPlan? plan = null;
         if (!Run(session, Destination, async (_, cancellationToken) =>
             plan = await TransferPlanner.PlanUploadsAsync(session.Remote, sources, Recurse.IsPresent, destination, cancellationToken).ConfigureAwait(false), repeatable: true))

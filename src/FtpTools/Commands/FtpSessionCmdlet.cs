@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -28,7 +29,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     private readonly System.Collections.Generic.List<(FtpToolsSession Owner, TransferResult Result, object? State)> _lostRemovals = new();
 
     /// <summary>Destinations this command has taken, with their sources (<see cref="Claim"/>).</summary>
-    private System.Collections.Generic.Dictionary<string, string>? _claims;
+    private System.Collections.Generic.Dictionary<string, (int Session, string Source)>? _claims;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [SessionTransformation]
@@ -110,12 +111,20 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             Fail("InvalidArgument", ErrorCategory.InvalidArgument, refusal, session);
         }
 
+        var download = direction == TransferDirection.Download;
         foreach (var error in plan.Errors)
         {
+            if (error.Exception is TransferRefusedException { Reason: TransferRefusedReason.DestinationExists, Path: { } taken } && taken != error.Source)
+            {
+                // A file left out because another one takes its destination: a Failed result, as for any file not
+                // transferred, so a script that checks the results sees it.
+                WriteTransferResult(new TransferResult(direction, error.Source, taken, TransferStatus.Failed) { Exception = error.Exception });
+                continue;
+            }
+
             WriteFailure(error.Exception, error.Source);
         }
 
-        var download = direction == TransferDirection.Download;
         foreach (var directory in plan.Directories)
         {
             if (!ShouldProcess(directory, "Create directory"))
@@ -144,13 +153,9 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         var progress = new TransferProgressReporter(activity, plan);
         foreach (var transfer in plan.Transfers)
         {
-            if (!Claim(session, transfer, options))
-            {
-                continue;
-            }
-
             var action = download ? "Download" : "Upload";
-            if (!ShouldProcess(transfer.ToString(), options.RemoveSource ? action + ", then remove the source" : action))
+            if (!ShouldProcess(transfer.ToString(), options.RemoveSource ? action + ", then remove the source" : action)
+                || !Claim(session, transfer, options))
             {
                 continue;
             }
@@ -199,8 +204,8 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// <summary>
     /// Takes <paramref name="transfer"/>'s destination for its source for the rest of this command, across pipeline
     /// records (each plans on its own, and the planner refuses two sources for one destination only within a plan):
-    /// false when another source took it already (reported: the second would replace the first, whose source
-    /// -RemoveSource may have removed by then) or the same source did (the same file piped twice: once is enough).
+    /// false when another source took it already (a Failed result: the second would replace the first, whose source
+    /// -RemoveSource may have removed by then) or the same file of the same session did (piped twice: once is enough).
     /// Names differing only in case count as one where the destination's file system may fold case (a Windows or
     /// macOS disk) and always with -RemoveSource, where the loss could not be undone.
     /// </summary>
@@ -212,31 +217,33 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
             var foldsCase = options.RemoveSource
                 || (download && (System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows)
                     || System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.OSX)));
-            _claims = new System.Collections.Generic.Dictionary<string, string>(foldsCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            _claims = new System.Collections.Generic.Dictionary<string, (int Session, string Source)>(foldsCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
         }
 
-        // A local destination is one whatever the session; a remote one is the session's server's.
+        // A local destination is one whatever the session; a remote one is the session's server's. A source is a
+        // session's file (two servers may both have /out/r.csv).
         var key = download ? "local\n" + transfer.Destination : "session " + session.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n" + transfer.Destination;
         if (!_claims.TryGetValue(key, out var owner))
         {
-            _claims.Add(key, transfer.Source);
+            _claims.Add(key, (session.Id, transfer.Source));
             return true;
         }
 
-        if (string.Equals(owner, transfer.Source, StringComparison.Ordinal))
+        if (owner.Session == session.Id && string.Equals(owner.Source, transfer.Source, StringComparison.Ordinal))
         {
             WriteVerbose($"'{transfer.Source}' was taken to '{transfer.Destination}' earlier in this command; not again.");
-        }
-        else
-        {
-            WriteFailure(
-                new TransferRefusedException(
-                    $"'{transfer.Source}' and '{owner}' would both be written to '{transfer.Destination}' by this command; only the first is transferred.",
-                    TransferRefusedReason.DestinationExists,
-                    transfer.Destination),
-                transfer.Source);
+            return false;
         }
 
+        var first = owner.Session == session.Id ? $"'{owner.Source}'" : $"'{owner.Source}' of session {owner.Session}";
+        WriteTransferResult(new TransferResult(transfer.Direction, transfer.Source, transfer.Destination, TransferStatus.Failed)
+        {
+            Length = transfer.Length,
+            Exception = new TransferRefusedException(
+                $"'{transfer.Source}' and {first} would both be written to '{transfer.Destination}' by this command; only the first is transferred.",
+                TransferRefusedReason.DestinationExists,
+                transfer.Destination),
+        });
         return false;
     }
 
@@ -306,7 +313,8 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
 
         // The connection was made again since the last file (found lost before this one started, or lost in the
         // middle of it): what the old one could not remove goes first, in order, before this file's transfer.
-        await RemoveAgainAsync(options, channel, cancellationToken, reconnect: false).ConfigureAwait(false);
+        // Another session's stay for the end of this file, where its session may be connected again first.
+        await RemoveAgainAsync(options, channel, cancellationToken, reconnect: false, only: session).ConfigureAwait(false);
 
         if (_queue is null)
         {
@@ -332,15 +340,16 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// writes their results; a source stays, and its result says why, when its session has no live connection
     /// (-ReconnectAttempts 0, no attempt succeeded, or it was closed), it is the very connection that was lost, or the
     /// command is being stopped (<paramref name="cancellationToken"/>: nothing is removed then). With
-    /// <paramref name="reconnect"/>, a session found lost is connected again first, as its next command would.
+    /// <paramref name="reconnect"/>, a session found lost is connected again first, as its next command would. With
+    /// <paramref name="only"/>, only that session's are taken; the others stay held.
     /// </summary>
-    private async Task RemoveAgainAsync(TransferOptions options, PipelineChannel channel, CancellationToken cancellationToken, bool reconnect)
+    private async Task RemoveAgainAsync(TransferOptions options, PipelineChannel channel, CancellationToken cancellationToken, bool reconnect, FtpToolsSession? only = null)
     {
         (FtpToolsSession Owner, TransferResult Result, object? State)[] kept;
         lock (_lostRemovals)
         {
-            kept = _lostRemovals.ToArray();
-            _lostRemovals.Clear();
+            kept = _lostRemovals.Where(held => only is null || held.Owner == only).ToArray();
+            _lostRemovals.RemoveAll(held => only is null || held.Owner == only);
         }
 
         var tried = new System.Collections.Generic.HashSet<FtpToolsSession>();

@@ -135,6 +135,23 @@ Describe 'Connect-FtpSession' {
                 Should -Throw -ErrorId 'FtpTools.InvalidArgument,FtpTools.Commands.ConnectFtpSessionCommand'
             Get-FtpSession | Should -BeNullOrEmpty
         }
+
+        It 'warns that <Option> is ignored on a <Protocol> session, and connects' -ForEach @(
+            @{ Protocol = 'Ftpes'; Option = '-HostKeyFingerprint'; Extra = @{ HostKeyFingerprint = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }; Message = '-HostKeyFingerprint applies to SFTP only and is ignored: FTPES checks the server''s TLS certificate instead (-CertificateThumbprint, -CaCertificatePath).' }
+            @{ Protocol = 'Ftp'; Option = '-AcceptNewHostKey'; Extra = @{ AcceptNewHostKey = $true }; Message = '-AcceptNewHostKey applies to SFTP only and is ignored: plain FTP has neither keys nor certificates.' }
+            @{ Protocol = 'Sftp'; Option = '-CertificateThumbprint'; Extra = @{ CertificateThumbprint = 'AB' }; Message = '-CertificateThumbprint applies to FTPES and FTPS only and is ignored: SFTP checks the server''s host key instead (-HostKeyFingerprint, known_hosts).' }
+            @{ Protocol = 'Sftp'; Option = '-SkipCertificateCheck'; Extra = @{ SkipCertificateCheck = $true }; Message = '-SkipCertificateCheck applies to FTPES and FTPS only and is ignored: SFTP checks the server''s host key instead (-HostKeyFingerprint, known_hosts).' }
+            @{ Protocol = 'Ftp'; Option = '-CaCertificatePath'; Extra = @{ CaCertificatePath = 'ca.crt' }; Message = '-CaCertificatePath applies to FTPES and FTPS only and is ignored: plain FTP does not use TLS: use an ftpes:// or ftps:// URI, or -Protocol Ftpes or Ftps.' }
+            @{ Protocol = 'Sftp'; Option = '-DataMode Active'; Extra = @{ DataMode = 'Active' }; Message = '-DataMode Active applies to FTP, FTPES and FTPS only and is ignored: SFTP has no data connections.' }
+        ) {
+            $uri = switch ($Protocol) { 'Ftp' { Get-TestSetting FTPTOOLS_TEST_FTP_URI } 'Ftpes' { Get-TestSetting FTPTOOLS_TEST_FTPES_URI } 'Sftp' { Get-TestSetting FTPTOOLS_TEST_SFTP_URI } }
+            $trust = switch ($Protocol) { 'Ftpes' { @{ CaCertificatePath = (Get-TestSetting FTPTOOLS_TEST_CA) } } 'Sftp' { @{ HostKeyFingerprint = (Get-TestSetting FTPTOOLS_TEST_HOSTKEY_FINGERPRINT) } } default { @{} } }
+            $session = Connect-FtpSession -Uri $uri -Credential (New-TestCredential) @trust @Extra -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction Stop
+
+            ($warned | ForEach-Object { $_.Message }) -join "`n" | Should -BeExactly $Message
+            $session.Connected | Should -BeTrue
+            Disconnect-FtpSession -Session $session
+        }
     }
 
     Context 'Client certificates' {

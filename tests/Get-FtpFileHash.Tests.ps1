@@ -33,6 +33,13 @@ Describe 'Get-FtpFileHash' {
             $hash.Path | Should -BeLike "*/$($work.Remote)/a.bin"
         }
 
+        It 'shows a whole SHA256 hash in its table, as Get-FileHash does, on an 80-column console' {
+            $hash = Get-FtpFileHash -Path "$($work.Remote)/a.bin"
+            $text = $hash | Format-Table | Out-String -Width 80
+
+            $text | Should -Match "(?m)^SHA256\s+$($hash.Hash)"
+        }
+
         It 'computes <Algorithm> (by position) as Get-FileHash does' -ForEach $algorithms {
             $hash = Get-FtpFileHash "$($work.Remote)/b.bin" $Algorithm
 

@@ -18,11 +18,14 @@ namespace FtpTools.PowerShell.Tests;
 [Collection("module")]
 public sealed class PesterFileTests
 {
-    /// <summary>Tests that call Format-List or Out-String (the Utility module), by file.</summary>
+    /// <summary>Tests that call Format-List, Format-Table or Out-String (the Utility module), by file.</summary>
     private static readonly Dictionary<string, string[]> NotRunHere = new(StringComparer.Ordinal)
     {
         ["Get-FtpItem.Tests.ps1"] = new[] { "Ftp", "Ftpes", "Sftp" }
             .Select(p => $"Get-FtpItem.Tests.ps1 > Get-FtpItem > {p} > shows an item in a list with what it is and where it came from, not its internals")
+            .ToArray(),
+        ["Get-FtpFileHash.Tests.ps1"] = new[] { "Ftp", "Ftpes", "Sftp" }
+            .Select(p => $"Get-FtpFileHash.Tests.ps1 > Get-FtpFileHash > {p} > shows a whole SHA256 hash in its table, as Get-FileHash does, on an 80-column console")
             .ToArray(),
     };
 

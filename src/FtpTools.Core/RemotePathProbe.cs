@@ -32,6 +32,53 @@ public static class RemotePathProbe
             return item is not null;
         }
 
+        return await IsOfTypeAsync(session, item, type, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// True when something of <paramref name="type"/> matches the wildcard path <paramref name="pattern"/> (relative
+    /// to the session's current directory), as Test-Path answers for a path with wildcards; a name that is literally
+    /// there counts first. A refusal other than "not found" throws.
+    /// </summary>
+    public static async Task<bool> AnyMatchesAsync(IRemoteSession session, string pattern, RemotePathType type, CancellationToken cancellationToken)
+    {
+        if (session is null)
+        {
+            throw new System.ArgumentNullException(nameof(session));
+        }
+
+        if (await ExistsAsync(session, Paths.RemotePath.Combine(session.CurrentDirectory, pattern), type, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        var (entries, errors) = await RemoteWalker.CollectAsync(session, new[] { pattern }, null, cancellationToken).ConfigureAwait(false);
+        foreach (var entry in entries)
+        {
+            if (await IsOfTypeAsync(session, entry.Item, type, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        foreach (var error in errors)
+        {
+            if (error.Exception is not (Errors.TransferRefusedException { Reason: Errors.TransferRefusedReason.SourceNotFound } or Errors.CommandRefusedException { Kind: Errors.RemoteErrorKind.NotFound }))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error.Exception).Throw();
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<bool> IsOfTypeAsync(IRemoteSession session, RemoteItem item, RemotePathType type, CancellationToken cancellationToken)
+    {
+        if (type == RemotePathType.Any)
+        {
+            return true;
+        }
+
         var container = item.Kind == RemoteItemKind.Directory
             || (item.Kind == RemoteItemKind.SymbolicLink && await TransferEngine.LeadsToDirectoryAsync(session, item.FullName, cancellationToken).ConfigureAwait(false));
         return container == (type == RemotePathType.Container);

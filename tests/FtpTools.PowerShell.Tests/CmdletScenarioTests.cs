@@ -1143,6 +1143,42 @@ public sealed class CmdletScenarioTests : IDisposable
     [InlineData("Ftp")]
     [InlineData("Sftp")]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Test_FtpPath_with_wildcards_is_true_when_anything_matches_as_Test_Path_is(string protocol)
+    {
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        var onServer = Directory.CreateDirectory(Path.Combine(_servers.Root(protocol), remote)).FullName;
+        Directory.CreateDirectory(Path.Combine(onServer, "sub"));
+        File.WriteAllText(Path.Combine(onServer, "data1.csv"), "x");
+        File.WriteAllText(Path.Combine(onServer, "a[1].txt"), "y");
+        var result = ImportedModule.Run(
+            _module.Shell(),
+            """
+            $connect, $remote = $args
+            $null = Connect-FtpSession @connect -ErrorAction Stop
+            $answers = foreach ($case in @(
+                @("$remote/*.csv", 'Any'), @("$remote/*.zip", 'Any'), @("$remote/data?.csv", 'Leaf'), @("$remote/*.csv", 'Container'),
+                @("$remote/s*", 'Container'), @("$remote/s*", 'Leaf'), @("$remote/a[1].txt", 'Leaf'), @("$remote/a[12].txt", 'Any'), @("missing-dir/*.csv", 'Any'))) {
+                "$($case[0].Replace($remote, 'R')) $($case[1]): $(Test-FtpPath -Path $case[0] -PathType $case[1] -ErrorAction Stop)"
+            }
+            $answers
+            Disconnect-FtpSession
+            """,
+            _servers.ConnectParameters(protocol), remote);
+
+        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors.Select(e => e.ToString())));
+        Assert.Equal(
+            new[]
+            {
+                "R/*.csv Any: True", "R/*.zip Any: False", "R/data?.csv Leaf: True", "R/*.csv Container: False",
+                "R/s* Container: True", "R/s* Leaf: False", "R/a[1].txt Leaf: True", "R/a[12].txt Any: False", "missing-dir/*.csv Any: False",
+            },
+            result.Output.Select(o => o.ToString()));
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void A_wildcard_that_matches_one_file_goes_into_a_directory_it_names_not_under_its_name(string protocol)
     {
         // A scheduled move by wildcard: how many files match changes from day to day, where they go must not.

@@ -15,7 +15,10 @@ namespace FtpTools.Commands;
 [OutputType(typeof(bool))]
 public sealed class TestFtpPathCommand : FtpSessionCmdlet
 {
-    /// <summary>Remote paths, taken as they are (no wildcards); relative ones start at the session's current directory.</summary>
+    /// <summary>
+    /// Remote paths; relative ones start at the session's current directory. One with wildcards is true when anything
+    /// matches it (a name literally there counts first).
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
@@ -37,8 +40,14 @@ public sealed class TestFtpPathCommand : FtpSessionCmdlet
         {
             var full = RemotePath.Combine(session.CurrentDirectory, path);
             var found = false;
+            // A path with wildcards is true when anything matches it, as Test-Path's is (a polling loop on *.csv must
+            // see the files come); a name that is literally there counts first, so piped items with brackets in
+            // their names are found as they are.
+            var pattern = Wildcard.LiteralPathOf(path) is null;
             var ok = Run(session, full, async (_, cancellationToken) =>
-                found = await RemotePathProbe.ExistsAsync(session.Remote, full, PathType, cancellationToken).ConfigureAwait(false), repeatable: true);
+                found = pattern
+                    ? await RemotePathProbe.AnyMatchesAsync(session.Remote, path, PathType, cancellationToken).ConfigureAwait(false)
+                    : await RemotePathProbe.ExistsAsync(session.Remote, full, PathType, cancellationToken).ConfigureAwait(false), repeatable: true);
 
             if (ok)
             {

@@ -136,6 +136,15 @@ Describe 'Connect-FtpSession' {
             Get-FtpSession | Should -BeNullOrEmpty
         }
 
+        It 'refuses a -CaCertificatePath file that does not exist, before connecting' {
+            $caught = $null
+            try { Connect-FtpSession -Uri 'ftpes://127.0.0.1:1' -Credential (New-TestCredential) -CaCertificatePath (Join-Path $TestDrive 'no-such-ca.crt') -ErrorAction Stop } catch { $caught = $_ }
+
+            $caught.FullyQualifiedErrorId | Should -Be 'FtpTools.InvalidArgument,FtpTools.Commands.ConnectFtpSessionCommand'
+            $caught.Exception.Message | Should -BeLike "The CA certificate file '*no-such-ca.crt' (-CaCertificatePath) does not exist."
+            Get-FtpSession | Should -BeNullOrEmpty
+        }
+
         It 'warns that <Option> is ignored on a <Protocol> session, and connects' -ForEach @(
             @{ Protocol = 'Ftpes'; Option = '-HostKeyFingerprint'; Extra = @{ HostKeyFingerprint = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }; Message = '-HostKeyFingerprint applies to SFTP only and is ignored: FTPES checks the server''s TLS certificate instead (-CertificateThumbprint, -CaCertificatePath).' }
             @{ Protocol = 'Ftp'; Option = '-AcceptNewHostKey'; Extra = @{ AcceptNewHostKey = $true }; Message = '-AcceptNewHostKey applies to SFTP only and is ignored: plain FTP has neither keys nor certificates.' }

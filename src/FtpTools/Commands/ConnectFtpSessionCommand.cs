@@ -312,7 +312,12 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         var clientCertificate = BuildClientCertificate(protocol, host);
         var proxy = BuildProxy(protocol, host);
         var keyFiles = (KeyFilePath ?? Array.Empty<string>()).Select(ResolveLocalPath).ToArray();
-        var caFile = CaCertificatePath is null ? null : ResolveLocalPath(CaCertificatePath);
+        var caFile = CaCertificatePath is null || protocol is RemoteProtocol.Ftp or RemoteProtocol.Sftp ? null : ResolveLocalPath(CaCertificatePath);
+        if (caFile is not null && !System.IO.File.Exists(caFile))
+        {
+            Fail("InvalidArgument", ErrorCategory.InvalidArgument, $"The CA certificate file '{caFile}' (-CaCertificatePath) does not exist.", host);
+        }
+
         var log = new SessionLogRouter(LogPath is null ? null : OpenLogFile(protocol, userName, host, port));
 
         try

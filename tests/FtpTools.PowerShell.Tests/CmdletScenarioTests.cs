@@ -519,6 +519,8 @@ public sealed class CmdletScenarioTests : IDisposable
             Complete "Get-FtpItem -Session $($session.Id) $remote/ap"
             Complete "Get-FtpItem $remote/missing/"
             Complete "Get-FtpItem -Session 999 $remote/ap"
+            # Session Ids, not local file names.
+            "$((Complete 'Get-FtpSession -Id ') -eq "$($session.Id)")"
             Disconnect-FtpSession
             Complete "Get-FtpItem $remote/a"
             """,
@@ -537,6 +539,7 @@ public sealed class CmdletScenarioTests : IDisposable
                 $"{remote}/apps/",
                 "",
                 "",
+                "True",
                 "",
             },
             result.Output.Select(o => o.ToString()));

@@ -246,6 +246,8 @@ public class CmdletContractTests
     [InlineData("Set-FtpLocation", "Path", "RemoteDirectoryCompleter")]
     [InlineData("New-FtpDirectory", "Path", "RemoteDirectoryCompleter")]
     [InlineData("Send-FtpFile", "Destination", "RemoteDirectoryCompleter")]
+    [InlineData("Get-FtpSession", "Id", "SessionIdCompleter")]
+    [InlineData("Disconnect-FtpSession", "Id", "SessionIdCompleter")]
     [InlineData("Send-FtpFile", "Path", null)]
     [InlineData("Receive-FtpFile", "Destination", null)]
     public void Remote_path_parameters_tab_complete_remote_paths_and_local_ones_are_left_to_PowerShell(string cmdlet, string parameter, string? completer)

@@ -21,6 +21,7 @@ public sealed class DisconnectFtpSessionCommand : FtpToolsCmdlet
     public FtpToolsSession[]? Session { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet)]
+    [ArgumentCompleter(typeof(SessionIdCompleter))]
     public int[] Id { get; set; } = Array.Empty<int>();
 
     [Parameter(Mandatory = true, ParameterSetName = AllSet)]

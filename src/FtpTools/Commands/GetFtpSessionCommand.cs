@@ -10,6 +10,7 @@ public sealed class GetFtpSessionCommand : PSCmdlet
 {
     /// <summary>Only these sessions; an unknown Id is a non-terminating error.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SessionIdCompleter))]
     public int[]? Id { get; set; }
 
     protected override void ProcessRecord()

@@ -36,9 +36,10 @@ public static class RemotePathProbe
     }
 
     /// <summary>
-    /// True when something of <paramref name="type"/> matches the wildcard path <paramref name="pattern"/> (relative
-    /// to the session's current directory), as Test-Path answers for a path with wildcards; a name that is literally
-    /// there counts first. A refusal other than "not found" throws.
+    /// True when something of <paramref name="type"/> matches <paramref name="pattern"/> (relative to the session's
+    /// current directory), whose * and ? are wildcards (brackets and backticks are taken as they are), as Test-Path
+    /// answers for a path with wildcards. A name that is literally there answers alone. A refusal other than "not
+    /// found" throws.
     /// </summary>
     public static async Task<bool> AnyMatchesAsync(IRemoteSession session, string pattern, RemotePathType type, CancellationToken cancellationToken)
     {
@@ -47,12 +48,29 @@ public static class RemotePathProbe
             throw new System.ArgumentNullException(nameof(session));
         }
 
-        if (await ExistsAsync(session, Paths.RemotePath.Combine(session.CurrentDirectory, pattern), type, cancellationToken).ConfigureAwait(false))
+        if (pattern is null)
         {
-            return true;
+            throw new System.ArgumentNullException(nameof(pattern));
         }
 
-        var (entries, errors) = await RemoteWalker.CollectAsync(session, new[] { pattern }, null, cancellationToken).ConfigureAwait(false);
+        RemoteItem? literal = null;
+        try
+        {
+            literal = await session.GetItemAsync(Paths.RemotePath.Combine(session.CurrentDirectory, pattern), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.CommandRefusedException)
+        {
+            // A server may refuse a name with * in it outright: the pattern answers.
+        }
+
+        if (literal is not null)
+        {
+            return await IsOfTypeAsync(session, literal, type, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Only * and ? match: the walker's other pattern characters are escaped.
+        var escaped = pattern.Replace("`", "``").Replace("[", "`[").Replace("]", "`]");
+        var (entries, errors) = await RemoteWalker.CollectAsync(session, new[] { escaped }, null, cancellationToken).ConfigureAwait(false);
         foreach (var entry in entries)
         {
             if (await IsOfTypeAsync(session, entry.Item, type, cancellationToken).ConfigureAwait(false))

@@ -1146,7 +1146,7 @@ public sealed class CmdletScenarioTests : IDisposable
     [InlineData("Ftp")]
     [InlineData("Sftp")]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public void Test_FtpPath_with_wildcards_is_true_when_anything_matches_as_Test_Path_is(string protocol)
+    public void Test_FtpPath_with_star_or_question_mark_is_true_when_anything_matches_and_brackets_are_names(string protocol)
     {
         var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);
         var onServer = Directory.CreateDirectory(Path.Combine(_servers.Root(protocol), remote)).FullName;
@@ -1160,7 +1160,8 @@ public sealed class CmdletScenarioTests : IDisposable
             $null = Connect-FtpSession @connect -ErrorAction Stop
             $answers = foreach ($case in @(
                 @("$remote/*.csv", 'Any'), @("$remote/*.zip", 'Any'), @("$remote/data?.csv", 'Leaf'), @("$remote/*.csv", 'Container'),
-                @("$remote/s*", 'Container'), @("$remote/s*", 'Leaf'), @("$remote/a[1].txt", 'Leaf'), @("$remote/a[12].txt", 'Any'), @("missing-dir/*.csv", 'Any'))) {
+                @("$remote/s*", 'Container'), @("$remote/s*", 'Leaf'), @("$remote/a[1].txt", 'Leaf'), @("$remote/a[12].txt", 'Any'), @("missing-dir/*.csv", 'Any'),
+                @("$remote/data[1].csv", 'Any'), @("$remote/a[?].txt", 'Leaf'), @("$remote/a[?].txt", 'Container'))) {
                 "$($case[0].Replace($remote, 'R')) $($case[1]): $(Test-FtpPath -Path $case[0] -PathType $case[1] -ErrorAction Stop)"
             }
             $answers
@@ -1174,6 +1175,8 @@ public sealed class CmdletScenarioTests : IDisposable
             {
                 "R/*.csv Any: True", "R/*.zip Any: False", "R/data?.csv Leaf: True", "R/*.csv Container: False",
                 "R/s* Container: True", "R/s* Leaf: False", "R/a[1].txt Leaf: True", "R/a[12].txt Any: False", "missing-dir/*.csv Any: False",
+                // Brackets are names, never patterns: data[1].csv is not data1.csv.
+                "R/data[1].csv Any: False", "R/a[?].txt Leaf: True", "R/a[?].txt Container: False",
             },
             result.Output.Select(o => o.ToString()));
     }

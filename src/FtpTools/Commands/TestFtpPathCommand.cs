@@ -16,8 +16,8 @@ namespace FtpTools.Commands;
 public sealed class TestFtpPathCommand : FtpSessionCmdlet
 {
     /// <summary>
-    /// Remote paths; relative ones start at the session's current directory. One with wildcards is true when anything
-    /// matches it (a name literally there counts first).
+    /// Remote paths; relative ones start at the session's current directory. One with * or ? is true when anything
+    /// matches it (a name literally there answers first); brackets and backticks are taken as they are.
     /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
@@ -33,6 +33,8 @@ public sealed class TestFtpPathCommand : FtpSessionCmdlet
     // before FtpTools.Core can be found).
     private int _pathType;
 
+    private static readonly char[] Wildcards = { '*', '?' };
+
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
@@ -40,10 +42,10 @@ public sealed class TestFtpPathCommand : FtpSessionCmdlet
         {
             var full = RemotePath.Combine(session.CurrentDirectory, path);
             var found = false;
-            // A path with wildcards is true when anything matches it, as Test-Path's is (a polling loop on *.csv must
-            // see the files come); a name that is literally there counts first, so piped items with brackets in
-            // their names are found as they are.
-            var pattern = Wildcard.LiteralPathOf(path) is null;
+            // A path with * or ? is true when anything matches it, as Test-Path's is (a polling loop on *.csv must see
+            // the files come); a name that is literally there answers first. Brackets and backticks are taken as they
+            // are: names have them (scan[1].pdf), and piped items bind their FullName here.
+            var pattern = path.IndexOfAny(Wildcards) >= 0;
             var ok = Run(session, full, async (_, cancellationToken) =>
                 found = pattern
                     ? await RemotePathProbe.AnyMatchesAsync(session.Remote, path, PathType, cancellationToken).ConfigureAwait(false)

@@ -35,9 +35,11 @@ Describe 'Get-FtpFileHash' {
 
         It 'shows a whole SHA256 hash in its table, as Get-FileHash does, on an 80-column console' {
             $hash = Get-FtpFileHash -Path "$($work.Remote)/a.bin"
-            $text = $hash | Format-Table | Out-String -Width 80
+            $narrow = $hash | Format-Table | Out-String -Width 80
+            $wide = $hash | Format-Table | Out-String -Width 300
 
-            $text | Should -Match "(?m)^SHA256\s+$($hash.Hash)"
+            $narrow | Should -Match "(?m)^SHA256\s+$($hash.Hash)"
+            $wide | Should -Match "(?m)^SHA256\s+$($hash.Hash)\s+$([regex]::Escape($hash.Path))\s*$"
         }
 
         It 'computes <Algorithm> (by position) as Get-FileHash does' -ForEach $algorithms {

@@ -360,7 +360,6 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         }
     }
 
-    /// <summary>-ClientCertificate, or the certificate read from -ClientCertificatePath; null without either.</summary>
     /// <summary>
     /// A trust or key option of another protocol is ignored with a warning, never silently: a user who pins a host key
     /// on an FTPES session, or a certificate on an SFTP one, must not believe the pin is checked. Not refused: the
@@ -372,36 +371,40 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         var name = protocol.ToString().ToUpperInvariant();
         if (protocol != RemoteProtocol.Sftp)
         {
-            var ssh = new (bool Given, string Name)[]
+            var instead = protocol == RemoteProtocol.Ftp
+                ? "plain FTP has neither keys nor certificates"
+                : $"{name} checks the server's TLS certificate instead (-CertificateThumbprint, -CaCertificatePath)";
+            foreach (var (given, option) in new (bool, string)[]
             {
                 (HostKeyFingerprint is not null, "-HostKeyFingerprint"),
                 (AcceptNewHostKey.IsPresent, "-AcceptNewHostKey"),
                 (KeyFilePath is not null, "-KeyFilePath"),
                 (KeyPassphrase is not null, "-KeyPassphrase"),
-            }.FirstOrDefault(o => o.Given);
-            if (ssh.Given)
+            })
             {
-                var instead = protocol == RemoteProtocol.Ftp
-                    ? "plain FTP has neither keys nor certificates"
-                    : $"{name} checks the server's TLS certificate instead (-CertificateThumbprint, -CaCertificatePath)";
-                WriteWarning($"{ssh.Name} applies to SFTP only and is ignored: {instead}.");
+                if (given)
+                {
+                    WriteWarning($"{option} applies to SFTP only and is ignored: {instead}.");
+                }
             }
         }
 
         if (protocol is RemoteProtocol.Ftp or RemoteProtocol.Sftp)
         {
-            var tls = new (bool Given, string Name)[]
+            var instead = protocol == RemoteProtocol.Sftp
+                ? "SFTP checks the server's host key instead (-HostKeyFingerprint, known_hosts)"
+                : "plain FTP does not use TLS: use an ftpes:// or ftps:// URI, or -Protocol Ftpes or Ftps";
+            foreach (var (given, option) in new (bool, string)[]
             {
                 (CertificateThumbprint is not null, "-CertificateThumbprint"),
                 (SkipCertificateCheck.IsPresent, "-SkipCertificateCheck"),
                 (CaCertificatePath is not null, "-CaCertificatePath"),
-            }.FirstOrDefault(o => o.Given);
-            if (tls.Given)
+            })
             {
-                var instead = protocol == RemoteProtocol.Sftp
-                    ? "SFTP checks the server's host key instead (-HostKeyFingerprint, known_hosts)"
-                    : "plain FTP does not use TLS: use an ftpes:// or ftps:// URI, or -Protocol Ftpes or Ftps";
-                WriteWarning($"{tls.Name} applies to FTPES and FTPS only and is ignored: {instead}.");
+                if (given)
+                {
+                    WriteWarning($"{option} applies to FTPES and FTPS only and is ignored: {instead}.");
+                }
             }
         }
 
@@ -411,6 +414,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         }
     }
 
+    /// <summary>-ClientCertificate, or the certificate read from -ClientCertificatePath; null without either.</summary>
     private X509Certificate2? BuildClientCertificate(RemoteProtocol protocol, string host)
     {
         if (ClientCertificate is null && ClientCertificatePath is null)

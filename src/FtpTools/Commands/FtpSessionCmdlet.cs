@@ -114,7 +114,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         var download = direction == TransferDirection.Download;
         foreach (var error in plan.Errors)
         {
-            if (error.Exception is TransferRefusedException { Reason: TransferRefusedReason.DestinationExists, Path: { } taken } && taken != error.Source)
+            if (error.Exception is TransferRefusedException { Reason: TransferRefusedReason.DestinationExists, Path: { } taken } && taken != error.Source && !WhatIfInEffect)
             {
                 // A file left out because another one takes its destination: a Failed result, as for any file not
                 // transferred, so a script that checks the results sees it.
@@ -246,6 +246,12 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         });
         return false;
     }
+
+    /// <summary>True under -WhatIf (or $WhatIfPreference), where no transfer result is written.</summary>
+    private bool WhatIfInEffect =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)
+            ? LanguagePrimitives.IsTrue(given)
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
     /// <summary>Writes the result of the last transfer, once that file is in place (see <see cref="TransferAsync"/>).</summary>
     protected override void EndProcessing()

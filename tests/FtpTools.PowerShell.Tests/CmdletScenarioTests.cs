@@ -1195,11 +1195,14 @@ public sealed class CmdletScenarioTests : IDisposable
         File.WriteAllBytes(Path.Combine(onServer, "data3.csv"), data);
         var outbox = Directory.CreateDirectory(Path.Combine(_local, "wild-out")).FullName;
         File.WriteAllBytes(Path.Combine(outbox, "up1.csv"), data);
+        File.WriteAllText(Path.Combine(_local, "afile"), "keep");
         var result = ImportedModule.Run(
             _module.Shell(),
             """
             $connect, $remote, $local, $outbox = $args
             $null = Connect-FtpSession @connect -ErrorAction Stop
+            # A file in the way of that directory is said once, with what to do instead.
+            try { Receive-FtpFile -Path "$remote/data*.csv" -Destination "$local/afile" -RemoveSource -ErrorAction Stop; 'not thrown' } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
             (Receive-FtpFile -Path "$remote/data*.csv" -Destination "$local/inbox" -RemoveSource -ErrorAction Stop).Destination
             (Send-FtpFile -Path "$outbox/up*.csv" -Destination "$remote/archive" -ErrorAction Stop).Destination
             # Named without wildcards, one file still takes the destination's name.
@@ -1209,11 +1212,16 @@ public sealed class CmdletScenarioTests : IDisposable
             _servers.ConnectParameters(protocol), remote, _local, outbox);
 
         Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors.Select(e => e.ToString())));
-        Assert.Equal(Path.Combine(_local, "inbox", "data3.csv"), result.Output[0].ToString());
+        Assert.Equal("FtpTools.DestinationExists,FtpTools.Commands.ReceiveFtpFileCommand", result.Output[0].ToString());
+        Assert.Equal(
+            $"The local destination '{Path.Combine(_local, "afile")}' is a file, not a directory: several files, a -Path with wildcards and piped items go into a directory; name one file with -LiteralPath to give it a new name.",
+            result.Output[1].ToString());
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(_local, "afile")));
+        Assert.Equal(Path.Combine(_local, "inbox", "data3.csv"), result.Output[2].ToString());
         Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(_local, "inbox", "data3.csv"))));
-        Assert.EndsWith($"/{remote}/archive/up1.csv", result.Output[1].ToString(), StringComparison.Ordinal);
+        Assert.EndsWith($"/{remote}/archive/up1.csv", result.Output[3].ToString(), StringComparison.Ordinal);
         Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(onServer, "archive", "up1.csv"))));
-        Assert.EndsWith($"/{remote}/renamed.csv", result.Output[2].ToString(), StringComparison.Ordinal);
+        Assert.EndsWith($"/{remote}/renamed.csv", result.Output[4].ToString(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(onServer, "renamed.csv")));
         Assert.False(File.Exists(Path.Combine(onServer, "data3.csv")));
     }

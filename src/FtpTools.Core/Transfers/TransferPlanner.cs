@@ -105,6 +105,9 @@ public sealed class TransferPlan
 /// </summary>
 public static class TransferPlanner
 {
+    private const string IntoDirectoryHint =
+        ": several files, a -Path with wildcards and piped items go into a directory; name one file with -LiteralPath to give it a new name.";
+
     private static StringComparer LocalComparer =>
         RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
             ? StringComparer.OrdinalIgnoreCase
@@ -144,6 +147,13 @@ public static class TransferPlanner
         var transfers = new List<PlannedTransfer>();
         var errors = new List<PlanError>();
         var owners = new Dictionary<string, string>(LocalComparer);
+        var asFile = destination.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        if (intoDirectory && fileCount > 0 && asFile.Length > 0 && File.Exists(asFile))
+        {
+            // Said once, not as each file's failure to make the directory.
+            errors.Add(new PlanError(asFile, new TransferRefusedException($"The local destination '{asFile}' is a file, not a directory{IntoDirectoryHint}", TransferRefusedReason.DestinationExists, asFile)));
+            return new TransferPlan(directories, transfers, errors);
+        }
         foreach (var entry in list)
         {
             var item = entry.Item;
@@ -243,7 +253,7 @@ public static class TransferPlanner
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         if (intoDirectory && destinationItem is not null && !destinationIsDirectory && destinationItem.Kind != RemoteItemKind.SymbolicLink)
         {
-            errors.Add(new PlanError(destination, new TransferRefusedException($"The remote destination '{destination}' is a file, not a directory.", TransferRefusedReason.DestinationExists, destination)));
+            errors.Add(new PlanError(destination, new TransferRefusedException($"The remote destination '{destination}' is a file, not a directory{IntoDirectoryHint}", TransferRefusedReason.DestinationExists, destination)));
             return new TransferPlan(directories, transfers, errors);
         }
 

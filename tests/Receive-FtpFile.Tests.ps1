@@ -131,6 +131,19 @@ Describe 'Receive-FtpFile' {
             Get-Sha256 (Join-Path $target 'dir/sub/c.txt') | Should -Be (Get-Sha256 (Join-Path $work.Local 'dir/sub/c.txt'))
         }
 
+        It 'downloads each file of a piped recursive listing once and refuses its directories without -Recurse' {
+            # dir/sub comes down the pipeline as well as dir/sub/c.txt: listing it too would download c.txt twice.
+            $results = Get-FtpItem -Path "$($work.Remote)/dir" -Recurse | Receive-FtpFile -Destination $target -ErrorVariable failures -ErrorAction SilentlyContinue
+
+            @($results).Count | Should -Be 1
+            $results.Status.ToString() | Should -Be 'Completed'
+            Get-Sha256 (Join-Path $target 'c.txt') | Should -Be (Get-Sha256 (Join-Path $work.Local 'dir/sub/c.txt'))
+            @(Get-ChildItem -LiteralPath $target -Recurse -Force).Count | Should -Be 1
+            @($failures).Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceIsDirectory,FtpTools.Commands.ReceiveFtpFileCommand'
+            $failures[0].TargetObject | Should -BeLike "*/$($work.Remote)/dir/sub"
+        }
+
         It 'refuses to overwrite a local file without -Force and overwrites with it' {
             Set-Content -LiteralPath (Join-Path $target 'a.csv') -Value 'keep me'
 

@@ -21,7 +21,11 @@ internal static class FtpErrors
     };
 
     public static CommandRefusedException Refused(FtpReply reply, string command, string? path, bool targetMustExist) =>
-        Refused(reply, command, path, KindOf(reply.Code, targetMustExist));
+        Refused(reply, command, path, SaysPermissionDenied(reply) ? RemoteErrorKind.PermissionDenied : KindOf(reply.Code, targetMustExist));
+
+    // ProFTPD and Pure-FTPd answer a refused write or open with 550 and the system's words for EACCES.
+    private static bool SaysPermissionDenied(FtpReply reply) =>
+        reply.Code == FtpReplyCode.FileUnavailable && reply.ToString().IndexOf("Permission denied", StringComparison.OrdinalIgnoreCase) >= 0;
 
     /// <summary>A failed data connection, once the server's final reply for its transfer has been read.</summary>
     public static DataConnectionFailedException DataConnectionFailed(string command, string? path, Exception failure, bool stalled, FtpReply reply) =>

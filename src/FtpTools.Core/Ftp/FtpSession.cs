@@ -150,8 +150,10 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         RunAsync(
             async ct =>
             {
+                // SIZE in binary mode counts what RETR sends, also for a link, where ProFTPD's MLST gives the link's
+                // own length.
                 var full = Resolve(path);
-                return !_quirks.UseMachineListing && _quirks.HasSize && !_options.Ftp.AsciiMode
+                return _quirks.HasSize && !_options.Ftp.AsciiMode
                     ? await SizeAsync(full, ct).ConfigureAwait(false)
                     : (await GetItemCoreAsync(full, ct).ConfigureAwait(false))?.Length;
             },

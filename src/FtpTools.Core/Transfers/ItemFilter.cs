@@ -7,7 +7,8 @@ namespace FtpTools.Core.Transfers;
 /// <summary>
 /// -Filter, -Include, -Exclude, -File and -Directory of <see cref="RemoteWalkOptions"/> as one predicate on an item's
 /// name and kind. An item is yielded when it has the wanted kind, matches the filter, matches one include pattern
-/// (when any is given) and matches no exclude pattern.
+/// (when any is given) and matches no exclude pattern. A symbolic link has the kind of what it leads to, as for
+/// Get-ChildItem: the caller finds that out (a round trip) only when <see cref="NeedsLinkTarget"/> says it matters.
 /// </summary>
 internal sealed class ItemFilter
 {
@@ -27,14 +28,21 @@ internal sealed class ItemFilter
         _exclude = (options.Exclude ?? Array.Empty<string>()).Where(p => !string.IsNullOrEmpty(p)).Select(p => new Wildcard(p, ignoreCase)).ToArray();
     }
 
-    public bool IsMatch(RemoteItem item)
+    /// <summary>True when <paramref name="item"/> is a link whose name matches and whose kind alone decides.</summary>
+    public bool NeedsLinkTarget(RemoteItem item) =>
+        item.Kind == RemoteItemKind.SymbolicLink && _filesOnly != _directoriesOnly && NameMatches(item);
+
+    /// <param name="item">The item as listed.</param>
+    /// <param name="leadsToDirectory">For a link: it leads to a directory (see <see cref="NeedsLinkTarget"/>).</param>
+    public bool IsMatch(RemoteItem item, bool leadsToDirectory = false)
     {
         // -File and -Directory together ask for both kinds, so only one of them alone restricts.
-        if (_filesOnly != _directoriesOnly && _directoriesOnly != (item.Kind == RemoteItemKind.Directory))
-        {
-            return false;
-        }
+        var directory = item.Kind == RemoteItemKind.Directory || (item.Kind == RemoteItemKind.SymbolicLink && leadsToDirectory);
+        return (_filesOnly == _directoriesOnly || _directoriesOnly == directory) && NameMatches(item);
+    }
 
+    private bool NameMatches(RemoteItem item)
+    {
         if (_filter is not null && !_filter.IsMatch(item.Name))
         {
             return false;

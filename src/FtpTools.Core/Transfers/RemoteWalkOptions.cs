@@ -29,21 +29,33 @@ public sealed class RemoteWalkOptions
     /// <summary>Wildcards on item names; an item matching any of them is not yielded (-Exclude).</summary>
     public IReadOnlyList<string>? Exclude { get; init; }
 
-    /// <summary>Yield only non-directories (-File). With <see cref="DirectoriesOnly"/> as well, both kinds are yielded.</summary>
+    /// <summary>
+    /// Yield only non-directories (-File): files, and links that do not lead to a directory. With
+    /// <see cref="DirectoriesOnly"/> as well, both kinds are yielded. Either alone asks each link where it leads
+    /// (a listing of it on FTP, a stat on SFTP).
+    /// </summary>
     public bool FilesOnly { get; init; }
 
-    /// <summary>Yield only directories (-Directory).</summary>
+    /// <summary>Yield only directories (-Directory): directories, and links that lead to one.</summary>
     public bool DirectoriesOnly { get; init; }
 
     /// <summary>
     /// Descend through symbolic links that lead to directories. Off by default: links are yielded as items
-    /// (Kind SymbolicLink, counted as files by <see cref="FilesOnly"/>) and not entered, so a link to an
+    /// (Kind SymbolicLink; <see cref="FilesOnly"/> and <see cref="DirectoriesOnly"/> take them for what they lead to)
+    /// and not entered, so a link to an
     /// ancestor cannot make the walk endless. When on, a directory reached twice is entered once and link
     /// chains are cut after <see cref="MaxLinkHops"/> nested links.
     /// </summary>
     public bool FollowSymbolicLinks { get; init; }
 
     public const int MaxLinkHops = 8;
+
+    /// <summary>
+    /// A path without wildcards that names a directory is refused (TransferRefusedReason.SourceIsDirectory) instead
+    /// of yielding its children, unless <see cref="Recurse"/> or <see cref="Depth"/> is given: Receive-FtpFile's
+    /// piped items, where a directory from a recursive listing would bring its files a second time.
+    /// </summary>
+    public bool RefuseNamedDirectories { get; init; }
 
     /// <summary>Name patterns compare case-insensitively, as PowerShell's wildcards do.</summary>
     public bool CaseSensitive { get; init; }

@@ -20,7 +20,8 @@ namespace FtpTools.Core.Transfers;
 /// <para>
 /// Paths: relative ones resolve against the session's current directory. Wildcards ('*', '?', '[a-z]', '`'
 /// escape; <see cref="Wildcard"/>) may appear in any segment; a segment with wildcards lists its parent and
-/// keeps matching names. A path without wildcards that names a directory yields the directory's children; one
+/// keeps matching names. A path without wildcards that names a directory yields the directory's children (or, with
+/// <see cref="RemoteWalkOptions.RefuseNamedDirectories"/> and no recursion, an error: SourceIsDirectory); one
 /// that names a file or link yields that item; one that does not exist gives an error (SourceNotFound).
 /// A path with wildcards yields every item it matches (directories included, and descended with Recurse) and
 /// is silently empty when nothing matches, as in PowerShell.
@@ -172,7 +173,7 @@ public sealed class RemoteWalker
         {
             var item = candidates[c]!;
             var relative = Relative(baseDirectory, candidatePaths[c]);
-            if (_filter.IsMatch(item))
+            if (await YieldsAsync(item, candidatePaths[c], cancellationToken).ConfigureAwait(false))
             {
                 entries.Add(new RemoteWalkEntry(item, baseDirectory, relative, 0));
             }
@@ -210,6 +211,15 @@ public sealed class RemoteWalker
         var baseDirectory = isRoot ? "/" : RemotePath.GetDirectoryName(absolute);
         var relative = isRoot ? "" : RemotePath.GetFileName(absolute);
 
+        if (item.Kind == RemoteItemKind.Directory && _options.RefuseNamedDirectories && _options.MaxDepth == 0)
+        {
+            errors.Add(new RemoteWalkError(absolute, new TransferRefusedException(
+                $"The remote path '{absolute}' is a directory; use -Recurse to download it with everything in it (Get-FtpItem -File lists files only).",
+                TransferRefusedReason.SourceIsDirectory,
+                absolute)));
+            return;
+        }
+
         // A directory (or, when following links, a link that leads to one) named without wildcards yields its children.
         if (item.Kind == RemoteItemKind.Directory || (item.Kind == RemoteItemKind.SymbolicLink && _options.FollowSymbolicLinks))
         {
@@ -225,7 +235,7 @@ public sealed class RemoteWalker
             }
         }
 
-        if (_filter.IsMatch(item))
+        if (await YieldsAsync(item, absolute, cancellationToken).ConfigureAwait(false))
         {
             entries.Add(new RemoteWalkEntry(item, baseDirectory, relative, 0));
         }
@@ -238,7 +248,7 @@ public sealed class RemoteWalker
         foreach (var child in listing)
         {
             var relative = work.RelativePath.Length == 0 ? child.Name : work.RelativePath + "/" + child.Name;
-            if (_filter.IsMatch(child))
+            if (await YieldsAsync(child, ChildPath(work.Path, child), cancellationToken).ConfigureAwait(false))
             {
                 entries.Add(new RemoteWalkEntry(child, work.BaseDirectory, relative, work.Depth));
             }
@@ -262,6 +272,13 @@ public sealed class RemoteWalker
 
         PushAll(directories);
     }
+
+    // -File and -Directory take a link for what it leads to, as Get-ChildItem does: one question per link whose
+    // name matches, asked only when one of them is given.
+    private async Task<bool> YieldsAsync(RemoteItem item, string path, CancellationToken cancellationToken) =>
+        _filter.NeedsLinkTarget(item)
+            ? _filter.IsMatch(item, await TransferEngine.LeadsToDirectoryAsync(_session, path, cancellationToken).ConfigureAwait(false))
+            : _filter.IsMatch(item);
 
     private bool CanDescend(RemoteItem item) =>
         item.Kind == RemoteItemKind.Directory || (item.Kind == RemoteItemKind.SymbolicLink && _options.FollowSymbolicLinks);

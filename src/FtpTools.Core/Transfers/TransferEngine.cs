@@ -307,11 +307,14 @@ public static class TransferEngine
                 }
             }
 
-            if (options.VerifiesLengthOn(session) && total is long listedLength && received != listedLength && listed is not null)
+            if (options.VerifiesLengthOn(session) && total is long listedLength && received != listedLength)
             {
-                // The listing may be older than the file: what counts is the length the server gives now.
-                var now = await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false);
-                total = now?.Kind == RemoteItemKind.File ? now.Length : total;
+                // The listing may be older than the file, and a server may give a link's own length for it (ProFTPD's
+                // MLST): what counts is the length the server gives now for what it sends.
+                var now = session is IStoredLengthProbe
+                    ? await StoredLengthAsync(session, source, cancellationToken).ConfigureAwait(false)
+                    : await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false) is { Kind: RemoteItemKind.File } current ? current.Length : null;
+                total = now ?? total;
                 meter.UpdateTotal(total);
             }
 
@@ -682,6 +685,17 @@ public static class TransferEngine
             if (partTouched && !options.Resume)
             {
                 warning = await RemoveRemotePartAsync(session, partPath, options.CleanupTimeout).ConfigureAwait(false);
+            }
+
+            if (e is CommandRefusedException { Path: { } refusedPath } refused && refusedPath == partPath)
+            {
+                // The refusal names the part file, which the user never named: say which upload it was.
+                e = new CommandRefusedException(
+                    $"Cannot upload to '{destination}' (written first as '{partPath}', then renamed): {refused.Message}",
+                    refused.Kind,
+                    refused.FtpReplyCode,
+                    refused.SftpStatus,
+                    destination);
             }
 
             return new TransferStart(Failure(TransferDirection.Upload, source, destination, total, offset, meter, clock, e, warning, cancellationToken));
@@ -1235,7 +1249,9 @@ public static class TransferEngine
         var duration = clock.Elapsed;
         return new TransferResult(result.Direction, result.Source, result.Destination, result.Status)
         {
-            Length = total,
+            // Complete, the source's length is what came across even where it was not known before (a symbolic
+            // link, a server that does not say).
+            Length = total ?? offset + meter.BytesTransferred,
             StartOffset = offset,
             Resumed = resumed,
             BytesTransferred = meter.BytesTransferred,

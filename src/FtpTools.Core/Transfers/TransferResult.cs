@@ -48,7 +48,7 @@ public sealed class TransferResult
 
     public TransferStatus Status { get; }
 
-    /// <summary>Length of the source in bytes; null when the server did not say.</summary>
+    /// <summary>Length of the source in bytes; for a completed transfer, the length transferred where it was not known before; null when the server did not say.</summary>
     public long? Length { get; init; }
 
     /// <summary>Bytes moved over the network by this attempt (a resumed transfer counts only the rest).</summary>

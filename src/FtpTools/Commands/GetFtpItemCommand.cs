@@ -49,11 +49,11 @@ public sealed class GetFtpItemCommand : FtpSessionCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Exclude { get; set; }
 
-    /// <summary>Only files (and links).</summary>
+    /// <summary>Only files, and links that do not lead to a directory.</summary>
     [Parameter]
     public SwitchParameter File { get; set; }
 
-    /// <summary>Only directories.</summary>
+    /// <summary>Only directories, and links that lead to one.</summary>
     [Parameter]
     public SwitchParameter Directory { get; set; }
 

@@ -99,7 +99,9 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
 
         IReadOnlyList<RemoteWalkEntry> entries = Array.Empty<RemoteWalkEntry>();
         IReadOnlyList<RemoteWalkError> errors = Array.Empty<RemoteWalkError>();
-        var walkOptions = new RemoteWalkOptions { Recurse = Recurse.IsPresent, Include = Include, Exclude = Exclude };
+        // A piped directory (from Get-FtpItem -Recurse without -File) is not listed: its files come down the
+        // pipeline too, and would be downloaded twice.
+        var walkOptions = new RemoteWalkOptions { Recurse = Recurse.IsPresent, Include = Include, Exclude = Exclude, RefuseNamedDirectories = MyInvocation.ExpectingInput };
         if (!Run(session, inputs, async (_, cancellationToken) =>
             (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, walkPaths, walkOptions, cancellationToken).ConfigureAwait(false), repeatable: true))
         {

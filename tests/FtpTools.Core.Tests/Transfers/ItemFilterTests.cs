@@ -70,7 +70,7 @@ public class ItemFilterTests
     }
 
     [Fact]
-    public void File_and_directory_switches_select_kinds_and_links_count_as_files()
+    public void File_and_directory_switches_select_kinds_and_links_count_as_what_they_lead_to()
     {
         var files = new ItemFilter(new RemoteWalkOptions { FilesOnly = true });
         var directories = new ItemFilter(new RemoteWalkOptions { DirectoriesOnly = true });
@@ -78,12 +78,29 @@ public class ItemFilterTests
 
         Assert.True(files.IsMatch(F("a")));
         Assert.True(files.IsMatch(L("a")));
+        Assert.False(files.IsMatch(L("a"), leadsToDirectory: true));
         Assert.False(files.IsMatch(D("a")));
         Assert.True(directories.IsMatch(D("a")));
         Assert.False(directories.IsMatch(F("a")));
         Assert.False(directories.IsMatch(L("a")));
+        Assert.True(directories.IsMatch(L("a"), leadsToDirectory: true));
         Assert.True(both.IsMatch(F("a")));
         Assert.True(both.IsMatch(D("a")));
+        Assert.True(both.IsMatch(L("a"), leadsToDirectory: true));
+    }
+
+    [Fact]
+    public void Where_a_link_leads_is_asked_only_when_one_kind_switch_alone_decides_and_the_name_matches()
+    {
+        var files = new ItemFilter(new RemoteWalkOptions { FilesOnly = true, Filter = "*.csv" });
+
+        Assert.True(files.NeedsLinkTarget(L("a.csv")));
+        Assert.False(files.NeedsLinkTarget(L("a.txt")));
+        Assert.False(files.NeedsLinkTarget(F("a.csv")));
+        Assert.False(files.NeedsLinkTarget(D("a.csv")));
+        Assert.True(new ItemFilter(new RemoteWalkOptions { DirectoriesOnly = true }).NeedsLinkTarget(L("a")));
+        Assert.False(new ItemFilter(new RemoteWalkOptions()).NeedsLinkTarget(L("a")));
+        Assert.False(new ItemFilter(new RemoteWalkOptions { FilesOnly = true, DirectoriesOnly = true }).NeedsLinkTarget(L("a")));
     }
 
     [Fact]

@@ -116,6 +116,34 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // The test servers run on Linux.
+    public async Task An_upload_refused_in_a_read_only_directory_names_its_destination_and_leaves_nothing()
+    {
+        var source = LocalFile("ro.txt", Bytes(10, 44));
+        var directory = Path.Combine(ServerDir, "ro");
+        Directory.CreateDirectory(directory);
+        Target.GiveToServer(ServerDir);
+        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var destination = RemoteDir + "/ro/ro.txt";
+
+        var result = await TransferEngine.UploadFileAsync(Session, source, destination, null, null, Timeout());
+
+        if (Target is SftpServerTarget)
+        {
+            // This one server runs as root, which writes where the mode says no.
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            return;
+        }
+
+        Assert.Equal(TransferStatus.Failed, result.Status);
+        var refused = Assert.IsType<CommandRefusedException>(result.Exception);
+        Assert.Equal(RemoteErrorKind.PermissionDenied, refused.Kind);
+        Assert.Equal(destination, refused.Path);
+        Assert.StartsWith($"Cannot upload to '{destination}' (written first as '{RemoteDir}/ro/.ro.txt.ftptools-part', then renamed): ", refused.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(directory));
+    }
+
+    [Fact]
     public async Task Removing_a_file_and_an_empty_directory()
     {
         ServerFile("gone.bin", Bytes(5, 34));

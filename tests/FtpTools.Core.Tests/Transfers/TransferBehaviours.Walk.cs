@@ -82,12 +82,66 @@ public abstract partial class TransferBehaviours
         Assert.Equal(
             new[] { "w/a.txt", "w/b.csv", "w/empty", "w/sub", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/deeper", "w/sub/loop", "w/sub/deeper/d.txt", "w/sub/deeper/e.csv" },
             await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, Exclude = new[] { "excluded" } }));
+        // The link to a directory (w/sub/loop -> ..) is one, as for Get-ChildItem, though not entered.
         Assert.Equal(
-            new[] { "w/empty", "w/excluded", "w/sub", "w/sub/deeper" },
+            new[] { "w/empty", "w/excluded", "w/sub", "w/sub/deeper", "w/sub/loop" },
             await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, DirectoriesOnly = true }));
         Assert.Equal(
-            new[] { "w/a.txt", "w/b.csv", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/loop", "w/sub/deeper/d.txt", "w/sub/deeper/e.csv" },
+            new[] { "w/a.txt", "w/b.csv", "w/excluded/x.txt", "w/sub/c.txt", "w/sub/deeper/d.txt", "w/sub/deeper/e.csv" },
             await WalkAsync(RemoteDir + "/w", new RemoteWalkOptions { Recurse = true, FilesOnly = true }));
+    }
+
+    [Fact]
+    public async Task File_and_directory_switches_take_each_link_for_what_it_leads_to()
+    {
+        ServerFile("lk/real/in.txt", Bytes(10, 40));
+        ServerFile("lk/file.txt", Bytes(10, 41));
+        File.CreateSymbolicLink(Path.Combine(ServerDir, "lk", "dirlink"), "real");
+        File.CreateSymbolicLink(Path.Combine(ServerDir, "lk", "filelink"), "file.txt");
+        File.CreateSymbolicLink(Path.Combine(ServerDir, "lk", "broken"), "nothing-here");
+        Target.GiveToServer(ServerDir);
+
+        // A broken link leads to no directory: a file, as Get-ChildItem -File yields one (ProFTPD does not list it).
+        var listsBroken = (await WalkAsync(RemoteDir + "/lk", new RemoteWalkOptions())).Contains("lk/broken");
+        Assert.Equal(
+            new[] { "lk/broken", "lk/file.txt", "lk/filelink", "lk/real/in.txt" }.Where(p => listsBroken || p != "lk/broken"),
+            (await WalkAsync(RemoteDir + "/lk", new RemoteWalkOptions { Recurse = true, FilesOnly = true })).OrderBy(p => p, StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "lk/dirlink", "lk/real" },
+            (await WalkAsync(RemoteDir + "/lk", new RemoteWalkOptions { Recurse = true, DirectoriesOnly = true })).OrderBy(p => p, StringComparer.Ordinal));
+
+        // Named alone, and matched by a wildcard, the same.
+        Assert.Empty(await WalkAsync(RemoteDir + "/lk/dirlink*", new RemoteWalkOptions { FilesOnly = true }));
+        Assert.Equal(new[] { "dirlink" }, await WalkAsync(RemoteDir + "/lk/dirlink*", new RemoteWalkOptions { DirectoriesOnly = true }));
+        Assert.Equal(new[] { "filelink" }, await WalkAsync(RemoteDir + "/lk/filelink", new RemoteWalkOptions { FilesOnly = true }));
+        Assert.Empty(await WalkAsync(RemoteDir + "/lk/filelink", new RemoteWalkOptions { DirectoriesOnly = true }));
+
+        // Downloaded as listed, the link's result gives the length of the file it leads to (listed, the link's own).
+        var (entries, _) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/lk/filelink" }, new RemoteWalkOptions(), Timeout());
+        var target = Path.Combine(LocalDir, "filelink");
+        var result = await TransferEngine.DownloadFileAsync(Session, Assert.Single(entries).Item, target, null, null, Timeout());
+        Assert.True(result.Status == TransferStatus.Completed, result.Exception?.ToString());
+        Assert.Equal(10, result.Length);
+        Assert.Equal(Sha(Bytes(10, 41)), Sha(File.ReadAllBytes(target)));
+    }
+
+    [Fact]
+    public async Task A_named_directory_is_refused_instead_of_listed_when_asked_unless_recursing()
+    {
+        ServerFile("nd/d/in.txt", Bytes(10, 42));
+        ServerFile("nd/f.txt", Bytes(10, 43));
+        Target.GiveToServer(ServerDir);
+
+        var (entries, errors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/nd/d", RemoteDir + "/nd/f.txt" }, new RemoteWalkOptions { RefuseNamedDirectories = true }, Timeout());
+
+        Assert.Equal(new[] { "f.txt" }, entries.Select(e => e.RelativePath));
+        var error = Assert.IsType<TransferRefusedException>(Assert.Single(errors).Exception);
+        Assert.Equal(TransferRefusedReason.SourceIsDirectory, error.Reason);
+        Assert.Equal($"The remote path '{RemoteDir}/nd/d' is a directory; use -Recurse to download it with everything in it (Get-FtpItem -File lists files only).", error.Message);
+        Assert.Equal(RemoteDir + "/nd/d", Assert.Single(errors).Path);
+
+        Assert.Equal(new[] { "d/in.txt" }, await WalkAsync(RemoteDir + "/nd/d", new RemoteWalkOptions { RefuseNamedDirectories = true, Recurse = true }));
+        Assert.Equal(new[] { "d/in.txt" }, await WalkAsync(RemoteDir + "/nd/d", new RemoteWalkOptions()));
     }
 
     [Fact]

@@ -119,8 +119,9 @@ public static class RemoteText
         }
         catch (EnoughLinesException)
         {
-            // The lines asked for are in: the transfer was given up (the stream disposed without completing), which
-            // the session brings back in step before its next request; or it had ended, with the last line.
+            // The lines asked for are in and more of the file came: the transfer was given up (the stream disposed
+            // without completing), which the session brings back in step before its next request. A file that ends
+            // right after them completes as a whole read does.
         }
 
         return sink.Written;
@@ -151,6 +152,7 @@ public static class RemoteText
         private Decoder? _decoder;
         private Encoding? _encoding;
         private bool _afterCr;
+        private bool _enough;
         private char[] _chars = Array.Empty<char>();
 
         public LineSink(Encoding encoding, bool raw, long limit, Action<string> write)
@@ -216,7 +218,7 @@ public static class RemoteText
             }
 
             Decode(Array.Empty<byte>(), 0, 0, flush: true);
-            if (_text.Length > 0)
+            if (_text.Length > 0 && !_enough)
             {
                 Emit();
             }
@@ -308,6 +310,12 @@ public static class RemoteText
             }
 
             var start = 0;
+            if (_enough)
+            {
+                MoreAfterEnough(0, decoded);
+                return;
+            }
+
             for (var i = 0; i < decoded; i++)
             {
                 var c = _chars[i];
@@ -328,6 +336,11 @@ public static class RemoteText
                 _afterCr = c == '\r';
                 start = i + 1;
                 Emit();
+                if (_enough)
+                {
+                    MoreAfterEnough(start, decoded);
+                    return;
+                }
             }
 
             if (start < decoded)
@@ -343,7 +356,21 @@ public static class RemoteText
             _text.Clear();
             Written++;
             _write(line);
-            if (_limit >= 0 && Written >= _limit)
+            _enough = _limit >= 0 && Written >= _limit;
+        }
+
+        // Once the lines asked for are out, any more text ends the copy (the rest of the file is not read); the end
+        // of the file right after the last of them (the LF of its CR LF at most) lets the transfer complete, with no
+        // abort for the session to recover from.
+        private void MoreAfterEnough(int start, int decoded)
+        {
+            if (start < decoded && _afterCr && _chars[start] == '\n')
+            {
+                start++;
+                _afterCr = false;
+            }
+
+            if (start < decoded)
             {
                 throw new EnoughLinesException();
             }

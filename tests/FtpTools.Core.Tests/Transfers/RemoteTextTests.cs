@@ -123,12 +123,39 @@ public sealed class RemoteTextTests
         Assert.Equal(new[] { "1", "2" }, lines);
         Assert.Equal(2, sink.Written);
 
-        // The last line of the file, ending it, is as good.
+        // The last line of the file, ending it, is as good, and the copy goes on to the end of the file (no abort).
         var last = new List<string>();
         using var exact = new RemoteText.LineSink(RemoteText.ParseEncoding("utf8"), raw: false, limit: 2, last.Add);
         exact.Write(bytes, 0, 3);
-        Assert.Throws<RemoteText.EnoughLinesException>(() => exact.Finish());
+        exact.Finish();
         Assert.Equal(new[] { "1", "2" }, last);
+    }
+
+    [Theory]
+    [InlineData("1\n2\n", 4)]
+    [InlineData("1\r\n2\r\n", 6)]
+    [InlineData("1\r\n2\r\n", 5)]
+    [InlineData("1\r2\r", 4)]
+    public void The_end_of_the_file_right_after_the_lines_asked_for_lets_the_copy_complete_and_more_text_ends_it(string text, int cut)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var lines = new List<string>();
+        using (var sink = new RemoteText.LineSink(RemoteText.ParseEncoding("utf8"), raw: false, limit: 2, lines.Add))
+        {
+            sink.Write(bytes, 0, cut);
+            sink.Write(bytes, cut, bytes.Length - cut);
+            sink.Finish();
+        }
+
+        Assert.Equal(new[] { "1", "2" }, lines);
+
+        // One more byte after them, in the same write or the next, is more of the file: the copy ends there.
+        var more = Encoding.UTF8.GetBytes(text + "3");
+        using var ended = new RemoteText.LineSink(RemoteText.ParseEncoding("utf8"), raw: false, limit: 2, _ => { });
+        Assert.Throws<RemoteText.EnoughLinesException>(() => ended.Write(more, 0, more.Length));
+        using var next = new RemoteText.LineSink(RemoteText.ParseEncoding("utf8"), raw: false, limit: 2, _ => { });
+        next.Write(bytes, 0, bytes.Length);
+        Assert.Throws<RemoteText.EnoughLinesException>(() => next.Write(more, bytes.Length, 1));
     }
 
     [Fact]

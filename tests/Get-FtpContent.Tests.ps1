@@ -45,6 +45,16 @@ Describe 'Get-FtpContent' {
             Get-FtpContent -Path "$($work.Remote)/b.txt" -Encoding latin1 | Should -BeExactly $greeting
         }
 
+        It 'reads a code page named by number or name, and refuses an unknown one' {
+            # Windows-1252 has the euro sign at 0x80, where Latin-1 has a control character.
+            [System.IO.File]::WriteAllBytes((Join-Path $work.Local 'cp.txt'), [byte[]](0x80, 0x41, 0x0A))
+
+            Get-FtpContent -Path "$($work.Remote)/cp.txt" -Encoding 1252 | Should -BeExactly ([string][char]0x20AC + 'A')
+            Get-FtpContent -Path "$($work.Remote)/cp.txt" -Encoding windows-1252 | Should -BeExactly ([string][char]0x20AC + 'A')
+            Get-FtpContent -Path "$($work.Remote)/cp.txt" -Encoding latin1 | Should -BeExactly ([string][char]0x80 + 'A')
+            { Get-FtpContent -Path "$($work.Remote)/cp.txt" -Encoding ebcdic-nope -ErrorAction Stop } | Should -Throw -ErrorId 'FtpTools.InvalidArgument,FtpTools.Commands.GetFtpContentCommand'
+        }
+
         It 'stops at -TotalCount and the session goes on' {
             $first = @(Get-FtpContent -Path "$($work.Remote)/long.txt" -TotalCount 2)
 

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Threading;
@@ -28,21 +29,53 @@ public static class RemoteText
     };
 
     /// <summary>
-    /// The encoding of a name of <see cref="EncodingNames"/> (any case). UTF-8 for all three UTF-8 names: a file read
-    /// has its byte order mark or not, and either way it is taken away.
+    /// The encoding of a name of <see cref="EncodingNames"/> (any case), or of a code page number or name (1252,
+    /// windows-1252, iso-8859-15, shift_jis), as Get-Content takes them in PowerShell 7.4. UTF-8 for all three UTF-8
+    /// names: a file read has its byte order mark or not, and either way it is taken away. Anything else throws
+    /// <see cref="ArgumentException"/> with <see cref="UnknownEncoding"/>'s words.
     /// </summary>
     public static Encoding ParseEncoding(string name) =>
-        (name ?? throw new ArgumentNullException(nameof(name))).ToUpperInvariant() switch
+        TryParseEncoding(name) ?? throw new ArgumentException(UnknownEncoding(name), nameof(name));
+
+    /// <summary>As <see cref="ParseEncoding"/>; null for a name it does not take.</summary>
+    public static Encoding? TryParseEncoding(string name)
+    {
+        switch ((name ?? throw new ArgumentNullException(nameof(name))).ToUpperInvariant())
         {
-            "UTF8" or "UTF8BOM" or "UTF8NOBOM" => new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
-            "ASCII" => Encoding.ASCII,
-            "UNICODE" => Encoding.Unicode,
-            "BIGENDIANUNICODE" => Encoding.BigEndianUnicode,
-            "UTF32" => Encoding.UTF32,
-            "BIGENDIANUTF32" => new UTF32Encoding(bigEndian: true, byteOrderMark: true),
-            "LATIN1" => Encoding.GetEncoding(28591),
-            _ => throw new ArgumentException($"Unknown encoding '{name}'. Use {string.Join(", ", EncodingNames)}.", nameof(name)),
-        };
+            case "UTF8" or "UTF8BOM" or "UTF8NOBOM": return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+            case "ASCII": return Encoding.ASCII;
+            case "UNICODE": return Encoding.Unicode;
+            case "BIGENDIANUNICODE": return Encoding.BigEndianUnicode;
+            case "UTF32": return Encoding.UTF32;
+            case "BIGENDIANUTF32": return new UTF32Encoding(bigEndian: true, byteOrderMark: true);
+            case "LATIN1": return Encoding.GetEncoding(28591);
+        }
+
+        RegisterCodePages();
+        try
+        {
+            return int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var codePage)
+                ? Encoding.GetEncoding(codePage)
+                : Encoding.GetEncoding(name);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What an encoding name that <see cref="TryParseEncoding"/> does not take gets for an answer.</summary>
+    public static string UnknownEncoding(string name) =>
+        $"Unknown encoding '{name}'. Use {string.Join(", ", EncodingNames)}, or a code page's number or name (1252, windows-1252).";
+
+    // .NET (not .NET Framework) knows only a few code pages until the system's are registered; PowerShell 7 does so
+    // at its start, a host of its engine may not.
+    private static void RegisterCodePages()
+    {
+#if NET
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+#endif
+    }
 
     /// <summary>
     /// True while another operation waits for <paramref name="session"/> (FTP runs one at a time, and a read holds the

@@ -16,9 +16,10 @@ namespace FtpTools.Commands;
 [OutputType(typeof(string))]
 public sealed class GetFtpContentCommand : RemotePathCmdlet
 {
-    /// <summary>The text's encoding when the file has no byte order mark: utf8 (the default), ascii, unicode, and so on.</summary>
+    /// <summary>The text's encoding when the file has no byte order mark: utf8 (the default), ascii, unicode, and so on, or a code page's number or name.</summary>
     [Parameter]
-    [ValidateSet("utf8", "utf8BOM", "utf8NoBOM", "ascii", "unicode", "bigendianunicode", "utf32", "bigendianutf32", "latin1", IgnoreCase = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(EncodingNameCompleter))]
     public string Encoding { get; set; } = "utf8";
 
     /// <summary>Each file as one string, line ends included.</summary>
@@ -39,7 +40,13 @@ public sealed class GetFtpContentCommand : RemotePathCmdlet
             Fail("InvalidArgument", ErrorCategory.InvalidArgument, "-Raw and -TotalCount cannot be used together: -Raw writes each file whole, as one string.", TotalCount);
         }
 
-        var encoding = RemoteText.ParseEncoding(Encoding);
+        var encoding = RemoteText.TryParseEncoding(Encoding);
+        if (encoding is null)
+        {
+            Fail("InvalidArgument", ErrorCategory.InvalidArgument, RemoteText.UnknownEncoding(Encoding), Encoding);
+            return;
+        }
+
         foreach (var path in Paths)
         {
             // A -Path whose wildcard characters are all escaped names one item, as a -LiteralPath does.

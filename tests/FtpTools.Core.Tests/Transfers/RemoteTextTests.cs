@@ -169,6 +169,20 @@ public sealed class RemoteTextTests
         Assert.Equal(28591, RemoteText.ParseEncoding("latin1").CodePage);
         Assert.Equal(1201, RemoteText.ParseEncoding("BigEndianUnicode").CodePage);
         var refused = Assert.Throws<ArgumentException>(() => RemoteText.ParseEncoding("ebcdic"));
-        Assert.StartsWith("Unknown encoding 'ebcdic'. Use utf8, utf8BOM, utf8NoBOM, ascii, unicode, bigendianunicode, utf32, bigendianutf32, latin1.", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Unknown encoding 'ebcdic'. Use utf8, utf8BOM, utf8NoBOM, ascii, unicode, bigendianunicode, utf32, bigendianutf32, latin1, or a code page's number or name (1252, windows-1252).", refused.Message, StringComparison.Ordinal);
+        Assert.Null(RemoteText.TryParseEncoding("99999"));
+        Assert.Null(RemoteText.TryParseEncoding("-1"));
+    }
+
+    [Theory]
+    // Windows-1252 and ISO 8859-15 put the euro sign where Latin-1 has control characters and the currency sign.
+    [InlineData("1252", new byte[] { 0x80, 0x41 }, "\u20ACA")]
+    [InlineData("windows-1252", new byte[] { 0x80, 0x41 }, "\u20ACA")]
+    [InlineData("ISO-8859-15", new byte[] { 0xA4 }, "\u20AC")]
+    [InlineData("28591", new byte[] { 0xA4 }, "\u00A4")]
+    [InlineData("shift_jis", new byte[] { 0x82, 0xA0 }, "\u3042")]
+    public void Code_pages_are_taken_by_number_or_name_as_Get_Content_takes_them(string name, byte[] bytes, string text)
+    {
+        Assert.Equal(new[] { text }, Feed(bytes, Array.Empty<int>(), name));
     }
 }

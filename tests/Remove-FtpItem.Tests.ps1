@@ -65,5 +65,14 @@ Describe 'Remove-FtpItem' {
             $removed.Name | Should -Be 'b.txt'
             $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceNotFound,FtpTools.Commands.RemoveFtpItemCommand'
         }
+
+        It 'writes everything a -Recurse removal took with -PassThru, contents before their directory' {
+            $removed = @(Remove-FtpItem -Path "$($work.Remote)/full" -Recurse -PassThru)
+
+            ($removed.Name -join ',') | Should -Be 'c.txt,inner,full'
+            $removed[0].FullName | Should -BeLike "*/$($work.Remote)/full/inner/c.txt"
+            $removed[0].Session | Should -Be $session
+            Test-Path -LiteralPath (Join-Path $work.Local 'full') | Should -BeFalse
+        }
     }
 }

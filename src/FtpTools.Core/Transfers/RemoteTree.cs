@@ -47,9 +47,11 @@ public static class RemoteTree
     /// Removes a file or link, or a directory. A non-empty directory is refused with
     /// <see cref="RemoteErrorKind.NotEmpty"/> unless <paramref name="recurse"/>; then its contents go first, depth
     /// first. Links inside are removed, never followed. An unsafe name in a listing ("..", "a/b") stops the removal
-    /// before anything outside the tree could be touched.
+    /// before anything outside the tree could be touched. <paramref name="removedInside"/>, when given, is told of
+    /// each item inside the directory once it is gone, in the order they go (children before their directory); the
+    /// item itself is the caller's to report.
     /// </summary>
-    public static async Task RemoveAsync(IRemoteSession session, RemoteItem item, bool recurse, CancellationToken cancellationToken)
+    public static async Task RemoveAsync(IRemoteSession session, RemoteItem item, bool recurse, CancellationToken cancellationToken, Action<RemoteItem>? removedInside = null)
     {
         if (item.Kind != RemoteItemKind.Directory)
         {
@@ -59,7 +61,7 @@ public static class RemoteTree
 
         if (recurse)
         {
-            await RemoveTreeAsync(session, item.FullName, 0, cancellationToken).ConfigureAwait(false);
+            await RemoveTreeAsync(session, item.FullName, 0, cancellationToken, removedInside).ConfigureAwait(false);
             return;
         }
 
@@ -75,7 +77,7 @@ public static class RemoteTree
         await session.RemoveDirectoryAsync(item.FullName, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RemoveTreeAsync(IRemoteSession session, string directory, int depth, CancellationToken cancellationToken)
+    private static async Task RemoveTreeAsync(IRemoteSession session, string directory, int depth, CancellationToken cancellationToken, Action<RemoteItem>? removed)
     {
         if (depth >= MaxDepth)
         {
@@ -92,12 +94,14 @@ public static class RemoteTree
             var path = RemotePath.Combine(directory, child.Name);
             if (child.Kind == RemoteItemKind.Directory)
             {
-                await RemoveTreeAsync(session, path, depth + 1, cancellationToken).ConfigureAwait(false);
+                await RemoveTreeAsync(session, path, depth + 1, cancellationToken, removed).ConfigureAwait(false);
             }
             else
             {
                 await session.RemoveFileAsync(path, cancellationToken).ConfigureAwait(false);
             }
+
+            removed?.Invoke(child);
         }
 
         await session.RemoveDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);

@@ -35,7 +35,14 @@ public sealed class RemoveFtpItemCommand : RemotePathCmdlet
                 continue;
             }
 
-            var removed = Run(session, item.FullName, (_, cancellationToken) => RemoteTree.RemoveAsync(session.Remote, item, Recurse, cancellationToken));
+            // With -PassThru, each item inside a directory removed with -Recurse is written as it goes (an audit of
+            // what is gone, also when a later removal fails), then the directory.
+            var removed = Run(session, item.FullName, (channel, cancellationToken) => RemoteTree.RemoveAsync(
+                session.Remote,
+                item,
+                Recurse,
+                cancellationToken,
+                PassThru ? inside => channel.WriteObject(new FtpToolsItem(inside, session)) : null));
 
             if (removed && PassThru)
             {

@@ -110,8 +110,16 @@ public abstract partial class TransferBehaviours
         Assert.Equal(RemoteErrorKind.NotEmpty, refused.Kind);
         Assert.True(File.Exists(Path.Combine(ServerDir, "tree", "sub", "b.txt")));
 
-        await RemoteTree.RemoveAsync(Session, tree!, recurse: true, Timeout());
+        var removed = new List<string>();
+        await RemoteTree.RemoveAsync(Session, tree!, recurse: true, Timeout(), item => removed.Add(item.FullName));
         Assert.False(Directory.Exists(Path.Combine(ServerDir, "tree")));
+
+        // Each item inside is told of once gone, a directory's contents before it; the tree itself is the caller's.
+        var root = tree!.FullName;
+        Assert.Equal(4, removed.Count);
+        Assert.Equal(new[] { root + "/a.txt", root + "/sub", root + "/sub/b.txt", root + "/sub/up" }, removed.OrderBy(p => p, StringComparer.Ordinal));
+        Assert.True(removed.IndexOf(root + "/sub") > removed.IndexOf(root + "/sub/b.txt"));
+        Assert.True(removed.IndexOf(root + "/sub") > removed.IndexOf(root + "/sub/up"));
         Assert.Equal(30, new FileInfo(Path.Combine(ServerDir, "outside.txt")).Length);
     }
 

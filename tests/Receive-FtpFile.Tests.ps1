@@ -144,6 +144,19 @@ Describe 'Receive-FtpFile' {
             $failures[0].TargetObject | Should -BeLike "*/$($work.Remote)/dir/sub"
         }
 
+        It 'downloads exactly the piped item when its name holds wildcard characters' {
+            # Bound to -Path by value (PowerShell tries the default set first), these names matched w1.txt and w2.txt.
+            $lengths = @{ 'w1.txt' = 11; 'w2.txt' = 12; 'w[12].txt' = 13; 'w*.txt' = 14 }
+            foreach ($name in $lengths.Keys) { New-RandomFile -Path (Join-Path $work.Local "wild/$name") -Length $lengths[$name] }
+
+            $results = @(Get-FtpItem -LiteralPath "$($work.Remote)/wild/w[12].txt", "$($work.Remote)/wild/w*.txt" | Receive-FtpFile -Destination $target)
+
+            @($results | ForEach-Object { $_.Status.ToString() }) -join ',' | Should -Be 'Completed,Completed'
+            @(Get-ChildItem -LiteralPath $target).Count | Should -Be 2
+            Get-Sha256 (Join-Path $target 'w[12].txt') | Should -Be (Get-Sha256 (Join-Path $work.Local 'wild/w[12].txt'))
+            Get-Sha256 (Join-Path $target 'w*.txt') | Should -Be (Get-Sha256 (Join-Path $work.Local 'wild/w*.txt'))
+        }
+
         It 'refuses to overwrite a local file without -Force and overwrites with it' {
             Set-Content -LiteralPath (Join-Path $target 'a.csv') -Value 'keep me'
 

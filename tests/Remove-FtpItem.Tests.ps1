@@ -52,6 +52,16 @@ Describe 'Remove-FtpItem' {
             Get-ChildItem -LiteralPath $work.Local -Filter '*.txt' | Should -BeNullOrEmpty
         }
 
+        It 'removes exactly the piped item when its name holds wildcard characters' {
+            New-RandomFile -Path (Join-Path $work.Local 'r1.txt') -Length 5
+            New-RandomFile -Path (Join-Path $work.Local 'r[12].txt') -Length 5
+
+            Get-FtpItem -LiteralPath "$($work.Remote)/r[12].txt" | Remove-FtpItem
+
+            Test-Path -LiteralPath (Join-Path $work.Local 'r[12].txt') | Should -BeFalse
+            Test-Path -LiteralPath (Join-Path $work.Local 'r1.txt') | Should -BeTrue
+        }
+
         It 'removes nothing with -WhatIf' {
             Remove-FtpItem -Path "$($work.Remote)/*" -Recurse -WhatIf
 

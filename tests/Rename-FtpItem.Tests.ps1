@@ -58,6 +58,12 @@ Describe 'Rename-FtpItem' {
             (Get-Item -LiteralPath (Join-Path $work.Local 'other.txt')).Length | Should -Be 7
         }
 
+        It 'renames each piped item by a script block run for it' {
+            Get-FtpItem -Path "$($work.Remote)/*.txt" | Rename-FtpItem -NewName { $_.Name + '.bak' }
+
+            @((Get-ChildItem -LiteralPath $work.Local -File).Name | Sort-Object) -join ',' | Should -Be 'old.txt.bak,other.txt.bak'
+        }
+
         It 'refuses to replace an existing item without -Force' {
             Rename-FtpItem -Path "$($work.Remote)/old.txt" -NewName 'other.txt' -ErrorVariable failures -ErrorAction SilentlyContinue
 

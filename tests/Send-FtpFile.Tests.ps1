@@ -88,6 +88,28 @@ Describe 'Send-FtpFile' {
             (Get-Item -LiteralPath (Join-Path $work.Local 'three.csv')).Length | Should -Be 0
         }
 
+        It 'uploads exactly the piped file when its name holds wildcard characters' {
+            $wild = Join-Path $TestDrive "wild-$Protocol"
+            New-RandomFile -Path (Join-Path $wild 's1.txt') -Length 21
+            New-RandomFile -Path (Join-Path $wild 's[1].txt') -Length 22
+
+            $result = Get-ChildItem -LiteralPath (Join-Path $wild 's[1].txt') | Send-FtpFile -Destination "$($work.Remote)/wild/"
+
+            $result.Status.ToString() | Should -Be 'Completed'
+            @((Get-ChildItem -LiteralPath (Join-Path $work.Local 'wild')).Name) -join ',' | Should -Be 's[1].txt'
+            Get-Sha256 (Join-Path $work.Local 'wild/s[1].txt') | Should -Be (Get-Sha256 (Join-Path $wild 's[1].txt'))
+        }
+
+        It 'takes Path and Destination from the rows of a CSV file' {
+            $rows = "Path,Destination`n" + (Join-Path $source 'two.csv') + ",$($work.Remote)/first/`n" + (Join-Path $source 'one.bin') + ",$($work.Remote)/second/"
+
+            $results = @($rows | ConvertFrom-Csv | Send-FtpFile)
+
+            @($results | ForEach-Object { $_.Status.ToString() }) -join ',' | Should -Be 'Completed,Completed'
+            Get-Sha256 (Join-Path $work.Local 'first/two.csv') | Should -Be (Get-Sha256 (Join-Path $source 'two.csv'))
+            Get-Sha256 (Join-Path $work.Local 'second/one.bin') | Should -Be (Get-Sha256 (Join-Path $source 'one.bin'))
+        }
+
         It 'writes one result per piped file, in order, each once its file is in place on the server' {
             # On SFTP each file's rename runs while the next one is opened, and on FTP and FTPES the rename's answer
             # is read with the next file's first command; each result must still come once, in order, and only when

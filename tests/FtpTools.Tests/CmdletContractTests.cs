@@ -197,10 +197,14 @@ public class CmdletContractTests
     public void Every_property_bound_parameter_has_an_object_that_feeds_it(string className)
     {
         var feeders = new[] { typeof(FileInfo), typeof(FtpToolsItem), typeof(FtpToolsSession), typeof(TransferResult) };
+
+        // Rows of a CSV file (Import-Csv jobs.csv | Send-FtpFile) feed these by their column names, as for Copy-Item
+        // and Rename-Item; -NewName also takes a script block run for each piped item.
+        var columns = new[] { "Path", "Destination", "NewName" };
         foreach (var parameter in Parameters(ByClass(className)).Where(p => p.FromPipelineByPropertyName))
         {
             Assert.True(
-                feeders.Any(f => parameter.Names.Any(n => f.GetProperty(n) is not null)),
+                feeders.Any(f => parameter.Names.Any(n => f.GetProperty(n) is not null)) || columns.Contains(parameter.Name),
                 $"-{parameter.Name} binds by property name, but none of the module's objects or FileInfo has a property named {string.Join(" or ", parameter.Names)}");
         }
     }

@@ -17,6 +17,7 @@ public sealed class GetFtpItemCommand : FtpSessionCmdlet
 
     /// <summary>Remote paths with wildcards; relative ones start at the session's current directory. Default: ".".</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    [ItemPathTransformation(local: false)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(WildcardRemotePathCompleter))]
     public string[]? Path { get; set; }

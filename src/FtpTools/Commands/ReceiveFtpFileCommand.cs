@@ -17,7 +17,7 @@ namespace FtpTools.Commands;
 public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
 {
     /// <summary>Local directory (or file name, for one file). Relative to PowerShell's current location. Default: the current location.</summary>
-    [Parameter(Position = 1)]
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Destination { get; set; } = ".";
 

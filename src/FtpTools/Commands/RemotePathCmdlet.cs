@@ -22,7 +22,8 @@ public abstract class RemotePathCmdlet : FtpSessionCmdlet
     protected const string LiteralPathSet = "LiteralPath";
 
     /// <summary>Remote paths with wildcards.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [ItemPathTransformation(local: false)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(WildcardRemotePathCompleter))]
     public string[] Path { get; set; } = Array.Empty<string>();

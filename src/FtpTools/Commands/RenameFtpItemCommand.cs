@@ -24,7 +24,7 @@ public sealed class RenameFtpItemCommand : FtpSessionCmdlet
     /// session's current directory. A path naming an existing directory moves the item into it; one that ends in '/'
     /// must be an existing directory.
     /// </summary>
-    [Parameter(Mandatory = true, Position = 1)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string NewName { get; set; } = "";
 

@@ -20,7 +20,8 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
     private const string LiteralPathSet = "LiteralPath";
 
     /// <summary>Local paths with wildcards, relative to PowerShell's current location.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = PathSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [ItemPathTransformation(local: true)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
 
@@ -31,7 +32,7 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>Remote directory (or file name, for one file given by name). Default: the session's current directory.</summary>
-    [Parameter(Position = 1)]
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(RemoteDirectoryCompleter))]
     public string Destination { get; set; } = ".";

@@ -311,8 +311,15 @@ Describe 'Connect-FtpSession' {
                 Should -Throw -ErrorId 'FtpTools.TrustFailure,FtpTools.Commands.ConnectFtpSessionCommand'
         }
 
-        It 'refuses a password in the URI' {
+        It 'refuses a password in the URI, and its error record does not repeat it' {
             { Connect-FtpSession -Uri 'ftp://user:secret@127.0.0.1' } | Should -Throw -ErrorId 'FtpTools.InvalidUri,FtpTools.Commands.ConnectFtpSessionCommand'
+
+            $record = $null
+            try { Connect-FtpSession -Uri 'ftp://user:MySecretPw@127.0.0.1:21' } catch { $record = $_ }
+            $record.TargetObject | Should -BeExactly 'ftp://user:***@127.0.0.1:21'
+            "$($record.Exception.Message) $($record.CategoryInfo)" | Should -Not -Match 'MySecretPw'
+            try { Connect-FtpSession -Uri 'ftp://127.0.0.1' -Proxy 'socks5://proxyuser:MySecretPw@127.0.0.1:1080/x' } catch { $record = $_ }
+            $record.TargetObject | Should -Not -Match 'MySecretPw'
         }
     }
 }

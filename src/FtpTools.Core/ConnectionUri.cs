@@ -102,7 +102,8 @@ public sealed class ConnectionUri
         var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
         if (schemeEnd <= 0)
         {
-            return $"'{text}' is not a URI of the form ftp://host, ftpes://host, ftps://host or sftp://host.";
+            // Not echoed when it may hold a password: without "://" there is no telling where one would end.
+            return $"{(text.IndexOf('@') >= 0 ? "The URI" : $"'{text}'")} is not a URI of the form ftp://host, ftpes://host, ftps://host or sftp://host.";
         }
 
         var scheme = text.Substring(0, schemeEnd);
@@ -302,6 +303,26 @@ public sealed class ConnectionUri
     private static bool IsHex(char c) => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 
     private static readonly char[] QueryOrFragment = { '?', '#' };
+
+    /// <summary>
+    /// <paramref name="uri"/> with the password of a "user:password@" (refused, but typed all the same) replaced by
+    /// ***, for error records and messages; anything else as it is.
+    /// </summary>
+    public static string Redact(string uri)
+    {
+        if (uri is null)
+        {
+            throw new ArgumentNullException(nameof(uri));
+        }
+
+        var schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
+        var start = schemeEnd < 0 ? 0 : schemeEnd + 3;
+        var pathStart = uri.IndexOf('/', start);
+        var end = pathStart < 0 ? uri.Length : pathStart;
+        var at = uri.LastIndexOf('@', end - 1, end - start);
+        var colon = at < 0 ? -1 : uri.IndexOf(':', start, at - start);
+        return colon < 0 ? uri : uri.Substring(0, colon + 1) + "***" + uri.Substring(at);
+    }
 
     private static readonly char[] InvalidHostChars = { ' ', '/', '\\', '@', '[', ']', '\0', '\t' };
 }

@@ -126,4 +126,27 @@ public class ConnectionUriTests
         Assert.Equal(uri.UserName, again.UserName);
         Assert.Equal(uri.StartPath, again.StartPath);
     }
+
+    [Theory]
+    [InlineData("ftp://user:MySecretPw@host:21/dir", "ftp://user:***@host:21/dir")]
+    [InlineData("sftp://user:p@ss:word@host", "sftp://user:***@host")]
+    [InlineData("socks5://proxyuser:pw@proxy:1080", "socks5://proxyuser:***@proxy:1080")]
+    [InlineData("user:pw@host/x@y", "user:***@host/x@y")]
+    [InlineData("ftp://user@host/a:b@c", "ftp://user@host/a:b@c")]
+    [InlineData("ftp://host:21", "ftp://host:21")]
+    [InlineData("ftp:/x", "ftp:/x")]
+    [InlineData("", "")]
+    public void Redact_hides_the_password_of_a_user_info_and_nothing_else(string uri, string redacted)
+    {
+        Assert.Equal(redacted, ConnectionUri.Redact(uri));
+    }
+
+    [Fact]
+    public void A_refused_uri_does_not_repeat_its_password()
+    {
+        Assert.False(ConnectionUri.TryParse("ftp:/user:MySecretPw@host", out _, out var error));
+        Assert.DoesNotContain("MySecretPw", error, StringComparison.Ordinal);
+        Assert.False(ConnectionUri.TryParse("ftp://user:MySecretPw@host", out _, out error));
+        Assert.DoesNotContain("MySecretPw", error, StringComparison.Ordinal);
+    }
 }

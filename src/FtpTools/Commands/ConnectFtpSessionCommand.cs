@@ -193,7 +193,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         try
         {
             IRemoteSession? remote = null;
-            var target = ParameterSetName == UriSet ? (object)Uri : ComputerName;
+            var target = ParameterSetName == UriSet ? (object)ConnectionUri.Redact(Uri) : ComputerName;
             RunCore(log, target, async (_, cancellationToken) =>
             {
                 log.Write(LogDirection.Info, $"Connecting to {options.Protocol.ToString().ToLowerInvariant()}://{options.Host}:{options.EffectivePort}{(options.Proxy is null ? "" : " through the proxy " + options.Proxy)}");
@@ -244,7 +244,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         {
             if (!ConnectionUri.TryParse(Uri, out var parsed, out var error))
             {
-                Fail("InvalidUri", ErrorCategory.InvalidArgument, error!, Uri);
+                Fail("InvalidUri", ErrorCategory.InvalidArgument, error!, ConnectionUri.Redact(Uri));
             }
 
             host = parsed!.Host;
@@ -259,7 +259,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
                         "InvalidArgument",
                         ErrorCategory.InvalidArgument,
                         $"The URI names user '{parsed.UserName}' but -Credential is for '{credential.UserName}'. Give the user in one place.",
-                        Uri);
+                        ConnectionUri.Redact(Uri));
                 }
 
                 // A user without a password: key-only SFTP, or an FTP account with an empty password.
@@ -489,7 +489,7 @@ public sealed class ConnectFtpSessionCommand : FtpToolsCmdlet
         if (!ProxyOptions.TryParse(Proxy, ProxyCredential?.GetNetworkCredential(), out var proxy, out var error))
         {
             // Not the URI as the target when it holds a user name and password: the error record would keep them.
-            Fail("InvalidProxyUri", ErrorCategory.InvalidArgument, error!, Proxy.IndexOf('@') >= 0 ? null : Proxy);
+            Fail("InvalidProxyUri", ErrorCategory.InvalidArgument, error!, ConnectionUri.Redact(Proxy));
         }
 
         if (DataMode == FtpDataMode.Active && protocol != RemoteProtocol.Sftp)

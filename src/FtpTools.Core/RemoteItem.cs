@@ -34,6 +34,13 @@ public sealed class RemoteItem
     /// <summary>Last modification time in UTC; null when unknown.</summary>
     public DateTime? LastWriteTimeUtc { get; init; }
 
+    /// <summary>
+    /// How precise <see cref="LastWriteTimeUtc"/> is when the listing gave less than the second: a minute ("Nov 25
+    /// 02:02", a DOS listing), or a day (a Unix listing's "May 6 2024" for a file older than six months, whose time
+    /// of day is unknown). Null: to the second or better, or not known.
+    /// </summary>
+    public TimeSpan? LastWriteTimePrecision { get; init; }
+
     /// <summary>Unix permission bits (e.g. 0o644) when known.</summary>
     public int? PermissionBits { get; init; }
 

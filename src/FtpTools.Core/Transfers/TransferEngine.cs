@@ -168,6 +168,16 @@ public static class TransferEngine
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
+
+            // A Unix listing gives a file older than six months its date only: its time, put on the local file or
+            // compared with it, would be up to a day off (and shown the day before west of UTC). The file itself
+            // tells (MDTM): one round trip, for those files only.
+            if (listed is { Kind: RemoteItemKind.File, LastWriteTimePrecision: { } precision } && precision >= TimeSpan.FromDays(1)
+                && (options.PreserveTimestamp || options.NewerOnly))
+            {
+                listed = null;
+            }
+
             var item = listed
                 ?? await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false)
                 ?? throw new TransferRefusedException($"The remote file '{source}' does not exist.", TransferRefusedReason.SourceNotFound, source);

@@ -126,6 +126,26 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    public async Task A_file_older_than_six_months_downloaded_as_listed_gets_its_exact_time()
+    {
+        // A Unix listing (vsftpd's) gives such a file its date only; the file's own time is asked for it.
+        ServerFile("aged/aged.bin", Bytes(10, 46));
+        var stamp = new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(Path.Combine(ServerDir, "aged", "aged.bin"), stamp);
+        var (entries, _) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/aged" }, new RemoteWalkOptions(), Timeout());
+        var target = Path.Combine(LocalDir, "aged.bin");
+
+        var result = await TransferEngine.DownloadFileAsync(Session, Assert.Single(entries).Item, target, new TransferOptions { PreserveTimestamp = true }, null, Timeout());
+
+        Assert.True(result.Status == TransferStatus.Completed, result.Exception?.ToString());
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(target));
+
+        // And -NewerOnly compares that time: the local copy is current.
+        var again = await TransferEngine.DownloadFileAsync(Session, Assert.Single(entries).Item, target, new TransferOptions { NewerOnly = true, PreserveTimestamp = true }, null, Timeout());
+        Assert.Equal(TransferStatus.Skipped, again.Status);
+    }
+
+    [Fact]
     public async Task A_named_directory_is_refused_instead_of_listed_when_asked_unless_recursing()
     {
         ServerFile("nd/d/in.txt", Bytes(10, 42));

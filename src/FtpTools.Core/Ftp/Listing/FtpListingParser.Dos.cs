@@ -92,6 +92,7 @@ internal static partial class FtpListingParser
         {
             Length = size,
             LastWriteTimeUtc = new DateTime(year, month, day, hour, minute, 0, DateTimeKind.Utc),
+            LastWriteTimePrecision = TimeSpan.FromMinutes(1),
         };
         return ListingLineResult.Parsed(item);
     }

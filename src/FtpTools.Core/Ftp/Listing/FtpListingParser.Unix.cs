@@ -86,6 +86,8 @@ internal static partial class FtpListingParser
             {
                 Length = size,
                 LastWriteTimeUtc = date,
+                // "May  6  2024" (a year, no clock) for files older than six months; "HH:mm" otherwise.
+                LastWriteTimePrecision = tokens[lastDateToken].Span(line).IndexOf(':') < 0 ? TimeSpan.FromDays(1) : TimeSpan.FromMinutes(1),
                 PermissionBits = bits,
                 Permissions = PermissionText.Format(bits),
                 Owner = owner,

@@ -103,6 +103,19 @@ public class ListParserTests
         AssertItem(FtpListingParser.ParseList(line, Directory, CaptureNowUtc), expected);
     }
 
+    [Theory]
+    // ls gives files older than six months (or in the future) a year instead of a clock: their time of day is unknown.
+    [InlineData("-rw-r--r--    1 0        0              10 May  6  2024 aged.txt", 1440)]
+    [InlineData("-rw-r--r--    1 0        0              10 Nov 21 13:34 recent.txt", 1)]
+    [InlineData("-rw-r--r--    1 0        0              10 2024-01-16 14:15 iso.txt", 1)]
+    [InlineData("01-16-24  02:15PM                 1234 dos.txt", 1)]
+    public void Each_listed_time_says_how_precise_it_is(string line, int minutes)
+    {
+        var item = FtpListingParser.ParseList(line, Directory, CaptureNowUtc).Item!;
+
+        Assert.Equal(TimeSpan.FromMinutes(minutes), item.LastWriteTimePrecision);
+    }
+
     // IIS "MS-DOS" directory listing style: two- and four-digit years, 12- and 24-hour clocks.
     [Theory]
     [InlineData("01-16-24  02:15PM       <DIR>          Folder name", "Directory|Folder name|null|2024-01-16 14:15:00|null|null|null|null|null")]

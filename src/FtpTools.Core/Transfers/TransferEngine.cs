@@ -173,7 +173,7 @@ public static class TransferEngine
             // compared with it, would be up to a day off (and shown the day before west of UTC). The file itself
             // tells (MDTM): one round trip, for those files only.
             if (listed is { Kind: RemoteItemKind.File, LastWriteTimePrecision: { } precision } && precision >= TimeSpan.FromDays(1)
-                && (options.PreserveTimestamp || options.NewerOnly))
+                && (options.PreserveTimestamp || options.NewerOnly || options.Resume))
             {
                 listed = null;
             }
@@ -251,10 +251,11 @@ public static class TransferEngine
 
             if (options.Resume && File.Exists(partPath))
             {
-                var partLength = new FileInfo(partPath).Length;
+                var part = new FileInfo(partPath);
 
-                // A part longer than the source cannot be its head (the remote file was replaced): start over.
-                offset = total is long length && partLength > length ? 0 : partLength;
+                // A part longer than the source cannot be its head, nor can one written before the source last
+                // changed (the remote file was replaced, perhaps by one of the same length): start over.
+                offset = (total is long length && part.Length > length) || ChangedSince(item.LastWriteTimeUtc, part.LastWriteTimeUtc) ? 0 : part.Length;
             }
 
             meter = new ProgressMeter(TransferDirection.Download, source, destination, total, offset, progress, options.ProgressInterval);
@@ -634,8 +635,9 @@ public static class TransferEngine
 
             if (options.Resume)
             {
+                // As for a download: not a part longer than the source, nor one written before the source last changed.
                 var part = await session.GetItemAsync(partPath, cancellationToken).ConfigureAwait(false);
-                if (part is { Kind: RemoteItemKind.File, Length: long partLength } && partLength <= file.Length)
+                if (part is { Kind: RemoteItemKind.File, Length: long partLength } && partLength <= file.Length && !ChangedSince(lastWriteTime, part.LastWriteTimeUtc))
                 {
                     offset = partLength;
                 }
@@ -1364,6 +1366,16 @@ public static class TransferEngine
             throw new TransferRefusedException($"The destination '{destination}' appeared during the download; use -Force to replace it.", TransferRefusedReason.DestinationExists, destination);
         }
     }
+
+    /// <summary>
+    /// True when <paramref name="sourceTimeUtc"/> is later than <paramref name="partTimeUtc"/>, the last write of a
+    /// part file an earlier attempt left: the source changed after it, so the part holds the head of another file.
+    /// The two clocks may differ (the server's and ours): a few seconds are let pass, and an unknown time is no change.
+    /// </summary>
+    internal static bool ChangedSince(DateTime? sourceTimeUtc, DateTime? partTimeUtc) =>
+        sourceTimeUtc is DateTime source && partTimeUtc is DateTime part && source > part + PartClockTolerance;
+
+    private static readonly TimeSpan PartClockTolerance = TimeSpan.FromSeconds(2);
 
     private static Task<long?> StoredLengthAsync(IRemoteSession session, string path, CancellationToken cancellationToken) =>
         session is IStoredLengthProbe probe ? probe.GetStoredLengthAsync(path, cancellationToken) : Task.FromResult<long?>(null);

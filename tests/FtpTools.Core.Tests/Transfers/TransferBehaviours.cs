@@ -357,6 +357,34 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resume_restarts_when_the_source_changed_after_the_part_file_was_written()
+    {
+        // The head of another version of the file, left an hour ago; the source has changed since.
+        var data = Bytes(200_000, 47);
+        var stale = Bytes(100_000, 48);
+        ServerFile("v.bin", data);
+        var part = LocalFile(".v.bin.ftptools-part", stale);
+        File.SetLastWriteTimeUtc(part, DateTime.UtcNow.AddHours(-1));
+        var target = Path.Combine(_local, "v.bin");
+
+        var down = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/v.bin", target, new TransferOptions { Resume = true }, null, Timeout());
+
+        AssertCompleted(down, TransferDirection.Download, RemoteDir + "/v.bin", target, data.Length);
+        Assert.False(down.Resumed);
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(target)));
+
+        var source = LocalFile("u.bin", data);
+        ServerFile(".u.bin.ftptools-part", stale);
+        File.SetLastWriteTimeUtc(Path.Combine(ServerDir, ".u.bin.ftptools-part"), DateTime.UtcNow.AddHours(-1));
+
+        var up = await TransferEngine.UploadFileAsync(Session, source, RemoteDir + "/u.bin", new TransferOptions { Resume = true }, null, Timeout());
+
+        Assert.Equal(TransferStatus.Completed, up.Status);
+        Assert.False(up.Resumed);
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "u.bin"))));
+    }
+
+    [Fact]
     public async Task Resume_takes_a_destination_of_the_source_length_as_done_and_refuses_another_length()
     {
         var data = Bytes(50_000, 15);

@@ -44,7 +44,7 @@ public static class RemoteSessionFactory
             throw new ConnectFailedException(
                 string.Format(
                     CultureInfo.InvariantCulture,
-                    "Connecting to {0}:{1} did not finish within {2:0.###} s (ConnectTimeout): the server took the connection but its greeting, {3} or the login did not come in that time. Is it {4} server on that port?",
+                    "Connecting to {0}:{1} did not finish within {2:0.###} s (ConnectTimeout): the server took the connection but its greeting, {3} or the login did not come in that time. Is it {4} server on that port?{5}",
                     options.Host,
                     options.EffectivePort,
                     options.ConnectTimeout.TotalSeconds,
@@ -54,7 +54,8 @@ public static class RemoteSessionFactory
                         RemoteProtocol.Sftp => "an SSH",
                         RemoteProtocol.Ftps => "an implicit FTPS",
                         _ => "an FTP",
-                    }),
+                    },
+                    options.Protocol is RemoteProtocol.Ftp or RemoteProtocol.Ftpes ? " (An implicit FTPS server waits for TLS first: ftps:// for it.)" : ""),
                 e);
         }
     }

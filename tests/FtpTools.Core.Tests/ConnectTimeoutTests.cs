@@ -53,11 +53,11 @@ public sealed class ConnectTimeoutTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(RemoteProtocol.Ftp, "the TLS handshake", "an FTP")]
-    [InlineData(RemoteProtocol.Ftpes, "the TLS handshake", "an FTP")]
-    [InlineData(RemoteProtocol.Ftps, "the TLS handshake", "an implicit FTPS")]
-    [InlineData(RemoteProtocol.Sftp, "the SSH handshake", "an SSH")]
-    public async Task A_peer_that_takes_the_connection_and_says_nothing_fails_at_the_connect_timeout_not_the_operation_timeout(RemoteProtocol protocol, string handshake, string kind)
+    [InlineData(RemoteProtocol.Ftp, "the TLS handshake", "an FTP", " (An implicit FTPS server waits for TLS first: ftps:// for it.)")]
+    [InlineData(RemoteProtocol.Ftpes, "the TLS handshake", "an FTP", " (An implicit FTPS server waits for TLS first: ftps:// for it.)")]
+    [InlineData(RemoteProtocol.Ftps, "the TLS handshake", "an implicit FTPS", "")]
+    [InlineData(RemoteProtocol.Sftp, "the SSH handshake", "an SSH", "")]
+    public async Task A_peer_that_takes_the_connection_and_says_nothing_fails_at_the_connect_timeout_not_the_operation_timeout(RemoteProtocol protocol, string handshake, string kind, string hint)
     {
         var port = ((IPEndPoint)_silent.LocalEndpoint).Port;
         var options = new ConnectionOptions
@@ -75,7 +75,7 @@ public sealed class ConnectTimeoutTests : IAsyncLifetime
 
         Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(6));
         Assert.Equal(
-            $"Connecting to 127.0.0.1:{port} did not finish within 1 s (ConnectTimeout): the server took the connection but its greeting, {handshake} or the login did not come in that time. Is it {kind} server on that port?",
+            $"Connecting to 127.0.0.1:{port} did not finish within 1 s (ConnectTimeout): the server took the connection but its greeting, {handshake} or the login did not come in that time. Is it {kind} server on that port?{hint}",
             error.Message);
     }
 

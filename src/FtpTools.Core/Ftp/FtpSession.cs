@@ -596,7 +596,22 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         if (_options.Protocol == RemoteProtocol.Ftps)
         {
             // Implicit FTPS: TLS from the first byte, before the greeting.
-            await _control.StartTlsAsync(_tls!, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _control.StartTlsAsync(_tls!, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionLostException lost) when (!cancellationToken.IsCancellationRequested
+                && lost.InnerException is System.Security.Authentication.AuthenticationException notTls
+                && notTls.Message.IndexOf("frame", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                // What came back is no TLS record: a server that greets in clear text (plain FTP, or FTPES on its
+                // usual port) answers the TLS hello with "220 ...". vsftpd refusing a client certificate ends the
+                // handshake so that .NET says the same, so both are told.
+                var hint = " " + _tls!.ClientCertificateHint;
+                throw new ConnectionLostException(
+                    lost.Message.Replace(hint, "") + " A server that starts in clear text (plain FTP, or FTPES: ftpes:// for that port) answers implicit FTPS this way." + hint,
+                    lost.InnerException);
+            }
         }
 
         FtpReply greeting;

@@ -40,6 +40,18 @@ public sealed class FtpHostileServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Implicit_FTPS_to_a_server_that_greets_in_clear_text_says_so_at_once()
+    {
+        await using var server = FakeFtpServer.Start((_, _) => Task.FromResult(false), greeting: "220 (vsFTPd 3.0.3)");
+        var watch = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<ConnectionLostException>(() => RemoteSessionFactory.ConnectAsync(Options(server, protocol: RemoteProtocol.Ftps, host: "localhost"), _timeout.Token));
+
+        Assert.Contains("A server that starts in clear text (plain FTP, or FTPES: ftpes:// for that port) answers implicit FTPS this way.", ex.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), watch.Elapsed.ToString());
+    }
+
+    [Fact]
     public async Task An_endless_reply_line_is_a_protocol_violation()
     {
         await using var server = FakeFtpServer.Start((_, _) => Task.FromResult(false), greeting: "220 " + new string('x', 200_000));

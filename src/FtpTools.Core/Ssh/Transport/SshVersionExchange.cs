@@ -60,6 +60,14 @@ internal static class SshVersionExchange
             }
 
             position += lf + 1;
+            if (lines == 0 && LooksLikeFtpGreeting(line))
+            {
+                // RFC 4253 §4.2 lets lines come before the identification, so this would otherwise wait for one
+                // until the connect timeout: an FTP server waits for a command.
+                throw new ProtocolViolationException(
+                    $"The server greeted with \"{Printable(Ascii(line))}\", an FTP reply, not an SSH identification: that port serves FTP. Use an ftp://, ftpes:// or ftps:// URI for it, or the SSH server's port.");
+            }
+
             if (StartsWith(line, "SSH-"))
             {
                 var text = Ascii(line);
@@ -88,6 +96,12 @@ internal static class SshVersionExchange
             }
         }
     }
+
+    // "220 ..." or "220-..." (RFC 959 §4.2): three digits, then a space or a hyphen.
+    private static bool LooksLikeFtpGreeting(ReadOnlySpan<byte> line) =>
+        line.Length >= 4 && IsDigit(line[0]) && IsDigit(line[1]) && IsDigit(line[2]) && (line[3] == (byte)' ' || line[3] == (byte)'-');
+
+    private static bool IsDigit(byte b) => b >= (byte)'0' && b <= (byte)'9';
 
     /// <summary>Makes text from the peer safe to show: printable ASCII only, bounded.</summary>
     public static string Printable(string text, int max = 200)

@@ -24,6 +24,26 @@ public sealed class SshVersionExchangeTests
         Assert.Equal(text.Length, consumed);
     }
 
+    [Theory]
+    [InlineData("220 (vsFTPd 3.0.3)\r\n", "220 (vsFTPd 3.0.3)")]
+    [InlineData("220-Welcome\r\n220 ready\r\n", "220-Welcome")]
+    [InlineData("421 Too many connections\n", "421 Too many connections")]
+    public void An_ftp_greeting_first_says_the_port_serves_ftp_at_once(string text, string shown)
+    {
+        var error = Assert.Throws<ProtocolViolationException>(() => SshVersionExchange.TryParse(Encoding.ASCII.GetBytes(text), out _, out _));
+
+        Assert.Equal($"The server greeted with \"{shown}\", an FTP reply, not an SSH identification: that port serves FTP. Use an ftp://, ftpes:// or ftps:// URI for it, or the SSH server's port.", error.Message);
+    }
+
+    [Fact]
+    public void Only_the_first_line_is_taken_for_an_ftp_greeting()
+    {
+        Assert.True(SshVersionExchange.TryParse(Encoding.ASCII.GetBytes("Welcome\r\n220 words\r\nSSH-2.0-Box\r\n"), out var version, out _));
+        Assert.Equal("SSH-2.0-Box", version);
+        Assert.True(SshVersionExchange.TryParse(Encoding.ASCII.GetBytes("2200 lines\r\nSSH-2.0-Box\r\n"), out version, out _));
+        Assert.Equal("SSH-2.0-Box", version);
+    }
+
     [Fact]
     public void Needs_more_until_the_line_feed_arrives_whatever_the_split()
     {

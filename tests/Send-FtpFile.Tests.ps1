@@ -101,9 +101,13 @@ Describe 'Send-FtpFile' {
         }
 
         It 'takes Path and Destination from the rows of a CSV file' {
-            $rows = "Path,Destination`n" + (Join-Path $source 'two.csv') + ",$($work.Remote)/first/`n" + (Join-Path $source 'one.bin') + ",$($work.Remote)/second/"
+            # As Import-Csv gives them: objects with a string property per column.
+            $rows = @(
+                [pscustomobject]@{ Path = (Join-Path $source 'two.csv'); Destination = "$($work.Remote)/first/" }
+                [pscustomobject]@{ Path = (Join-Path $source 'one.bin'); Destination = "$($work.Remote)/second/" }
+            )
 
-            $results = @($rows | ConvertFrom-Csv | Send-FtpFile)
+            $results = @($rows | Send-FtpFile)
 
             @($results | ForEach-Object { $_.Status.ToString() }) -join ',' | Should -Be 'Completed,Completed'
             Get-Sha256 (Join-Path $work.Local 'first/two.csv') | Should -Be (Get-Sha256 (Join-Path $source 'two.csv'))

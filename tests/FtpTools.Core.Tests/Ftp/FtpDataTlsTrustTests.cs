@@ -232,7 +232,7 @@ public sealed class FtpDataTlsTrustTests : IDisposable
         Port = server.Port,
         Credential = new NetworkCredential("user", "secret"),
         OperationTimeout = TimeSpan.FromSeconds(10),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
+        ConnectTimeout = TimeSpan.FromSeconds(15),
         Tls = new TlsOptions { PinnedThumbprints = new[] { FtpCertificateValidator.Sha256Thumbprint(_server) } },
         Log = _log,
     };

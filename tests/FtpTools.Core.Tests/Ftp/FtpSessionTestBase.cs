@@ -47,7 +47,7 @@ public abstract class FtpSessionTestBase : IDisposable
         Port = port ?? ControlPort,
         Credential = new NetworkCredential(Server.UserName, password ?? Server.Password),
         OperationTimeout = TimeSpan.FromSeconds(20),
-        ConnectTimeout = TimeSpan.FromSeconds(10),
+        ConnectTimeout = TimeSpan.FromSeconds(30),
         Ftp = new FtpOptions { DataMode = mode },
         Tls = tls ?? new TlsOptions { ExtraCaFile = Server.CaCertificatePath },
         Log = log ?? Log,

@@ -179,7 +179,7 @@ public sealed class TlsVersionOptionTests : IDisposable
             Port = server.Port,
             Credential = new NetworkCredential("user", "secret"),
             OperationTimeout = TimeSpan.FromSeconds(10),
-            ConnectTimeout = TimeSpan.FromSeconds(5),
+            ConnectTimeout = TimeSpan.FromSeconds(15),
             Tls = new TlsOptions
             {
                 PinnedThumbprints = new[] { FtpCertificateValidator.Sha256Thumbprint(certificate) },

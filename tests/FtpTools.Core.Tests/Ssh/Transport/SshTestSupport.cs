@@ -27,7 +27,7 @@ internal static class SshTestSupport
             Host = host,
             Port = port,
             Credential = new NetworkCredential(Servers.TestServers.UserName, Servers.TestServers.Password),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = TimeSpan.FromSeconds(30),
             OperationTimeout = timeout ?? TimeSpan.FromSeconds(20),
             Ssh = builder.Build(),
         };

@@ -1401,7 +1401,7 @@ public sealed class CmdletScenarioTests : IDisposable
         Assert.Matches("(?m)^Mode +LastWriteTime +Length Name *$", text);
         Assert.Matches("(?m)^-rw\\S* +\\S+ \\d\\d:\\d\\d +10 a\\.txt *$", text);
         Assert.Matches("(?m)^d\\S+ +\\S+ \\d\\d:\\d\\d +sub *$", text);
-        Assert.Matches("(?m)^Status +Length +Duration +Bytes/s Resumed Source +Destination *$", text);
+        Assert.Matches("(?m)^Status +Length +Duration +Bytes/s Source +Destination *$", text);
         Assert.Matches("(?m)^Completed +10 +\\d\\d:\\d\\d:\\d\\d", text);
         Assert.DoesNotContain("PermissionBits", text, StringComparison.Ordinal);
         Assert.DoesNotContain(_servers.Setting("FTPTOOLS_TEST_PASSWORD"), text, StringComparison.Ordinal);

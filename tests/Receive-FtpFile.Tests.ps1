@@ -142,6 +142,12 @@ Describe 'Receive-FtpFile' {
             @($failures).Count | Should -Be 1
             $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceIsDirectory,FtpTools.Commands.ReceiveFtpFileCommand'
             $failures[0].TargetObject | Should -BeLike "*/$($work.Remote)/dir/sub"
+
+            # A directory piped as text gives its files, as one named on the command line does.
+            $text = Join-Path $TestDrive ("recv-text-$Protocol-" + (New-TestName))
+            $fromText = @("$($work.Remote)/dir/sub" | Receive-FtpFile -Destination $text)
+            @($fromText).Count | Should -Be 1
+            Get-Sha256 (Join-Path $text 'sub/c.txt') | Should -Be (Get-Sha256 (Join-Path $work.Local 'dir/sub/c.txt'))
         }
 
         It 'downloads exactly the piped item when its name holds wildcard characters' {

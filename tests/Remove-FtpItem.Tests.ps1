@@ -60,6 +60,17 @@ Describe 'Remove-FtpItem' {
 
             Test-Path -LiteralPath (Join-Path $work.Local 'r[12].txt') | Should -BeFalse
             Test-Path -LiteralPath (Join-Path $work.Local 'r1.txt') | Should -BeTrue
+
+            # So does a hash from Get-FtpFileHash, and items given to -Path as a filtered collection.
+            New-RandomFile -Path (Join-Path $work.Local 'r[12].txt') -Length 5
+            Get-FtpFileHash -LiteralPath "$($work.Remote)/r[12].txt" | Remove-FtpItem
+            Test-Path -LiteralPath (Join-Path $work.Local 'r[12].txt') | Should -BeFalse
+            Test-Path -LiteralPath (Join-Path $work.Local 'r1.txt') | Should -BeTrue
+
+            New-RandomFile -Path (Join-Path $work.Local 'r[12].txt') -Length 5
+            Remove-FtpItem -Path (Get-FtpItem -Path "$($work.Remote)/r*").Where({ $_.Name -eq 'r[12].txt' })
+            Test-Path -LiteralPath (Join-Path $work.Local 'r[12].txt') | Should -BeFalse
+            Test-Path -LiteralPath (Join-Path $work.Local 'r1.txt') | Should -BeTrue
         }
 
         It 'removes nothing with -WhatIf' {

@@ -315,11 +315,13 @@ public sealed class ConnectionUri
             throw new ArgumentNullException(nameof(uri));
         }
 
+        // The user information ends at the last '@' before the host, which has no '@' of its own; a password may hold
+        // '/' too, so the last '@' of the whole text is taken when it comes before any '?' or '#'.
         var schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
         var start = schemeEnd < 0 ? 0 : schemeEnd + 3;
-        var pathStart = uri.IndexOf('/', start);
-        var end = pathStart < 0 ? uri.Length : pathStart;
-        var at = uri.LastIndexOf('@', end - 1, end - start);
+        var query = uri.IndexOfAny(new[] { '?', '#' }, start);
+        var end = query < 0 ? uri.Length : query;
+        var at = end > start ? uri.LastIndexOf('@', end - 1, end - start) : -1;
         var colon = at < 0 ? -1 : uri.IndexOf(':', start, at - start);
         return colon < 0 ? uri : uri.Substring(0, colon + 1) + "***" + uri.Substring(at);
     }

@@ -81,7 +81,8 @@ public static class RemotePathProbe
 
         foreach (var error in errors)
         {
-            if (error.Exception is not (Errors.TransferRefusedException { Reason: Errors.TransferRefusedReason.SourceNotFound } or Errors.CommandRefusedException { Kind: Errors.RemoteErrorKind.NotFound }))
+            // A directory this account may not list shows it nothing either: false, as for a missing one.
+            if (error.Exception is not (Errors.TransferRefusedException { Reason: Errors.TransferRefusedReason.SourceNotFound } or Errors.CommandRefusedException { Kind: Errors.RemoteErrorKind.NotFound or Errors.RemoteErrorKind.PermissionDenied }))
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error.Exception).Throw();
             }

@@ -255,7 +255,12 @@ public static class TransferEngine
 
                 // A part longer than the source cannot be its head, nor can one written before the source last
                 // changed (the remote file was replaced, perhaps by one of the same length): start over.
-                offset = (total is long length && part.Length > length) || ChangedSince(item.LastWriteTimeUtc, part.LastWriteTimeUtc) ? 0 : part.Length;
+                var stale = ChangedSince(session, item.LastWriteTimeUtc, part.LastWriteTimeUtc);
+                offset = (total is long length && part.Length > length) || stale ? 0 : part.Length;
+                if (stale && part.Length > 0)
+                {
+                    warning = $"The partial download '{partPath}' was written before '{source}' last changed: started over.";
+                }
             }
 
             meter = new ProgressMeter(TransferDirection.Download, source, destination, total, offset, progress, options.ProgressInterval);
@@ -336,7 +341,7 @@ public static class TransferEngine
 
             // Every byte is in: the file's progress ends here, even when the rename comes later.
             meter.Finish();
-            var committing = CommitDownloadAsync(flushed, local, partPath, source, destination, item, sourceTime, options, total, offset, meter, clock);
+            var committing = CommitDownloadAsync(flushed, local, partPath, source, destination, item, sourceTime, options, total, offset, meter, clock, warning);
             local = null;
             return new TransferStart(committing);
         }
@@ -352,6 +357,18 @@ public static class TransferEngine
             if (partTouched)
             {
                 warning = CleanUpLocalPart(partPath, options.Resume);
+            }
+
+            if (partTouched && e is CommandRefusedException { Kind: RemoteErrorKind.NotFound } refused && refused.Path == source)
+            {
+                // FTP's 550 to RETR says "not found" and "no access" alike (vsftpd: "Failed to open file."); this file
+                // was just listed or described, so it is there.
+                e = new CommandRefusedException(
+                    $"{Ftp.FtpErrors.Sentence(refused.Message)} The server describes '{source}' as a file, so it is most likely not readable by this account (or was removed just now).",
+                    RemoteErrorKind.PermissionDenied,
+                    refused.FtpReplyCode,
+                    refused.SftpStatus,
+                    source);
             }
 
             return new TransferStart(Failure(TransferDirection.Download, source, destination, total, offset, meter, clock, e, warning, cancellationToken));
@@ -375,9 +392,10 @@ public static class TransferEngine
         long? total,
         long offset,
         ProgressMeter meter,
-        Stopwatch clock)
+        Stopwatch clock,
+        string? startWarning)
     {
-        string? warning = null;
+        string? warning = startWarning;
         try
         {
             try
@@ -389,9 +407,9 @@ public static class TransferEngine
                 local.Dispose();
             }
 
-            if (options.PreserveTimestamp)
+            if (options.PreserveTimestamp && SetLocalTime(partPath, item) is { } timeWarning)
             {
-                warning = SetLocalTime(partPath, item);
+                warning = warning is null ? timeWarning : warning + " " + timeWarning;
             }
 
             MoveIntoPlace(partPath, destination, options.Replaces);
@@ -637,7 +655,7 @@ public static class TransferEngine
             {
                 // As for a download: not a part longer than the source, nor one written before the source last changed.
                 var part = await session.GetItemAsync(partPath, cancellationToken).ConfigureAwait(false);
-                if (part is { Kind: RemoteItemKind.File, Length: long partLength } && partLength <= file.Length && !ChangedSince(lastWriteTime, part.LastWriteTimeUtc))
+                if (part is { Kind: RemoteItemKind.File, Length: long partLength } && partLength <= file.Length && !ChangedSince(session, lastWriteTime, part.LastWriteTimeUtc))
                 {
                     offset = partLength;
                 }
@@ -1370,12 +1388,14 @@ public static class TransferEngine
     /// <summary>
     /// True when <paramref name="sourceTimeUtc"/> is later than <paramref name="partTimeUtc"/>, the last write of a
     /// part file an earlier attempt left: the source changed after it, so the part holds the head of another file.
-    /// The two clocks may differ (the server's and ours): a few seconds are let pass, and an unknown time is no change.
+    /// The two clocks may differ (the server's and ours): a few seconds are let pass over SFTP, whose times are
+    /// counted from the epoch in UTC; over FTP a day less an hour, since some servers give local times for UTC ones
+    /// (vsftpd's use_localtime, the Debian default) and a resume must not start over for a time zone. An unknown time
+    /// is no change.
     /// </summary>
-    internal static bool ChangedSince(DateTime? sourceTimeUtc, DateTime? partTimeUtc) =>
-        sourceTimeUtc is DateTime source && partTimeUtc is DateTime part && source > part + PartClockTolerance;
-
-    private static readonly TimeSpan PartClockTolerance = TimeSpan.FromSeconds(2);
+    internal static bool ChangedSince(IRemoteSession session, DateTime? sourceTimeUtc, DateTime? partTimeUtc) =>
+        sourceTimeUtc is DateTime source && partTimeUtc is DateTime part
+        && source > part + (session is Sftp.SftpSession ? TimeSpan.FromSeconds(2) : TimeSpan.FromHours(15));
 
     private static Task<long?> StoredLengthAsync(IRemoteSession session, string path, CancellationToken cancellationToken) =>
         session is IStoredLengthProbe probe ? probe.GetStoredLengthAsync(path, cancellationToken) : Task.FromResult<long?>(null);

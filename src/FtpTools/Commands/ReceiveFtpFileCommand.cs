@@ -80,8 +80,12 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
                 null);
         }
 
+        // -Session named on the command line: piped items cannot bind theirs (see ProcessRecord).
+        _sessionNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Session));
         base.BeginProcessing();
     }
+
+    private bool _sessionNamed;
 
     protected override void ProcessRecord()
     {
@@ -99,9 +103,13 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
 
         IReadOnlyList<RemoteWalkEntry> entries = Array.Empty<RemoteWalkEntry>();
         IReadOnlyList<RemoteWalkError> errors = Array.Empty<RemoteWalkError>();
-        // A piped directory (from Get-FtpItem -Recurse without -File) is not listed: its files come down the
+        // A piped directory item (from Get-FtpItem -Recurse without -File) is not listed: its files come down the
         // pipeline too, and would be downloaded twice.
-        var walkOptions = new RemoteWalkOptions { Recurse = Recurse.IsPresent, Include = Include, Exclude = Exclude, RefuseNamedDirectories = MyInvocation.ExpectingInput };
+        // Items from Get-FtpItem bind their Session; piped strings and CSV rows do not, and a directory they name gives
+        // its files as one named on the command line does. With -Session on the command line the two cannot be told
+        // apart, and a piped directory is refused either way.
+        var pipedItem = MyInvocation.ExpectingInput && (_sessionNamed || MyInvocation.BoundParameters.ContainsKey(nameof(Session)));
+        var walkOptions = new RemoteWalkOptions { Recurse = Recurse.IsPresent, Include = Include, Exclude = Exclude, RefuseNamedDirectories = pipedItem };
         if (!Run(session, inputs, async (_, cancellationToken) =>
             (entries, errors) = await RemoteWalker.CollectAsync(session.Remote, walkPaths, walkOptions, cancellationToken).ConfigureAwait(false), repeatable: true))
         {

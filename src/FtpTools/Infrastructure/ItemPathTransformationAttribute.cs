@@ -1,7 +1,10 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using FtpTools.Core.Paths;
+using FtpTools.Core.Transfers;
 
 namespace FtpTools.Infrastructure;
 
@@ -25,9 +28,16 @@ internal sealed class ItemPathTransformationAttribute : ArgumentTransformationAt
     public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
     {
         var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
-        if (value is object[] many)
+        if (value is IEnumerable many and not string)
         {
-            return Array.ConvertAll(many, TransformOne);
+            // object[], and the collections .Where() and List[object] give.
+            var elements = new List<object?>();
+            foreach (var element in many)
+            {
+                elements.Add(TransformOne(element));
+            }
+
+            return elements.ToArray();
         }
 
         return TransformOne(inputData);
@@ -39,7 +49,13 @@ internal sealed class ItemPathTransformationAttribute : ArgumentTransformationAt
         return (value, Local) switch
         {
             (FtpToolsItem item, false) => Wildcard.EscapeLiteralPath(item.FullName),
+            (RemoteFileHash hash, false) => Wildcard.EscapeLiteralPath(hash.Path),
             (FileSystemInfo file, true) => WildcardPattern.Escape(file.FullName),
+            (PathInfo path, true) => WildcardPattern.Escape(path.ProviderPath),
+
+            // Get-FileHash's FileHashInfo (Microsoft.PowerShell.Utility, not referenced here): its Path is a file's.
+            (not null, true) when value.GetType().Name == "FileHashInfo" && element is PSObject info && info.Properties["Path"]?.Value is string hashed
+                => WildcardPattern.Escape(hashed),
             _ => element,
         };
     }

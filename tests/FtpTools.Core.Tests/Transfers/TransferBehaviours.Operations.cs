@@ -152,6 +152,30 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // The test servers run on Linux.
+    public async Task A_listed_file_the_server_will_not_send_is_a_permission_refusal_not_a_missing_file()
+    {
+        ServerFile("locked.bin", Bytes(10, 49));
+        File.SetUnixFileMode(Path.Combine(ServerDir, "locked.bin"), UnixFileMode.None);
+        var target = Path.Combine(LocalDir, "locked.bin");
+
+        var result = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/locked.bin", target, null, null, Timeout());
+
+        if (Target is SftpServerTarget)
+        {
+            // This one server runs as root, which reads what the mode says no to.
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            return;
+        }
+
+        Assert.Equal(TransferStatus.Failed, result.Status);
+        var refused = Assert.IsType<CommandRefusedException>(result.Exception);
+        Assert.Equal(RemoteErrorKind.PermissionDenied, refused.Kind);
+        Assert.Equal(RemoteDir + "/locked.bin", refused.Path);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
     public async Task Removing_a_file_and_an_empty_directory()
     {
         ServerFile("gone.bin", Bytes(5, 34));

@@ -359,12 +359,13 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     [Fact]
     public async Task Resume_restarts_when_the_source_changed_after_the_part_file_was_written()
     {
-        // The head of another version of the file, left an hour ago; the source has changed since.
+        // The head of another version of the file, left two days ago; the source has changed since (beyond the day FTP's
+        // local-time servers are allowed).
         var data = Bytes(200_000, 47);
         var stale = Bytes(100_000, 48);
         ServerFile("v.bin", data);
         var part = LocalFile(".v.bin.ftptools-part", stale);
-        File.SetLastWriteTimeUtc(part, DateTime.UtcNow.AddHours(-1));
+        File.SetLastWriteTimeUtc(part, DateTime.UtcNow.AddDays(-2));
         var target = Path.Combine(_local, "v.bin");
 
         var down = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/v.bin", target, new TransferOptions { Resume = true }, null, Timeout());
@@ -372,10 +373,11 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
         AssertCompleted(down, TransferDirection.Download, RemoteDir + "/v.bin", target, data.Length);
         Assert.False(down.Resumed);
         Assert.Equal(Sha(data), Sha(File.ReadAllBytes(target)));
+        Assert.Equal($"The partial download '{part}' was written before '{RemoteDir}/v.bin' last changed: started over.", down.Warning);
 
         var source = LocalFile("u.bin", data);
         ServerFile(".u.bin.ftptools-part", stale);
-        File.SetLastWriteTimeUtc(Path.Combine(ServerDir, ".u.bin.ftptools-part"), DateTime.UtcNow.AddHours(-1));
+        File.SetLastWriteTimeUtc(Path.Combine(ServerDir, ".u.bin.ftptools-part"), DateTime.UtcNow.AddDays(-2));
 
         var up = await TransferEngine.UploadFileAsync(Session, source, RemoteDir + "/u.bin", new TransferOptions { Resume = true }, null, Timeout());
 

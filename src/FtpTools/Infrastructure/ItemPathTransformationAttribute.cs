@@ -54,7 +54,7 @@ internal sealed class ItemPathTransformationAttribute : ArgumentTransformationAt
             (PathInfo path, true) => WildcardPattern.Escape(path.ProviderPath),
 
             // Get-FileHash's FileHashInfo (Microsoft.PowerShell.Utility, not referenced here): its Path is a file's.
-            (not null, true) when value.GetType().Name == "FileHashInfo" && element is PSObject info && info.Properties["Path"]?.Value is string hashed
+            (not null, true) when value.GetType().Name == "FileHashInfo" && PSObject.AsPSObject(value).Properties["Path"]?.Value is string hashed
                 => WildcardPattern.Escape(hashed),
             _ => element,
         };

@@ -35,6 +35,16 @@ Describe 'Test-FtpPath' {
             Test-FtpPath "$($work.Remote)/dir" -PathType Leaf | Should -BeFalse
         }
 
+        It 'takes -LiteralPath as it is: * and ? are characters of the name' {
+            New-RandomFile -Path (Join-Path $work.Local 'dir/lit1.txt') -Length 3
+
+            Test-FtpPath -Path "$($work.Remote)/dir/lit?.txt" | Should -BeTrue
+            Test-FtpPath -LiteralPath "$($work.Remote)/dir/lit?.txt" | Should -BeFalse
+            Test-FtpPath -LiteralPath "$($work.Remote)/dir/lit*" | Should -BeFalse
+            Test-FtpPath -LP "$($work.Remote)/dir/lit1.txt" -PathType Leaf | Should -BeTrue
+            Test-FtpPath -LiteralPath "$($work.Remote)/dir" -PathType Leaf | Should -BeFalse
+        }
+
         It 'takes items from Get-FtpItem by FullName' {
             $answers = @(Get-FtpItem -Path $work.Remote | Test-FtpPath -PathType Leaf)
 

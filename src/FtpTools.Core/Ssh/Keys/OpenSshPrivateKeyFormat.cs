@@ -80,7 +80,7 @@ internal static class OpenSshPrivateKeyFormat
 
             if (string.IsNullOrEmpty(passphrase))
             {
-                throw new PrivateKeyLoadException($"The key file '{source}' is encrypted; give its passphrase.", PrivateKeyProblem.PassphraseRequired, source);
+                throw new PrivateKeyLoadException($"The key file '{source}' is encrypted: give its passphrase with -KeyPassphrase.", PrivateKeyProblem.PassphraseRequired, source);
             }
 
             var tag = ReadOnlyMemory<byte>.Empty;
@@ -286,7 +286,7 @@ internal static class OpenSshPrivateKeyFormat
         new($"The key file '{source}' is not a valid OpenSSH private key: {why}.", PrivateKeyProblem.InvalidFormat, source, inner);
 
     private static PrivateKeyLoadException WrongPassphrase(string source, Exception? inner) =>
-        new($"The passphrase for key file '{source}' is wrong.", PrivateKeyProblem.WrongPassphrase, source, inner);
+        new($"The passphrase for key file '{source}' (-KeyPassphrase) is wrong.", PrivateKeyProblem.WrongPassphrase, source, inner);
 
     private enum CipherMode
     {

@@ -140,7 +140,7 @@ internal static class PemPrivateKeyFormat
     {
         if (string.IsNullOrEmpty(passphrase))
         {
-            throw new PrivateKeyLoadException($"The key file '{source}' is encrypted; give its passphrase.", PrivateKeyProblem.PassphraseRequired, source);
+            throw new PrivateKeyLoadException($"The key file '{source}' is encrypted: give its passphrase with -KeyPassphrase.", PrivateKeyProblem.PassphraseRequired, source);
         }
 
         var encrypted = EncryptedPrivateKeyInfo.GetInstance(Asn1Sequence(der));
@@ -159,7 +159,7 @@ internal static class PemPrivateKeyFormat
     {
         if (string.IsNullOrEmpty(passphrase))
         {
-            throw new PrivateKeyLoadException($"The key file '{source}' is encrypted; give its passphrase.", PrivateKeyProblem.PassphraseRequired, source);
+            throw new PrivateKeyLoadException($"The key file '{source}' is encrypted: give its passphrase with -KeyPassphrase.", PrivateKeyProblem.PassphraseRequired, source);
         }
 
         if (!pem.Headers.TryGetValue("DEK-Info", out var dekInfo) || dekInfo.IndexOf(',') < 0)
@@ -266,5 +266,5 @@ internal static class PemPrivateKeyFormat
     }
 
     private static PrivateKeyLoadException WrongPassphrase(string source, Exception? inner) =>
-        new($"The passphrase for key file '{source}' is wrong.", PrivateKeyProblem.WrongPassphrase, source, inner);
+        new($"The passphrase for key file '{source}' (-KeyPassphrase) is wrong.", PrivateKeyProblem.WrongPassphrase, source, inner);
 }

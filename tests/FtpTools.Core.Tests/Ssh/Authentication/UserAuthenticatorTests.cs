@@ -207,7 +207,7 @@ public sealed class UserAuthenticatorTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<PrivateKeyLoadException>(() => Authenticate(server, Secret, keys: new[] { path }, passphrase: "the wrong one"));
 
-        Assert.Equal($"The passphrase for key file '{path}' is wrong.", ex.Message);
+        Assert.Equal($"The passphrase for key file '{path}' (-KeyPassphrase) is wrong.", ex.Message);
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public sealed class PrivateKeyLoadingTests : IDisposable
         var ex = await Assert.ThrowsAsync<PrivateKeyLoadException>(() => PrivateKeyParser.LoadAsync(path, "not the passphrase", CancellationToken.None));
 
         Assert.Equal(PrivateKeyProblem.WrongPassphrase, ex.Problem);
-        Assert.Equal($"The passphrase for key file '{path}' is wrong.", ex.Message);
+        Assert.Equal($"The passphrase for key file '{path}' (-KeyPassphrase) is wrong.", ex.Message);
         Assert.IsAssignableFrom<AuthenticationFailedException>(ex);
         Assert.DoesNotContain("not the passphrase", ex.ToString(), StringComparison.Ordinal);
     }
@@ -101,7 +101,7 @@ public sealed class PrivateKeyLoadingTests : IDisposable
         var ex = await Assert.ThrowsAsync<PrivateKeyLoadException>(() => PrivateKeyParser.LoadAsync(path, null, CancellationToken.None));
 
         Assert.Equal(PrivateKeyProblem.PassphraseRequired, ex.Problem);
-        Assert.Contains("is encrypted; give its passphrase", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("is encrypted: give its passphrase with -KeyPassphrase.", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,6 +46,16 @@ Describe 'Set-FtpLocation' {
             $session.CurrentDirectory | Should -Be $start
         }
 
+        It 'reports a file as not found, as Set-Location does, and stays where it was' {
+            Set-FtpLocation -Path "$($work.Remote)/sub/file.bin" -ErrorVariable failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.RemoteNotFound,FtpTools.Commands.SetFtpLocationCommand'
+            $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $failures[0].Exception.Message | Should -BeLike "*$($work.Remote)/sub/file.bin*"
+            $session.CurrentDirectory | Should -Be $start
+        }
+
         It 'changes nothing with -WhatIf' {
             Set-FtpLocation -Path $work.Remote -WhatIf
 

@@ -364,6 +364,51 @@ public sealed class CmdletScenarioTests : IDisposable
     [Theory]
     [InlineData("Ftp")]
     [InlineData("Sftp")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_download_cut_off_by_a_lost_connection_goes_again_on_a_new_one_and_its_result_says_so(string protocol)
+    {
+        var data = Bytes(64 * 1024 * 1024, 15);
+        var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12) + ".bin";
+        File.WriteAllBytes(Path.Combine(_servers.Root(protocol), remote), data);
+        var destination = Path.Combine(_local, "again.bin");
+        var port = new Uri((string)_servers.ConnectParameters(protocol)["Uri"]!).Port;
+        var runspace = _module.Shell();
+        Assert.Empty(ImportedModule.Run(runspace, "$connect = $args[0]; $null = Connect-FtpSession @connect -ErrorAction Stop", _servers.ConnectParameters(protocol)).Errors);
+
+        System.Collections.ObjectModel.Collection<PSObject> output;
+        var killed = 0;
+        using (var shell = System.Management.Automation.PowerShell.Create())
+        {
+            shell.Runspace = runspace;
+            shell.AddScript("Receive-FtpFile -Path $args[0] -Destination $args[1]").AddArgument(remote).AddArgument(destination);
+
+            // The server side goes away at the file's first progress record: a few hundred KiB into 64 MiB.
+            shell.Streams.Progress.DataAdded += (_, _) =>
+            {
+                if (System.Threading.Interlocked.Exchange(ref killed, 1) == 0)
+                {
+                    FtpTools.Core.Tests.Servers.ServerSideKill.KillServersOf(port);
+                }
+            };
+            output = shell.Invoke();
+            Assert.True(shell.Streams.Error.Count == 0, string.Join("\n", shell.Streams.Error.Select(e => e.ToString())));
+            Assert.Contains(shell.Streams.Warning, w => w.Message.StartsWith("The connection was lost during the transfer (", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(1, killed);
+        var result = Assert.Single(output);
+        Assert.Equal("Completed", result.Properties["Status"].Value.ToString());
+        Assert.StartsWith("The connection was lost during the transfer (", (string)result.Properties["Warning"].Value, StringComparison.Ordinal);
+        Assert.EndsWith("); it was started again on a new connection.", (string)result.Properties["Warning"].Value, StringComparison.Ordinal);
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(destination)));
+        Assert.Equal(new[] { destination }, Directory.GetFileSystemEntries(_local));
+        var reconnects = ImportedModule.Run(runspace, "(Get-FtpSession).Reconnects");
+        Assert.Equal(1, Assert.Single(reconnects.Output).BaseObject);
+    }
+
+    [Theory]
+    [InlineData("Ftp")]
+    [InlineData("Sftp")]
     public void NoFlush_downloads_put_every_file_in_place_byte_for_byte(string protocol)
     {
         var remote = "pwsh-" + Guid.NewGuid().ToString("N").Substring(0, 12);

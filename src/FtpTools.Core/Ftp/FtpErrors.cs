@@ -23,9 +23,20 @@ internal static class FtpErrors
     public static CommandRefusedException Refused(FtpReply reply, string command, string? path, bool targetMustExist) =>
         Refused(reply, command, path, SaysPermissionDenied(reply) ? RemoteErrorKind.PermissionDenied : KindOf(reply.Code, targetMustExist));
 
-    // ProFTPD and Pure-FTPd answer a refused write or open with 550 and the system's words for EACCES.
-    private static bool SaysPermissionDenied(FtpReply reply) =>
-        reply.Code == FtpReplyCode.FileUnavailable && reply.ToString().IndexOf("Permission denied", StringComparison.OrdinalIgnoreCase) >= 0;
+    // ProFTPD and Pure-FTPd answer a refused write or open with 550 and the system's words for EACCES ("Permission
+    // denied") or EPERM ("Operation not permitted": a change to a file the account does not own); ProFTPD gives the
+    // latter with 501 to MFMT.
+    private static bool SaysPermissionDenied(FtpReply reply)
+    {
+        if (reply.Code is not (FtpReplyCode.FileUnavailable or FtpReplyCode.SyntaxErrorInParameters))
+        {
+            return false;
+        }
+
+        var text = reply.ToString();
+        return text.IndexOf("Permission denied", StringComparison.OrdinalIgnoreCase) >= 0
+            || text.IndexOf("Operation not permitted", StringComparison.OrdinalIgnoreCase) >= 0;
+    }
 
     /// <summary>A failed data connection, once the server's final reply for its transfer has been read.</summary>
     public static DataConnectionFailedException DataConnectionFailed(string command, string? path, Exception failure, bool stalled, FtpReply reply) =>

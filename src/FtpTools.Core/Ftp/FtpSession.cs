@@ -371,7 +371,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                 var reply = await CommandAsync(verb + " " + time + " " + full, ct).ConfigureAwait(false);
                 if (!reply.Code.IsPositiveCompletion())
                 {
-                    throw FtpErrors.Refused(reply, verb, full, targetMustExist: true);
+                    throw await ExplainChangeRefusalAsync(reply, verb, full, ct).ConfigureAwait(false);
                 }
 
                 return true;
@@ -389,7 +389,7 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
                 var reply = await CommandAsync("SITE CHMOD " + mode + " " + full, ct).ConfigureAwait(false);
                 if (!reply.Code.IsPositiveCompletion())
                 {
-                    throw FtpErrors.Refused(reply, "SITE CHMOD", full, targetMustExist: true);
+                    throw await ExplainChangeRefusalAsync(reply, "SITE CHMOD", full, ct).ConfigureAwait(false);
                 }
 
                 return true;
@@ -963,6 +963,23 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
         }
 
         throw FtpErrors.Refused(reply, "MKD", full, targetMustExist: false);
+    }
+
+    /// <summary>
+    /// A refused change to an item's attributes (SITE CHMOD, MFMT): a 550 that does not say why (vsftpd's "SITE CHMOD
+    /// command failed.") is NotFound only when the item is not there; one that is there was refused (not its owner).
+    /// </summary>
+    private async Task<CommandRefusedException> ExplainChangeRefusalAsync(FtpReply reply, string verb, string full, CancellationToken cancellationToken)
+    {
+        var refused = FtpErrors.Refused(reply, verb, full, targetMustExist: true);
+        if (refused.Kind != RemoteErrorKind.NotFound)
+        {
+            return refused;
+        }
+
+        return await GetItemCoreAsync(full, cancellationToken).ConfigureAwait(false) is null
+            ? refused
+            : FtpErrors.Refused(reply, verb, full, RemoteErrorKind.PermissionDenied);
     }
 
     private async Task<CommandRefusedException> ExplainRemovalAsync(FtpReply reply, string verb, string full, CancellationToken cancellationToken)

@@ -572,7 +572,8 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurable
         await Task.WhenAll(resolved, attributes).ConfigureAwait(false);
         if ((await attributes.ConfigureAwait(false)).Kind != RemoteItemKind.Directory)
         {
-            throw new CommandRefusedException($"Cannot change to {full}: it is not a directory.", RemoteErrorKind.Failure, path: full);
+            // NotFound, as a file is to Set-Location (PathNotFound) and to an FTP server's CWD (550).
+            throw new CommandRefusedException($"Cannot change to {full}: it is not a directory.", RemoteErrorKind.NotFound, path: full);
         }
 
         return await resolved.ConfigureAwait(false);

@@ -101,6 +101,13 @@ public sealed class TransferResult
 
     /// <summary>This result, after an attempt to remove its source: removed, or why not; with <paramref name="warning"/> instead of its own when given.</summary>
     internal TransferResult WithSourceRemoval(Exception? notRemoved, string? warning = null) =>
+        Copy(notRemoved is null, notRemoved, warning ?? Warning);
+
+    /// <summary>This result with <paramref name="warning"/> put before its own warning (see <see cref="TransferResultWarnings"/>).</summary>
+    internal TransferResult WithWarningFirst(string warning) =>
+        Copy(SourceRemoved, SourceRemovalException, Warning is null ? warning : warning + " " + Warning);
+
+    private TransferResult Copy(bool sourceRemoved, Exception? sourceRemovalException, string? warning) =>
         new(Direction, Source, Destination, Status)
         {
             Length = Length,
@@ -110,9 +117,9 @@ public sealed class TransferResult
             Duration = Duration,
             BytesPerSecond = BytesPerSecond,
             Exception = Exception,
-            Warning = warning ?? Warning,
-            SourceRemoved = notRemoved is null,
-            SourceRemovalException = notRemoved,
+            Warning = warning,
+            SourceRemoved = sourceRemoved,
+            SourceRemovalException = sourceRemovalException,
             SourceLastWriteTimeUtc = SourceLastWriteTimeUtc,
         };
 
@@ -121,4 +128,18 @@ public sealed class TransferResult
         new(direction, source, destination, TransferStatus.Skipped) { Length = length };
 
     public override string ToString() => $"{Status} {Source} -> {Destination}";
+}
+
+/// <summary>
+/// For the cmdlets, which see only the public surface: an extension rather than a method, so that result objects in
+/// PowerShell show no method for it.
+/// </summary>
+public static class TransferResultWarnings
+{
+    /// <summary>
+    /// <paramref name="result"/> with <paramref name="warning"/> put before its own warning: for a transfer made again
+    /// on a new connection, whose first attempt's loss the result would otherwise not show.
+    /// </summary>
+    public static TransferResult WithWarningFirst(this TransferResult result, string warning) =>
+        (result ?? throw new ArgumentNullException(nameof(result))).WithWarningFirst(warning);
 }

@@ -172,8 +172,15 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                     {
                         // Lost in the middle of the file: nothing of it is under its final name (a part file at most,
                         // which -Resume continues), so it goes again, once, on a new connection.
-                        await session.Keeper.AgainAfterLossAsync(failure, "the transfer of " + transfer.Source, channel.WriteWarning, cancellationToken).ConfigureAwait(false);
-                        result = await TransferAsync(session, transfer, direction, options, sink, new PlannedFile(progress, transfer.Length), channel, cancellationToken).ConfigureAwait(false);
+                        // Its result says so (as its warning, written with it), now or once the file is in place: a
+                        // script that keeps the results, not the warning stream, sees that the first attempt was lost.
+                        await session.Keeper.ReadyAsync(channel.WriteWarning, cancellationToken).ConfigureAwait(false);
+                        var again = new PlannedFile(progress, transfer.Length)
+                        {
+                            Warning = $"The connection was lost during the transfer ({failure.Message.TrimEnd('.')}); it was started again on a new connection.",
+                        };
+                        result = await TransferAsync(session, transfer, direction, options, sink, again, channel, cancellationToken).ConfigureAwait(false);
+                        result = result?.WithWarningFirst(again.Warning);
                     }
 
                     if (result is not null)
@@ -422,6 +429,10 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         if (state is PlannedFile planned)
         {
             planned.Progress.Finished(result, planned.Length);
+            if (planned.Warning is { } warning)
+            {
+                result = result.WithWarningFirst(warning);
+            }
         }
 
         channel.WriteObject(result);
@@ -453,5 +464,8 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         public TransferProgressReporter Progress { get; }
 
         public long? Length { get; }
+
+        /// <summary>Put first in the result's warning: why this is the file's second attempt.</summary>
+        public string? Warning { get; init; }
     }
 }

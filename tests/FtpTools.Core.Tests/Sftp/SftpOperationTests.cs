@@ -82,6 +82,7 @@ public sealed class SftpOperationTests : IAsyncLifetime
 
         var file = await Assert.ThrowsAsync<CommandRefusedException>(() => _server.ConnectAsync(startPath: _server.Local("abs/file")));
         Assert.Equal($"Cannot change to {_server.Local("abs/file")}: it is not a directory.", file.Message);
+        Assert.Equal(RemoteErrorKind.NotFound, file.Kind);
     }
 
     [Fact]
@@ -337,7 +338,7 @@ public sealed class SftpOperationTests : IAsyncLifetime
 
         var notDirectory = await Assert.ThrowsAsync<CommandRefusedException>(() => _session.ChangeDirectoryAsync("file", None));
         var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => _session.ChangeDirectoryAsync("missing", None));
-        Assert.Equal(RemoteErrorKind.Failure, notDirectory.Kind);
+        Assert.Equal(RemoteErrorKind.NotFound, notDirectory.Kind);
         Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
         Assert.Equal(_server.Local("x"), _session.CurrentDirectory);
     }

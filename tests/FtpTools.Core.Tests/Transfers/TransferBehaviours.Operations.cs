@@ -42,6 +42,41 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // The test servers run on Linux; owners are set on their disk.
+    public async Task Changing_the_mode_or_time_of_a_file_the_account_does_not_own_is_a_permission_refusal()
+    {
+        ServerFile("owned/mine.txt", Bytes(10, 52));
+        // Created after the directory was handed over: the test's own user (root) owns it, not the server's account.
+        var theirs = Path.Combine(ServerDir, "owned", "theirs.txt");
+        File.WriteAllBytes(theirs, Bytes(10, 53));
+        File.SetUnixFileMode(theirs, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var before = File.GetLastWriteTimeUtc(theirs);
+
+        var chmod = await Record.ExceptionAsync(() => Session.SetPermissionsAsync(RemoteDir + "/owned/theirs.txt", Convert.ToInt32("600", 8), Timeout()));
+        var touch = Target.CanSetRemoteTime
+            ? await Record.ExceptionAsync(() => Session.SetLastWriteTimeAsync(RemoteDir + "/owned/theirs.txt", new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc), Timeout()))
+            : null;
+
+        if (Target is SftpServerTarget)
+        {
+            // This one server runs as root, which owns the file.
+            Assert.Null(chmod);
+            return;
+        }
+
+        var refused = Assert.IsType<CommandRefusedException>(chmod);
+        Assert.Equal(RemoteErrorKind.PermissionDenied, refused.Kind);
+        Assert.Equal(RemoteDir + "/owned/theirs.txt", refused.Path);
+        Assert.Equal(Convert.ToInt32("644", 8), (int)File.GetUnixFileMode(theirs));
+        if (Target.CanSetRemoteTime)
+        {
+            var timeRefused = Assert.IsType<CommandRefusedException>(touch);
+            Assert.True(timeRefused.Kind == RemoteErrorKind.PermissionDenied, timeRefused.Message);
+            Assert.Equal(before, File.GetLastWriteTimeUtc(theirs));
+        }
+    }
+
+    [Fact]
     public async Task The_root_is_a_directory_item_named_slash()
     {
         // Remove-FtpItem refuses to remove the item whose FullName is "/".

@@ -17,7 +17,7 @@ namespace FtpTools.Core.Ftp;
 /// connection. Operations are serialised by one lock, because the control connection carries one
 /// conversation; a transfer stream keeps the lock until it is completed or disposed.
 /// </summary>
-internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IKnownLengthReader, IKnownLengthWriter, IRenameBehind, IOperationCount, ITurnTaking
+internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, IDirectoryProbe, IKnownLengthReader, IKnownLengthWriter, IRenameBehind, IOperationCount, ITurnTaking
 {
     private readonly ConnectionOptions _options;
     private readonly FtpControlConnection _control;
@@ -161,6 +161,10 @@ internal sealed partial class FtpSession : IRemoteSession, IStoredLengthProbe, I
 
     public Task CreateDirectoryAsync(string path, bool createParents, CancellationToken cancellationToken) =>
         RunAsync(ct => CreateDirectoryCoreAsync(Resolve(path), createParents, ct), cancellationToken);
+
+    /// <summary>CWD: the server follows a link as it enters it (and stays there: see <see cref="_away"/>).</summary>
+    public Task<bool> LeadsToDirectoryAsync(string path, CancellationToken cancellationToken) =>
+        RunAsync(ct => IsDirectoryAsync(Resolve(path), ct), cancellationToken);
 
     public Task RemoveFileAsync(string path, CancellationToken cancellationToken) =>
         RunAsync(

@@ -20,7 +20,7 @@ namespace FtpTools.Core.Sftp;
 /// over an already open "sftp" subsystem channel. Any number of operations may run at once: requests are
 /// matched to responses by id in <see cref="SftpChannel"/>.
 /// </summary>
-internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurableWriter
+internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurableWriter, IDirectoryProbe
 {
     /// <summary>Largest number of READ or WRITE requests one transfer keeps outstanding.</summary>
     internal const int MaxRequestsInFlight = 64;
@@ -311,6 +311,19 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurable
 
         var target = attributes.Kind == RemoteItemKind.SymbolicLink ? await TryReadLinkAsync(full, cancellationToken).ConfigureAwait(false) : null;
         return ToItem(RemotePath.GetFileName(full), full, attributes, null, target);
+    }
+
+    /// <summary>SSH_FXP_STAT follows links; a broken one, a loop or a refusal is not a directory.</summary>
+    public async Task<bool> LeadsToDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await TryStatAsync(SftpPacketType.SSH_FXP_STAT, Resolve(path), cancellationToken).ConfigureAwait(false))?.Kind == RemoteItemKind.Directory;
+        }
+        catch (CommandRefusedException)
+        {
+            return false;
+        }
     }
 
     public Task<RemoteFileStream> OpenReadAsync(string path, long offset, CancellationToken cancellationToken) =>

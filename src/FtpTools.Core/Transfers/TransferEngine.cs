@@ -1231,9 +1231,17 @@ public static class TransferEngine
         }
     }
 
-    /// <summary>True when a path (typically a symbolic link) can be listed as a directory.</summary>
+    /// <summary>
+    /// True when a path (typically a symbolic link) leads to a directory: asked without a listing where the session
+    /// can (<see cref="IDirectoryProbe"/>), else by listing it.
+    /// </summary>
     internal static async Task<bool> LeadsToDirectoryAsync(IRemoteSession session, string path, CancellationToken cancellationToken)
     {
+        if (session is IDirectoryProbe probe)
+        {
+            return await probe.LeadsToDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             var listing = await session.ListDirectoryAsync(path, cancellationToken).ConfigureAwait(false);

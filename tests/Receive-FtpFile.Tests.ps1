@@ -188,6 +188,20 @@ Describe 'Receive-FtpFile' {
             Test-Path -LiteralPath (Join-Path $target 'here') -PathType Leaf | Should -BeTrue
         }
 
+        It 'refuses a destination that is not on the file system, and writes nothing' {
+            $name = 'FtpToolsNotAFile' + (New-TestName)
+            $failures = @()
+            foreach ($destination in "Env:/$name", "Variable:/$name/") {
+                Receive-FtpFile -Path "$($work.Remote)/b.csv" -Destination $destination -ErrorVariable +failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            }
+
+            $failures.Count | Should -Be 2
+            $failures | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'FtpTools.NotFileSystem,FtpTools.Commands.ReceiveFtpFileCommand' }
+            $failures[0].Exception.Message | Should -Be "'Env:/$name' is not a file system path (provider Environment)."
+            Test-Path -LiteralPath (Join-Path ([Environment]::CurrentDirectory) $name) | Should -BeFalse
+            Test-Path -LiteralPath "Env:/$name" | Should -BeFalse
+        }
+
         It 'downloads nothing with -WhatIf' {
             Receive-FtpFile -Path "$($work.Remote)/*" -Destination $target -Recurse -WhatIf | Should -BeNullOrEmpty
 

@@ -73,6 +73,30 @@ Describe 'Remove-FtpItem' {
             Test-Path -LiteralPath (Join-Path $work.Local 'r1.txt') | Should -BeTrue
         }
 
+        It 'refuses the current directory and the directories that hold it, as Remove-Item refuses its location' {
+            $start = $session.CurrentDirectory
+            try {
+                Set-FtpLocation -Path "$($work.Remote)/full/inner" -Session $session
+                $inner = $session.CurrentDirectory
+                $full = $inner.Substring(0, $inner.LastIndexOf('/'))
+
+                Remove-FtpItem -Path '.', '..', "./" -Recurse -Session $session -ErrorVariable failures -ErrorAction SilentlyContinue
+
+                $failures.Count | Should -Be 3
+                $failures | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'FtpTools.RefuseCurrentDirectory,FtpTools.Commands.RemoveFtpItemCommand' }
+                $failures[0].Exception.Message | Should -Be "Cannot remove '$inner': it is the session's current directory. Set-FtpLocation elsewhere first."
+                $failures[1].Exception.Message | Should -Be "Cannot remove '$full': it holds the session's current directory ($inner). Set-FtpLocation elsewhere first."
+                Test-Path -LiteralPath (Join-Path $work.Local 'full/inner/c.txt') | Should -BeTrue
+
+                # A sibling of the current directory's parent still goes.
+                Remove-FtpItem -Path '../../a.txt' -Session $session -ErrorAction Stop
+                Test-Path -LiteralPath (Join-Path $work.Local 'a.txt') | Should -BeFalse
+            }
+            finally {
+                Set-FtpLocation -Path $start -Session $session
+            }
+        }
+
         It 'removes nothing with -WhatIf' {
             Remove-FtpItem -Path "$($work.Remote)/*" -Recurse -WhatIf
 

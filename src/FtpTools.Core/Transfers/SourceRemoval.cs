@@ -4,6 +4,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 
 namespace FtpTools.Core.Transfers;
 
@@ -29,7 +30,7 @@ internal static class SourceRemoval
             return null;
         }
 
-        var file = new FileInfo(Path.GetFullPath(localPath));
+        var file = LocalSource.Describe(Path.GetFullPath(localPath));
         return file.Exists ? new LocalStamp(file.Length, file.LastWriteTimeUtc) : null;
     }
 
@@ -97,7 +98,7 @@ internal static class SourceRemoval
             }
             else
             {
-                var now = new FileInfo(result.Source);
+                var now = LocalSource.Describe(result.Source);
                 if (stamp is null || !now.Exists || now.Length != stamp.Length || now.LastWriteTimeUtc != stamp.LastWriteTimeUtc)
                 {
                     var then = stamp is null ? "unknown" : Describe(stamp.Length, stamp.LastWriteTimeUtc);

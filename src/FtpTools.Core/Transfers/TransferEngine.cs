@@ -600,7 +600,7 @@ public static class TransferEngine
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var file = new FileInfo(source);
+            var file = LocalSource.Describe(source);
             if (!file.Exists)
             {
                 var what = Directory.Exists(source) ? "is a directory, not a file" : "does not exist";

@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using FtpTools.Core.Errors;
+using FtpTools.Core.IO;
 using FtpTools.Core.Paths;
 
 namespace FtpTools.Core.Transfers;
@@ -269,7 +270,7 @@ public static class TransferPlanner
                 var target = intoDirectory ? RemotePath.Combine(destination, Path.GetFileName(source)) : destination;
                 if (Claim(owners, target, source, errors))
                 {
-                    transfers.Add(new PlannedTransfer(TransferDirection.Upload, source, target, new FileInfo(source).Length));
+                    transfers.Add(new PlannedTransfer(TransferDirection.Upload, source, target, LocalSource.Describe(source).Length));
                 }
             }
             else if (Directory.Exists(source))
@@ -338,7 +339,7 @@ public static class TransferPlanner
                 }
                 else if (child is FileInfo file && Claim(owners, target, file.FullName, errors))
                 {
-                    transfers.Add(new PlannedTransfer(TransferDirection.Upload, file.FullName, target, file.Length));
+                    transfers.Add(new PlannedTransfer(TransferDirection.Upload, file.FullName, target, LocalSource.Describe(file.FullName).Length));
                 }
             }
 

@@ -75,6 +75,18 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// about the source (terminating when the session is gone), a warning as a warning, a cancellation as
     /// the pipeline stopping.
     /// </summary>
+    /// <summary>True for a path of the FileSystem provider; else reports FtpTools.NotFileSystem (Env:, Variable:, a registry drive...).</summary>
+    private protected bool IsFileSystem(ProviderInfo provider, string path)
+    {
+        if (provider.Name == "FileSystem")
+        {
+            return true;
+        }
+
+        Report("NotFileSystem", ErrorCategory.InvalidArgument, $"'{path}' is not a file system path (provider {provider.Name}).", path);
+        return false;
+    }
+
     internal void WriteTransferResult(TransferResult result)
     {
         WriteObject(result);

@@ -92,7 +92,12 @@ public sealed class ReceiveFtpFileCommand : RemotePathCmdlet
         var session = ResolveSession();
         var inputs = Paths;
         var walkPaths = IsLiteral ? inputs.Select(Wildcard.EscapeLiteralPath).ToArray() : inputs;
-        var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
+        var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination, out var provider, out _);
+        if (!IsFileSystem(provider, Destination))
+        {
+            return;
+        }
+
         var pattern = !IsLiteral && inputs.Any(p => Wildcard.LiteralPathOf(p) is null);
         if ((MyInvocation.ExpectingInput || pattern) && !destination.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal))
         {

@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using FtpTools.Core.Transfers;
 
@@ -27,6 +28,16 @@ public sealed class RemoveFtpItemCommand : RemotePathCmdlet
             if (item.FullName == "/")
             {
                 Report("RefuseRoot", ErrorCategory.InvalidOperation, "Removing the root directory '/' is refused.", item.FullName);
+                continue;
+            }
+
+            // As Remove-Item refuses the location it is in: "." or ".." must not take the directory relative paths
+            // start at (a script's "./$name" with $name empty).
+            var current = session.CurrentDirectory;
+            if (item.IsDirectory && (current == item.FullName || current.StartsWith(item.FullName + "/", StringComparison.Ordinal)))
+            {
+                var what = current == item.FullName ? "it is the session's current directory" : $"it holds the session's current directory ({current})";
+                Report("RefuseCurrentDirectory", ErrorCategory.InvalidOperation, $"Cannot remove '{item.FullName}': {what}. Set-FtpLocation elsewhere first.", item.FullName);
                 continue;
             }
 

@@ -144,15 +144,4 @@ public sealed class SendFtpFileCommand : FtpSessionCmdlet
 
         return resolved;
     }
-
-    private bool IsFileSystem(ProviderInfo provider, string path)
-    {
-        if (provider.Name == "FileSystem")
-        {
-            return true;
-        }
-
-        Report("NotFileSystem", ErrorCategory.InvalidArgument, $"'{path}' is not a file system path (provider {provider.Name}).", path);
-        return false;
-    }
 }

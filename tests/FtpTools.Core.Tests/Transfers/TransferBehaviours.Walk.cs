@@ -288,6 +288,45 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Symbolic links need no privilege on Linux.
+    public async Task A_local_symbolic_link_uploads_the_file_it_leads_to_alone_and_in_a_tree()
+    {
+        var data = Bytes(5000, 33);
+        LocalFile("real/data.bin", data);
+        var root = Path.Combine(LocalDir, "linked");
+        Directory.CreateDirectory(root);
+        File.CreateSymbolicLink(Path.Combine(root, "rel.bin"), "../real/data.bin");
+        File.CreateSymbolicLink(Path.Combine(root, "chain.bin"), "rel.bin");
+        var stamp = new DateTime(2021, 3, 4, 5, 6, 7, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(Path.Combine(LocalDir, "real", "data.bin"), stamp);
+
+        var alone = await TransferEngine.UploadFileAsync(Session, Path.Combine(root, "rel.bin"), RemoteDir + "/alone.bin", new TransferOptions { PreserveTimestamp = Target.CanSetRemoteTime }, null, Timeout());
+        var plan = await TransferPlanner.PlanUploadsAsync(Session, new[] { root }, recurse: true, RemoteDir + "/tree", Timeout());
+        foreach (var directory in plan.Directories)
+        {
+            await TransferEngine.EnsureRemoteDirectoryAsync(Session, directory, Timeout());
+        }
+
+        Assert.Equal(new long?[] { 5000, 5000 }, plan.Transfers.Select(t => t.Length));
+        foreach (var transfer in plan.Transfers)
+        {
+            var result = await TransferEngine.UploadFileAsync(Session, transfer.Source, transfer.Destination, null, null, Timeout());
+            Assert.True(result.Status == TransferStatus.Completed, $"{transfer}: {result.Exception}");
+        }
+
+        Assert.True(alone.Status == TransferStatus.Completed, alone.Exception?.ToString());
+        Assert.Equal(5000, alone.Length);
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "alone.bin"))));
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "tree", "linked", "rel.bin"))));
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "tree", "linked", "chain.bin"))));
+        if (Target.CanSetRemoteTime)
+        {
+            // The time is the file's, not the link's.
+            Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(ServerDir, "alone.bin")));
+        }
+    }
+
+    [Fact]
     public async Task Recursive_upload_recreates_the_tree_under_the_destination_and_matches_every_byte()
     {
         var root = Path.Combine(LocalDir, "src");

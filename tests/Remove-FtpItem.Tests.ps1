@@ -97,6 +97,28 @@ Describe 'Remove-FtpItem' {
             }
         }
 
+        It 'refuses a piped item of another session than -Session names, and removes nothing' {
+            $other = Connect-TestSession -Protocol $Protocol
+            try {
+                $item = Get-FtpItem -Path "$($work.Remote)/a.txt" -Session $session
+                $item.SessionId | Should -Be $session.Id
+
+                { $item | Remove-FtpItem -Session $other -ErrorAction Stop } | Should -Throw -ErrorId 'FtpTools.SessionMismatch,FtpTools.Commands.RemoveFtpItemCommand'
+                $PSDefaultParameterValues['Remove-FtpItem:Session'] = $other
+                { $item | Remove-FtpItem -ErrorAction Stop } | Should -Throw -ErrorId 'FtpTools.SessionMismatch,FtpTools.Commands.RemoveFtpItemCommand'
+                Test-Path -LiteralPath (Join-Path $work.Local 'a.txt') | Should -BeTrue
+
+                # Its own session, named or bound from the item, removes it.
+                $PSDefaultParameterValues.Remove('Remove-FtpItem:Session')
+                $item | Remove-FtpItem -Session $session -ErrorAction Stop
+                Test-Path -LiteralPath (Join-Path $work.Local 'a.txt') | Should -BeFalse
+            }
+            finally {
+                $PSDefaultParameterValues.Remove('Remove-FtpItem:Session')
+                Disconnect-FtpSession -Session $other
+            }
+        }
+
         It 'removes nothing with -WhatIf' {
             Remove-FtpItem -Path "$($work.Remote)/*" -Recurse -WhatIf
 

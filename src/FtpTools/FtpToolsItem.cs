@@ -50,6 +50,12 @@ public sealed class FtpToolsItem
 
     public FtpToolsSession Session { get; }
 
+    /// <summary>
+    /// The Id of <see cref="Session"/>. A cmdlet this item is piped into binds it by property name and refuses to
+    /// work on the item with another session (one given with -Session or $PSDefaultParameterValues).
+    /// </summary>
+    public int SessionId => Session.Id;
+
     /// <summary>The protocol-independent item from the core.</summary>
     public RemoteItem Item { get; }
 

@@ -103,7 +103,8 @@ internal static class CmdletMetadata
                     Has(declaration, "Position") ? Named<int>(declaration, "Position") : (int?)null,
                     Named<bool>(declaration, "ValueFromPipeline"),
                     Named<bool>(declaration, "ValueFromPipelineByPropertyName"),
-                    aliases));
+                    aliases,
+                    Named<bool>(declaration, "DontShow")));
             }
         }
 
@@ -120,6 +121,9 @@ internal static class CmdletMetadata
     /// <summary>The parameters that belong to <paramref name="set"/>: its own and the all-sets ones.</summary>
     public static IReadOnlyList<Parameter> InSet(Type cmdlet, string set) =>
         Parameters(cmdlet).Where(p => p.Set == set || p.Set == AllSets).ToList();
+
+    /// <summary>The parameters a user sees (Get-Help, syntax, completion): all but those marked DontShow.</summary>
+    public static IReadOnlyList<Parameter> Shown(Type cmdlet) => Parameters(cmdlet).Where(p => !p.DontShow).ToList();
 
     public static string RepositoryRoot
     {
@@ -143,7 +147,8 @@ internal static class CmdletMetadata
         int? Position,
         bool FromPipeline,
         bool FromPipelineByPropertyName,
-        IReadOnlyList<string> Aliases)
+        IReadOnlyList<string> Aliases,
+        bool DontShow = false)
     {
         public IEnumerable<string> Names => new[] { Name }.Concat(Aliases);
     }

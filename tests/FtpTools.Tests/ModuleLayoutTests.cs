@@ -165,7 +165,7 @@ public class ModuleLayoutTests
         var type = ByClass(className);
         var command = HelpFor(Name(type));
         var documented = command.Element(Command + "parameters")!.Elements(Command + "parameter").ToDictionary(p => p.Element(Maml + "name")!.Value);
-        var declared = Parameters(type).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.ToList());
+        var declared = Shown(type).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.ToList());
 
         var expectedNames = declared.Keys.Concat(SupportsShouldProcess(type) ? new[] { "WhatIf", "Confirm" } : Array.Empty<string>());
         Assert.Equal(expectedNames.OrderBy(n => n, StringComparer.Ordinal), documented.Keys.OrderBy(n => n, StringComparer.Ordinal));
@@ -208,7 +208,7 @@ public class ModuleLayoutTests
         var items = HelpFor(Name(type)).Element(Command + "syntax")!.Elements(Command + "syntaxItem")
             .Select(i => i.Elements(Command + "parameter").Select(p => p.Element(Maml + "name")!.Value).Where(n => n is not "WhatIf" and not "Confirm").OrderBy(n => n, StringComparer.Ordinal).ToList())
             .ToList();
-        var sets = Sets(type).Select(s => InSet(type, s).Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToList()).ToList();
+        var sets = Sets(type).Select(s => InSet(type, s).Where(p => !p.DontShow).Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToList()).ToList();
 
         Assert.Equal(sets.Count, items.Count);
         foreach (var set in sets)

@@ -37,6 +37,15 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     public FtpToolsSession? Session { get; set; }
 
     /// <summary>
+    /// The session Id of a piped item (FtpToolsItem.SessionId). Hidden: only the pipeline binds it, so that a
+    /// -Session given on the command line (or by $PSDefaultParameterValues), which wins over the item's own Session,
+    /// cannot make the command act on another server's file of the same path (see <see cref="ResolveSession"/>).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("SessionId")]
+    public int? ItemSessionId { get; set; }
+
+    /// <summary>
     /// The session to use: -Session, else the newest of this runspace. Terminates when there is none, when it was
     /// disconnected, or when its connection was lost and it does not reconnect (-ReconnectAttempts 0).
     /// </summary>
@@ -53,6 +62,16 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                 "SessionClosed",
                 ErrorCategory.ConnectionError,
                 $"Session {session.Id} ({session}) is no longer connected. Open a new one with Connect-FtpSession.",
+                session);
+        }
+
+        if (ItemSessionId is int itemSession && itemSession != session!.Id)
+        {
+            Fail(
+                "SessionMismatch",
+                ErrorCategory.InvalidArgument,
+                $"The piped item belongs to session {itemSession.ToString(System.Globalization.CultureInfo.InvariantCulture)}, but this command was given session {session.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({session}) "
+                    + "with -Session or $PSDefaultParameterValues; nothing was done with it. Leave -Session out to use each item's own session.",
                 session);
         }
 

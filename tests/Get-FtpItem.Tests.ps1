@@ -62,6 +62,15 @@ Describe 'Get-FtpItem' {
             $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceNotFound,FtpTools.Commands.GetFtpItemCommand'
         }
 
+        It 'reports a wildcard in a missing directory, as Get-ChildItem does, and matches nothing quietly in an existing one' {
+            $items = @(Get-FtpItem -Path "$($work.Remote)/no-such-dir/*.csv", "$($work.Remote)/*.csv" -ErrorVariable failures -ErrorAction SilentlyContinue)
+
+            $items.Count | Should -Be 0
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SourceNotFound,FtpTools.Commands.GetFtpItemCommand'
+            $failures[0].Exception.Message | Should -BeLike "Cannot find remote path '*/no-such-dir' because it does not exist."
+        }
+
         It 'shows an item in a list with what it is and where it came from, not its internals' {
             $text = Get-FtpItem -Path "$($work.Remote)/a.txt" | Format-List | Out-String -Width 4096
 

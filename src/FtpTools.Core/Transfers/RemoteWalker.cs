@@ -24,7 +24,8 @@ namespace FtpTools.Core.Transfers;
 /// <see cref="RemoteWalkOptions.RefuseNamedDirectories"/> and no recursion, an error: SourceIsDirectory); one
 /// that names a file or link yields that item; one that does not exist gives an error (SourceNotFound).
 /// A path with wildcards yields every item it matches (directories included, and descended with Recurse) and
-/// is silently empty when nothing matches, as in PowerShell.
+/// is silently empty when nothing matches, as in PowerShell, unless the directory before its first wildcard is
+/// missing: that is SourceNotFound, as Get-ChildItem /missing/*.csv reports it.
 /// </para>
 /// <para>
 /// Errors: a directory that cannot be listed, or a missing path, is reported in <see cref="RemoteWalkBatch.Errors"/>
@@ -154,6 +155,10 @@ public sealed class RemoteWalker
 
                 var pattern = new Wildcard(segments[i], !_options.CaseSensitive);
                 var listing = await ListOrRecordAsync(parent, errors, quietWhenMissing: true, cancellationToken).ConfigureAwait(false);
+                if (i == firstWildcard && listing.Count == 0)
+                {
+                    await CheckBaseDirectoryAsync(baseDirectory, errors, cancellationToken).ConfigureAwait(false);
+                }
                 foreach (var child in listing)
                 {
                     if (pattern.IsMatch(child.Name) && (last || CanDescend(child)))
@@ -191,6 +196,25 @@ public sealed class RemoteWalker
         }
 
         PushAll(directories);
+    }
+
+    /// <summary>
+    /// The directory a pattern's first wildcard segment was looked for in gave nothing: when it is not there at all,
+    /// that is an error (as Get-ChildItem /missing/*.csv says), so a misspelt directory in a nightly job is not a quiet
+    /// success. Asked only then: some servers list a missing directory as an empty one (vsftpd).
+    /// </summary>
+    private async Task CheckBaseDirectoryAsync(string baseDirectory, List<RemoteWalkError> errors, CancellationToken cancellationToken)
+    {
+        if (await TransferEngine.LeadsToDirectoryAsync(_session, baseDirectory, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var errorsBefore = errors.Count;
+        if (await GetItemOrRecordAsync(baseDirectory, errors, cancellationToken).ConfigureAwait(false) is null && errors.Count == errorsBefore)
+        {
+            errors.Add(new RemoteWalkError(baseDirectory, new TransferRefusedException($"Cannot find remote path '{baseDirectory}' because it does not exist.", TransferRefusedReason.SourceNotFound, baseDirectory)));
+        }
     }
 
     private async Task ExpandLiteralAsync(string absolute, List<RemoteWalkEntry> entries, List<RemoteWalkError> errors, CancellationToken cancellationToken)

@@ -181,6 +181,26 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    public async Task A_pattern_in_a_missing_directory_is_an_error_and_in_an_empty_one_matches_nothing()
+    {
+        ServerTree();
+        Directory.CreateDirectory(Path.Combine(ServerDir, "w", "empty-too"));
+        Target.GiveToServer(ServerDir);
+
+        var (missing, missingErrors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/no-such-dir/*.csv", RemoteDir + "/w/*.csv" }, new RemoteWalkOptions(), Timeout());
+        var (empty, emptyErrors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/w/empty-too/*.csv" }, new RemoteWalkOptions(), Timeout());
+
+        // The walk goes on to the next path.
+        Assert.Equal(new[] { "b.csv" }, missing.Select(e => e.RelativePath));
+        var error = Assert.Single(missingErrors);
+        Assert.Equal(RemoteDir + "/no-such-dir", error.Path);
+        Assert.Equal(TransferRefusedReason.SourceNotFound, Assert.IsType<TransferRefusedException>(error.Exception).Reason);
+        Assert.Equal($"Cannot find remote path '{RemoteDir}/no-such-dir' because it does not exist.", error.Exception.Message);
+        Assert.Empty(empty);
+        Assert.Empty(emptyErrors);
+    }
+
+    [Fact]
     public async Task A_path_whose_wildcards_are_all_escaped_names_one_item_as_a_literal_path_does()
     {
         ServerFile("w2/d[1]/in.txt", Bytes(10, 30));

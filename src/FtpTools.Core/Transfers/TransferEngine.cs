@@ -210,6 +210,7 @@ public static class TransferEngine
 
             if (File.Exists(destination))
             {
+                var older = false;
                 if (options.NewerOnly)
                 {
                     // Current: left alone. Otherwise replaced, even with Resume: a file of the source's length that
@@ -220,8 +221,11 @@ public static class TransferEngine
                         return new TransferStart(new TransferResult(TransferDirection.Download, source, destination, TransferStatus.Skipped) { Duration = clock.Elapsed });
                     }
                 }
-                else if (options.Resume && total is long complete && new FileInfo(destination).Length == complete)
+                else if (options.Resume && total is long complete && new FileInfo(destination).Length == complete
+                    && !(older = ChangedSince(session, item.LastWriteTimeUtc, File.GetLastWriteTimeUtc(destination))))
                 {
+                    // Of the source's length and written after the source last changed: done. One written before is
+                    // an older version of the same length, refused below as one of another length is.
                     if (options.PreserveTimestamp)
                     {
                         warning = SetLocalTime(destination, item);
@@ -239,7 +243,7 @@ public static class TransferEngine
 
                 if (!options.Replaces)
                 {
-                    throw DestinationExists(destination, options.Resume);
+                    throw DestinationExists(destination, options.Resume, older);
                 }
             }
 
@@ -616,6 +620,7 @@ public static class TransferEngine
                 : await session.GetItemAsync(destination, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
             {
+                var older = false;
                 if (existing.Kind == RemoteItemKind.Directory)
                 {
                     throw new TransferRefusedException($"The remote destination '{destination}' is a directory.", TransferRefusedReason.DestinationExists, destination);
@@ -628,7 +633,8 @@ public static class TransferEngine
                         return new TransferStart(new TransferResult(TransferDirection.Upload, source, destination, TransferStatus.Skipped) { Duration = clock.Elapsed });
                     }
                 }
-                else if (options.Resume && existing.Kind == RemoteItemKind.File && existing.Length == total)
+                else if (options.Resume && existing.Kind == RemoteItemKind.File && existing.Length == total
+                    && !(older = ChangedSince(session, lastWriteTime, existing.LastWriteTimeUtc)))
                 {
                     if (options.PreserveTimestamp)
                     {
@@ -647,7 +653,7 @@ public static class TransferEngine
 
                 if (!options.Replaces)
                 {
-                    throw DestinationExists(destination, options.Resume);
+                    throw DestinationExists(destination, options.Resume, older);
                 }
             }
 
@@ -1273,11 +1279,16 @@ public static class TransferEngine
         }
     }
 
-    private static TransferRefusedException DestinationExists(string destination, bool resume) =>
+    /// <summary>
+    /// An existing destination that is not replaced without Overwrite. With Resume, one of the source's length counts
+    /// as done unless it is <paramref name="older"/> than the source (see <see cref="ChangedSince"/>): the source was
+    /// changed after it was written, perhaps to a new version of the same length.
+    /// </summary>
+    private static TransferRefusedException DestinationExists(string destination, bool resume, bool older) =>
         new(
-            resume
-                ? $"The destination '{destination}' already exists and its length differs from the source's (or the source's length is unknown); use -Force to replace it."
-                : $"The destination '{destination}' already exists; use -Force to replace it or -Resume to continue it.",
+            !resume ? $"The destination '{destination}' already exists; use -Force to replace it or -Resume to continue it."
+                : older ? $"The destination '{destination}' already exists with the source's length, but the source was changed after it was written; use -Force to replace it."
+                : $"The destination '{destination}' already exists and its length differs from the source's (or the source's length is unknown); use -Force to replace it.",
             TransferRefusedReason.DestinationExists,
             destination);
 

@@ -414,6 +414,40 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resume_refuses_a_destination_of_the_source_length_written_before_the_source_changed_and_Force_replaces_it()
+    {
+        // Yesterday's report, today's of the same length: not done (beyond the day FTP's local-time servers are allowed).
+        var today = Bytes(40_000, 54);
+        var yesterday = Bytes(40_000, 55);
+        ServerFile("report.bin", today);
+        var local = LocalFile("report.bin", yesterday);
+        File.SetLastWriteTimeUtc(local, DateTime.UtcNow.AddDays(-2));
+        var upSource = LocalFile("up/report.bin", today);
+        ServerFile("old-up.bin", yesterday);
+        File.SetLastWriteTimeUtc(Path.Combine(ServerDir, "old-up.bin"), DateTime.UtcNow.AddDays(-2));
+
+        var refused = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/report.bin", local, new TransferOptions { Resume = true }, null, Timeout());
+        var upRefused = await TransferEngine.UploadFileAsync(Session, upSource, RemoteDir + "/old-up.bin", new TransferOptions { Resume = true }, null, Timeout());
+
+        Assert.Equal(TransferStatus.Failed, refused.Status);
+        var why = Assert.IsType<TransferRefusedException>(refused.Exception);
+        Assert.Equal(TransferRefusedReason.DestinationExists, why.Reason);
+        Assert.Equal($"The destination '{local}' already exists with the source's length, but the source was changed after it was written; use -Force to replace it.", why.Message);
+        Assert.Equal(Sha(yesterday), Sha(File.ReadAllBytes(local)));
+        Assert.Equal(TransferStatus.Failed, upRefused.Status);
+        Assert.Equal(TransferRefusedReason.DestinationExists, Assert.IsType<TransferRefusedException>(upRefused.Exception).Reason);
+        Assert.Equal(Sha(yesterday), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "old-up.bin"))));
+
+        var replaced = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/report.bin", local, new TransferOptions { Resume = true, Overwrite = true }, null, Timeout());
+        var upReplaced = await TransferEngine.UploadFileAsync(Session, upSource, RemoteDir + "/old-up.bin", new TransferOptions { Resume = true, Overwrite = true }, null, Timeout());
+
+        Assert.True(replaced.Status == TransferStatus.Completed, replaced.Exception?.ToString());
+        Assert.Equal(Sha(today), Sha(File.ReadAllBytes(local)));
+        Assert.True(upReplaced.Status == TransferStatus.Completed, upReplaced.Exception?.ToString());
+        Assert.Equal(Sha(today), Sha(File.ReadAllBytes(Path.Combine(ServerDir, "old-up.bin"))));
+    }
+
+    [Fact]
     public async Task PreserveTimestamp_copies_the_remote_time_on_download()
     {
         var server = ServerFile("t.txt", Bytes(100, 17));

@@ -28,7 +28,15 @@ Describe 'Get-FtpItem' {
             $items.Name | Should -Be @('a.txt', 'b.log', 'sub')
             ($items | Where-Object Name -eq 'b.log').Length | Should -Be 2000
             ($items | Where-Object Name -eq 'sub').IsDirectory | Should -BeTrue
+            ($items | Where-Object Name -eq 'sub').Length | Should -BeNullOrEmpty
             $items[0].Session.Id | Should -Be $session.Id
+        }
+
+        It 'gives directories no length, so the lengths of a recursive listing add up to its files'' bytes on every server' {
+            $sum = 0
+            foreach ($item in Get-FtpItem -Path $work.Remote -Recurse) { $sum += $item.Length }
+
+            $sum | Should -Be 2040
         }
 
         It 'tab completes remote paths on the session, directories only for Set-FtpLocation' {

@@ -28,7 +28,11 @@ public sealed class FtpToolsItem
 
     public bool IsDirectory => Item.IsDirectory;
 
-    public long? Length => Item.Length;
+    /// <summary>
+    /// A file's length in bytes; null for a directory, whose size some servers give (4096, the directory file's) and
+    /// some do not, so that Measure-Object -Sum of a listing adds up the files on every server, as of Get-ChildItem's.
+    /// </summary>
+    public long? Length => Item.Kind == RemoteItemKind.Directory ? null : Item.Length;
 
     /// <summary>Last write time in local time, like FileInfo.LastWriteTime; null when the server did not say.</summary>
     public DateTime? LastWriteTime => Item.LastWriteTimeUtc?.ToLocalTime();

@@ -272,7 +272,7 @@ public static class TransferEngine
             // Truncated only when it is longer than wanted: FileMode.Create truncates even a new, empty file, and ext4
             // writes out on close any file truncated to zero (its auto_da_alloc), which without the flush to disk
             // made the close of a 1 GiB part file take half a second.
-            local = new FileStream(partPath, offset > 0 ? FileMode.Open : FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+            local = OpenPartFile(partPath, offset > 0 ? FileMode.Open : FileMode.OpenOrCreate, item, destination);
             if (local.Length != offset)
             {
                 local.SetLength(offset);
@@ -1277,6 +1277,44 @@ public static class TransferEngine
         {
             throw new ArgumentException("A local path is required.", nameof(localPath));
         }
+    }
+
+    /// <summary>
+    /// Opens a download's part file. On Unix a new one gets the remote file's permission bits (with the owner's write,
+    /// to write it; the process's umask applies), as OpenSSH's sftp gives them, so a file readable by its owner only
+    /// (a key, a credential file) is not readable by everyone here; unknown bits leave the system's default. A part
+    /// that replaces an existing destination takes that destination's mode instead, as cp onto an existing file does.
+    /// </summary>
+    private static FileStream OpenPartFile(string partPath, FileMode mode, RemoteItem item, string destination)
+    {
+#if NET7_0_OR_GREATER
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode permissions = (UnixFileMode)0x1FF; // rwxrwxrwx
+            var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1, Options = FileOptions.Asynchronous };
+            if (item.PermissionBits is int bits && mode != FileMode.Open)
+            {
+                // (Only for a mode that may create the file: .NET refuses a create mode with FileMode.Open.)
+                options.UnixCreateMode = ((UnixFileMode)bits & permissions) | UnixFileMode.UserWrite;
+            }
+
+            var stream = new FileStream(partPath, options);
+            try
+            {
+                if (File.Exists(destination))
+                {
+                    File.SetUnixFileMode(stream.SafeFileHandle, File.GetUnixFileMode(destination) & permissions);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The system's default mode, then.
+            }
+
+            return stream;
+        }
+#endif
+        return new FileStream(partPath, mode, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
     }
 
     /// <summary>

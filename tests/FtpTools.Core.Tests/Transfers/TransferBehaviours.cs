@@ -448,6 +448,42 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix modes.
+    public async Task A_download_keeps_the_remote_files_permission_bits_and_an_existing_destinations_mode()
+    {
+        var modes = new Dictionary<string, int> { ["private.key"] = Convert.ToInt32("600", 8), ["shared.txt"] = Convert.ToInt32("640", 8), ["tool.sh"] = Convert.ToInt32("750", 8) };
+        foreach (var (name, mode) in modes)
+        {
+            ServerFile("modes/" + name, Bytes(100, 56));
+            File.SetUnixFileMode(Path.Combine(ServerDir, "modes", name), (UnixFileMode)mode);
+        }
+
+        var existing = LocalFile("into/shared.txt", Bytes(5, 57));
+        File.SetUnixFileMode(existing, (UnixFileMode)Convert.ToInt32("604", 8));
+        var (entries, errors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/modes/*" }, new RemoteWalkOptions(), Timeout());
+        Assert.Empty(errors);
+
+        var got = new Dictionary<string, int>();
+        foreach (var entry in entries)
+        {
+            // Every server here lists permission bits (LIST's mode column, MLSD's UNIX.mode, SFTP's attributes).
+            Assert.Equal(modes[entry.Item.Name], entry.Item.PermissionBits);
+            var target = Path.Combine(LocalDir, "into", entry.Item.Name);
+            var result = await TransferEngine.DownloadFileAsync(Session, entry.Item, target, new TransferOptions { Overwrite = true }, null, Timeout());
+            Assert.True(result.Status == TransferStatus.Completed, result.Exception?.ToString());
+            got[entry.Item.Name] = (int)File.GetUnixFileMode(target);
+        }
+
+        // A new file gets the remote bits (under this process's umask, 022 or stricter: 600 stays 600); the file that was
+        // there keeps its own mode, as cp onto it does.
+        Assert.Equal(modes["private.key"], got["private.key"]);
+        Assert.Equal(Convert.ToInt32("700", 8), got["tool.sh"] & Convert.ToInt32("700", 8));
+        Assert.Equal(0, got["tool.sh"] & Convert.ToInt32("027", 8));
+        Assert.Equal(Convert.ToInt32("604", 8), got["shared.txt"]);
+        Assert.Equal(Sha(Bytes(100, 56)), Sha(File.ReadAllBytes(existing)));
+    }
+
+    [Fact]
     public async Task PreserveTimestamp_copies_the_remote_time_on_download()
     {
         var server = ServerFile("t.txt", Bytes(100, 17));

@@ -170,6 +170,8 @@ Describe 'Receive-FtpFile' {
 
             $result.Status.ToString() | Should -Be 'Failed'
             $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationExists,FtpTools.Commands.ReceiveFtpFileCommand'
+            # The record names the file the message is about.
+            $failures[0].TargetObject | Should -Be (Join-Path $target 'a.csv')
             (Get-Content -LiteralPath (Join-Path $target 'a.csv')) | Should -Be 'keep me'
 
             $null = Receive-FtpFile -Path "$($work.Remote)/a.csv" -Destination $target -Force

@@ -162,17 +162,20 @@ internal sealed class SftpAttributes
 
     public static DateTime FromUnixSeconds(uint seconds) => DateTime.SpecifyKind(UnixEpoch.AddSeconds(seconds), DateTimeKind.Utc);
 
+    /// <summary>What SFTP version 3 can carry, for error messages.</summary>
+    public const string TimeRange = "SFTP version 3 carries times from 1970-01-01 to 2106-02-07 UTC only";
+
     /// <summary>SFTP v3 times are uint32 seconds: 1970-01-01 to 2106-02-07. Sub-second parts are dropped.</summary>
-    public static uint ToUnixSeconds(DateTime utc)
+    public static uint ToUnixSeconds(DateTime utc) =>
+        TryToUnixSeconds(utc, out var seconds) ? seconds : throw new ArgumentOutOfRangeException(nameof(utc), utc, TimeRange + ".");
+
+    /// <summary>As <see cref="ToUnixSeconds"/>; false for a time SFTP v3 cannot carry.</summary>
+    public static bool TryToUnixSeconds(DateTime utc, out uint unixSeconds)
     {
         var value = utc.Kind == DateTimeKind.Local ? utc.ToUniversalTime() : utc;
         var seconds = (long)Math.Floor((value - UnixEpoch).TotalSeconds);
-        if (seconds < 0 || seconds > uint.MaxValue)
-        {
-            throw new ArgumentOutOfRangeException(nameof(utc), utc, "SFTP version 3 carries times from 1970-01-01 to 2106-02-07 UTC only.");
-        }
-
-        return (uint)seconds;
+        unixSeconds = seconds is >= 0 and <= uint.MaxValue ? (uint)seconds : 0;
+        return seconds is >= 0 and <= uint.MaxValue;
     }
 
     /// <summary>"rwxr-xr-x" with setuid/setgid/sticky shown the way ls(1) does (s/S, t/T).</summary>

@@ -555,7 +555,13 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurable
     public async Task SetLastWriteTimeAsync(string path, DateTime lastWriteTimeUtc, CancellationToken cancellationToken)
     {
         var full = Resolve(path);
-        var mtime = SftpAttributes.ToUnixSeconds(lastWriteTimeUtc);
+        if (!SftpAttributes.TryToUnixSeconds(lastWriteTimeUtc, out var mtime))
+        {
+            throw new CommandRefusedException(
+                string.Format(System.Globalization.CultureInfo.InvariantCulture, "Cannot set the time of {0} to {1:yyyy-MM-dd HH:mm:ss} UTC: {2}.", full, lastWriteTimeUtc.Kind == DateTimeKind.Local ? lastWriteTimeUtc.ToUniversalTime() : lastWriteTimeUtc, SftpAttributes.TimeRange),
+                RemoteErrorKind.Unsupported,
+                path: full);
+        }
 
         // SFTP v3 sets atime and mtime together (draft-02 §5); the current atime is kept.
         var current = await StatAsync(SftpPacketType.SSH_FXP_STAT, full, cancellationToken).ConfigureAwait(false);

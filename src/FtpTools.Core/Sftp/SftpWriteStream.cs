@@ -45,7 +45,13 @@ internal sealed class SftpWriteStream : SftpPipelinedStream<SftpWriteStream.Writ
     /// <summary>SSH_FXP_FSETSTAT on the handle behind the last write: the server applies it after the writes (it takes requests in order) and before the close.</summary>
     internal override bool SetTimesOnComplete(DateTime lastWriteTimeUtc, DateTime lastAccessTimeUtc)
     {
-        _times = new SftpAttributes { AccessTime = SftpAttributes.ToUnixSeconds(lastAccessTimeUtc), ModifyTime = SftpAttributes.ToUnixSeconds(lastWriteTimeUtc) };
+        // A time SFTP cannot carry is left to the caller's own attempt, which says so.
+        if (!SftpAttributes.TryToUnixSeconds(lastAccessTimeUtc, out var access) || !SftpAttributes.TryToUnixSeconds(lastWriteTimeUtc, out var write))
+        {
+            return false;
+        }
+
+        _times = new SftpAttributes { AccessTime = access, ModifyTime = write };
         return true;
     }
 

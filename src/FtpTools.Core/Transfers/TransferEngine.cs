@@ -165,6 +165,7 @@ public static class TransferEngine
         string? warning = null;
         FileStream? local = null;
         Task flushed = Task.CompletedTask;
+        RemoteItem? described = null;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -181,6 +182,7 @@ public static class TransferEngine
             var item = listed
                 ?? await session.GetItemAsync(source, cancellationToken).ConfigureAwait(false)
                 ?? throw new TransferRefusedException($"The remote file '{source}' does not exist.", TransferRefusedReason.SourceNotFound, source);
+            described = item;
             // Some servers describe a link by its target (proftpd's MLST), so a link to a directory may arrive
             // here as a directory; either way there is no file to download, and that is not a failure.
             if (item.Kind == RemoteItemKind.Directory
@@ -363,15 +365,25 @@ public static class TransferEngine
                 warning = CleanUpLocalPart(partPath, options.Resume);
             }
 
-            if (partTouched && e is CommandRefusedException { Kind: RemoteErrorKind.NotFound } refused && refused.Path == source)
+            if (partTouched && e is CommandRefusedException { Kind: RemoteErrorKind.NotFound } refused && refused.Path == source && described?.Kind == RemoteItemKind.SymbolicLink)
             {
-                // FTP's 550 to RETR says "not found" and "no access" alike (vsftpd: "Failed to open file."); this file
-                // was just listed or described, so it is there.
+                // A link whose target is gone (SFTP's NO_SUCH_FILE, FTP's 550): not found, but say which part is missing.
                 e = new CommandRefusedException(
-                    $"{Ftp.FtpErrors.Sentence(refused.Message)} The server describes '{source}' as a file, so it is most likely not readable by this account (or was removed just now).",
-                    RemoteErrorKind.PermissionDenied,
+                    $"{Ftp.FtpErrors.Sentence(refused.Message)} '{source}' is a symbolic link: the file it leads to is missing (or not readable by this account).",
+                    RemoteErrorKind.NotFound,
                     refused.FtpReplyCode,
                     refused.SftpStatus,
+                    source);
+            }
+            else if (partTouched && e is CommandRefusedException { Kind: RemoteErrorKind.NotFound, FtpReplyCode: not null } ambiguous && ambiguous.Path == source)
+            {
+                // FTP's 550 to RETR says "not found" and "no access" alike (vsftpd: "Failed to open file."); this file
+                // was just listed or described, so it is there. (SFTP tells the two apart.)
+                e = new CommandRefusedException(
+                    $"{Ftp.FtpErrors.Sentence(ambiguous.Message)} The server describes '{source}' as a file, so it is most likely not readable by this account (or was removed just now).",
+                    RemoteErrorKind.PermissionDenied,
+                    ambiguous.FtpReplyCode,
+                    ambiguous.SftpStatus,
                     source);
             }
 

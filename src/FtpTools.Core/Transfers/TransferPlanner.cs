@@ -277,7 +277,7 @@ public static class TransferPlanner
             {
                 if (!recurse)
                 {
-                    errors.Add(new PlanError(source, new FtpToolsException($"The local path '{source}' is a directory; use -Recurse to send it.")));
+                    errors.Add(new PlanError(source, new TransferRefusedException($"The local path '{source}' is a directory; use -Recurse to send it.", TransferRefusedReason.SourceIsDirectory, source)));
                     continue;
                 }
 

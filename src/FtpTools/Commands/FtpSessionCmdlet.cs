@@ -94,6 +94,16 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     /// about the source (terminating when the session is gone), a warning as a warning, a cancellation as
     /// the pipeline stopping.
     /// </summary>
+    /// <summary>
+    /// The target of a failed transfer's error record: its source, or its destination when that is what the error is
+    /// about (one that exists, or a refusal naming it), so the record's TargetObject and the message name the same path.
+    /// </summary>
+    private static string FailedAt(TransferResult result) =>
+        result.Exception is TransferRefusedException { Reason: TransferRefusedReason.DestinationExists or TransferRefusedReason.DestinationDirectoryNotFound }
+            || (result.Exception is CommandRefusedException refused && refused.Path == result.Destination)
+            ? result.Destination
+            : result.Source;
+
     /// <summary>True for a path of the FileSystem provider; else reports FtpTools.NotFileSystem (Env:, Variable:, a registry drive...).</summary>
     private protected bool IsFileSystem(ProviderInfo provider, string path)
     {
@@ -117,7 +127,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         switch (result.Status)
         {
             case TransferStatus.Failed when result.Exception is not null:
-                WriteFailure(result.Exception, result.Source);
+                WriteFailure(result.Exception, FailedAt(result));
                 break;
             case TransferStatus.Cancelled when StopToken.IsCancellationRequested:
                 throw new PipelineStoppedException();
@@ -474,7 +484,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
 
         if (result.Status == TransferStatus.Failed && result.Exception is not null)
         {
-            channel.WriteError(result.Exception, result.Source);
+            channel.WriteError(result.Exception, FailedAt(result));
         }
 
         if (result.SourceRemovalException is { } notRemoved)

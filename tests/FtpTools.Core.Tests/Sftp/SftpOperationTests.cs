@@ -310,6 +310,12 @@ public sealed class SftpOperationTests : IAsyncLifetime
         Assert.Equal(atime, File.GetLastAccessTimeUtc(_server.Local("t")));
         var missing = await Assert.ThrowsAsync<CommandRefusedException>(() => _session.SetLastWriteTimeAsync("nope", mtime, None));
         Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+
+        // Before 1970 SFTP v3 has no way to say it: refused with why, and the file keeps its time.
+        var early = await Assert.ThrowsAsync<CommandRefusedException>(() => _session.SetLastWriteTimeAsync("t", new DateTime(1960, 1, 1, 0, 0, 0, DateTimeKind.Utc), None));
+        Assert.Equal(RemoteErrorKind.Unsupported, early.Kind);
+        Assert.Equal($"Cannot set the time of {_server.Local("t")} to 1960-01-01 00:00:00 UTC: SFTP version 3 carries times from 1970-01-01 to 2106-02-07 UTC only.", early.Message);
+        Assert.Equal(mtime, File.GetLastWriteTimeUtc(_server.Local("t")));
     }
 
     [Fact]

@@ -123,6 +123,23 @@ public abstract partial class TransferBehaviours
         Assert.True(result.Status == TransferStatus.Completed, result.Exception?.ToString());
         Assert.Equal(10, result.Length);
         Assert.Equal(Sha(Bytes(10, 41)), Sha(File.ReadAllBytes(target)));
+
+        // A broken link is not found (its target), never "not readable by this account".
+        var broken = await TransferEngine.DownloadFileAsync(Session, RemoteDir + "/lk/broken", Path.Combine(LocalDir, "broken"), null, null, Timeout());
+        Assert.Equal(TransferStatus.Failed, broken.Status);
+        switch (broken.Exception)
+        {
+            case CommandRefusedException refused:
+                Assert.True(refused.Kind == RemoteErrorKind.NotFound, refused.Message);
+                Assert.EndsWith($"'{RemoteDir}/lk/broken' is a symbolic link: the file it leads to is missing (or not readable by this account).", refused.Message, StringComparison.Ordinal);
+                break;
+            default:
+                // Described by what it leads to (ProFTPD's MLST): nothing.
+                Assert.Equal(TransferRefusedReason.SourceNotFound, Assert.IsType<TransferRefusedException>(broken.Exception).Reason);
+                break;
+        }
+
+        Assert.False(File.Exists(Path.Combine(LocalDir, "broken")));
     }
 
     [Fact]

@@ -214,6 +214,7 @@ public sealed class TransferPlannerTests : IDisposable
 
         Assert.Equal("/in/a.txt", Assert.Single(plan.Transfers).Destination);
         Assert.Equal($"The local path '{Path.Combine(root, "sub")}' is a directory; use -Recurse to send it.", plan.Errors[0].Exception.Message);
+        Assert.Equal(TransferRefusedReason.SourceIsDirectory, Assert.IsType<TransferRefusedException>(plan.Errors[0].Exception).Reason);
         Assert.Equal(TransferRefusedReason.SourceNotFound, Assert.IsType<TransferRefusedException>(plan.Errors[1].Exception).Reason);
         Assert.Equal(missing, plan.Errors[1].Source);
         Assert.Empty(blocked.Transfers);

@@ -46,6 +46,8 @@ Describe 'Disconnect-FtpSession' {
 
             $failures.Count | Should -Be 1
             $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.SessionNotFound,FtpTools.Commands.DisconnectFtpSessionCommand'
+            # The same exception as Get-FtpSession -Id gives, so one catch takes both.
+            $failures[0].Exception | Should -BeOfType [System.Management.Automation.ItemNotFoundException]
         }
 
         It 'makes other cmdlets fail with NoSession once nothing is open' {

@@ -58,6 +58,17 @@ Describe 'Rename-FtpItem' {
             (Get-Item -LiteralPath (Join-Path $work.Local 'other.txt')).Length | Should -Be 7
         }
 
+        It 'refuses a new name that is the item itself with a trailing slash' {
+            Rename-FtpItem -Path "$($work.Remote)/old.txt" -NewName "$($work.Remote)/old.txt/" -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+            Rename-FtpItem -Path "$($work.Remote)/archive" -NewName "$($work.Remote)/archive/" -Force -ErrorVariable +failures -ErrorAction SilentlyContinue
+
+            $failures.Count | Should -Be 2
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationDirectoryNotFound,FtpTools.Commands.RenameFtpItemCommand'
+            $failures[1].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationExists,FtpTools.Commands.RenameFtpItemCommand'
+            $failures[1].Exception.Message | Should -BeLike "Cannot move '*/archive' into itself."
+            (Get-Item -LiteralPath (Join-Path $work.Local 'old.txt')).Length | Should -Be 42
+        }
+
         It 'renames each piped item by a script block run for it' {
             Get-FtpItem -Path "$($work.Remote)/*.txt" | Rename-FtpItem -NewName { $_.Name + '.bak' }
 

@@ -29,6 +29,11 @@ public static class RemoteTree
             return RemotePath.Combine(target, item.Name);
         }
 
+        if (intoDirectory && there?.FullName == item.FullName && there.Kind == RemoteItemKind.Directory)
+        {
+            throw new TransferRefusedException($"Cannot move '{item.FullName}' into itself.", TransferRefusedReason.DestinationExists, target);
+        }
+
         if (intoDirectory)
         {
             throw new TransferRefusedException(

@@ -72,7 +72,12 @@ public sealed class DisconnectFtpSessionCommand : FtpToolsCmdlet
                     var session = store.Find(id);
                     if (session is null)
                     {
-                        Report("SessionNotFound", ErrorCategory.ObjectNotFound, $"There is no FtpTools session with Id {id} in this runspace.", id);
+                        // As Get-FtpSession -Id reports it (and Get-Job -Id): an ItemNotFoundException.
+                        WriteError(new ErrorRecord(
+                            new ItemNotFoundException($"There is no FtpTools session with Id {id} in this runspace."),
+                            ErrorMapping.Prefix + "SessionNotFound",
+                            ErrorCategory.ObjectNotFound,
+                            id));
                     }
                     else
                     {

@@ -56,9 +56,11 @@ public sealed class RenameFtpItemCommand : FtpSessionCmdlet
         {
             var item = await session.Remote.GetItemAsync(source, cancellationToken).ConfigureAwait(false)
                 ?? throw new Core.Errors.TransferRefusedException($"Cannot find remote path '{source}' because it does not exist.", Core.Errors.TransferRefusedReason.SourceNotFound, source);
-            if (isMove && target != source)
+            // "y.txt/" for y.txt combines to y.txt itself: still a move into a directory, which is checked.
+            var intoDirectory = NewName.EndsWith("/", StringComparison.Ordinal);
+            if (isMove && (target != source || intoDirectory))
             {
-                target = await RemoteTree.MoveTargetAsync(session.Remote, item, target, NewName.EndsWith("/", StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
+                target = await RemoteTree.MoveTargetAsync(session.Remote, item, target, intoDirectory, cancellationToken).ConfigureAwait(false);
             }
 
             // ShouldProcess must run on the pipeline thread; the decision is taken after this lookup, below.

@@ -27,9 +27,15 @@ public static class RemotePathProbe
     public static async Task<bool> ExistsAsync(IRemoteSession session, string path, RemotePathType type, CancellationToken cancellationToken)
     {
         var item = await session.GetItemAsync(path, cancellationToken).ConfigureAwait(false);
-        if (item is null || type == RemotePathType.Any)
+        if (item is null)
         {
-            return item is not null;
+            await ThrowIfParentIsClosedAsync(session, path, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (type == RemotePathType.Any)
+        {
+            return true;
         }
 
         return await IsOfTypeAsync(session, item, type, cancellationToken).ConfigureAwait(false);
@@ -89,6 +95,41 @@ public static class RemotePathProbe
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// An FTP server says "not found" (550) alike for a missing file and for one in a directory this account may not
+    /// enter; a "false" there would keep a polling loop waiting for ever. So a path found missing has its parent
+    /// checked: one that is there but cannot be entered is a refusal. (SFTP says so itself.)
+    /// </summary>
+    private static async Task ThrowIfParentIsClosedAsync(IRemoteSession session, string path, CancellationToken cancellationToken)
+    {
+        var parent = Paths.RemotePath.GetDirectoryName(path);
+        if (parent == path || await TransferEngine.LeadsToDirectoryAsync(session, parent, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        // Listed by its own parent: a single item's lookup cannot tell either (vsftpd answers it with 550s too).
+        var grandparent = Paths.RemotePath.GetDirectoryName(parent);
+        var name = Paths.RemotePath.GetFileName(parent);
+        System.Collections.Generic.IReadOnlyList<RemoteItem> siblings;
+        try
+        {
+            siblings = grandparent == parent ? System.Array.Empty<RemoteItem>() : await session.ListDirectoryAsync(grandparent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.CommandRefusedException)
+        {
+            return;
+        }
+
+        if (System.Linq.Enumerable.Any(siblings, s => s.Name == name && s.Kind == RemoteItemKind.Directory))
+        {
+            throw new Errors.CommandRefusedException(
+                $"Cannot tell whether '{path}' exists: this account may not enter '{parent}'.",
+                Errors.RemoteErrorKind.PermissionDenied,
+                path: path);
+        }
     }
 
     private static async Task<bool> IsOfTypeAsync(IRemoteSession session, RemoteItem item, RemotePathType type, CancellationToken cancellationToken)

@@ -77,6 +77,38 @@ public abstract partial class TransferBehaviours
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // The test servers run on Linux; modes are set on their disk.
+    public async Task Testing_a_path_in_a_directory_the_account_may_not_enter_is_a_refusal_not_false()
+    {
+        ServerFile("closed/a.csv", Bytes(5, 58));
+        ServerFile("open/b.csv", Bytes(5, 59));
+        var closed = Path.Combine(ServerDir, "closed");
+        File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Root's (the test's own user), not the server account's: it may not enter.
+        using (var chown = System.Diagnostics.Process.Start("chown", new[] { "-R", "root:root", closed })!)
+        {
+            chown.WaitForExit();
+            Assert.Equal(0, chown.ExitCode);
+        }
+
+        var outcome = await Record.ExceptionAsync(() => RemotePathProbe.ExistsAsync(Session, RemoteDir + "/closed/a.csv", RemotePathType.Leaf, Timeout()));
+        var missing = await RemotePathProbe.ExistsAsync(Session, RemoteDir + "/open/none.csv", RemotePathType.Any, Timeout());
+        var missingParent = await RemotePathProbe.ExistsAsync(Session, RemoteDir + "/none/none.csv", RemotePathType.Any, Timeout());
+
+        Assert.False(missing);
+        Assert.False(missingParent);
+        if (Target is SftpServerTarget)
+        {
+            // This one server runs as root, which enters anything.
+            Assert.Null(outcome);
+            return;
+        }
+
+        var refused = Assert.IsType<CommandRefusedException>(outcome);
+        Assert.Equal(RemoteErrorKind.PermissionDenied, refused.Kind);
+    }
+
+    [Fact]
     public async Task The_root_is_a_directory_item_named_slash()
     {
         // Remove-FtpItem refuses to remove the item whose FullName is "/".

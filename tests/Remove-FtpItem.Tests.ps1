@@ -101,7 +101,9 @@ Describe 'Remove-FtpItem' {
             $other = Connect-TestSession -Protocol $Protocol
             try {
                 $item = Get-FtpItem -Path "$($work.Remote)/a.txt" -Session $session
-                $item.SessionId | Should -Be $session.Id
+                $item.FtpSessionId | Should -Be $session.Id
+                # An abbreviated -Session is not made ambiguous by the hidden parameter that checks the item's session.
+                (Get-FtpItem -Path "$($work.Remote)/a.txt" -Sess $session).Name | Should -Be 'a.txt'
 
                 { $item | Remove-FtpItem -Session $other -ErrorAction Stop } | Should -Throw -ErrorId 'FtpTools.SessionMismatch,FtpTools.Commands.RemoveFtpItemCommand'
                 $PSDefaultParameterValues['Remove-FtpItem:Session'] = $other

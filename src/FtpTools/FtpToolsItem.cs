@@ -56,9 +56,10 @@ public sealed class FtpToolsItem
 
     /// <summary>
     /// The Id of <see cref="Session"/>. A cmdlet this item is piped into binds it by property name and refuses to
-    /// work on the item with another session (one given with -Session or $PSDefaultParameterValues).
+    /// work on the item with another session (one given with -Session or $PSDefaultParameterValues). Not named
+    /// "SessionId": a parameter (or alias) beginning with "Sess" would make an abbreviated -Session ambiguous.
     /// </summary>
-    public int SessionId => Session.Id;
+    public int FtpSessionId => Session.Id;
 
     /// <summary>The protocol-independent item from the core.</summary>
     public RemoteItem Item { get; }

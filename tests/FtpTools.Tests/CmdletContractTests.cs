@@ -93,6 +93,33 @@ public class CmdletContractTests
 
     [Theory]
     [MemberData(nameof(AllCmdlets))]
+    public void Hidden_parameters_neither_show_nor_make_an_abbreviated_parameter_ambiguous(string className)
+    {
+        var parameters = Parameters(ByClass(className));
+        var shownNames = parameters.Where(p => !p.DontShow).SelectMany(p => p.Names).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+        // PowerShell matches a prefix against names and aliases alike, hidden ones included: "-Sess" must still be
+        // -Session, so no hidden name may share with a shown one the prefix a user would type (four letters).
+        foreach (var hidden in parameters.Where(p => p.DontShow).SelectMany(p => p.Names))
+        {
+            Assert.DoesNotContain(shownNames, shown => string.Compare(shown, 0, hidden, 0, 4, StringComparison.OrdinalIgnoreCase) == 0);
+        }
+    }
+
+    [Fact]
+    public void A_piped_item_feeds_the_hidden_parameter_that_checks_its_session()
+    {
+        foreach (var type in CmdletCases.Select(c => ByClass((string)c[0])).Where(t => t.IsSubclassOf(typeof(FtpTools.Commands.FtpSessionCmdlet))))
+        {
+            var hidden = Assert.Single(Parameters(type), p => p.Name == "FtpSessionId");
+            Assert.True(hidden.DontShow && hidden.FromPipelineByPropertyName, type.Name);
+        }
+
+        Assert.NotNull(typeof(FtpToolsItem).GetProperty("FtpSessionId"));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllCmdlets))]
     public void Parameter_sets_are_ones_PowerShell_accepts(string className)
     {
         var type = ByClass(className);

@@ -23,12 +23,29 @@ internal static class LocalSource
                     return target;
                 }
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // A loop of links, or one that cannot be read: the link itself, which reading then fails with why.
             }
         }
 #endif
         return file;
+    }
+
+    /// <summary>
+    /// The length <see cref="Describe"/> gives, or null when there is no file to read (a broken link): planned without
+    /// a length, and the upload itself says what is missing.
+    /// </summary>
+    public static long? LengthOf(string path)
+    {
+        var file = Describe(path);
+        try
+        {
+            return file.Exists ? file.Length : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

@@ -154,8 +154,9 @@ public sealed class RemoteWalker
                 }
 
                 var pattern = new Wildcard(segments[i], !_options.CaseSensitive);
+                var errorsBefore = errors.Count;
                 var listing = await ListOrRecordAsync(parent, errors, quietWhenMissing: true, cancellationToken).ConfigureAwait(false);
-                if (i == firstWildcard && listing.Count == 0)
+                if (i == firstWildcard && listing.Count == 0 && errors.Count == errorsBefore)
                 {
                     await CheckBaseDirectoryAsync(baseDirectory, errors, cancellationToken).ConfigureAwait(false);
                 }

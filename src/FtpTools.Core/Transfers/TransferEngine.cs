@@ -224,7 +224,7 @@ public static class TransferEngine
                     }
                 }
                 else if (options.Resume && total is long complete && new FileInfo(destination).Length == complete
-                    && !(older = ChangedSince(session, item.LastWriteTimeUtc, File.GetLastWriteTimeUtc(destination))))
+                    && !(older = OlderVersion(session, item.LastWriteTimeUtc, File.GetLastWriteTimeUtc(destination))))
                 {
                     // Of the source's length and written after the source last changed: done. One written before is
                     // an older version of the same length, refused below as one of another length is.
@@ -619,7 +619,9 @@ public static class TransferEngine
             var file = LocalSource.Describe(source);
             if (!file.Exists)
             {
-                var what = Directory.Exists(source) ? "is a directory, not a file" : "does not exist";
+                var what = Directory.Exists(source) ? "is a directory, not a file"
+                    : !string.Equals(file.FullName, Path.GetFullPath(source), StringComparison.Ordinal) ? $"is a symbolic link to '{file.FullName}', which does not exist"
+                    : "does not exist";
                 throw new TransferRefusedException($"The local path '{source}' {what}.", TransferRefusedReason.SourceNotFound, source);
             }
 
@@ -646,7 +648,7 @@ public static class TransferEngine
                     }
                 }
                 else if (options.Resume && existing.Kind == RemoteItemKind.File && existing.Length == total
-                    && !(older = ChangedSince(session, lastWriteTime, existing.LastWriteTimeUtc)))
+                    && !(older = OlderVersion(session, lastWriteTime, existing.LastWriteTimeUtc)))
                 {
                     if (options.PreserveTimestamp)
                     {
@@ -1295,7 +1297,8 @@ public static class TransferEngine
     /// Opens a download's part file. On Unix a new one gets the remote file's permission bits (with the owner's write,
     /// to write it; the process's umask applies), as OpenSSH's sftp gives them, so a file readable by its owner only
     /// (a key, a credential file) is not readable by everyone here; unknown bits leave the system's default. A part
-    /// that replaces an existing destination takes that destination's mode instead, as cp onto an existing file does.
+    /// that replaces an existing destination takes that destination's mode instead, as cp onto an existing file does
+    /// (the owner's write added, as it is to remote bits).
     /// </summary>
     private static FileStream OpenPartFile(string partPath, FileMode mode, RemoteItem item, string destination)
     {
@@ -1315,7 +1318,8 @@ public static class TransferEngine
             {
                 if (File.Exists(destination))
                 {
-                    File.SetUnixFileMode(stream.SafeFileHandle, File.GetUnixFileMode(destination) & permissions);
+                    // With the owner's write kept: a part left by a failure (-Resume) is opened for writing again.
+                    File.SetUnixFileMode(stream.SafeFileHandle, (File.GetUnixFileMode(destination) & permissions) | UnixFileMode.UserWrite);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -1331,7 +1335,7 @@ public static class TransferEngine
 
     /// <summary>
     /// An existing destination that is not replaced without Overwrite. With Resume, one of the source's length counts
-    /// as done unless it is <paramref name="older"/> than the source (see <see cref="ChangedSince"/>): the source was
+    /// as done unless it is <paramref name="older"/> than the source (see <see cref="OlderVersion"/>): the source was
     /// changed after it was written, perhaps to a new version of the same length.
     /// </summary>
     private static TransferRefusedException DestinationExists(string destination, bool resume, bool older) =>
@@ -1465,6 +1469,16 @@ public static class TransferEngine
     internal static bool ChangedSince(IRemoteSession session, DateTime? sourceTimeUtc, DateTime? partTimeUtc) =>
         sourceTimeUtc is DateTime source && partTimeUtc is DateTime part
         && source > part + (session is Sftp.SftpSession ? TimeSpan.FromSeconds(2) : TimeSpan.FromHours(15));
+
+    /// <summary>
+    /// Whether a complete destination of the source's length was written before the source last changed: an older
+    /// version, not the file -Resume would take as done. The margin is wider than <see cref="ChangedSince"/>'s, since
+    /// a wrong answer here is a refusal, not a restart: an hour over SFTP (a server clock behind the client's, and an
+    /// upload right after the file was written, would otherwise look older), 15 hours over FTP.
+    /// </summary>
+    internal static bool OlderVersion(IRemoteSession session, DateTime? sourceTimeUtc, DateTime? destinationTimeUtc) =>
+        sourceTimeUtc is DateTime source && destinationTimeUtc is DateTime destination
+        && source > destination + (session is Sftp.SftpSession ? TimeSpan.FromHours(1) : TimeSpan.FromHours(15));
 
     private static Task<long?> StoredLengthAsync(IRemoteSession session, string path, CancellationToken cancellationToken) =>
         session is IStoredLengthProbe probe ? probe.GetStoredLengthAsync(path, cancellationToken) : Task.FromResult<long?>(null);

@@ -270,7 +270,7 @@ public static class TransferPlanner
                 var target = intoDirectory ? RemotePath.Combine(destination, Path.GetFileName(source)) : destination;
                 if (Claim(owners, target, source, errors))
                 {
-                    transfers.Add(new PlannedTransfer(TransferDirection.Upload, source, target, LocalSource.Describe(source).Length));
+                    transfers.Add(new PlannedTransfer(TransferDirection.Upload, source, target, LocalSource.LengthOf(source)));
                 }
             }
             else if (Directory.Exists(source))
@@ -339,7 +339,7 @@ public static class TransferPlanner
                 }
                 else if (child is FileInfo file && Claim(owners, target, file.FullName, errors))
                 {
-                    transfers.Add(new PlannedTransfer(TransferDirection.Upload, file.FullName, target, LocalSource.Describe(file.FullName).Length));
+                    transfers.Add(new PlannedTransfer(TransferDirection.Upload, file.FullName, target, LocalSource.LengthOf(file.FullName)));
                 }
             }
 

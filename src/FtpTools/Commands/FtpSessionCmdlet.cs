@@ -37,13 +37,12 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     public FtpToolsSession? Session { get; set; }
 
     /// <summary>
-    /// The session Id of a piped item (FtpToolsItem.SessionId). Hidden: only the pipeline binds it, so that a
+    /// The session Id of a piped item (FtpToolsItem.FtpSessionId). Hidden: only the pipeline binds it, so that a
     /// -Session given on the command line (or by $PSDefaultParameterValues), which wins over the item's own Session,
     /// cannot make the command act on another server's file of the same path (see <see cref="ResolveSession"/>).
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-    [Alias("SessionId")]
-    public int? ItemSessionId { get; set; }
+    public int? FtpSessionId { get; set; }
 
     /// <summary>
     /// The session to use: -Session, else the newest of this runspace. Terminates when there is none, when it was
@@ -65,13 +64,15 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                 session);
         }
 
-        if (ItemSessionId is int itemSession && itemSession != session!.Id)
+        // Ids start at 1: an empty column of a CSV file (bound as 0) names no session.
+        if (FtpSessionId is int itemSession && itemSession > 0 && itemSession != session!.Id)
         {
+            var given = Session is null ? "the default session" : "given with -Session or $PSDefaultParameterValues";
             Fail(
                 "SessionMismatch",
                 ErrorCategory.InvalidArgument,
-                $"The piped item belongs to session {itemSession.ToString(System.Globalization.CultureInfo.InvariantCulture)}, but this command was given session {session.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({session}) "
-                    + "with -Session or $PSDefaultParameterValues; nothing was done with it. Leave -Session out to use each item's own session.",
+                $"The piped item belongs to session {itemSession.ToString(System.Globalization.CultureInfo.InvariantCulture)}, but this command works on session {session.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({session}), "
+                    + $"{given}; nothing was done with it. Leave -Session out to use each item's own session, or give the item's.",
                 session);
         }
 
@@ -89,11 +90,6 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         RunCore(session.Log, target, (channel, cancellationToken) =>
             session.Keeper.RunAsync((_, ct) => work(channel, ct), repeatable, channel.WriteWarning, cancellationToken));
 
-    /// <summary>
-    /// Writes one transfer result as output, then reports what went wrong with it: a failure as an error
-    /// about the source (terminating when the session is gone), a warning as a warning, a cancellation as
-    /// the pipeline stopping.
-    /// </summary>
     /// <summary>
     /// The target of a failed transfer's error record: its source, or its destination when that is what the error is
     /// about (one that exists, or a refusal naming it), so the record's TargetObject and the message name the same path.
@@ -116,6 +112,11 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         return false;
     }
 
+    /// <summary>
+    /// Writes one transfer result as output, then reports what went wrong with it: a failure as an error
+    /// about the path it concerns (<see cref="FailedAt"/>; terminating when the session is gone), a warning as a
+    /// warning, a cancellation as the pipeline stopping.
+    /// </summary>
     internal void WriteTransferResult(TransferResult result)
     {
         WriteObject(result);
@@ -213,9 +214,10 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
                     {
                         // Lost in the middle of the file: nothing of it is under its final name (a part file at most,
                         // which -Resume continues), so it goes again, once, on a new connection.
-                        // Its result says so (as its warning, written with it), now or once the file is in place: a
-                        // script that keeps the results, not the warning stream, sees that the first attempt was lost.
-                        await session.Keeper.ReadyAsync(channel.WriteWarning, cancellationToken).ConfigureAwait(false);
+                        // Said now (the log shows the loss before the new connection, also when the second attempt
+                        // is stopped), and in its result's warning, now or once the file is in place: a script that
+                        // keeps the results, not the warning stream, sees that the first attempt was lost.
+                        await session.Keeper.AgainAfterLossAsync(failure, "the transfer of " + transfer.Source, channel.WriteWarning, cancellationToken).ConfigureAwait(false);
                         var again = new PlannedFile(progress, transfer.Length)
                         {
                             Warning = $"The connection was lost during the transfer ({failure.Message.TrimEnd('.')}); it was started again on a new connection.",

@@ -334,6 +334,7 @@ public abstract partial class TransferBehaviours
         Directory.CreateDirectory(root);
         File.CreateSymbolicLink(Path.Combine(root, "rel.bin"), "../real/data.bin");
         File.CreateSymbolicLink(Path.Combine(root, "chain.bin"), "rel.bin");
+        File.CreateSymbolicLink(Path.Combine(root, "broken.bin"), "../real/nothing.bin");
         var stamp = new DateTime(2021, 3, 4, 5, 6, 7, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(Path.Combine(LocalDir, "real", "data.bin"), stamp);
 
@@ -344,12 +345,24 @@ public abstract partial class TransferBehaviours
             await TransferEngine.EnsureRemoteDirectoryAsync(Session, directory, Timeout());
         }
 
-        Assert.Equal(new long?[] { 5000, 5000 }, plan.Transfers.Select(t => t.Length));
+        // A broken link is planned without a length and fails alone, saying what is missing; the others go.
+        Assert.Empty(plan.Errors);
+        Assert.Equal(new long?[] { null, 5000, 5000 }, plan.Transfers.Select(t => t.Length));
         foreach (var transfer in plan.Transfers)
         {
             var result = await TransferEngine.UploadFileAsync(Session, transfer.Source, transfer.Destination, null, null, Timeout());
+            if (transfer.Source.EndsWith("broken.bin", StringComparison.Ordinal))
+            {
+                Assert.Equal(TransferStatus.Failed, result.Status);
+                Assert.Equal(TransferRefusedReason.SourceNotFound, Assert.IsType<TransferRefusedException>(result.Exception).Reason);
+                Assert.Equal($"The local path '{transfer.Source}' is a symbolic link to '{Path.Combine(LocalDir, "real", "nothing.bin")}', which does not exist.", result.Exception!.Message);
+                continue;
+            }
+
             Assert.True(result.Status == TransferStatus.Completed, $"{transfer}: {result.Exception}");
         }
+
+        Assert.False(File.Exists(Path.Combine(ServerDir, "tree", "linked", "broken.bin")));
 
         Assert.True(alone.Status == TransferStatus.Completed, alone.Exception?.ToString());
         Assert.Equal(5000, alone.Length);

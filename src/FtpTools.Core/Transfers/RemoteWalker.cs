@@ -200,6 +200,30 @@ public sealed class RemoteWalker
     }
 
     /// <summary>
+    /// Whether a path its own lookup did not find is in its parent's listing all the same: an FTP server answers every
+    /// question about a directory this account may not enter with 550 (vsftpd), which reads as "not found". Asked only
+    /// on the way to reporting a missing path.
+    /// </summary>
+    private async Task<bool> ListedAnywayAsync(string absolute, CancellationToken cancellationToken)
+    {
+        var parent = RemotePath.GetDirectoryName(absolute);
+        if (parent == absolute)
+        {
+            return false;
+        }
+
+        try
+        {
+            var name = RemotePath.GetFileName(absolute);
+            return (await _session.ListDirectoryAsync(parent, cancellationToken).ConfigureAwait(false)).Any(i => i.Name == name);
+        }
+        catch (Exception e) when (e is CommandRefusedException or DataConnectionFailedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// The directory a pattern's first wildcard segment was looked for in gave nothing: when it is not there at all,
     /// that is an error (as Get-ChildItem /missing/*.csv says), so a misspelt directory in a nightly job is not a quiet
     /// success. Asked only then: some servers list a missing directory as an empty one (vsftpd).
@@ -226,7 +250,9 @@ public sealed class RemoteWalker
         {
             if (errors.Count == errorsBefore)
             {
-                errors.Add(new RemoteWalkError(absolute, new TransferRefusedException($"Cannot find remote path '{absolute}' because it does not exist.", TransferRefusedReason.SourceNotFound, absolute)));
+                errors.Add(new RemoteWalkError(absolute, await ListedAnywayAsync(absolute, cancellationToken).ConfigureAwait(false)
+                    ? new CommandRefusedException($"Cannot open remote path '{absolute}': it is there, but the server will not describe or enter it for this account.", RemoteErrorKind.PermissionDenied, path: absolute)
+                    : new TransferRefusedException($"Cannot find remote path '{absolute}' because it does not exist.", TransferRefusedReason.SourceNotFound, absolute)));
             }
 
             return;
@@ -376,7 +402,18 @@ public sealed class RemoteWalker
         }
         catch (CommandRefusedException e)
         {
-            if (!(quietWhenMissing && e.Kind == RemoteErrorKind.NotFound))
+            if (!quietWhenMissing && e.Kind == RemoteErrorKind.NotFound && e.FtpReplyCode is not null)
+            {
+                // A directory just described or listed by its parent, whose own listing an FTP server refuses with a
+                // 550 that reads "not found" (Pure-FTPd: "Can't check for file existence") for one it may not open.
+                errors.Add(new RemoteWalkError(path, new CommandRefusedException(
+                    $"{Ftp.FtpErrors.Sentence(e.Message)} The directory was there a moment ago, so this account most likely may not list it (or it was removed just now).",
+                    RemoteErrorKind.PermissionDenied,
+                    e.FtpReplyCode,
+                    e.SftpStatus,
+                    path)));
+            }
+            else if (!(quietWhenMissing && e.Kind == RemoteErrorKind.NotFound))
             {
                 errors.Add(new RemoteWalkError(path, e));
             }

@@ -34,6 +34,7 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [SessionTransformation]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(SessionIdCompleter))]
     public FtpToolsSession? Session { get; set; }
 
     /// <summary>

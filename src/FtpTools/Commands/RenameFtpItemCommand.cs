@@ -26,6 +26,7 @@ public sealed class RenameFtpItemCommand : FtpSessionCmdlet
     /// </summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(LiteralRemotePathCompleter))]
     public string NewName { get; set; } = "";
 
     /// <summary>Replace an existing item at the new name.</summary>

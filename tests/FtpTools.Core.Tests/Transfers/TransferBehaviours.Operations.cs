@@ -92,6 +92,7 @@ public abstract partial class TransferBehaviours
         }
 
         var outcome = await Record.ExceptionAsync(() => RemotePathProbe.ExistsAsync(Session, RemoteDir + "/closed/a.csv", RemotePathType.Leaf, Timeout()));
+        var (listed, listErrors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/closed" }, new RemoteWalkOptions(), Timeout());
         var missing = await RemotePathProbe.ExistsAsync(Session, RemoteDir + "/open/none.csv", RemotePathType.Any, Timeout());
         var missingParent = await RemotePathProbe.ExistsAsync(Session, RemoteDir + "/none/none.csv", RemotePathType.Any, Timeout());
 
@@ -106,6 +107,12 @@ public abstract partial class TransferBehaviours
 
         var refused = Assert.IsType<CommandRefusedException>(outcome);
         Assert.Equal(RemoteErrorKind.PermissionDenied, refused.Kind);
+
+        // Listing it (Get-FtpItem /closed) says it may not be opened, not that it does not exist (vsftpd answers every
+        // question about it with 550).
+        Assert.Empty(listed);
+        var listError = Assert.Single(listErrors);
+        Assert.True(listError.Exception is CommandRefusedException { Kind: RemoteErrorKind.PermissionDenied }, listError.Exception.ToString());
     }
 
     [Fact]

@@ -737,7 +737,15 @@ public static class TransferEngine
                 warning = await RemoveRemotePartAsync(session, partPath, options.CleanupTimeout).ConfigureAwait(false);
             }
 
-            if (e is CommandRefusedException { Path: { } refusedPath } refused && refusedPath == partPath)
+            if (e is CommandRefusedException { Path: { } missingPath } && missingPath == partPath && await MissingRemoteDirectoryAsync(session, destination, options).ConfigureAwait(false) is { } directory)
+            {
+                // The server's words for it vary (vsftpd's 553 "Could not create file.", SFTP's NO_SUCH_FILE): say it.
+                e = new TransferRefusedException(
+                    $"Cannot upload to '{destination}': the remote directory '{directory}' does not exist. Create it first (New-FtpDirectory -Force), or send into an existing one.",
+                    TransferRefusedReason.DestinationDirectoryNotFound,
+                    destination);
+            }
+            else if (e is CommandRefusedException { Path: { } refusedPath } refused && refusedPath == partPath)
             {
                 // The refusal names the part file, which the user never named: say which upload it was.
                 e = new CommandRefusedException(
@@ -749,6 +757,41 @@ public static class TransferEngine
             }
 
             return new TransferStart(Failure(TransferDirection.Upload, source, destination, total, offset, meter, clock, e, warning, cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// After an upload refused at its part file: the destination's directory when it is not there, else null. Asked
+    /// only on that failure, within the cleanup timeout; a question that fails leaves the refusal as it was.
+    /// </summary>
+    private static async Task<string?> MissingRemoteDirectoryAsync(IRemoteSession session, string destination, TransferOptions options)
+    {
+        var directory = RemotePath.GetDirectoryName(destination);
+        if (directory == destination || !session.IsConnected)
+        {
+            return null;
+        }
+
+        using var timeout = new CancellationTokenSource(options.CleanupTimeout);
+        try
+        {
+            if (await LeadsToDirectoryAsync(session, directory, timeout.Token).ConfigureAwait(false)
+                || await session.GetItemAsync(directory, timeout.Token).ConfigureAwait(false) is not null)
+            {
+                return null;
+            }
+
+            // vsftpd answers every question about a directory this account may not enter with 550: its parent's
+            // listing tells that from a missing one.
+            var parent = RemotePath.GetDirectoryName(directory);
+            var name = RemotePath.GetFileName(directory);
+            return parent != directory && System.Linq.Enumerable.Any(await session.ListDirectoryAsync(parent, timeout.Token).ConfigureAwait(false), i => i.Name == name)
+                ? null
+                : directory;
+        }
+        catch (Exception e) when (e is FtpToolsException or OperationCanceledException)
+        {
+            return null;
         }
     }
 

@@ -132,6 +132,20 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_upload_into_a_missing_remote_directory_says_so_and_creates_nothing()
+    {
+        var source = LocalFile("up.txt", Bytes(10, 60));
+
+        var result = await TransferEngine.UploadFileAsync(Session, source, RemoteDir + "/no-such-dir/up.txt", null, null, Timeout());
+
+        Assert.Equal(TransferStatus.Failed, result.Status);
+        var refused = Assert.IsType<TransferRefusedException>(result.Exception);
+        Assert.Equal((TransferRefusedReason.DestinationDirectoryNotFound, RemoteDir + "/no-such-dir/up.txt"), (refused.Reason, refused.Path));
+        Assert.Equal($"Cannot upload to '{RemoteDir}/no-such-dir/up.txt': the remote directory '{RemoteDir}/no-such-dir' does not exist. Create it first (New-FtpDirectory -Force), or send into an existing one.", refused.Message);
+        Assert.Empty(Names(ServerDir));
+    }
+
+    [Fact]
     public async Task A_listed_item_downloads_as_the_file_is_now_even_when_it_changed_or_went_since_the_listing()
     {
         var same = Bytes(100_000, 21);

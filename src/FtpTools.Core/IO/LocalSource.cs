@@ -33,6 +33,28 @@ internal static class LocalSource
     }
 
     /// <summary>
+    /// The permission bits (rwx for owner, group, others) of a file <see cref="Describe"/> gave, for an upload to
+    /// create its copy with (<see cref="ICreateModeWriter"/>); null on Windows, or when they cannot be read.
+    /// </summary>
+    public static int? PermissionBits(FileInfo file)
+    {
+#if NET7_0_OR_GREATER
+        if (!OperatingSystem.IsWindows())
+        {
+            try
+            {
+                return (int)file.UnixFileMode & 0x1FF;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+#endif
+        return null;
+    }
+
+    /// <summary>
     /// The length <see cref="Describe"/> gives, or null when there is no file to read (a broken link): planned without
     /// a length, and the upload itself says what is missing.
     /// </summary>

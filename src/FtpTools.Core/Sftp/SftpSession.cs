@@ -20,7 +20,7 @@ namespace FtpTools.Core.Sftp;
 /// over an already open "sftp" subsystem channel. Any number of operations may run at once: requests are
 /// matched to responses by id in <see cref="SftpChannel"/>.
 /// </summary>
-internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurableWriter, IDirectoryProbe
+internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurableWriter, IDirectoryProbe, ICreateModeWriter
 {
     /// <summary>Largest number of READ or WRITE requests one transfer keeps outstanding.</summary>
     internal const int MaxRequestsInFlight = 64;
@@ -394,12 +394,16 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurable
     public Task<RemoteFileStream> OpenDurableWriteAsync(string path, long offset, CancellationToken cancellationToken) =>
         OpenWriteAsync(path, offset, fsync: true, cancellationToken);
 
+    public Task<RemoteFileStream> OpenNewWriteAsync(string path, int permissionBits, bool durable, CancellationToken cancellationToken) =>
+        OpenWriteAsync(path, 0, durable, cancellationToken, new SftpAttributes { Permissions = ((uint)permissionBits & 0x1FF) | 0x80 });
+
     /// <summary>
     /// Opens for writing: offset 0 creates or truncates (WRITE|CREAT|TRUNC); a positive offset opens the existing file
     /// without TRUNC or CREAT (a missing file is NotFound) and writes from there. With <paramref name="fsync"/>,
-    /// completing also asks for fsync@openssh.com (refused as Unsupported when the server does not offer it).
+    /// completing also asks for fsync@openssh.com (refused as Unsupported when the server does not offer it). With
+    /// <paramref name="create"/>, the attributes a file the open creates gets (<see cref="ICreateModeWriter"/>).
     /// </summary>
-    internal async Task<RemoteFileStream> OpenWriteAsync(string path, long offset, bool fsync, CancellationToken cancellationToken)
+    internal async Task<RemoteFileStream> OpenWriteAsync(string path, long offset, bool fsync, CancellationToken cancellationToken, SftpAttributes? create = null)
     {
         if (offset < 0)
         {
@@ -415,7 +419,7 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurable
         var flags = offset == 0
             ? SftpOpenFlags.SSH_FXF_WRITE | SftpOpenFlags.SSH_FXF_CREAT | SftpOpenFlags.SSH_FXF_TRUNC
             : SftpOpenFlags.SSH_FXF_WRITE;
-        var handle = await OpenFileAsync(full, flags, cancellationToken).ConfigureAwait(false);
+        var handle = await OpenFileAsync(full, flags, cancellationToken, create).ConfigureAwait(false);
         var chunk = WriteLength;
         if (Limits is { MaxPacketLength: > 0 } limits)
         {
@@ -778,10 +782,10 @@ internal sealed class SftpSession : IRemoteSession, IKnownLengthReader, IDurable
 
     private string Resolve(string path) => RemotePath.Combine(CurrentDirectory, path ?? "");
 
-    private async Task<byte[]> OpenFileAsync(string full, SftpOpenFlags flags, CancellationToken cancellationToken) =>
+    private async Task<byte[]> OpenFileAsync(string full, SftpOpenFlags flags, CancellationToken cancellationToken, SftpAttributes? create = null) =>
         await OpenHandleAsync(
             SftpPacketType.SSH_FXP_OPEN,
-            w => w.WriteString(full).WriteUInt32((uint)flags).Also(SftpAttributes.Empty.Write),
+            w => w.WriteString(full).WriteUInt32((uint)flags).Also((create ?? SftpAttributes.Empty).Write),
             "SSH_FXP_OPEN of",
             full,
             cancellationToken).ConfigureAwait(false);

@@ -693,8 +693,11 @@ public static class TransferEngine
                     partTouched = true;
                     // A source removed after the upload leaves the server's copy the only one: where the server can
                     // say so (SFTP's fsync@openssh.com), the upload completes only once that copy is on its disk.
-                    var remote = await (options.RemoveSource && session is IDurableWriter { CanWriteDurably: true } durable
-                        ? durable.OpenDurableWriteAsync(partPath, offset, cancellationToken)
+                    var durably = options.RemoveSource && session is IDurableWriter { CanWriteDurably: true };
+                    var remote = await (offset == 0 && session is ICreateModeWriter creator && LocalSource.PermissionBits(file) is int bits
+                        ? creator.OpenNewWriteAsync(partPath, bits, durably, cancellationToken)
+                        : durably
+                        ? ((IDurableWriter)session).OpenDurableWriteAsync(partPath, offset, cancellationToken)
                         : session is IKnownLengthWriter writer
                             ? writer.OpenWriteAsync(partPath, offset, file.Length - offset, cancellationToken)
                             : session.OpenWriteAsync(partPath, offset, cancellationToken)).ConfigureAwait(false);

@@ -498,6 +498,33 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix modes.
+    public async Task An_upload_over_SFTP_keeps_the_local_files_permission_bits()
+    {
+        var secret = LocalFile("secret.key", Bytes(100, 61));
+        File.SetUnixFileMode(secret, (UnixFileMode)Convert.ToInt32("600", 8));
+        var tool = LocalFile("tool.sh", Bytes(100, 62));
+        File.SetUnixFileMode(tool, (UnixFileMode)Convert.ToInt32("750", 8));
+
+        var up = await TransferEngine.UploadFileAsync(Session, secret, RemoteDir + "/secret.key", null, null, Timeout());
+        var upTool = await TransferEngine.UploadFileAsync(Session, tool, RemoteDir + "/tool.sh", null, null, Timeout());
+
+        Assert.True(up.Status == TransferStatus.Completed, up.Exception?.ToString());
+        Assert.True(upTool.Status == TransferStatus.Completed, upTool.Exception?.ToString());
+        if (Session is not FtpTools.Core.Sftp.SftpSession)
+        {
+            // FTP has no way to say: the server's own default (its umask) applies.
+            return;
+        }
+
+        // Under the server's umask (022 here, or stricter): 600 stays 600, 750 keeps no group write.
+        Assert.Equal(Convert.ToInt32("600", 8), (int)File.GetUnixFileMode(Path.Combine(ServerDir, "secret.key")));
+        var toolMode = (int)File.GetUnixFileMode(Path.Combine(ServerDir, "tool.sh"));
+        Assert.Equal(Convert.ToInt32("700", 8), toolMode & Convert.ToInt32("700", 8));
+        Assert.Equal(0, toolMode & Convert.ToInt32("027", 8));
+    }
+
+    [Fact]
     public async Task PreserveTimestamp_copies_the_remote_time_on_download()
     {
         var server = ServerFile("t.txt", Bytes(100, 17));

@@ -64,6 +64,7 @@ Describe 'Rename-FtpItem' {
 
             $failures.Count | Should -Be 2
             $failures[0].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationDirectoryNotFound,FtpTools.Commands.RenameFtpItemCommand'
+            $failures[0].Exception.Message | Should -BeLike "Cannot move '*/old.txt' into '*/old.txt': it is not a directory."
             $failures[1].FullyQualifiedErrorId | Should -Be 'FtpTools.DestinationExists,FtpTools.Commands.RenameFtpItemCommand'
             $failures[1].Exception.Message | Should -BeLike "Cannot move '*/archive' into itself."
             (Get-Item -LiteralPath (Join-Path $work.Local 'old.txt')).Length | Should -Be 42

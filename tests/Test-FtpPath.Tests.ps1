@@ -45,6 +45,13 @@ Describe 'Test-FtpPath' {
             Test-FtpPath -LiteralPath "$($work.Remote)/dir" -PathType Leaf | Should -BeFalse
         }
 
+        It 'takes rows of an exported listing, whose Session column is the session''s text' {
+            # What Import-Csv gives for a listing exported with Export-Csv.
+            $row = [pscustomobject]@{ FullName = "$($work.Remote)/file.bin"; Session = $session.ToString(); FtpSessionId = "$($session.Id)" }
+
+            $row | Test-FtpPath -PathType Leaf | Should -BeTrue
+        }
+
         It 'takes items from Get-FtpItem by FullName' {
             $answers = @(Get-FtpItem -Path $work.Remote | Test-FtpPath -PathType Leaf)
 

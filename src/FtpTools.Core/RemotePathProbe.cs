@@ -99,36 +99,57 @@ public static class RemotePathProbe
 
     /// <summary>
     /// An FTP server says "not found" (550) alike for a missing file and for one in a directory this account may not
-    /// enter; a "false" there would keep a polling loop waiting for ever. So a path found missing has its parent
-    /// checked: one that is there but cannot be entered is a refusal. (SFTP says so itself.)
+    /// enter; a "false" there would keep a polling loop waiting for ever. So a path found missing has the directories
+    /// on its way checked: one that is there but cannot be entered is a refusal. (SFTP says so itself.)
     /// </summary>
     private static async Task ThrowIfParentIsClosedAsync(IRemoteSession session, string path, CancellationToken cancellationToken)
     {
-        var parent = Paths.RemotePath.GetDirectoryName(path);
-        if (parent == path || await TransferEngine.LeadsToDirectoryAsync(session, parent, cancellationToken).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        // Listed by its own parent: a single item's lookup cannot tell either (vsftpd answers it with 550s too).
-        var grandparent = Paths.RemotePath.GetDirectoryName(parent);
-        var name = Paths.RemotePath.GetFileName(parent);
-        System.Collections.Generic.IReadOnlyList<RemoteItem> siblings;
-        try
-        {
-            siblings = grandparent == parent ? System.Array.Empty<RemoteItem>() : await session.ListDirectoryAsync(grandparent, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Errors.CommandRefusedException)
-        {
-            return;
-        }
-
-        if (System.Linq.Enumerable.Any(siblings, s => s.Name == name && s.Kind == RemoteItemKind.Directory))
+        if (await ClosedDirectoryOnTheWayAsync(session, path, includeSelf: false, cancellationToken).ConfigureAwait(false) is { } closed)
         {
             throw new Errors.CommandRefusedException(
-                $"Cannot tell whether '{path}' exists: this account may not enter '{parent}'.",
+                $"Cannot tell whether '{path}' exists: this account may not enter '{closed}'.",
                 Errors.RemoteErrorKind.PermissionDenied,
                 path: path);
+        }
+    }
+
+    /// <summary>
+    /// For a path a lookup did not find: the directory on its way (<paramref name="path"/> itself with
+    /// <paramref name="includeSelf"/>) that is there but that this account may not enter, or null when there is none
+    /// (the path is simply missing). Climbs to the nearest directory it may enter and looks in that one's listing for
+    /// the next name down: vsftpd answers every question about a closed directory with 550. Meant for the way to an
+    /// answer of "missing": a few round trips.
+    /// </summary>
+    internal static async Task<string?> ClosedDirectoryOnTheWayAsync(IRemoteSession session, string path, bool includeSelf, CancellationToken cancellationToken)
+    {
+        var directory = includeSelf ? path : Paths.RemotePath.GetDirectoryName(path);
+        string? below = null;
+        while (!await TransferEngine.LeadsToDirectoryAsync(session, directory, cancellationToken).ConfigureAwait(false))
+        {
+            var up = Paths.RemotePath.GetDirectoryName(directory);
+            if (up == directory)
+            {
+                return null;
+            }
+
+            below = directory;
+            directory = up;
+        }
+
+        if (below is null)
+        {
+            return null;
+        }
+
+        var name = Paths.RemotePath.GetFileName(below);
+        try
+        {
+            var listing = await session.ListDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
+            return System.Linq.Enumerable.Any(listing, i => i.Name == name && i.Kind is RemoteItemKind.Directory or RemoteItemKind.SymbolicLink) ? below : null;
+        }
+        catch (System.Exception e) when (e is Errors.CommandRefusedException or Errors.DataConnectionFailedException)
+        {
+            return null;
         }
     }
 

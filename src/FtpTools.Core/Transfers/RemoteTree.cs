@@ -34,6 +34,14 @@ public static class RemoteTree
             throw new TransferRefusedException($"Cannot move '{item.FullName}' into itself.", TransferRefusedReason.DestinationExists, target);
         }
 
+        if (intoDirectory && there is not null)
+        {
+            throw new TransferRefusedException(
+                $"Cannot move '{item.FullName}' into '{target}': it is not a directory.",
+                TransferRefusedReason.DestinationDirectoryNotFound,
+                target);
+        }
+
         if (intoDirectory)
         {
             throw new TransferRefusedException(

@@ -200,27 +200,23 @@ public sealed class RemoteWalker
     }
 
     /// <summary>
-    /// Whether a path its own lookup did not find is in its parent's listing all the same: an FTP server answers every
-    /// question about a directory this account may not enter with 550 (vsftpd), which reads as "not found". Asked only
-    /// on the way to reporting a missing path.
+    /// Why a path its own lookup did not find is not there: missing (SourceNotFound), or behind a directory this
+    /// account may not enter, or one itself (PermissionDenied), which an FTP server's 550 does not tell apart (see
+    /// <see cref="RemotePathProbe.ClosedDirectoryOnTheWayAsync"/>). Asked only on the way to reporting it.
     /// </summary>
-    private async Task<bool> ListedAnywayAsync(string absolute, CancellationToken cancellationToken)
+    private async Task<FtpToolsException> MissingOrClosedAsync(string absolute, CancellationToken cancellationToken)
     {
-        var parent = RemotePath.GetDirectoryName(absolute);
-        if (parent == absolute)
+        if (await RemotePathProbe.ClosedDirectoryOnTheWayAsync(_session, absolute, includeSelf: true, cancellationToken).ConfigureAwait(false) is { } closed)
         {
-            return false;
+            return new CommandRefusedException(
+                closed == absolute
+                    ? $"Cannot open remote path '{absolute}': it is there, but this account may not enter it."
+                    : $"Cannot open remote path '{absolute}': this account may not enter '{closed}'.",
+                RemoteErrorKind.PermissionDenied,
+                path: absolute);
         }
 
-        try
-        {
-            var name = RemotePath.GetFileName(absolute);
-            return (await _session.ListDirectoryAsync(parent, cancellationToken).ConfigureAwait(false)).Any(i => i.Name == name);
-        }
-        catch (Exception e) when (e is CommandRefusedException or DataConnectionFailedException)
-        {
-            return false;
-        }
+        return new TransferRefusedException($"Cannot find remote path '{absolute}' because it does not exist.", TransferRefusedReason.SourceNotFound, absolute);
     }
 
     /// <summary>
@@ -236,9 +232,20 @@ public sealed class RemoteWalker
         }
 
         var errorsBefore = errors.Count;
-        if (await GetItemOrRecordAsync(baseDirectory, errors, cancellationToken).ConfigureAwait(false) is null && errors.Count == errorsBefore)
+        var item = await GetItemOrRecordAsync(baseDirectory, errors, cancellationToken).ConfigureAwait(false);
+        if (errors.Count != errorsBefore)
         {
-            errors.Add(new RemoteWalkError(baseDirectory, new TransferRefusedException($"Cannot find remote path '{baseDirectory}' because it does not exist.", TransferRefusedReason.SourceNotFound, baseDirectory)));
+            return;
+        }
+
+        if (item is { Kind: RemoteItemKind.Directory })
+        {
+            // There, but not to be entered (Pure-FTPd answers its listing with a 550 that reads "not found").
+            errors.Add(new RemoteWalkError(baseDirectory, new CommandRefusedException($"Cannot list remote directory '{baseDirectory}': this account may not enter it.", RemoteErrorKind.PermissionDenied, path: baseDirectory)));
+        }
+        else if (item is null)
+        {
+            errors.Add(new RemoteWalkError(baseDirectory, await MissingOrClosedAsync(baseDirectory, cancellationToken).ConfigureAwait(false)));
         }
     }
 
@@ -250,9 +257,7 @@ public sealed class RemoteWalker
         {
             if (errors.Count == errorsBefore)
             {
-                errors.Add(new RemoteWalkError(absolute, await ListedAnywayAsync(absolute, cancellationToken).ConfigureAwait(false)
-                    ? new CommandRefusedException($"Cannot open remote path '{absolute}': it is there, but the server will not describe or enter it for this account.", RemoteErrorKind.PermissionDenied, path: absolute)
-                    : new TransferRefusedException($"Cannot find remote path '{absolute}' because it does not exist.", TransferRefusedReason.SourceNotFound, absolute)));
+                errors.Add(new RemoteWalkError(absolute, await MissingOrClosedAsync(absolute, cancellationToken).ConfigureAwait(false)));
             }
 
             return;

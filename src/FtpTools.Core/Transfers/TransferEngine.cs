@@ -744,7 +744,7 @@ public static class TransferEngine
             {
                 // The server's words for it vary (vsftpd's 553 "Could not create file.", SFTP's NO_SUCH_FILE): say it.
                 e = new TransferRefusedException(
-                    $"Cannot upload to '{destination}': the remote directory '{directory}' does not exist. Create it first (New-FtpDirectory -Force), or send into an existing one.",
+                    $"Cannot upload to '{destination}': there is no remote directory '{directory}'. Create it first (New-FtpDirectory -Force), or send into an existing one.",
                     TransferRefusedReason.DestinationDirectoryNotFound,
                     destination);
             }
@@ -778,10 +778,15 @@ public static class TransferEngine
         using var timeout = new CancellationTokenSource(options.CleanupTimeout);
         try
         {
-            if (await LeadsToDirectoryAsync(session, directory, timeout.Token).ConfigureAwait(false)
-                || await session.GetItemAsync(directory, timeout.Token).ConfigureAwait(false) is not null)
+            if (await LeadsToDirectoryAsync(session, directory, timeout.Token).ConfigureAwait(false))
             {
                 return null;
+            }
+
+            if (await session.GetItemAsync(directory, timeout.Token).ConfigureAwait(false) is { } there)
+            {
+                // A file where the directory should be is no directory either; a directory (closed to this account) is.
+                return there.Kind == RemoteItemKind.Directory ? null : directory;
             }
 
             // vsftpd answers every question about a directory this account may not enter with 550: its parent's

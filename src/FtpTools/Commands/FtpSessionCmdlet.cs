@@ -68,12 +68,14 @@ public abstract class FtpSessionCmdlet : FtpToolsCmdlet
         // Ids start at 1: an empty column of a CSV file (bound as 0) names no session.
         if (FtpSessionId is int itemSession && itemSession > 0 && itemSession != session!.Id)
         {
-            var given = Session is null ? "the default session" : "given with -Session or $PSDefaultParameterValues";
+            var (given, advice) = Session is null
+                ? ("the default session (the item brought no session of its own)", "Give -Session the session the item came from, or list the items again.")
+                : ("given with -Session or $PSDefaultParameterValues", "Leave -Session out to use each item's own session, or give the item's.");
             Fail(
                 "SessionMismatch",
                 ErrorCategory.InvalidArgument,
                 $"The piped item belongs to session {itemSession.ToString(System.Globalization.CultureInfo.InvariantCulture)}, but this command works on session {session.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({session}), "
-                    + $"{given}; nothing was done with it. Leave -Session out to use each item's own session, or give the item's.",
+                    + $"{given}; nothing was done with it. {advice}",
                 session);
         }
 

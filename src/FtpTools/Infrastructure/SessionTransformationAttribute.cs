@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 
 namespace FtpTools.Infrastructure;
@@ -40,6 +41,20 @@ internal sealed class SessionTransformationAttribute : ArgumentTransformationAtt
             return SessionStore.Current.Find(id)
                 ?? throw new ArgumentTransformationMetadataException(
                     string.Format(CultureInfo.InvariantCulture, "There is no FtpTools session with Id {0} in this runspace. Get-FtpSession lists the open sessions.", id));
+        }
+
+        if (value is string text && !string.IsNullOrWhiteSpace(text))
+        {
+            // A session as text: the Session column of a listing exported to CSV, piped back after Import-Csv.
+            var named = SessionStore.Current.Snapshot().Where(s => !s.Closed && string.Equals(s.ToString(), text.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
+            if (named.Count == 1)
+            {
+                return named[0];
+            }
+
+            throw new ArgumentTransformationMetadataException(named.Count == 0
+                ? $"No open FtpTools session is '{text}'. -Session takes a session from Connect-FtpSession or Get-FtpSession, its Id, or its text (as Get-FtpSession shows it)."
+                : $"{named.Count} open sessions are '{text}'; give -Session as a session object or its Id.");
         }
 
         throw new ArgumentTransformationMetadataException("-Session takes a session from Connect-FtpSession or Get-FtpSession, or its Id.");

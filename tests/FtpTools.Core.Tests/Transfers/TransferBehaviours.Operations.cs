@@ -81,6 +81,7 @@ public abstract partial class TransferBehaviours
     public async Task Testing_a_path_in_a_directory_the_account_may_not_enter_is_a_refusal_not_false()
     {
         ServerFile("closed/a.csv", Bytes(5, 58));
+        ServerFile("closed/inner/secret.txt", Bytes(5, 63));
         ServerFile("open/b.csv", Bytes(5, 59));
         var closed = Path.Combine(ServerDir, "closed");
         File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -92,7 +93,10 @@ public abstract partial class TransferBehaviours
         }
 
         var outcome = await Record.ExceptionAsync(() => RemotePathProbe.ExistsAsync(Session, RemoteDir + "/closed/a.csv", RemotePathType.Leaf, Timeout()));
+        var deeper = await Record.ExceptionAsync(() => RemotePathProbe.ExistsAsync(Session, RemoteDir + "/closed/inner/secret.txt", RemotePathType.Any, Timeout()));
         var (listed, listErrors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/closed" }, new RemoteWalkOptions(), Timeout());
+        var (inner, innerErrors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/closed/inner" }, new RemoteWalkOptions(), Timeout());
+        var (matched, patternErrors) = await RemoteWalker.CollectAsync(Session, new[] { RemoteDir + "/closed/*.csv" }, new RemoteWalkOptions(), Timeout());
         var missing = await RemotePathProbe.ExistsAsync(Session, RemoteDir + "/open/none.csv", RemotePathType.Any, Timeout());
         var missingParent = await RemotePathProbe.ExistsAsync(Session, RemoteDir + "/none/none.csv", RemotePathType.Any, Timeout());
 
@@ -113,6 +117,15 @@ public abstract partial class TransferBehaviours
         Assert.Empty(listed);
         var listError = Assert.Single(listErrors);
         Assert.True(listError.Exception is CommandRefusedException { Kind: RemoteErrorKind.PermissionDenied }, listError.Exception.ToString());
+
+        // Deeper down, and by a pattern, the same: never "does not exist", never a quiet nothing.
+        Assert.True(deeper is CommandRefusedException { Kind: RemoteErrorKind.PermissionDenied }, deeper?.ToString() ?? "no error");
+        Assert.Empty(inner);
+        var innerError = Assert.Single(innerErrors);
+        Assert.True(innerError.Exception is CommandRefusedException { Kind: RemoteErrorKind.PermissionDenied }, innerError.Exception.ToString());
+        Assert.Empty(matched);
+        var patternError = Assert.Single(patternErrors);
+        Assert.True(patternError.Exception is CommandRefusedException { Kind: RemoteErrorKind.PermissionDenied }, patternError.Exception.ToString());
     }
 
     [Fact]

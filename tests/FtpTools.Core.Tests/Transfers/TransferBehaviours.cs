@@ -141,8 +141,14 @@ public abstract partial class TransferBehaviours : IAsyncLifetime
         Assert.Equal(TransferStatus.Failed, result.Status);
         var refused = Assert.IsType<TransferRefusedException>(result.Exception);
         Assert.Equal((TransferRefusedReason.DestinationDirectoryNotFound, RemoteDir + "/no-such-dir/up.txt"), (refused.Reason, refused.Path));
-        Assert.Equal($"Cannot upload to '{RemoteDir}/no-such-dir/up.txt': the remote directory '{RemoteDir}/no-such-dir' does not exist. Create it first (New-FtpDirectory -Force), or send into an existing one.", refused.Message);
+        Assert.Equal($"Cannot upload to '{RemoteDir}/no-such-dir/up.txt': there is no remote directory '{RemoteDir}/no-such-dir'. Create it first (New-FtpDirectory -Force), or send into an existing one.", refused.Message);
         Assert.Empty(Names(ServerDir));
+
+        // A file where the directory should be: the same.
+        ServerFile("key.pem", Bytes(5, 64));
+        var underFile = await TransferEngine.UploadFileAsync(Session, source, RemoteDir + "/key.pem/up.txt", null, null, Timeout());
+        Assert.Equal(TransferRefusedReason.DestinationDirectoryNotFound, Assert.IsType<TransferRefusedException>(underFile.Exception).Reason);
+        Assert.Equal(new[] { "key.pem" }, Names(ServerDir));
     }
 
     [Fact]
